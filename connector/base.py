@@ -1,0 +1,184 @@
+"""What the rest of the code sees of a wiki: small frozen dataclasses and two protocols.
+
+``WikiBackend`` moves pages (batched reads, optimistic writes, a change feed);
+``PageCodec`` knows one page format (wikitext, Confluence storage): it renders a page from a
+page kind, reads rows back and applies row changes without touching anything else.
+Every backend passes the same contract suite (tests/contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from page_templates import PageKind, TemplateSet
+
+from .errors import RowProblem
+
+
+@dataclass(frozen=True, order=True)
+class PageRef:
+    """A page by place: ``space`` is a MediaWiki namespace or a Confluence space key."""
+
+    space: str
+    title: str
+
+    def __str__(self) -> str:
+        return f"{self.space}:{self.title}" if self.space else self.title
+
+
+@dataclass(frozen=True)
+class RemotePage:
+    """A page as read: ``revision`` is the MediaWiki revid / Confluence version number."""
+
+    ref: PageRef
+    page_id: str
+    revision: str
+    content: str
+    timestamp: str = ""
+
+
+@dataclass(frozen=True)
+class WrittenPage:
+    """The outcome of a write: the new revision (unchanged when the wiki saw no change)."""
+
+    ref: PageRef
+    page_id: str
+    revision: str
+    changed: bool
+
+
+ChangeAction = Literal["edit", "create", "move", "delete", "restore"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change feed. For a move, ``target`` is where the page went."""
+
+    ref: PageRef
+    action: ChangeAction
+    timestamp: str
+    page_id: str = ""
+    revision: str = ""
+    target: PageRef | None = None
+
+
+@dataclass(frozen=True)
+class ChangeFeed:
+    """Changes in the asked spaces, and the server's time when it answered (the signpost)."""
+
+    changes: tuple[Change, ...]
+    signpost: str
+
+
+@dataclass(frozen=True)
+class SpaceSpec:
+    """What a backend needs to find or create a community's space."""
+
+    slug: str
+    name: str
+    space: str  # namespace name (MediaWiki) or space key (Confluence)
+    lang: str
+    namespace_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SpaceInfo:
+    space: str
+    space_id: str
+    home: PageRef | None = None
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs besides its rows: placeholders and links to the sibling pages."""
+
+    lang: str
+    space: str
+    values: Mapping[str, str]  # {name}, {theme}, ... in prose
+    pages: Mapping[str, PageRef]  # kind -> page, for the home page index and links
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A row as found on a page, before validation: field values as plain text."""
+
+    index: int  # 1-based among the page's rows
+    line: int | None
+    values: Mapping[str, str]
+    unknown: tuple[str, ...] = ()  # parameters the kind does not define (typos?)
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """Rows found on a page, and problems that made some rows unreadable."""
+
+    rows: tuple[RawRow, ...]
+    problems: tuple[RowProblem, ...] = ()
+
+
+RowOp = Literal["add", "update", "remove"]
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """A change to apply to one row of a page. ``values`` holds only the changed fields
+    for an update, every field for an add, nothing for a remove."""
+
+    op: RowOp
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+class PageCodec(Protocol):
+    """One page format. Values are escaped here and only here."""
+
+    format: str
+
+    def render_page(self, kind: PageKind, context: PageContext,
+                    rows: Sequence[Mapping[str, str]]) -> str:
+        """A new page of ``kind`` holding ``rows`` (canonical values)."""
+        ...
+
+    def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
+        """The rows of ``kind`` on a page; never raises on member input."""
+        ...
+
+    def apply_changes(self, content: str, kind: PageKind, changes: Sequence[RowChange],
+                      lang: str) -> str:
+        """``content`` with the changes applied; everything else left byte for byte."""
+        ...
+
+    def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
+        """Pages the format needs besides the spaces (MediaWiki: the row templates)."""
+        ...
+
+
+class WikiBackend(Protocol):
+    """Moves pages. Raises connector.errors.BackendError subclasses, never library errors."""
+
+    name: str
+    codec: PageCodec
+    max_batch: int  # titles per batched read
+
+    def check_space(self, spec: SpaceSpec) -> SpaceInfo:
+        """The space, or SpaceMissing with what to do (MediaWiki cannot create one)."""
+        ...
+
+    def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
+        """Current pages, batched (``max_batch`` per request); missing pages are absent."""
+        ...
+
+    def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
+        """Edits, creations, moves and deletions in ``spaces`` at or after ``since``."""
+        ...
+
+    def create_page(self, ref: PageRef, content: str, *, summary: str,
+                    parent: PageRef | None = None) -> WrittenPage:
+        """Create only: PageExists if someone created it meanwhile."""
+        ...
+
+    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+        """Write over ``base.revision`` only: EditConflict if the page moved on."""
+        ...

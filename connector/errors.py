@@ -1,0 +1,168 @@
+"""One error hierarchy for the whole product, with named fields.
+
+The library raises these; only the CLI (sync/cli) turns them into messages and exit codes.
+Every error carries the fields a person needs to act (page, field, setting, ...), and its
+``str()`` is a complete sentence that never contains a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # some community, page or row failed; the others were processed
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_LOCKED = 3  # another cop-sync holds the lock
+
+
+class CopError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(CopError):
+    """A missing or wrong setting (in cop.toml, the environment or a flag)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, setting: str | None = None, path: str | None = None):
+        where = " ".join(part for part in (path and f"{path}:", setting and f"[{setting}]") if part)
+        super().__init__(f"{where} {message}".strip())
+        self.setting = setting
+        self.path = path
+
+
+class UsageError(CopError):
+    """A command was asked something that cannot be done as asked."""
+
+    exit_code = EXIT_USAGE
+
+
+class ValidationError(UsageError):
+    """A value given on the command line (or in a template file) is not acceptable."""
+
+    def __init__(self, message: str, *, field: str, value: str | None = None):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.value = value
+
+
+class NotFoundError(UsageError):
+    """A community, member or record named on the command line does not exist."""
+
+
+class RecordsError(CopError):
+    """The local records database cannot be opened, migrated or written."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, path: str):
+        super().__init__(f"records {path}: {message}")
+        self.path = path
+
+
+class LockHeld(CopError):
+    """Another cop-sync run holds the lock."""
+
+    exit_code = EXIT_LOCKED
+
+    def __init__(self, *, lock_path: str, pid: int | None, started_at: str | None):
+        holder = f"pid {pid}, started {started_at}" if pid else "unknown holder"
+        super().__init__(f"another cop-sync is running ({holder}; lock {lock_path})")
+        self.lock_path = lock_path
+        self.pid = pid
+        self.started_at = started_at
+
+
+class BackendError(CopError):
+    """Talking to a wiki failed. ``backend`` is e.g. 'mediawiki', ``page`` where relevant."""
+
+    def __init__(self, message: str, *, backend: str, page: str | None = None):
+        prefix = f"{backend}" + (f" page {page!r}" if page else "")
+        super().__init__(f"{prefix}: {message}")
+        self.backend = backend
+        self.page = page
+
+
+class Unreachable(BackendError):
+    """The wiki did not answer (connection refused, DNS, timeout, repeated 5xx)."""
+
+
+class AuthenticationFailed(BackendError):
+    """The wiki refused the configured credentials."""
+
+    exit_code = EXIT_USAGE
+
+
+class PermissionDenied(BackendError):
+    """The account may not do this (protected page, missing right or space permission)."""
+
+
+class PageExists(BackendError):
+    """A create-only write found the page already there (someone created it meanwhile)."""
+
+
+class PageMissing(BackendError):
+    """An update found no page (deleted meanwhile)."""
+
+
+class EditConflict(BackendError):
+    """The page changed since ``base_revision`` was read: re-read, re-apply, retry once."""
+
+    def __init__(self, *, backend: str, page: str, base_revision: str):
+        super().__init__(f"changed on the wiki since revision {base_revision}",
+                         backend=backend, page=page)
+        self.base_revision = base_revision
+
+
+class SpaceMissing(BackendError):
+    """The community's namespace or space does not exist; ``remedy`` says what to do."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, *, backend: str, space: str, remedy: str):
+        super().__init__(f"{space!r} does not exist. {remedy}", backend=backend)
+        self.space = space
+        self.remedy = remedy
+
+
+class BudgetExceeded(BackendError):
+    """Retries would go past the run-time budget; the run stops waiting."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that cannot be read: reported with page, row and field, then skipped.
+
+    Not an exception: a page with a bad row is still processed, so problems are data.
+    ``row`` is 1-based among the page's rows; ``line`` is the line in the page source.
+    """
+
+    page: str
+    row: int
+    field: str
+    message: str
+    line: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.page}, row {self.row}" + (f" (line {self.line})" if self.line else "")
+        return f"{where}, field {self.field!r}: {self.message}"
+
+
+class TemplateDefinitionError(UsageError):
+    """A page template definition (shipped or company override) is invalid."""
+
+    def __init__(self, message: str, *, path: str, field: str | None = None):
+        where = f"{path}" + (f", field {field!r}" if field else "")
+        super().__init__(f"template {where}: {message}")
+        self.path = path
+        self.field = field

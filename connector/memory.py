@@ -1,0 +1,152 @@
+"""An in-memory wiki: the fake that unit tests of the engine use (it passes the contract suite).
+
+It behaves like a small MediaWiki: global revision numbers, a change feed with moves and
+deletions, optimistic writes against a base revision. Its clock advances one second per event
+so tests are deterministic. Member-side helpers (``edit``, ``move``, ``delete``) change pages
+the way people do, without going through the backend API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from .base import (
+    Change,
+    ChangeAction,
+    ChangeFeed,
+    PageCodec,
+    PageRef,
+    RemotePage,
+    SpaceInfo,
+    SpaceSpec,
+    WrittenPage,
+)
+from .errors import EditConflict, PageExists, PageMissing, SpaceMissing
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class RequestStats:
+    """Round trips a real wiki would have needed (batches count once)."""
+
+    reads: int = 0
+    writes: int = 0
+    feeds: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.reads + self.writes + self.feeds
+
+
+@dataclass
+class _Page:
+    page_id: str
+    revision: int
+    content: str
+    timestamp: str
+
+
+@dataclass
+class MemoryBackend:
+    """A wiki held in a dict. ``codec`` decides the page format (wikitext by default)."""
+
+    codec: PageCodec
+    spaces: set[str] = field(default_factory=set)
+    name: str = "memory"
+    max_batch: int = 50
+    stats: RequestStats = field(default_factory=RequestStats)
+    _pages: dict[PageRef, _Page] = field(default_factory=dict)
+    _log: list[Change] = field(default_factory=list)
+    _revision: int = 0
+    _ticks: int = 0
+
+    # --- the WikiBackend protocol -----------------------------------------------------------
+
+    def check_space(self, spec: SpaceSpec) -> SpaceInfo:
+        if spec.space not in self.spaces:
+            raise SpaceMissing(backend=self.name, space=spec.space,
+                               remedy="Create it with MemoryBackend.spaces.add().")
+        return SpaceInfo(space=spec.space, space_id=spec.space)
+
+    def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
+        unique = list(dict.fromkeys(refs))
+        self.stats.reads += -(-len(unique) // self.max_batch)
+        return {ref: self._remote(ref) for ref in unique if ref in self._pages}
+
+    def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
+        self.stats.feeds += 1
+        wanted = set(spaces)
+        changes = tuple(change for change in self._log if change.ref.space in wanted
+                        and (since is None or change.timestamp >= since))
+        return ChangeFeed(changes=changes, signpost=self.now())
+
+    def create_page(self, ref: PageRef, content: str, *, summary: str,
+                    parent: PageRef | None = None) -> WrittenPage:
+        self.stats.writes += 1
+        if ref in self._pages:
+            raise PageExists("already exists", backend=self.name, page=str(ref))
+        return self._save(ref, content, "create")
+
+    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+        self.stats.writes += 1
+        current = self._pages.get(base.ref)
+        if current is None:
+            raise PageMissing("no longer exists", backend=self.name, page=str(base.ref))
+        if str(current.revision) != base.revision:
+            raise EditConflict(backend=self.name, page=str(base.ref),
+                               base_revision=base.revision)
+        if current.content == content:
+            return WrittenPage(base.ref, current.page_id, base.revision, changed=False)
+        return self._save(base.ref, content, "edit")
+
+    # --- what members and admins do on the wiki --------------------------------------------
+
+    def edit(self, ref: PageRef, content: str) -> RemotePage:
+        """A member saves the page (creating it if needed); no conflict check."""
+        action: ChangeAction = "edit" if ref in self._pages else "create"
+        if ref in self._pages and self._pages[ref].content == content:
+            return self._remote(ref)
+        self._save(ref, content, action)
+        return self._remote(ref)
+
+    def move(self, ref: PageRef, target: PageRef) -> None:
+        page = self._pages.pop(ref)
+        self._pages[target] = page
+        self._log.append(Change(ref, "move", self._tick(), page.page_id,
+                                str(page.revision), target=target))
+
+    def delete(self, ref: PageRef) -> None:
+        page = self._pages.pop(ref)
+        self._log.append(Change(ref, "delete", self._tick(), page.page_id))
+
+    def page(self, ref: PageRef) -> RemotePage | None:
+        """Peek without counting a request (for assertions)."""
+        return self._remote(ref) if ref in self._pages else None
+
+    def now(self) -> str:
+        return _iso(EPOCH + timedelta(seconds=self._ticks))
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _save(self, ref: PageRef, content: str, action: ChangeAction) -> WrittenPage:
+        self._revision += 1
+        timestamp = self._tick()
+        page_id = self._pages[ref].page_id if ref in self._pages else f"m{self._revision}"
+        self._pages[ref] = _Page(page_id, self._revision, content, timestamp)
+        self._log.append(Change(ref, action, timestamp, page_id, str(self._revision)))
+        return WrittenPage(ref, page_id, str(self._revision), changed=True)
+
+    def _remote(self, ref: PageRef) -> RemotePage:
+        page = self._pages[ref]
+        return RemotePage(ref, page.page_id, str(page.revision), page.content, page.timestamp)
+
+    def _tick(self) -> str:
+        self._ticks += 1
+        return _iso(EPOCH + timedelta(seconds=self._ticks))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,158 @@
+"""Load and validate the page kind definitions (``kinds/*.toml``).
+
+Errors name the file and the field, and are raised before anything is written anywhere.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from connector.errors import TemplateDefinitionError
+
+from .model import FIELD_TYPES, OWNERS, Choice, FieldDef, PageKind, Section, TemplateSet
+
+SHIPPED_DIR = Path(__file__).parent / "kinds"
+PAGE_ORDER = ("home", "charter", "members", "watch", "references", "regulation", "competition")
+
+
+@cache
+def shipped() -> TemplateSet:
+    """The definitions shipped with cop-connector (cached: they never change at run time)."""
+    return load_directory(SHIPPED_DIR)
+
+
+def load_directory(directory: Path) -> TemplateSet:
+    """Every ``*.toml`` of ``directory``, validated, in page order."""
+    kinds = [load_file(path) for path in sorted(directory.glob("*.toml"))]
+    missing = [k for k in PAGE_ORDER if k not in {p.kind for p in kinds}]
+    if missing:
+        raise TemplateDefinitionError(f"no definition for {', '.join(missing)}",
+                                      path=str(directory))
+    rank = {kind: i for i, kind in enumerate(PAGE_ORDER)}
+    kinds.sort(key=lambda k: (rank.get(k.kind, len(rank)), k.kind))
+    return TemplateSet(tuple(kinds))
+
+
+def load_file(path: Path) -> PageKind:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise TemplateDefinitionError(str(error), path=str(path)) from error
+    return parse_kind(data, str(path))
+
+
+def parse_kind(data: Mapping[str, Any], path: str) -> PageKind:
+    """Build a PageKind from decoded TOML, checking everything a renderer relies on."""
+    fields = tuple(_parse_field(raw, path) for raw in data.get("fields", []))
+    _check_unique([f.name for f in fields], "field", path)
+    sections = tuple(_parse_section(raw, path) for raw in data.get("sections", []))
+    _check_unique([s.id for s in sections], "section", path)
+    kind = PageKind(
+        kind=_required_str(data, "kind", path),
+        version=_version(data, path),
+        title=_texts(data, "title", path, required=True),
+        sections=sections,
+        fields=fields,
+        row_template=data.get("row_template"),
+        keys=tuple(tuple(alternative) for alternative in data.get("keys", [])),
+        row_label=_texts(data, "row_label", path),
+        single=bool(data.get("single", False)),
+        two_way=bool(data.get("two_way", False)),
+    )
+    _check_rows(kind, path)
+    return kind
+
+
+def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
+    name = _required_str(raw, "name", path)
+    if not name.isidentifier() or not name.islower():
+        raise TemplateDefinitionError("field names are lower-case identifiers",
+                                      path=path, field=name)
+    field_type = raw.get("type", "text")
+    if field_type not in FIELD_TYPES:
+        raise TemplateDefinitionError(
+            f"unknown field type {field_type!r} (one of {', '.join(FIELD_TYPES)})",
+            path=path, field=name)
+    owner = raw.get("owner", "wiki")
+    if owner not in OWNERS:
+        raise TemplateDefinitionError(f"owner must be one of {OWNERS}", path=path, field=name)
+    choices = tuple(
+        Choice(value=c["value"], labels={k: v for k, v in c.items() if k != "value"})
+        for c in raw.get("choices", [])
+    )
+    if (field_type == "choice") != bool(choices):
+        raise TemplateDefinitionError("choices go with type = \"choice\" and only with it",
+                                      path=path, field=name)
+    return FieldDef(
+        name=name, type=field_type, owner=owner, choices=choices,
+        label=_texts(raw, "label", path, required=True, field=name),
+        help=_texts(raw, "help", path, field=name),
+        required=bool(raw.get("required", False)),
+        default=str(raw.get("default", "")),
+    )
+
+
+def _parse_section(raw: Mapping[str, Any], path: str) -> Section:
+    paragraphs = raw.get("paragraphs", {})
+    bullets = raw.get("bullets", {})
+    return Section(
+        id=_required_str(raw, "id", path),
+        title=_texts(raw, "title", path),
+        paragraphs={lang: tuple(texts) for lang, texts in paragraphs.items()},
+        bullets={lang: tuple(texts) for lang, texts in bullets.items()},
+        rows=bool(raw.get("rows", False)),
+        help=bool(raw.get("help", False)),
+        index=bool(raw.get("index", False)),
+    )
+
+
+def _check_rows(kind: PageKind, path: str) -> None:
+    if not kind.has_rows:
+        return
+    if not kind.keys:
+        raise TemplateDefinitionError("a kind with rows needs keys", path=path, field="keys")
+    for alternative in kind.keys:
+        for name in alternative:
+            if kind.field(name) is None:
+                raise TemplateDefinitionError("key field is not defined", path=path, field=name)
+    if sum(section.rows for section in kind.sections) != 1:
+        raise TemplateDefinitionError("exactly one section must hold the rows (rows = true)",
+                                      path=path, field="sections")
+
+
+def _check_unique(names: list[str], what: str, path: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise TemplateDefinitionError(f"duplicate {what}", path=path, field=name)
+        seen.add(name)
+
+
+def _texts(raw: Mapping[str, Any], key: str, path: str, *, required: bool = False,
+           field: str | None = None) -> dict[str, str]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise TemplateDefinitionError(f"{key} must be a table of language = text",
+                                      path=path, field=field or key)
+    if required and not value:
+        raise TemplateDefinitionError(f"{key} is required", path=path, field=field or key)
+    return dict(value)
+
+
+def _required_str(raw: Mapping[str, Any], key: str, path: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise TemplateDefinitionError(f"{key} is required", path=path, field=key)
+    return value
+
+
+def _version(raw: Mapping[str, Any], path: str) -> int:
+    value = raw.get("version", 1)
+    if not isinstance(value, int) or value < 1:
+        raise TemplateDefinitionError("version is a positive integer", path=path,
+                                      field="version")
+    return value

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""A throwaway MediaWiki on SQLite, served by ``php -S`` on 127.0.0.1.
+
+Used by the quick start, by the test suite (tests/conftest.py imports this file) and by the
+benchmarks. It relies on Debian's ``mediawiki`` package (1.39) and never touches the system
+wiki: everything lives in one directory.
+
+Layout of a wiki directory::
+
+    DIR/LocalSettings.php   relocatable: data dir from __DIR__, server URL from $COP_WIKI_SERVER
+    DIR/data/*.sqlite       the databases (copied back over a running wiki to reset it)
+    DIR/extra/*.php         included at the end of LocalSettings.php: put the snippet printed by
+                            `cop mediawiki namespaces` here (extra/namespaces.php)
+    DIR/credentials.json    accounts created at install: admin (sysop), bot (bot password), member
+    DIR/server.pid, server.log   while `start`ed from the command line
+
+Command line (stdlib only, so it runs before the project is installed)::
+
+    python3 scripts/localwiki.py install-deps          apt-get the Debian packages (root)
+    python3 scripts/localwiki.py create DIR            install a fresh wiki into DIR
+    python3 scripts/localwiki.py start DIR [--port N]  serve it in the background
+    python3 scripts/localwiki.py stop DIR              stop it (the whole process group)
+    python3 scripts/localwiki.py status DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+MEDIAWIKI_ROOT = Path(os.environ.get("COP_MEDIAWIKI_ROOT", "/usr/share/mediawiki"))
+APT_PACKAGES = ["mediawiki", "php-sqlite3", "php-cli", "php8.2-cgi", "micro-httpd"]
+# Bot passwords must match ^[0-9a-w]{32,}$ or login silently fails (measured, see shared notes).
+BOT_APP_ID = "cop"
+BOT_SECRET = "copconnectortestbotpassword0123456789abcdef"[:40]
+BOT_GRANTS = "basic,highvolume,editpage,editprotected,createeditmovepage,protect,delete"
+ADMIN_PASSWORD = "Adm1n-Local-Wiki-Pass"
+MEMBER_PASSWORD = "Memb3r-Local-Wiki-Pass"
+
+RELOCATABLE_SETTINGS = """
+# --- cop-connector local wiki: relocatable settings (written by scripts/localwiki.py) ---
+$wgCacheDirectory = __DIR__ . '/cache';
+$wgDBerrorLog = __DIR__ . '/logs/dberror.log';
+$wgDebugLogGroups = [];
+$wgDebugLogFile = '';
+$wgJobRunRate = 0;
+$wgShowExceptionDetails = true;
+$wgEnableEmail = false;
+$wgGroupPermissions['*']['edit'] = false;
+$wgGroupPermissions['*']['createaccount'] = false;
+wfLoadExtension( 'ParserFunctions' );
+wfLoadExtension( 'TemplateData' );
+foreach ( glob( __DIR__ . '/extra/*.php' ) ?: [] as $copExtraFile ) {
+    require $copExtraFile;
+}
+"""
+
+
+class LocalWikiError(RuntimeError):
+    """Something the local wiki needs is missing or failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Accounts created at install time (throwaway values for a loopback-only wiki)."""
+
+    admin_user: str
+    admin_password: str
+    bot_user: str  # "Name@appid", for action=login with a bot password
+    bot_password: str
+    member_user: str
+    member_password: str
+
+    @classmethod
+    def load(cls, directory: Path) -> Credentials:
+        return cls(**json.loads((directory / "credentials.json").read_text()))
+
+
+def packages_missing() -> list[str]:
+    """Debian packages this script needs that are not installed."""
+    missing = []
+    for package in APT_PACKAGES:
+        probe = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+        )
+        if "install ok installed" not in probe.stdout:
+            missing.append(package)
+    return missing
+
+
+def install_deps() -> None:
+    """apt-get the packages if any is missing (needs root)."""
+    missing = packages_missing()
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES]
+    if os.geteuid() != 0:
+        raise LocalWikiError("missing Debian packages %s; run as root: %s" % (
+            " ".join(missing), " ".join(command)))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def _php(directory: Path, script: str, *args: str) -> str:
+    env = dict(os.environ, MW_CONFIG_FILE=str(directory / "LocalSettings.php"))
+    result = subprocess.run(
+        ["php", str(MEDIAWIKI_ROOT / "maintenance" / script), *args],
+        env=env, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise LocalWikiError(f"{script} failed: {result.stdout[-800:]}{result.stderr[-800:]}")
+    return result.stdout
+
+
+def create(directory: Path, site_name: str = "CoP Wiki") -> Credentials:
+    """Install a fresh wiki into ``directory`` (which must not hold one yet)."""
+    if packages_missing():
+        raise LocalWikiError(
+            "MediaWiki is not installed; run: python3 scripts/localwiki.py install-deps")
+    if (directory / "LocalSettings.php").exists():
+        raise LocalWikiError(f"{directory} already holds a wiki")
+    directory.mkdir(parents=True, exist_ok=True)
+    for sub in ("data", "cache", "logs", "extra"):
+        (directory / sub).mkdir(exist_ok=True)
+    _php(directory, "install.php", "--dbtype", "sqlite", "--dbpath", str(directory / "data"),
+         "--dbname", "wiki", "--server", "http://127.0.0.1", "--scriptpath", "",
+         "--confpath", str(directory), "--lang", "en", "--pass", ADMIN_PASSWORD,
+         "--skins", "Vector", site_name, "Admin")
+    _make_relocatable(directory / "LocalSettings.php")
+    credentials = Credentials(
+        admin_user="Admin", admin_password=ADMIN_PASSWORD,
+        bot_user=f"CopBot@{BOT_APP_ID}", bot_password=BOT_SECRET,
+        member_user="Member", member_password=MEMBER_PASSWORD,
+    )
+    _php(directory, "createAndPromote.php", "--bot", "--sysop", "CopBot", ADMIN_PASSWORD)
+    _php(directory, "createBotPassword.php", "--appid", BOT_APP_ID, "--grants", BOT_GRANTS,
+         "CopBot", BOT_SECRET)
+    _php(directory, "createAndPromote.php", "Member", MEMBER_PASSWORD)
+    (directory / "credentials.json").write_text(json.dumps(credentials.__dict__, indent=2))
+    return credentials
+
+
+def _make_relocatable(settings: Path) -> None:
+    text = settings.read_text()
+    # The generated file hard-codes the install paths; later lines derive cache paths from
+    # $wgSQLiteDataDir, so it must be replaced in place, not overridden at the end.
+    text = re.sub(r'^\$wgSQLiteDataDir = .*$', "$wgSQLiteDataDir = __DIR__ . '/data';",
+                  text, flags=re.M)
+    text = re.sub(r'^\$wgServer = .*$',
+                  "$wgServer = getenv( 'COP_WIKI_SERVER' ) ?: 'http://127.0.0.1';",
+                  text, flags=re.M)
+    settings.write_text(text + RELOCATABLE_SETTINGS)
+
+
+def copy(source: Path, target: Path) -> None:
+    """Copy a ready wiki (about 3 ms): the copy is independent and relocatable."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("server.*", "cache"))
+    (target / "cache").mkdir(exist_ok=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """``php -S`` serving one wiki directory, in its own process group."""
+
+    def __init__(self, directory: Path, port: int | None = None, workers: int = 1) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The script path (where api.php lives), with a trailing slash."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 20.0) -> Server:
+        env = dict(os.environ, MW_CONFIG_FILE=str(self.directory / "LocalSettings.php"),
+                   COP_WIKI_SERVER=f"http://127.0.0.1:{self.port}")
+        if self.workers > 1:
+            env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
+        log = open(self.directory / "logs" / "server.log", "ab")  # never an unread pipe
+        self.process = subprocess.Popen(
+            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(MEDIAWIKI_ROOT)],
+            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # own process group: stop() kills workers too
+        )
+        log.close()
+        wait_until_ready(self.url, timeout, self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        stop_group(self.process.pid)
+        self.process.wait(timeout=10)
+        self.process = None
+
+
+def stop_group(pid: int) -> None:
+    """Terminate a server's whole process group (workers keep the port otherwise)."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(50):
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def wait_until_ready(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    probe = url + "api.php?action=query&meta=siteinfo&format=json"
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise LocalWikiError(f"php -S exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                if b'"general"' in response.read():
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise LocalWikiError(f"the local wiki did not answer at {url} within {timeout:.0f} s")
+
+
+def reset_data(golden: Path, target: Path) -> None:
+    """Copy the golden databases back over a (running) wiki: a clean wiki in ~5 ms."""
+    for database in (golden / "data").glob("*.sqlite"):
+        shutil.copyfile(database, target / "data" / database.name)
+
+
+# --- command line -------------------------------------------------------------------------
+
+def _cmd_start(args: argparse.Namespace) -> None:
+    directory = Path(args.dir).resolve()
+    pid_file = directory / "server.pid"
+    if pid_file.exists():
+        info = json.loads(pid_file.read_text())
+        if _alive(info["pid"]):
+            print(f"already running: {info['url']} (pid {info['pid']})")
+            return
+    server = Server(directory, args.port).start()
+    assert server.process is not None
+    pid_file.write_text(json.dumps({"pid": server.process.pid, "url": server.url}))
+    print(f"MediaWiki running at {server.url} (pid {server.process.pid})")
+
+
+def _cmd_stop(args: argparse.Namespace) -> None:
+    pid_file = Path(args.dir).resolve() / "server.pid"
+    if not pid_file.exists():
+        print("not running")
+        return
+    stop_group(json.loads(pid_file.read_text())["pid"])
+    pid_file.unlink()
+    print("stopped")
+
+
+def _cmd_status(args: argparse.Namespace) -> None:
+    pid_file = Path(args.dir).resolve() / "server.pid"
+    if pid_file.exists() and _alive(json.loads(pid_file.read_text())["pid"]):
+        print("running: " + json.loads(pid_file.read_text())["url"])
+    else:
+        print("not running")
+        sys.exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("install-deps", help="apt-get MediaWiki, PHP and SQLite (root)")
+    for name in ("create", "start", "stop", "status"):
+        sub = commands.add_parser(name)
+        sub.add_argument("dir")
+        if name == "start":
+            sub.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "install-deps":
+            install_deps()
+        elif args.command == "create":
+            create(Path(args.dir).resolve())
+            print(f"wiki created in {args.dir}")
+        else:
+            {"start": _cmd_start, "stop": _cmd_stop, "status": _cmd_status}[args.command](args)
+    except LocalWikiError as error:
+        print(f"localwiki: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

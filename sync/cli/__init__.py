@@ -1,0 +1,47 @@
+"""The command line: ``cop`` (the innovation manager's commands) and ``cop-sync`` (cron).
+
+A thin layer over the library (sync/*): each command opens what it needs, calls the
+library and prints; errors become messages and exit codes in sync/cli/app.py only.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .app import GuardedGroup, common_options, configure_logging
+from .community import community
+from .export import export
+from .init_cmd import init
+from .mediawiki import mediawiki
+from .member import member
+from .provision import provision
+from .status import status
+from .sync_command import cop_sync as _cop_sync
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.version_option(package_name="cop-connector")
+def _cop() -> None:
+    """cop-connector: give each community of practice its space on the company wiki.
+
+    Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
+
+
+for command in (init, community, member, provision, status, export, mediawiki):
+    _cop.add_command(command)
+
+
+def cop() -> None:
+    """Console script entry point of ``cop``."""
+    configure_logging()
+    _cop()
+
+
+def cop_sync() -> None:
+    """Console script entry point of ``cop-sync``."""
+    configure_logging()
+    _cop_sync()
+
+
+__all__ = ["cop", "cop_sync"]

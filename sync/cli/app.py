@@ -1,0 +1,160 @@
+"""What every command shares: the configuration, the records, the backends — opened lazily,
+so ``cop init`` and ``--help`` need none of them — and the translation of errors into
+messages and exit codes (the only place that does it)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from connector.base import WikiBackend
+from connector.errors import EXIT_PARTIAL, CopError, NotFoundError
+from page_templates import TemplateSet, shipped
+
+from .. import config as config_module
+from ..backends import build_backend
+from ..config import Config
+from ..lock import RunLock
+from ..model import Community
+from ..records import Records
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("cop")
+
+
+class App:
+    """Per-invocation state (``ctx.obj``)."""
+
+    def __init__(self) -> None:
+        self.config_path: str | None = None
+        self.debug = False
+        self._config: Config | None = None
+        self._records: Records | None = None
+        self._backends: dict[str, WikiBackend] = {}
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = config_module.load(self.config_path)
+        return self._config
+
+    @property
+    def records(self) -> Records:
+        if self._records is None:
+            self._records = Records.open(self.config.records_path)
+        return self._records
+
+    @property
+    def templates(self) -> TemplateSet:
+        return shipped()
+
+    def backend(self, name: str) -> WikiBackend:
+        if name not in self._backends:
+            self._backends[name] = build_backend(self.config, name, records=self.records)
+        return self._backends[name]
+
+    def configured_backends(self) -> dict[str, WikiBackend]:
+        return {name: self.backend(name) for name in ("mediawiki", "confluence")
+                if getattr(self.config, name) is not None}
+
+    def community(self, slug: str) -> Community:
+        community = self.records.community(slug)
+        if community is None:
+            raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
+        return community
+
+    def lock(self, *, wait: float = 30.0) -> RunLock:
+        return RunLock(self.config.resolve(self.config.sync.lock_file), wait=wait)
+
+    def close(self) -> None:
+        if self._records is not None:
+            self._records.close()
+
+
+def pass_app(function: F) -> F:
+    """Give the command the App (created on first use)."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return function(_app(click.get_current_context()), *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def _app(ctx: click.Context) -> App:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = App()
+        root.call_on_close(root.obj.close)
+    return root.obj
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        _app(ctx).config_path = value
+
+
+def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        _app(ctx).debug = value > 1
+        logging.getLogger().setLevel(logging.DEBUG if value > 1 else logging.INFO)
+
+
+def common_options(function: F) -> F:
+    """--config and -v on every command (also accepted before the command name)."""
+    function = click.option("--config", "config_path", metavar="PATH", expose_value=False,
+                            callback=_set_config, is_eager=True,
+                            help="Configuration file (default: $COP_CONFIG, else ./cop.toml).")(
+        function)
+    return click.option("-v", "--verbose", count=True, expose_value=False,
+                        callback=_set_verbosity, is_eager=True,
+                        help="More log output (-vv: debug, with tracebacks).")(function)
+
+
+def configure_logging(log_file: str | Path | None = None) -> None:
+    """Plain log lines on stderr (or a file); secrets are redacted by the adapters."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler: logging.Handler = (logging.FileHandler(log_file) if log_file
+                                else logging.StreamHandler(sys.stderr))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+
+
+def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, click.Context], Any]:
+    """Wrap Command.invoke: a CopError becomes 'cop: error: ...' and its exit code; an
+    unexpected exception a one-line message (traceback with -vv), never a bare traceback."""
+    def guarded(self: Any, ctx: click.Context) -> Any:
+        try:
+            return invoke(self, ctx)  # type: ignore[call-arg]
+        except CopError as error:
+            click.echo(f"{ctx.find_root().info_name}: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as error:  # the last line of defence: no traceback for users
+            app = ctx.find_root().obj
+            if app is not None and app.debug:
+                raise
+            click.echo(f"{ctx.find_root().info_name}: internal error: "
+                       f"{type(error).__name__}: {error} (run with -vv for details)", err=True)
+            ctx.exit(EXIT_PARTIAL)
+    return guarded
+
+
+class GuardedGroup(click.Group):
+    invoke = report_errors(click.Group.invoke)  # type: ignore[assignment]
+
+
+class GuardedCommand(click.Command):
+    invoke = report_errors(click.Command.invoke)  # type: ignore[assignment]

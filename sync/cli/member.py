@@ -1,0 +1,76 @@
+"""cop member add | remove: the records first, then the Members page (optimistic write)."""
+
+from __future__ import annotations
+
+import click
+
+from connector.errors import CopError
+
+from ..members import forget_member, record_member, write_members_page
+from .app import App, GuardedGroup, common_options, pass_app
+
+
+@click.group("member", cls=GuardedGroup)
+def member() -> None:
+    """Add or remove members (the Members page follows)."""
+
+
+@member.command("add")
+@common_options
+@click.argument("slug")
+@click.argument("email")
+@click.option("--name", required=True, help="First and last name.")
+@click.option("--profile", required=True, help="Function: marketing, R&D, sales, ...")
+@click.option("--role", type=click.Choice(["member", "pilot", "expert"]), default="member",
+              show_default=True)
+@click.option("--site", default="", help="Plant, office or country.")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Date joined (default: today).")
+@pass_app
+def add(app: App, slug: str, email: str, name: str, profile: str, role: str, site: str,
+        since: str | None) -> None:
+    """Add member EMAIL to community SLUG (or update their details)."""
+    community = app.community(slug)
+    with app.lock():
+        action = record_member(app.records, app.templates, community,
+                               {"email": email, "name": name, "profile": profile,
+                                "role": role, "site": site, "since": since})
+        click.echo(f"{email.lower()} {action} in {slug}")
+        _write_page(app, slug)
+
+
+@member.command("remove")
+@common_options
+@click.argument("slug")
+@click.argument("email")
+@pass_app
+def remove(app: App, slug: str, email: str) -> None:
+    """Remove member EMAIL from community SLUG (kept in the records as removed)."""
+    community = app.community(slug)
+    with app.lock():
+        forget_member(app.records, community, email)
+        click.echo(f"{email.lower()} removed from {slug}")
+        _write_page(app, slug)
+
+
+def _write_page(app: App, slug: str) -> None:
+    """The local change is committed; now the wiki. A wiki failure is exit 1, not a loss."""
+    community = app.community(slug)
+    try:
+        outcome = write_members_page(app.records, app.backend(community.backend),
+                                     app.templates, community)
+    except CopError as error:
+        click.echo(f"cop: error: the Members page was not written ({error}); the change is "
+                   "recorded and the next cop-sync writes it", err=True)
+        raise SystemExit(1) from error
+    if outcome is None:
+        click.echo(f"the Members page does not exist yet: `cop provision {slug}` writes it")
+    elif outcome.error:
+        click.echo(f"cop: error: {outcome.error}; the change is recorded and the next "
+                   "cop-sync writes it", err=True)
+        raise SystemExit(1)
+    else:
+        click.echo(f"Members page {outcome.page}: {outcome.pushed} change(s) written, "
+                   f"{outcome.upserted} wiki change(s) read back")
+        for conflict in outcome.conflicts:
+            click.echo(f"conflict on {conflict.key} {conflict.field}: wiki {conflict.wiki!r}, "
+                       f"records {conflict.local!r} (left as is)", err=True)

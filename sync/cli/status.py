@@ -1,0 +1,58 @@
+"""cop status [SLUG] [--json]: provisioned? drift? last sync, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..status import community_status, last_run
+from .app import App, GuardedCommand, common_options, pass_app
+from .output import echo_json
+
+
+@click.command("status", cls=GuardedCommand)
+@common_options
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def status(app: App, slug: str | None, as_json: bool) -> None:
+    """What the records know: pages provisioned, last sync, open row problems, conflicts,
+    charter drift and member changes not yet on the wiki. Reads no wiki."""
+    communities = [app.community(slug)] if slug else app.records.communities()
+    data = {"last_run": last_run(app.records),
+            "communities": [community_status(app.records, app.templates, c)
+                            for c in communities]}
+    if as_json:
+        echo_json(data)
+        return
+    run = data["last_run"]
+    click.echo("last cop-sync: " + (f"{run['finished_at'] or 'running'} (exit {run['exit_code']})"
+                                    if run else "never"))
+    for entry in data["communities"]:
+        _print_community(entry)
+
+
+def _print_community(s: dict[str, Any]) -> None:
+    pages = sum(p["state"] != "missing" for p in s["pages"])
+    click.echo(f"\n{s['slug']} — {s['name']} ({s['backend']} {s['space']}, {s['lang']})")
+    click.echo(f"  pages: {pages}/{len(s['pages'])} provisioned"
+               + ("" if s["provisioned"] else f" (run `cop provision {s['slug']}`)"))
+    for page in s["pages"]:
+        if page["state"] not in ("ok", "missing"):
+            click.echo(f"  ! {page['page']}: {page['state']}")
+    click.echo("  rows: " + ", ".join(f"{k} {v}" for k, v in s["rows"].items()))
+    click.echo(f"  last synced: {s['watermark'] or 'never'}")
+    if s["pending_member_changes"]:
+        click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
+    for problem in s["problems"]:
+        where = f"{problem['page']}, row {problem['row']}" + (
+            f" (line {problem['line']})" if problem["line"] else "")
+        click.echo(f"  ! {where}, field {problem['field']!r}: {problem['message']}")
+    for conflict in s["conflicts"]:
+        click.echo(f"  ! conflict {conflict['kind']} {conflict['key']} {conflict['field']}: "
+                   f"wiki {conflict['wiki']!r}, records {conflict['local']!r}, "
+                   f"base {conflict['base']!r}")
+    for drift in s["drift"]:
+        click.echo(f"  ! drift {drift['page']} {drift['field']}: wiki {drift['wiki']!r}, "
+                   f"records {drift['records']!r} (`cop provision` restores the records' value)")

@@ -1,0 +1,76 @@
+"""cop-sync: the cron job. One run at a time; a one-line summary; a JSON report; exit codes
+0 (all synced), 1 (some community, page or row failed), 2 (configuration), 3 (locked)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from ..pull import PageOutcome
+from ..report import SyncReport
+from ..run import Syncer, SyncOptions
+from .app import App, GuardedCommand, common_options, configure_logging, pass_app
+from .output import echo_json
+
+log = logging.getLogger("cop-sync")
+
+
+@click.command("cop-sync", cls=GuardedCommand)
+@common_options
+@click.option("--community", metavar="SLUG", default=None, help="Only this community.")
+@click.option("--dry-run", is_flag=True, help="Read and plan; write nothing anywhere.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
+@click.option("--force-delete", is_flag=True,
+              help="Accept pages that now read as empty (their rows become tombstones).")
+@pass_app
+def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
+             force_delete: bool) -> None:
+    """Read the wikis' changes back into the records (and write pending member changes)."""
+    config = app.config
+    if config.sync.log_file:
+        configure_logging(config.resolve(config.sync.log_file))
+    with app.lock(wait=0):
+        syncer = Syncer(app.records, app.configured_backends(), app.templates)
+        run_id = None if dry_run else app.records.start_run(syncer.clock(), dry_run=False)
+        report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
+                                        force_delete=force_delete,
+                                        overlap_seconds=config.sync.overlap_seconds))
+        data = report.to_dict()
+        if run_id is not None:
+            app.records.finish_run(run_id, report.finished_at, report.exit_code, data)
+            config.resolve(config.sync.report_file).write_text(
+                json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _print(report, as_json)
+    raise SystemExit(report.exit_code)
+
+
+def _print(report: SyncReport, as_json: bool) -> None:
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for community in report.communities:
+            if community.error:
+                click.echo(f"{community.slug}: error: {community.error}", err=True)
+            for notice in community.notices:
+                click.echo(f"{community.slug}: {notice}", err=True)
+            for page in community.pages:
+                _print_page(page)
+    click.echo(report.summary_line(), err=as_json)
+
+
+def _print_page(page: PageOutcome) -> None:
+    if page.error:
+        click.echo(f"{page.page}: error: {page.error}", err=True)
+    if page.notice:
+        click.echo(f"{page.page}: {page.notice}", err=True)
+    for problem in page.problems:
+        click.echo(f"row problem: {problem}", err=True)
+    for conflict in page.conflicts:
+        click.echo(f"conflict: {page.page} {conflict.key} {conflict.field}: wiki "
+                   f"{conflict.wiki!r}, records {conflict.local!r}, base {conflict.base!r}",
+                   err=True)
+    for name, (wiki, ours) in page.drift.items():
+        click.echo(f"drift: {page.page} {name}: wiki {wiki!r}, records {ours!r} "
+                   "(records win: `cop provision` restores it)", err=True)

@@ -1,0 +1,196 @@
+"""cop.toml: loading, validation, the starter file, and secrets.
+
+Found at ``--config``, else ``$COP_CONFIG``, else ``./cop.toml``. Relative paths are relative
+to the file. Secrets are never in the file: it names the environment variable that holds
+them (or the system keyring is asked, when the optional ``keyring`` package is installed).
+Every problem is a ConfigError naming the setting (exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from connector.errors import ConfigError
+
+DEFAULT_PATH = "cop.toml"
+KEYRING_SERVICE = "cop-connector"
+
+
+@dataclass(frozen=True)
+class MediaWikiConfig:
+    url: str
+    user: str = ""
+    password_env: str = "COP_MEDIAWIKI_PASSWORD"  # noqa: S105 - a variable name
+    namespace_base: int = 3000
+    timeout: float = 30.0
+    ca_bundle: str = ""
+    allow_http: bool = False
+
+
+@dataclass(frozen=True)
+class ConfluenceConfig:
+    url: str
+    user: str = ""
+    token_env: str = "COP_CONFLUENCE_TOKEN"  # noqa: S105 - a variable name
+    deployment: str = "cloud"  # cloud | datacenter
+    timeout: float = 30.0
+    ca_bundle: str = ""
+    allow_http: bool = False
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    overlap_seconds: int = 300
+    budget_seconds: int = 600
+    lock_file: str = "cop-sync.lock"
+    report_file: str = "cop-sync-report.json"
+    log_file: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    records_path: Path
+    default_backend: str = "mediawiki"
+    default_lang: str = "en"
+    mediawiki: MediaWikiConfig | None = None
+    confluence: ConfluenceConfig | None = None
+    sync: SyncConfig = field(default_factory=SyncConfig)
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, relative to the file's directory."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.path.parent / candidate
+
+
+def find_config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("COP_CONFIG") or DEFAULT_PATH)
+
+
+def load(explicit: str | None = None) -> Config:
+    """Read and validate the configuration. Raises ConfigError."""
+    path = find_config_path(explicit)
+    if not path.exists():
+        raise ConfigError(f"no configuration at {path}; create one with `cop init` "
+                          "(or pass --config / set COP_CONFIG)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read: {error}", path=str(path)) from error
+    return parse(data, path.resolve())
+
+
+def parse(data: Mapping[str, Any], path: Path) -> Config:
+    _only(data, {"records", "defaults", "mediawiki", "confluence", "sync"}, "", path)
+    records = _section(data, "records", {"path"}, path)
+    defaults = _section(data, "defaults", {"backend", "lang"}, path)
+    config = Config(
+        path=path,
+        records_path=Path(),
+        default_backend=_choice(defaults, "backend", ("mediawiki", "confluence"),
+                                "mediawiki", "defaults", path),
+        default_lang=_choice(defaults, "lang", ("en", "fr"), "en", "defaults", path),
+        mediawiki=_dataclass(MediaWikiConfig, data, "mediawiki", path),
+        confluence=_dataclass(ConfluenceConfig, data, "confluence", path),
+        sync=_dataclass(SyncConfig, data, "sync", path) or SyncConfig(),
+    )
+    records_path = config.resolve(str(records.get("path", "cop.db")))
+    config = _replace(config, records_path=records_path)
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    if config.confluence and config.confluence.deployment not in ("cloud", "datacenter"):
+        raise ConfigError("deployment must be cloud or datacenter",
+                          setting="confluence.deployment", path=str(config.path))
+    for name in ("mediawiki", "confluence"):
+        section = getattr(config, name)
+        if section is not None and not section.url:
+            raise ConfigError("url is required", setting=f"{name}.url", path=str(config.path))
+    if getattr(config, config.default_backend) is None:
+        raise ConfigError(f"default backend {config.default_backend!r} has no "
+                          f"[{config.default_backend}] section", setting="defaults.backend",
+                          path=str(config.path))
+
+
+def secret(env_var: str, *, user: str, setting: str, service: str) -> str:
+    """The secret in ``$env_var``, else in the keyring; ConfigError if neither has it."""
+    if env_var and os.environ.get(env_var):
+        return os.environ[env_var]
+    try:
+        import keyring  # optional dependency  # noqa: PLC0415
+    except ImportError:
+        keyring = None
+    if keyring is not None:
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, f"{service}:{user}")
+        except Exception:  # any keyring backend failure means "not found"
+            stored = None
+        if stored:
+            return stored
+    raise ConfigError(f"the secret for {user!r} is missing: set the environment variable "
+                      f"{env_var or '(none named)'}" + (
+                          f" or store it with `keyring set {KEYRING_SERVICE} {service}:{user}`"
+                          if keyring else ""), setting=setting)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _replace(config: Config, **changes: Any) -> Config:
+    return replace(config, **changes)
+
+
+def _section(data: Mapping[str, Any], name: str, allowed: set[str],
+             path: Path) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError("must be a table", setting=name, path=str(path))
+    _only(value, allowed, name, path)
+    return value
+
+
+def _only(data: Mapping[str, Any], allowed: set[str], section: str, path: Path) -> None:
+    for key in data:
+        if key not in allowed:
+            where = f"{section}.{key}" if section else key
+            raise ConfigError(f"unknown setting (expected one of: {', '.join(sorted(allowed))})",
+                              setting=where, path=str(path))
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str,
+            section: str, path: Path) -> str:
+    value = data.get(key, default)
+    if value not in allowed:
+        raise ConfigError(f"must be one of {', '.join(allowed)}, not {value!r}",
+                          setting=f"{section}.{key}", path=str(path))
+    return value
+
+
+def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any:
+    if name not in data:
+        return None
+    fields = cls.__dataclass_fields__
+    section = _section(data, name, set(fields), path)
+    values = {}
+    for key, raw in section.items():
+        expected = type(fields[key].default) if key != "url" else str
+        value = float(raw) if expected is float and type(raw) is int else raw
+        if type(value) is not expected:  # bool is an int: be exact
+            raise ConfigError(f"must be a {expected.__name__}, not {raw!r}",
+                              setting=f"{name}.{key}", path=str(path))
+        values[key] = value
+    if "url" not in values and "url" in fields:
+        raise ConfigError("url is required", setting=f"{name}.url", path=str(path))
+    return cls(**values)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON string syntax is valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,63 @@
+"""Which pages a sync must read, from the change feed (pure).
+
+Reads are idempotent, so the feed is asked with an overlap before the watermark; a change
+whose revision is not newer than the one already synced costs nothing (no content read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from connector.base import ChangeFeed, PageRef
+
+from .model import PageState
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """kind -> where to read it now; pages moved (kind -> new place) or deleted on the wiki."""
+
+    to_read: dict[str, PageRef] = field(default_factory=dict)
+    moved: dict[str, PageRef] = field(default_factory=dict)
+    deleted: frozenset[str] = frozenset()
+
+
+def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
+               always: Iterable[str] = ()) -> ReadPlan:
+    """Pages to read for one community. ``feed`` None means a full read (first sync);
+    ``always`` are kinds to read regardless (local changes to push, refused pages)."""
+    where = {state.kind: state.ref for state in states}
+    if feed is None:
+        return ReadPlan(to_read={s.kind: s.ref for s in states})
+    synced = {state.kind: state.revision for state in states}
+    kind_at = {ref: kind for kind, ref in where.items()}
+    to_read: set[str] = {kind for kind in always if kind in where}
+    moved: dict[str, PageRef] = {}
+    deleted: set[str] = set()
+    for change in sorted(feed.changes, key=lambda c: c.timestamp):
+        kind = kind_at.get(change.ref)
+        if kind is None:
+            continue
+        if change.action == "move" and change.target is not None:
+            del kind_at[change.ref]
+            kind_at[change.target] = kind
+            where[kind] = moved[kind] = change.target
+            to_read.add(kind)
+        elif change.action == "delete":
+            deleted.add(kind)
+            to_read.discard(kind)
+        elif change.action == "restore" or _newer(change.revision, synced.get(kind, "")):
+            deleted.discard(kind)
+            to_read.add(kind)
+    return ReadPlan(to_read={kind: where[kind] for kind in sorted(to_read)}, moved=moved,
+                    deleted=frozenset(deleted))
+
+
+def _newer(revision: str, synced: str) -> bool:
+    """Revision numbers only grow (MediaWiki revids, Confluence versions)."""
+    if not synced:
+        return True
+    if revision.isdigit() and synced.isdigit():
+        return int(revision) > int(synced)
+    return revision != synced

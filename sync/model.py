@@ -1,0 +1,128 @@
+"""The local records as small frozen dataclasses (what the engine and the CLI pass around)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from connector.base import PageRef
+
+# Charter fields that live on the community record (the charter page shows them).
+CHARTER_FIELDS = ("slug", "name", "theme", "axes", "pilot", "expert", "sponsor", "status",
+                  "account", "objectives", "scope")
+
+Rows = Mapping[str, Mapping[str, str]]  # key -> field -> canonical value
+
+
+@dataclass(frozen=True)
+class Community:
+    """A community of practice and where its space lives."""
+
+    slug: str
+    name: str
+    theme: str
+    pilot: str
+    expert: str
+    backend: str  # "mediawiki" | "confluence"
+    lang: str  # "en" | "fr"
+    space: str  # MediaWiki namespace name ("CoP_Battery") or Confluence space key
+    sponsor: str = ""
+    status: str = "active"
+    account: str = ""
+    axes: str = ""
+    objectives: str = ""
+    scope: str = ""
+    namespace_id: int | None = None
+    space_id: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    def charter_values(self) -> dict[str, str]:
+        """The charter block's values, canonical."""
+        return {name: str(getattr(self, name) or "") for name in CHARTER_FIELDS}
+
+    def with_charter(self, values: Mapping[str, str]) -> Community:
+        return replace(self, **{k: v for k, v in values.items() if k in CHARTER_FIELDS
+                                and k != "slug"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One synced row (a member, a watch item, ...). Tombstoned rows keep their data."""
+
+    community: str
+    kind: str
+    key: str
+    data: Mapping[str, str]
+    origin: str = "wiki"  # who created it: "wiki" or "command"
+    first_seen: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+    deleted_by: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_at is None
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What cop-connector knows of one page: the merge base for the next sync.
+
+    ``revision`` is the last revision read or written; ``base`` the rows it held (for the
+    three-way merge); ``written_hash`` the hash of the content cop-connector last wrote
+    (provisioning compares it, since Confluence rewrites markup on save).
+    """
+
+    community: str  # "" for pages shared by all communities (MediaWiki row templates)
+    kind: str
+    ref: PageRef
+    page_id: str = ""
+    revision: str = ""
+    written_hash: str = ""
+    base: Rows | None = None
+    state: str = "ok"  # ok | deleted | moved
+    synced_at: str = ""
+    template_version: int = 0
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field changed on both sides since the last sync; both values and the base."""
+
+    community: str
+    kind: str
+    key: str
+    field: str
+    base: str | None
+    wiki: str | None
+    local: str | None
+    id: int | None = None
+    detected_at: str = ""
+    resolved_at: str | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredProblem:
+    """A row problem as recorded (open until the page is read again without it)."""
+
+    community: str
+    kind: str
+    page: str
+    row: int
+    field: str
+    message: str
+    line: int | None = None
+    key: str | None = None
+    detected_at: str = ""
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    id: int
+    started_at: str
+    finished_at: str | None
+    exit_code: int | None
+    dry_run: bool
+    summary: Mapping[str, object] = field(default_factory=dict)

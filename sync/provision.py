@@ -1,0 +1,138 @@
+"""Provisioning: ``plan_community`` (pure) decides page by page; ``apply`` writes.
+
+A page is created when missing, rewritten only when cop-connector was its last writer and
+what it would write changed, and otherwise left alone: a page members edited is never
+overwritten (reported as drift). Rows are never touched here (cop-sync owns them), except
+the charter's records-owned fields (pilot, expert, sponsor, status, account), which the
+innovation manager changes by command and provisioning writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from connector.base import PageCodec, PageRef, RemotePage, RowChange
+from page_templates import PageKind, TemplateSet
+from page_templates.values import row_key
+
+from .merge import plan_charter
+from .model import Community, PageState, Rows
+from .pages import content_hash, initial_rows, page_context
+
+Op = Literal["create", "update", "skip", "adopt", "drift"]
+SUPPORT = ""  # the "community" of pages shared by every community (MediaWiki templates)
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """One line of a provisioning plan."""
+
+    op: Op
+    community: str
+    kind: str
+    ref: PageRef
+    reason: str
+    content: str = ""
+    base: RemotePage | None = None
+    rows: Rows | None = None  # the page's rows once written (the first merge base)
+    parent: PageRef | None = None
+    version: int = 0
+
+    @property
+    def writes(self) -> bool:
+        return self.op in ("create", "update")
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """Everything plan_community needs, read beforehand by the shell."""
+
+    community: Community
+    refs: Mapping[str, PageRef]
+    remote: Mapping[PageRef, RemotePage]
+    states: Mapping[str, PageState]
+    rows: Mapping[str, Rows]  # kind -> recorded live rows
+
+
+def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec) -> list[PageAction]:
+    """The home page and the six pages of one community, in page order."""
+    context = page_context(data.community, dict(data.refs))
+    home = data.refs["home"]
+    actions = []
+    for kind in templates.kinds:
+        ref = data.refs[kind.kind]
+        rows = initial_rows(kind, data.community, data.rows.get(kind.kind, {}))
+        desired = codec.render_page(kind, context, rows)
+        action = _decide(data.community.slug, kind, ref, desired, data.remote.get(ref),
+                         data.states.get(kind.kind), managed=kind.kind == "home")
+        if action.op == "skip" and kind.single and action.base is not None:
+            action = _charter_update(kind, action, data.community, codec)
+        parent = None if kind.kind == "home" else home
+        keyed = {_key(kind, r): r for r in rows} if kind.has_rows else None
+        actions.append(_with(action, parent=parent, rows=keyed, version=kind.version))
+    return actions
+
+
+def plan_support(pages: Sequence[tuple[PageRef, str]], remote: Mapping[PageRef, RemotePage],
+                 states: Mapping[str, PageState]) -> list[PageAction]:
+    """Pages every community uses (the MediaWiki row templates): fully managed."""
+    return [_decide(SUPPORT, ref_kind(ref), ref, content, remote.get(ref),
+                    states.get(ref_kind(ref)), managed=True) for ref, content in pages]
+
+
+def ref_kind(ref: PageRef) -> str:
+    return f"support:{ref}"
+
+
+def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
+            remote: RemotePage | None, state: PageState | None, *,
+            managed: bool) -> PageAction:
+    name = kind if isinstance(kind, str) else kind.kind
+    if remote is None:
+        reason = "missing" if state is None or state.state == "ok" else \
+            f"{state.state} on the wiki; recreated from the records"
+        return PageAction("create", community, name, ref, reason, content=desired)
+    if state is None or not state.revision:
+        if managed and remote.content != desired:
+            return PageAction("drift", community, name, ref, "already on the wiki, written "
+                              "by someone else and different; not overwritten", base=remote)
+        return PageAction("adopt", community, name, ref,
+                          "already on the wiki; adopted, not overwritten", base=remote)
+    ours = remote.revision == state.revision  # nobody edited since cop-connector wrote it
+    if not managed or remote.content == desired or (
+            ours and content_hash(desired) == state.written_hash):
+        return PageAction("skip", community, name, ref, "unchanged", base=remote)
+    if ours:
+        return PageAction("update", community, name, ref, "template changed", content=desired,
+                          base=remote)
+    return PageAction("drift", community, name, ref,
+                      "edited on the wiki since cop-connector wrote it; not overwritten",
+                      base=remote)
+
+
+def _charter_update(kind: PageKind, action: PageAction, community: Community,
+                    codec: PageCodec) -> PageAction:
+    """Write the records-owned charter fields that differ on the wiki (changed by command)."""
+    assert action.base is not None
+    parsed = codec.parse_rows(action.base.content, kind, str(action.ref))
+    plan = plan_charter(kind, str(action.ref), parsed, community.charter_values())
+    if not plan.drift or plan.values is None:
+        return action
+    changes = {name: ours for name, (_, ours) in plan.drift.items()}
+    content = codec.apply_changes(action.base.content, kind,
+                                  [RowChange("update", community.slug, changes)],
+                                  community.lang)
+    fields = ", ".join(f"{name}: {wiki!r} -> {ours!r}"
+                       for name, (wiki, ours) in sorted(plan.drift.items()))
+    return _with(action, op="update", reason=f"records-owned fields ({fields})",
+                 content=content)
+
+
+def _key(kind: PageKind, values: Mapping[str, str]) -> str:
+    return row_key(kind, values) or ""
+
+
+def _with(action: PageAction, **changes: object) -> PageAction:
+    return replace(action, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,170 @@
+"""Sync one page: parse, plan (sync/merge.py), push local changes, commit — the shell.
+
+Order matters for crash safety: the wiki write (with the base revision) comes first, the
+local commit (rows + merge base + revision, one transaction) second. A crash in between
+leaves the wiki ahead; the next run reads it, finds both sides equal, and converges.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from connector.base import RemotePage, WikiBackend
+from connector.errors import CopError, EditConflict, RowProblem
+from page_templates import PageKind, TemplateSet
+
+from .merge import FieldConflict, PagePlan, plan_charter, plan_page
+from .model import Community, Conflict, PageState, StoredProblem
+from .records import Records
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PageOutcome:
+    """What happened to one page (also what --dry-run shows)."""
+
+    community: str
+    kind: str
+    page: str
+    upserted: int = 0
+    tombstoned: int = 0
+    pushed: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    drift: dict[str, tuple[str, str]] = field(default_factory=dict)
+    refused_empty: bool = False
+    notice: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PageSync:
+    records: Records
+    backend: WikiBackend
+    templates: TemplateSet
+    clock: Callable[[], str]
+
+    def sync(self, community: Community, state: PageState, remote: RemotePage, *,
+             dry_run: bool = False, force_delete: bool = False) -> PageOutcome:
+        """Read ``remote`` into the records; push local changes (two-way kinds)."""
+        kind = self.templates[state.kind]
+        outcome = PageOutcome(community.slug, kind.kind, str(remote.ref))
+        if kind.single:
+            return self._charter(community, kind, state, remote, outcome, dry_run)
+        plan = self._plan(community, kind, state, remote, force_delete)
+        revision = remote.revision
+        if plan.wiki_changes and not dry_run:
+            try:
+                remote, plan, revision = self._push(community, kind, state, remote, plan,
+                                                    force_delete)
+            except CopError as error:  # nothing committed: the next run tries again
+                outcome.error = str(error)
+                return outcome
+        _fill(outcome, plan)
+        if not dry_run:
+            self._commit(community, kind, state, remote, plan, revision)
+        return outcome
+
+    def _plan(self, community: Community, kind: PageKind, state: PageState,
+              remote: RemotePage, force_delete: bool) -> PagePlan:
+        parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+        entries = self.records.entries(community.slug, kind.kind, include_deleted=True)
+        live = {e.key: e.data for e in entries if e.live}
+        deleted = frozenset(e.key for e in entries if not e.live)
+        return plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
+                         local_deleted=deleted, force_delete=force_delete)
+
+    def _push(self, community: Community, kind: PageKind, state: PageState,
+              remote: RemotePage, plan: PagePlan,
+              force_delete: bool) -> tuple[RemotePage, PagePlan, str]:
+        """Write the local changes over ``remote``; on a conflict re-read, re-plan, retry once."""
+        for attempt in (1, 2):
+            content = self.backend.codec.apply_changes(remote.content, kind, plan.wiki_changes,
+                                                       community.lang)
+            try:
+                written = self.backend.update_page(
+                    remote, content, summary=f"cop-connector: {len(plan.wiki_changes)} "
+                                             f"change(s) to the {kind.kind} list")
+                return remote, plan, written.revision
+            except EditConflict:
+                if attempt == 2:
+                    raise
+                log.info("%s changed while writing; re-reading once", remote.ref)
+                fresh = self.backend.read_pages([remote.ref]).get(remote.ref)
+                if fresh is None:
+                    raise
+                remote, plan = fresh, self._plan(community, kind, state, fresh, force_delete)
+                if not plan.wiki_changes:
+                    return remote, plan, remote.revision
+        raise AssertionError("unreachable")
+
+    def _commit(self, community: Community, kind: PageKind, state: PageState,
+                remote: RemotePage, plan: PagePlan, revision: str) -> None:
+        now = self.clock()
+        with self.records.transaction():
+            for key, values in plan.upserts.items():
+                self.records.upsert_entry(community.slug, kind.kind, key, values,
+                                          origin="wiki", now=now)
+            for key in plan.tombstones:
+                self.records.tombstone_entry(community.slug, kind.kind, key, by="wiki", now=now)
+            refused = plan.refused_empty
+            self.records.save_page_state(replace(
+                state, ref=remote.ref, page_id=remote.page_id,
+                revision=state.revision if refused else revision,
+                base=plan.new_base, state="refused-empty" if refused else "ok",
+                synced_at=now))
+            self._problems(community, kind, plan.problems, now)
+            self._conflicts(community, kind, plan.conflicts, now)
+
+    def _charter(self, community: Community, kind: PageKind, state: PageState,
+                 remote: RemotePage, outcome: PageOutcome, dry_run: bool) -> PageOutcome:
+        parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+        plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values())
+        outcome.problems, outcome.drift = list(plan.problems), dict(plan.drift)
+        outcome.upserted = int(bool(plan.accepted))
+        if dry_run:
+            return outcome
+        now = self.clock()
+        with self.records.transaction():
+            if plan.accepted:
+                self.records.save_community(replace(community.with_charter(plan.accepted),
+                                                    updated_at=now))
+            self.records.replace_drift(community.slug, str(remote.ref), plan.drift, now)
+            self.records.save_page_state(replace(
+                state, ref=remote.ref, page_id=remote.page_id, revision=remote.revision,
+                base=None if plan.values is None else {community.slug: plan.values},
+                state="ok", synced_at=now))
+            self._problems(community, kind, plan.problems, now)
+        return outcome
+
+    def _problems(self, community: Community, kind: PageKind,
+                  problems: tuple[RowProblem, ...], now: str) -> None:
+        self.records.replace_problems(community.slug, kind.kind, [
+            StoredProblem(community.slug, kind.kind, p.page, p.row, p.field, p.message, p.line,
+                          p.key, now) for p in problems])
+
+    def _conflicts(self, community: Community, kind: PageKind,
+                   found: tuple[FieldConflict, ...], now: str) -> None:
+        """Record the conflicts found; those no longer found have converged."""
+        current = {(c.key, c.field) for c in found}
+        for old in self.records.conflicts(community.slug):
+            if old.kind == kind.kind and (old.key, old.field) not in current and old.id:
+                self.records.resolve_conflict(old.id, "converged", now)
+        self.records.record_conflicts([
+            Conflict(community.slug, kind.kind, c.key, c.field, c.base, c.wiki, c.local)
+            for c in found], now)
+
+
+def _fill(outcome: PageOutcome, plan: PagePlan) -> None:
+    outcome.upserted = len(plan.upserts)
+    outcome.tombstoned = len(plan.tombstones)
+    outcome.pushed = len(plan.wiki_changes)
+    outcome.problems = list(plan.problems)
+    outcome.conflicts = list(plan.conflicts)
+    outcome.refused_empty = plan.refused_empty
+    if plan.refused_empty:
+        outcome.notice = ("reads as empty; the recorded rows are kept (run cop-sync "
+                          "--force-delete to accept the deletion)")

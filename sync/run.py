@@ -1,0 +1,146 @@
+"""A cop-sync run: the change feed, batched reads, every page synced, the watermark saved.
+
+Per backend: one feed request for every community's space (its server time is the signpost,
+taken before any page is read), one batched read of every changed page, then each community
+on its own — a community that fails does not stop the others, and its watermark only moves
+(to the signpost) once all its pages are committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from itertools import groupby
+
+from connector.base import ChangeFeed, PageRef, RemotePage, WikiBackend
+from connector.errors import CopError, NotFoundError
+from page_templates import TemplateSet
+
+from .clock import earlier, utc_now
+from .feed import ReadPlan, plan_reads
+from .model import Community, PageState
+from .pull import PageSync
+from .records import Records
+from .report import CommunityOutcome, SyncReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    community: str | None = None
+    dry_run: bool = False
+    force_delete: bool = False
+    overlap_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class Syncer:
+    records: Records
+    backends: Mapping[str, WikiBackend]  # backend name -> adapter (only configured ones)
+    templates: TemplateSet
+    clock: Callable[[], str] = utc_now
+
+    def run(self, options: SyncOptions) -> SyncReport:
+        report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
+        communities = self._select(options.community)
+        ordered = sorted(communities, key=lambda c: c.backend)
+        for name, group in groupby(ordered, key=lambda c: c.backend):
+            self._sync_backend(name, list(group), options, report)
+        report.finished_at = self.clock()
+        return report
+
+    def _select(self, slug: str | None) -> list[Community]:
+        if slug is None:
+            return self.records.communities()
+        community = self.records.community(slug)
+        if community is None:
+            raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
+        return [community]
+
+    def _sync_backend(self, name: str, group: list[Community], options: SyncOptions,
+                      report: SyncReport) -> None:
+        outcomes = {c.slug: CommunityOutcome(c.slug) for c in group}
+        report.communities += outcomes.values()
+        backend = self.backends.get(name)
+        if backend is None:
+            for outcome in outcomes.values():
+                outcome.error = f"no [{name}] section in the configuration"
+            return
+        states = {c.slug: self.records.page_states(c.slug) for c in group}
+        ready = [c for c in group if _provisioned(states[c.slug], outcomes[c.slug])]
+        if not ready:
+            return
+        try:
+            feed = self._feed(backend, ready, states, options)
+            plans = {c.slug: self._read_plan(c, states[c.slug], feed) for c in ready}
+            wanted = [ref for plan in plans.values() for ref in plan.to_read.values()]
+            remote = backend.read_pages(wanted) if wanted else {}
+        except CopError as error:  # the wiki as a whole failed: every community did
+            for community in ready:
+                outcomes[community.slug].error = str(error)
+            return
+        pages = PageSync(self.records, backend, self.templates, self.clock)
+        for community in ready:
+            self._sync_community(pages, community, states[community.slug],
+                                 plans[community.slug], remote, feed.signpost, options,
+                                 outcomes[community.slug])
+
+    def _feed(self, backend: WikiBackend, ready: list[Community],
+              states: Mapping[str, list[PageState]], options: SyncOptions) -> ChangeFeed:
+        """One feed for all: its signpost is taken before any page is read. First syncs
+        read every page anyway; for them the feed only gives the signpost."""
+        marks = [m for m in (self.records.watermark(c.slug) for c in ready) if m]
+        since = earlier(min(marks) if marks else self.clock(), options.overlap_seconds)
+        # the pages' own spaces: a page moved out of its community's space is followed
+        spaces = sorted({s.ref.space for c in ready for s in states[c.slug]})
+        return backend.changes_since(spaces, since)
+
+    def _read_plan(self, community: Community, states: list[PageState],
+                   feed: ChangeFeed) -> ReadPlan:
+        full = self.records.watermark(community.slug) is None
+        always = [s.kind for s in states if s.state == "refused-empty" or
+                  self._pending(community, s)]
+        return plan_reads(states, None if full else feed, always)
+
+    def _pending(self, community: Community, state: PageState) -> bool:
+        """Two-way pages whose local rows differ from the merge base: to push."""
+        if state.kind not in {k.kind for k in self.templates.row_kinds if k.two_way}:
+            return False
+        return self.records.live_rows(community.slug, state.kind) != (state.base or {})
+
+    def _sync_community(self, pages: PageSync, community: Community,
+                        states: list[PageState], plan: ReadPlan,
+                        remote: dict[PageRef, RemotePage], signpost: str,
+                        options: SyncOptions, outcome: CommunityOutcome) -> None:
+        by_kind = {s.kind: s for s in states}
+        try:
+            for kind in sorted(plan.deleted):
+                outcome.notices.append(self._mark_deleted(by_kind[kind], options.dry_run))
+            for kind, ref in plan.to_read.items():
+                page = remote.get(ref)
+                if page is None:
+                    outcome.notices.append(self._mark_deleted(by_kind[kind], options.dry_run))
+                    continue
+                outcome.pages.append(pages.sync(community, by_kind[kind], page,
+                                                dry_run=options.dry_run,
+                                                force_delete=options.force_delete))
+        except CopError as error:
+            outcome.error = str(error)
+        if not outcome.failed and not options.dry_run:
+            self.records.set_watermark(community.slug, signpost)
+            outcome.watermark = signpost
+
+    def _mark_deleted(self, state: PageState, dry_run: bool) -> str:
+        kept = len(self.records.live_rows(state.community, state.kind))
+        if not dry_run and state.state != "deleted":
+            self.records.save_page_state(replace(state, state="deleted"))
+        return (f"{state.ref} was deleted on the wiki; its {kept} recorded rows are kept "
+                "(run `cop provision` to recreate the page from the records)")
+
+
+def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:
+    if not states:
+        outcome.notices.append("not provisioned yet (run `cop provision`); nothing to read")
+    return bool(states)

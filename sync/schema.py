@@ -1,0 +1,126 @@
+"""The records database schema, as numbered migrations (PRAGMA user_version).
+
+Rows of every kind live in one ``entries`` table (data as JSON, so company templates can add
+fields without a migration); one view per kind gives them columns for people and tools
+(``SELECT * FROM watch_items``). A migration is appended, never edited once released.
+"""
+
+from __future__ import annotations
+
+
+def _view(name: str, kind: str, fields: tuple[str, ...]) -> str:
+    columns = ",\n  ".join(f"json_extract(data, '$.{f}') AS \"{f}\"" for f in fields)
+    return (f"CREATE VIEW {name} AS SELECT community, key,\n  {columns},\n"
+            f"  first_seen, updated_at, deleted_at FROM entries WHERE kind = '{kind}';")
+
+
+_VIEWS = "\n".join([
+    _view("members", "members", ("email", "name", "profile", "role", "site", "since")),
+    _view("watch_items", "watch", ("date", "title", "url", "source", "summary", "tags")),
+    _view("technical_references", "references",
+          ("ref", "title", "version", "url", "owner", "summary")),
+    _view("regulations", "regulation",
+          ("ref", "title", "jurisdiction", "status", "effective", "url", "impact")),
+    _view("competitor_entries", "competition",
+          ("competitor", "offer", "positioning", "strengths", "weaknesses", "updated", "url")),
+])
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE communities (
+        slug TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        theme TEXT NOT NULL DEFAULT '',
+        axes TEXT NOT NULL DEFAULT '',
+        objectives TEXT NOT NULL DEFAULT '',
+        scope TEXT NOT NULL DEFAULT '',
+        pilot TEXT NOT NULL,
+        expert TEXT NOT NULL,
+        sponsor TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'active',
+        account TEXT NOT NULL DEFAULT '',
+        backend TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        space TEXT NOT NULL UNIQUE,
+        namespace_id INTEGER UNIQUE,
+        space_id TEXT,
+        watermark TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE entries (
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data)),
+        origin TEXT NOT NULL DEFAULT 'wiki',
+        first_seen TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        deleted_at TEXT,
+        deleted_by TEXT,
+        PRIMARY KEY (community, kind, key)
+    );
+    CREATE TABLE pages (
+        community TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        space TEXT NOT NULL,
+        title TEXT NOT NULL,
+        page_id TEXT NOT NULL DEFAULT '',
+        revision TEXT NOT NULL DEFAULT '',
+        written_hash TEXT NOT NULL DEFAULT '',
+        base TEXT CHECK (base IS NULL OR json_valid(base)),
+        state TEXT NOT NULL DEFAULT 'ok',
+        synced_at TEXT NOT NULL DEFAULT '',
+        template_version INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (community, kind)
+    );
+    CREATE TABLE sync_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        exit_code INTEGER,
+        dry_run INTEGER NOT NULL DEFAULT 0,
+        summary TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE row_errors (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        page TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        line INTEGER,
+        field TEXT NOT NULL,
+        message TEXT NOT NULL,
+        key TEXT,
+        detected_at TEXT NOT NULL
+    );
+    CREATE INDEX row_errors_page ON row_errors (community, kind);
+    CREATE TABLE conflicts (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        field TEXT NOT NULL,
+        base TEXT,
+        wiki TEXT,
+        local TEXT,
+        detected_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolution TEXT
+    );
+    CREATE UNIQUE INDEX conflicts_open ON conflicts (community, kind, key, field)
+        WHERE resolved_at IS NULL;
+    CREATE TABLE drift (
+        community TEXT NOT NULL,
+        page TEXT NOT NULL,
+        field TEXT NOT NULL,
+        wiki TEXT,
+        records TEXT,
+        detected_at TEXT NOT NULL,
+        PRIMARY KEY (community, page, field)
+    );
+    """ + _VIEWS,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
