@@ -26,6 +26,7 @@ Command line (stdlib only, so it runs before the project is installed)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -39,6 +40,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 MEDIAWIKI_ROOT = Path(os.environ.get("COP_MEDIAWIKI_ROOT", "/usr/share/mediawiki"))
 APT_PACKAGES = ["mediawiki", "php-sqlite3", "php-cli", "php8.2-cgi", "micro-httpd"]
@@ -92,9 +94,8 @@ def packages_missing() -> list[str]:
     """Debian packages this script needs that are not installed."""
     missing = []
     for package in APT_PACKAGES:
-        probe = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-        )
+        probe = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
+                               capture_output=True, text=True, check=False)
         if "install ok installed" not in probe.stdout:
             missing.append(package)
     return missing
@@ -107,8 +108,8 @@ def install_deps() -> None:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES]
     if os.geteuid() != 0:
-        raise LocalWikiError("missing Debian packages %s; run as root: %s" % (
-            " ".join(missing), " ".join(command)))
+        raise LocalWikiError(f"missing Debian packages {' '.join(missing)}; "
+                             f"run as root: {' '.join(command)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
@@ -118,7 +119,7 @@ def _php(directory: Path, script: str, *args: str) -> str:
     env = dict(os.environ, MW_CONFIG_FILE=str(directory / "LocalSettings.php"))
     result = subprocess.run(
         ["php", str(MEDIAWIKI_ROOT / "maintenance" / script), *args],
-        env=env, capture_output=True, text=True,
+        env=env, capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         raise LocalWikiError(f"{script} failed: {result.stdout[-800:]}{result.stderr[-800:]}")
@@ -196,15 +197,19 @@ class Server:
                    COP_WIKI_SERVER=f"http://127.0.0.1:{self.port}")
         if self.workers > 1:
             env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
-        log = open(self.directory / "logs" / "server.log", "ab")  # never an unread pipe
-        self.process = subprocess.Popen(
-            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(MEDIAWIKI_ROOT)],
+        with open(self.directory / "logs" / "server.log", "ab") as log:  # never a pipe
+            self.process = self._spawn(env, log)
+        wait_until_ready(self.url, timeout, self.process)
+        return self
+
+    def _spawn(self, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            # opcache would keep serving an extra/*.php rewritten within its 2 s window
+            ["php", "-d", "opcache.revalidate_freq=0", "-S", f"127.0.0.1:{self.port}",
+             "-t", str(MEDIAWIKI_ROOT)],
             env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
             start_new_session=True,  # own process group: stop() kills workers too
         )
-        log.close()
-        wait_until_ready(self.url, timeout, self.process)
-        return self
 
     def stop(self) -> None:
         if self.process is None:
@@ -226,10 +231,8 @@ def stop_group(pid: int) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.05)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_until_ready(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:

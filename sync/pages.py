@@ -40,3 +40,8 @@ def initial_rows(kind: PageKind, community: Community,
 
 def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def same_text(stored: str, desired: str) -> bool:
+    """Equal as wikis store text: MediaWiki drops trailing white space on save."""
+    return stored.rstrip() == desired.rstrip()

@@ -19,7 +19,7 @@ from page_templates.values import row_key
 
 from .merge import plan_charter
 from .model import Community, PageState, Rows
-from .pages import content_hash, initial_rows, page_context
+from .pages import content_hash, initial_rows, page_context, same_text
 
 Op = Literal["create", "update", "skip", "adopt", "drift"]
 SUPPORT = ""  # the "community" of pages shared by every community (MediaWiki templates)
@@ -95,13 +95,13 @@ def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
             f"{state.state} on the wiki; recreated from the records"
         return PageAction("create", community, name, ref, reason, content=desired)
     if state is None or not state.revision:
-        if managed and remote.content != desired:
+        if managed and not same_text(remote.content, desired):
             return PageAction("drift", community, name, ref, "already on the wiki, written "
                               "by someone else and different; not overwritten", base=remote)
         return PageAction("adopt", community, name, ref,
                           "already on the wiki; adopted, not overwritten", base=remote)
     ours = remote.revision == state.revision  # nobody edited since cop-connector wrote it
-    if not managed or remote.content == desired or (
+    if not managed or same_text(remote.content, desired) or (
             ours and content_hash(desired) == state.written_hash):
         return PageAction("skip", community, name, ref, "unchanged", base=remote)
     if ours:

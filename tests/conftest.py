@@ -42,6 +42,7 @@ class LocalWiki:
     golden: Path
     server: object
     credentials: object
+    _serial: int = 0
 
     @property
     def url(self) -> str:
@@ -54,10 +55,14 @@ class LocalWiki:
             extra.unlink()
 
     def add_php(self, name: str, php: str) -> None:
-        """Add settings (e.g. the namespaces snippet); read by the very next request."""
+        """Add settings (e.g. the namespaces snippet); read by the very next request.
+
+        Each call writes a new file name: PHP's opcache may keep a rewritten file's old
+        meaning for a moment, a new file it has never seen."""
         if not php.lstrip().startswith("<?php"):
             php = "<?php\n" + php
-        (self.directory / "extra" / f"{name}.php").write_text(php)
+        self._serial += 1
+        (self.directory / "extra" / f"{name}-{self._serial}.php").write_text(php)
 
     def add_namespace(self, name: str, number: int) -> None:
         self.add_php(f"ns-{number}", f"$wgExtraNamespaces[{number}] = '{name}';\n"

@@ -1,0 +1,65 @@
+"""Community namespaces: their names and the LocalSettings.php snippet that declares them.
+
+The MediaWiki API cannot create a namespace, so an administrator pastes the snippet printed by
+`cop mediawiki namespaces`; provisioning then checks through the API that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from connector.errors import ValidationError
+
+PREFIX = "CoP_"
+
+_HEADER = """\
+# --- cop-connector: community namespaces (printed by `cop mediawiki namespaces`) ---
+# Paste at the end of LocalSettings.php, or save as a file that LocalSettings.php includes.
+# Pasting it twice is harmless (a repeated content namespace is ignored). Namespace numbers
+# must never change once pages exist (the pages would be orphaned), and each pair (even
+# number: pages, odd number: talk pages) must be free on this wiki.
+"""
+
+
+def namespace_name(slug: str) -> str:
+    """The namespace of a community: ``"battery-storage"`` -> ``"CoP_Battery_storage"``."""
+    words = slug.replace("-", "_")
+    return PREFIX + words[:1].upper() + words[1:]
+
+
+def snippet(entries: Iterable[tuple[str, int, str]]) -> str:
+    """A commented, idempotent LocalSettings.php fragment declaring the namespaces.
+
+    ``entries`` are (namespace name, even namespace id, community name) triples; the talk
+    namespace takes ``id + 1``. Raises ValidationError for an odd id or one below 100
+    (MediaWiki keeps those for itself).
+    """
+    blocks = [_HEADER]
+    for name, number, community in entries:
+        blocks.append(_block(name, number, community))
+    return "\n".join(blocks)
+
+
+def _block(name: str, number: int, community: str) -> str:
+    if number < 100 or number % 2:
+        raise ValidationError(f"namespace id {number} must be even and at least 100",
+                              field="namespace_id", value=str(number))
+    talk = name + "_talk"
+    return (
+        f"# {_comment(community)}\n"
+        f"$wgExtraNamespaces[{number}] = {_php_string(name)};\n"
+        f"$wgExtraNamespaces[{number + 1}] = {_php_string(talk)};\n"
+        f"$wgNamespacesWithSubpages[{number}] = true;\n"
+        f"$wgContentNamespaces[] = {number};\n"
+        f"$wgNamespacesToBeSearchedDefault[{number}] = true;\n"
+    )
+
+
+def _php_string(value: str) -> str:
+    """A single-quoted PHP literal: only backslash and quote are special there."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _comment(text: str) -> str:
+    # A newline would end the comment and let the rest run as PHP; "?>" would leave PHP mode.
+    return " ".join(text.split()).replace("?>", "? >")

@@ -1,0 +1,155 @@
+"""The row templates every community page calls (``Template:CoP member``...), with TemplateData.
+
+One template per row kind, shared by all communities and both languages:
+
+* ``<includeonly>``: how a row displays. A list row is a compact card
+  (``<div class="cop-row cop-<kind>">``) whose headline links to the row's URL; empty
+  fields are skipped with ParserFunctions' ``{{#if:}}``. The charter is a ``wikitable`` box
+  whose labels follow its ``lang`` parameter (``{{#switch:}}``).
+* ``<noinclude>``: a short description in English and French, and the TemplateData that
+  makes the visual editor show a form with localized labels (``lang=fr`` in the UI).
+
+Texts from the page kinds are trusted, but are still escaped where they land in wikitext.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from page_templates import LANGUAGES, FieldDef, PageKind, TemplateSet, localize
+from page_templates.ui import ui_text
+
+from ..base import PageRef
+from .escape import escape_text
+from .wikitext_render import LANG_PARAM
+
+TEMPLATE_NAMESPACE = "Template"
+# TemplateData parameter types (https://www.mediawiki.org/wiki/Extension:TemplateData).
+TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "date": "date",
+                      "url": "url", "choice": "line", "tags": "line"}
+
+
+def support_pages(templates: TemplateSet) -> list[tuple[PageRef, str]]:
+    """``(Template:<row template>, source)`` for every row kind, in page order."""
+    return [(PageRef(space=TEMPLATE_NAMESPACE, title=str(kind.row_template)),
+             template_source(kind))
+            for kind in templates.row_kinds]
+
+
+def template_source(kind: PageKind) -> str:
+    """The wikitext of ``kind``'s row template: display, description, TemplateData."""
+    display = charter_box(kind) if kind.single else row_card(kind)
+    key = "template_block_description" if kind.single else "template_row_description"
+    descriptions = "\n\n".join(f"''{escape_text(_description(kind, key, lang))}''"
+                               for lang in LANGUAGES)
+    data = json.dumps(templatedata(kind), ensure_ascii=False, indent=1)
+    data = data.replace("</", "<\\/")  # JSON escape: the text cannot close the tag early
+    return (f"<includeonly>{display}</includeonly><noinclude>\n{descriptions}\n\n"
+            f"<templatedata>\n{data}\n</templatedata>\n</noinclude>\n")
+
+
+def _description(kind: PageKind, key: str, lang: str) -> str:
+    return ui_text(key, lang, row=localize(kind.row_label, lang) or kind.kind)
+
+
+def _tooltip(field: FieldDef) -> str:
+    """Labels in every language, for a ``title`` attribute ('E-mail / Courriel')."""
+    labels = dict.fromkeys(localize(field.label, lang) for lang in LANGUAGES)
+    return escape_text(" / ".join(labels))
+
+
+def _headline(kind: PageKind) -> FieldDef:
+    """The field shown first and in bold: the first required text field, else the first."""
+    return next((f for f in kind.fields if f.required and f.type == "text"), kind.fields[0])
+
+
+def row_card(kind: PageKind) -> str:
+    """A list row as a card: headline (linked to the URL field if any), then the fields."""
+    head = _headline(kind).name
+    url = next((f.name for f in kind.fields if f.type == "url"), None)
+    if url:
+        label = f"{{{{#if:{{{{{{{head}|}}}}}}|{{{{{{{head}}}}}}}|{{{{{{{url}}}}}}}}}}}"
+        plain = f"'''{{{{{{{head}|}}}}}}'''"
+        headline = f"{{{{#if:{{{{{{{url}|}}}}}}|'''[{{{{{{{url}}}}}}} {label}]'''|{plain}}}}}"
+    else:
+        headline = f"'''{{{{{{{head}|}}}}}}'''"
+    inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
+    blocks = [f for f in kind.fields if f.type == "longtext"]
+    parts = [headline]
+    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{_tooltip(f)}">'
+                     f" · {{{{{{{f.name}}}}}}}</span>") for f in inline]
+    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{_tooltip(f)}">'
+                     f"{{{{{{{f.name}}}}}}}</div>") for f in blocks]
+    return f'<div class="cop-row cop-{kind.kind}">{"".join(parts)}</div>'
+
+
+def _if(field: FieldDef, shown: str) -> str:
+    return f"{{{{#if:{{{{{{{field.name}|}}}}}}|{shown}}}}}"
+
+
+def charter_box(kind: PageKind) -> str:
+    """The single block as a table: one row per field, labels in the ``lang`` language."""
+    lines = ['{| class="wikitable cop-box cop-' + kind.kind + '"']
+    title = next((f.name for f in kind.fields if f.name == "name"), None)
+    if title:
+        lines.append(f"|+ {{{{{{{title}|}}}}}}")
+    for field in kind.fields:
+        lines += ["|-", f"! {_switch_label(field)}",
+                  f'| class="cop-field-{field.name}" | {{{{{{{field.name}|}}}}}}']
+    lines.append("|}")
+    return "\n".join(lines)
+
+
+def _switch_label(field: FieldDef) -> str:
+    """``{{#switch:{{{lang|}}}|fr=…|#default=…}}``: the label in the block's language."""
+    cases = [f"{lang}={escape_text(text)}" for lang, text in sorted(field.label.items())
+             if lang != "en"]
+    cases.append(f"#default={escape_text(localize(field.label, 'en'))}")
+    return f"{{{{#switch:{{{{{{{LANG_PARAM}|}}}}}}|{'|'.join(cases)}}}}}"
+
+
+def templatedata(kind: PageKind) -> dict[str, Any]:
+    """The TemplateData of ``kind``'s row template (labels and help in every language)."""
+    key = "template_block_description" if kind.single else "template_row_description"
+    params: dict[str, Any] = {field.name: _param(field) for field in kind.fields}
+    order = list(kind.field_names)
+    if kind.single:
+        params[LANG_PARAM] = {
+            "label": {lang: ui_text("template_lang_label", lang) for lang in LANGUAGES},
+            "description": {lang: ui_text("template_lang_description", lang)
+                            for lang in LANGUAGES},
+            "type": "line",
+            "suggestedvalues": list(LANGUAGES),
+        }
+        order.append(LANG_PARAM)
+    return {
+        "description": {lang: _description(kind, key, lang) for lang in LANGUAGES},
+        "params": params,
+        "paramOrder": order,
+        "format": "block" if kind.single else "inline",
+    }
+
+
+def _param(field: FieldDef) -> dict[str, Any]:
+    param: dict[str, Any] = {
+        "label": _texts(field.label),
+        "description": _texts(field.help),
+        "type": TEMPLATEDATA_TYPES[field.type],
+        "required": field.required,
+        "suggested": True,
+    }
+    if field.choices:
+        labels = [localize(choice.labels, lang) or choice.value
+                  for lang in LANGUAGES for choice in field.choices]
+        param["suggestedvalues"] = list(dict.fromkeys(labels))
+    return param
+
+
+def _texts(texts: Mapping[str, str]) -> dict[str, str]:
+    """Every language of ``LANGUAGES`` (English as fallback), then any extra language."""
+    if not texts:
+        return {}
+    extra = {lang: text for lang, text in texts.items() if lang not in LANGUAGES}
+    return {lang: localize(texts, lang) for lang in LANGUAGES} | extra

@@ -1,0 +1,152 @@
+"""Render a new page of a page kind as wikitext: prose, rows, help and index sections.
+
+Member values (and every placeholder value) go through ``escape_text``; the company's prose,
+titles, labels and help (trusted, and read in the source editor) through ``escape_prose``,
+which escapes only what would really turn into markup. Output is stable: the same input
+gives the same string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from page_templates import FieldDef, PageKind, Section, localize
+from page_templates.loader import PAGE_ORDER
+from page_templates.ui import ui_text
+from page_templates.values import display
+
+from ..base import PageContext, PageRef
+from .escape import escape_prose, escape_text, escape_url
+
+MARKER_PREFIX = "cop-connector: rows of "
+# Extra parameter of a single block (the charter): the language of the box's labels.
+LANG_PARAM = "lang"
+_HOLD = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: holds a placeholder's place while escaping
+
+
+def marker_comment(kind: PageKind) -> str:
+    """The comment that marks where the rows live (new rows go after it on an empty page)."""
+    shape = "block" if kind.single else "per line"
+    what = f"one {{{{{kind.row_template}}}}} {shape}"
+    return f"<!-- {MARKER_PREFIX}{kind.kind}, {what} -->"
+
+
+def param_value(field: FieldDef, value: str, lang: str) -> str:
+    """A canonical value as written in its template parameter: labelled, then escaped."""
+    if field.type == "url":
+        return escape_url(value)
+    return escape_text(display(field, value, lang))
+
+
+def render_row(kind: PageKind, values: Mapping[str, str], lang: str) -> str:
+    """One row template call with every field of ``kind`` in definition order.
+
+    List kinds give one line; a single kind (the charter) gives a block with one parameter
+    per line and the extra ``lang`` parameter. Missing values are written empty.
+    """
+    params = [(f.name, param_value(f, values.get(f.name, ""), lang)) for f in kind.fields]
+    if kind.single:
+        params.append((LANG_PARAM, escape_text(lang)))
+        body = "".join(f"\n|{name}={value}" for name, value in params)
+        return f"{{{{{kind.row_template}{body}\n}}}}"
+    body = "".join(f"|{name}={value}" for name, value in params)
+    return f"{{{{{kind.row_template}{body}}}}}"
+
+
+def render_page(kind: PageKind, context: PageContext,
+                rows: Sequence[Mapping[str, str]]) -> str:
+    """A new page of ``kind``: its sections in order, blank lines between blocks."""
+    blocks: list[str] = []
+    for section in kind.sections:
+        blocks.extend(_section(kind, section, context, rows))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _section(kind: PageKind, section: Section, context: PageContext,
+             rows: Sequence[Mapping[str, str]]) -> list[str]:
+    lang = context.lang
+    blocks: list[str] = []
+    title = localize(section.title, lang) if section.title else ""
+    if title:
+        blocks.append(f"== {escape_prose(title)} ==")
+    blocks.extend(_prose(text, context) for text in _localized(section.paragraphs, lang))
+    bullets = _localized(section.bullets, lang)
+    if bullets:
+        blocks.append("\n".join(f"* {_prose(text, context)}" for text in bullets))
+    if section.rows and kind.has_rows:
+        blocks.append(_rows_block(kind, rows, lang))
+    if section.help and kind.has_rows:
+        blocks.extend(_help(kind, lang))
+    if section.index:
+        blocks.append(_index(context.pages))
+    return blocks
+
+
+def _localized(texts: Mapping[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
+    """The texts in ``lang``, else English, else any language (like ``localize``)."""
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), ())
+
+
+def _prose(text: str, context: PageContext) -> str:
+    """Company prose with ``{key}`` placeholders filled by escaped context values.
+
+    Only keys present in ``context.values`` are replaced (no ``str.format``), so other
+    braces stay text. The prose is escaped as a whole, with each placeholder held by a
+    private-use character meanwhile, so line starts are judged on the real text.
+    """
+    text = text.replace(_HOLD, "")
+    names = sorted(context.values, key=len, reverse=True)
+    if not names:
+        return escape_prose(text)
+    pattern = re.compile("|".join(rf"\{{{re.escape(name)}\}}" for name in names))
+    found: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        found.append(match.group()[1:-1])
+        return _HOLD
+
+    escaped = escape_prose(pattern.sub(hold, text))
+    values = iter(found)
+    return re.sub(_HOLD, lambda _: escape_text(context.values[next(values)]), escaped)
+
+
+def _rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> str:
+    if kind.single:
+        rows = rows[:1] or [{}]  # an empty box still shows members the fields
+    return "\n".join([marker_comment(kind), *(render_row(kind, row, lang) for row in rows)])
+
+
+def example_row(kind: PageKind) -> str:
+    """The empty row template, as shown (in ``<nowiki>``) in the help section."""
+    body = "".join(f"|{name}=" for name in kind.field_names)
+    template = str(kind.row_template).replace("&", "&amp;").replace("<", "&lt;")
+    return f"{{{{{template}{body}}}}}"
+
+
+def _help(kind: PageKind, lang: str) -> list[str]:
+    template = str(kind.row_template)
+    row = localize(kind.row_label, lang) or kind.kind
+    visual = escape_prose(ui_text("visual_editor", lang, template=template))
+    source = escape_prose(ui_text("source_editor", lang, row=row))
+    example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
+    fields = [escape_prose(ui_text("fields", lang)), *(_field_help(f, lang) for f in kind.fields)]
+    return [visual, f"{source}\n{example}", "\n".join(fields)]
+
+
+def _field_help(field: FieldDef, lang: str) -> str:
+    label = escape_prose(localize(field.label, lang))
+    required = f" ({escape_prose(ui_text('required', lang))})" if field.required else ""
+    text = localize(field.help, lang) if field.help else ""
+    # The separator (": " or " : ") is fixed UI text, safe mid-line: not escaped, so French
+    # typography keeps its plain spaces.
+    colon = ui_text("colon", lang) if text else ""
+    return f"* '''{label}'''{required}{colon}{escape_prose(text)}"
+
+
+def _index(pages: Mapping[str, PageRef]) -> str:
+    """Links to the community's other pages, in page order (unknown kinds last)."""
+    rank = {kind: i for i, kind in enumerate(PAGE_ORDER)}
+    kinds = sorted((k for k in pages if k != "home"),
+                   key=lambda k: (rank.get(k, len(rank)), list(pages).index(k)))
+    return "\n".join(f"* [[{pages[k]}|{escape_prose(pages[k].title)}]]" for k in kinds)

@@ -1,0 +1,176 @@
+"""The whole loop on the in-memory wiki: provision, member edits, sync, member commands.
+
+Fast and deterministic; the same scenarios run against the real MediaWiki in
+tests/integration/test_loop_mediawiki.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connector.base import PageRef
+from connector.mediawiki.wikitext import WikitextCodec
+from connector.memory import MemoryBackend
+from page_templates import shipped
+from sync.communities import NewCommunity, add_community
+from sync.config import parse
+from sync.members import forget_member, record_member, write_members_page
+from sync.provision_run import Provisioner
+from sync.records import Records
+from sync.run import Syncer, SyncOptions
+
+T = shipped()
+SPACE = "CoP_Battery"
+
+
+@pytest.fixture
+def records() -> Records:
+    return Records.open(":memory:")
+
+
+@pytest.fixture
+def wiki() -> MemoryBackend:
+    return MemoryBackend(WikitextCodec(), spaces={SPACE, "Template"})
+
+
+@pytest.fixture
+def community(records: Records):
+    config = parse({"mediawiki": {"url": "http://127.0.0.1:1/"}}, Path("/tmp/cop.toml"))
+    return add_community(records, config, NewCommunity(
+        slug="battery", name="Battery storage", theme="Energy", pilot="pia.pilot@corp.example",
+        expert="eli.expert@corp.example", lang="en"))
+
+
+def provision(records: Records, wiki: MemoryBackend, community, dry_run: bool = False):
+    return Provisioner(records, wiki, T).run([records.community(community.slug)],
+                                             dry_run=dry_run)
+
+
+def sync(records: Records, wiki: MemoryBackend, **options):
+    return Syncer(records, {"mediawiki": wiki}, T).run(SyncOptions(**options))
+
+
+def ref(title: str) -> PageRef:
+    return PageRef(SPACE, title)
+
+
+def append(wiki: MemoryBackend, title: str, line: str) -> None:
+    current = wiki.page(ref(title))
+    assert current is not None
+    wiki.edit(ref(title), current.content.rstrip("\n") + "\n" + line + "\n")
+
+
+def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
+    report = provision(records, wiki, community)
+    created = [str(a.ref) for a in report.actions if a.op == "create"]
+    assert len(created) == 7 + 6  # home + six pages + six templates (charter + 5 rows)
+    assert "CoP_Battery:Members" in created and "Template:CoP member" in created
+    writes = wiki.stats.writes
+    again = provision(records, wiki, community)
+    assert {a.op for a in again.actions} == {"skip"}
+    assert wiki.stats.writes == writes
+
+
+def test_dry_run_writes_nothing(records, wiki, community) -> None:
+    report = provision(records, wiki, community, dry_run=True)
+    assert {a.op for a in report.actions} == {"create"}
+    assert wiki.stats.writes == 0 and records.page_states() == []
+
+
+def test_member_rows_added_on_the_wiki_are_recorded(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    append(wiki, "Watch", "{{CoP watch|date=2026-03-01|title=Sodium-ion cells|"
+                          "url=https://example.com/na|source=Lab|summary=Cheap|tags=na, ion}}")
+    first = sync(records, wiki)
+    assert first.exit_code == 0, first.to_dict()
+    rows = records.live_rows("battery", "watch")
+    assert rows["https://example.com/na"]["tags"] == "na, ion"
+    reads = wiki.stats.reads
+    second = sync(records, wiki)
+    assert second.exit_code == 0 and wiki.stats.reads == reads  # no page read at all
+    assert second.counts()["pages_read"] == 0
+
+
+def test_members_two_way(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    record_member(records, T, records.community("battery"),
+                  {"email": "ann@corp.example", "name": "Ann", "profile": "marketing"})
+    outcome = write_members_page(records, wiki, T, records.community("battery"))
+    assert outcome is not None and outcome.pushed == 1
+    assert "ann@corp.example" in wiki.page(ref("Members")).content
+    append(wiki, "Members", "{{CoP member|email=bob@corp.example|name=Bob|profile=R&D}}")
+    report = sync(records, wiki)
+    assert report.exit_code == 0
+    assert "bob@corp.example" in records.live_rows("battery", "members")
+    forget_member(records, records.community("battery"), "ann@corp.example")
+    write_members_page(records, wiki, T, records.community("battery"))
+    assert "ann@corp.example" not in wiki.page(ref("Members")).content
+
+
+def test_broken_rows_are_reported_and_the_rest_recorded(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    append(wiki, "Regulation", "{{CoP regulation|title=No ref}}\n"
+                               "{{CoP regulation|ref=R1|title=Ok|effective=2026-13-01}}\n"
+                               "{{CoP regulation|ref=R2|title=Fine}}")
+    report = sync(records, wiki)
+    assert report.exit_code == 1
+    problems = [(p.row, p.field) for p in report.pages[0].problems] if report.pages else []
+    found = [(p.row, p.field) for page in report.pages for p in page.problems]
+    assert (1, "ref") in found and (2, "effective") in found, problems
+    assert list(records.live_rows("battery", "regulation")) == ["r2"]
+    assert len(records.problems("battery")) == 2
+
+
+def test_emptied_page_keeps_the_records(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    append(wiki, "Competition", "{{CoP competitor|competitor=Acme|offer=Cell X}}")
+    sync(records, wiki)
+    wiki.edit(ref("Competition"), "oops\n")
+    report = sync(records, wiki)
+    assert report.exit_code == 1 and report.pages[0].refused_empty
+    assert "acme|cell x" in records.live_rows("battery", "competition")
+    forced = sync(records, wiki, force_delete=True)
+    assert forced.counts()["rows_tombstoned"] == 1
+    assert records.live_rows("battery", "competition") == {}
+
+
+def test_deleted_page_keeps_rows_and_provision_recreates_it(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    append(wiki, "References", "{{CoP reference|ref=IEC 62660|title=Li-ion cells}}")
+    sync(records, wiki)
+    wiki.delete(ref("References"))
+    report = sync(records, wiki)
+    assert any("deleted on the wiki" in n for n in report.communities[0].notices)
+    assert "iec 62660" in records.live_rows("battery", "references")
+    recreated = provision(records, wiki, community)
+    assert [a.ref.title for a in recreated.actions if a.op == "create"] == ["References"]
+    assert "IEC 62660" in wiki.page(ref("References")).content
+
+
+def test_moved_page_is_followed(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    wiki.move(ref("Watch"), ref("Technology watch"))
+    append(wiki, "Technology watch", "{{CoP watch|date=2026-01-01|title=Moved but read}}")
+    sync(records, wiki)
+    assert "moved but read|2026-01-01" in records.live_rows("battery", "watch")
+    assert records.page_state("battery", "watch").ref == ref("Technology watch")
+    again = provision(records, wiki, community)  # no page recreated at the old title;
+    assert [a.kind for a in again.actions if a.writes] == ["home"]  # links follow the move
+    assert "[[CoP_Battery:Technology watch|" in wiki.page(ref("Home")).content
+
+
+def test_governance_drift_is_reported_not_taken(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    page = wiki.page(ref("Charter"))
+    wiki.edit(ref("Charter"), page.content.replace("pia.pilot@corp.example", "me@corp.example"))
+    report = sync(records, wiki)
+    assert report.pages[0].drift == {"pilot": ("me@corp.example", "pia.pilot@corp.example")}
+    assert records.community("battery").pilot == "pia.pilot@corp.example"
+    fixed = provision(records, wiki, community)
+    assert [a.op for a in fixed.actions if a.kind == "charter"] == ["update"]
+    assert "pia.pilot@corp.example" in wiki.page(ref("Charter")).content
