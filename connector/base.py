@@ -161,9 +161,15 @@ class WikiBackend(Protocol):
     name: str
     codec: PageCodec
     max_batch: int  # titles per batched read
+    home_kind: str  # the kind whose page is the space's home ("home"; Confluence: "charter")
+    can_create_spaces: bool  # Confluence creates spaces; MediaWiki namespaces need an admin
 
     def check_space(self, spec: SpaceSpec) -> SpaceInfo:
-        """The space, or SpaceMissing with what to do (MediaWiki cannot create one)."""
+        """The space, or SpaceMissing saying what to do. Makes no change."""
+        ...
+
+    def create_space(self, spec: SpaceSpec) -> SpaceInfo:
+        """Create the space (SpaceMissing with the remedy where the API cannot)."""
         ...
 
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
@@ -175,10 +181,18 @@ class WikiBackend(Protocol):
         ...
 
     def create_page(self, ref: PageRef, content: str, *, summary: str,
-                    parent: PageRef | None = None) -> WrittenPage:
-        """Create only: PageExists if someone created it meanwhile."""
+                    parent: PageRef | None = None, home: bool = False,
+                    labels: Sequence[str] = ()) -> WrittenPage:
+        """Create only: PageExists if someone created it meanwhile. ``home``: the page
+        becomes the space's home page; ``parent`` and ``labels`` where the wiki has them."""
         ...
 
     def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
         """Write over ``base.revision`` only: EditConflict if the page moved on."""
+        ...
+
+    def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
+                    editors: Sequence[str]) -> None:
+        """Give people (by e-mail) rights on the space where the wiki manages them per
+        space (Confluence); idempotent, writes nothing when already granted."""
         ...

@@ -57,6 +57,9 @@ class MemoryBackend:
     spaces: set[str] = field(default_factory=set)
     name: str = "memory"
     max_batch: int = 50
+    home_kind: str = "home"
+    can_create_spaces: bool = False
+    roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     stats: RequestStats = field(default_factory=RequestStats)
     _pages: dict[PageRef, _Page] = field(default_factory=dict)
     _log: list[Change] = field(default_factory=list)
@@ -71,6 +74,17 @@ class MemoryBackend:
                                remedy="Create it with MemoryBackend.spaces.add().")
         return SpaceInfo(space=spec.space, space_id=spec.space)
 
+    def create_space(self, spec: SpaceSpec) -> SpaceInfo:
+        if not self.can_create_spaces:
+            return self.check_space(spec)
+        self.stats.writes += 1
+        self.spaces.add(spec.space)
+        return SpaceInfo(space=spec.space, space_id=spec.space)
+
+    def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
+                    editors: Sequence[str]) -> None:
+        self.roles[space.space] = (tuple(admins), tuple(editors))
+
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
         unique = list(dict.fromkeys(refs))
         self.stats.reads += -(-len(unique) // self.max_batch)
@@ -84,7 +98,8 @@ class MemoryBackend:
         return ChangeFeed(changes=changes, signpost=self.now())
 
     def create_page(self, ref: PageRef, content: str, *, summary: str,
-                    parent: PageRef | None = None) -> WrittenPage:
+                    parent: PageRef | None = None, home: bool = False,
+                    labels: Sequence[str] = ()) -> WrittenPage:
         self.stats.writes += 1
         if ref in self._pages:
             raise PageExists("already exists", backend=self.name, page=str(ref))

@@ -38,6 +38,8 @@ class PageAction:
     base: RemotePage | None = None
     rows: Rows | None = None  # the page's rows once written (the first merge base)
     parent: PageRef | None = None
+    home: bool = False  # the space's home page
+    labels: tuple[str, ...] = ()
     version: int = 0
 
     @property
@@ -56,22 +58,32 @@ class PlanInput:
     rows: Mapping[str, Rows]  # kind -> recorded live rows
 
 
-def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec) -> list[PageAction]:
-    """The home page and the six pages of one community, in page order."""
-    context = page_context(data.community, dict(data.refs))
-    home = data.refs["home"]
+def community_kinds(templates: TemplateSet, home_kind: str) -> list[PageKind]:
+    """The kinds that get a page: all, except a separate home page where another kind is
+    the space's home (Confluence: the charter)."""
+    return [k for k in templates.kinds if k.kind != "home" or home_kind == "home"]
+
+
+def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
+                   home_kind: str = "home") -> list[PageAction]:
+    """The pages of one community, in page order; the home page first (the others' parent)."""
+    kinds = community_kinds(templates, home_kind)
+    refs = {k.kind: data.refs[k.kind] for k in kinds}
+    context = page_context(data.community, refs)
     actions = []
-    for kind in templates.kinds:
-        ref = data.refs[kind.kind]
+    for kind in kinds:
+        ref = refs[kind.kind]
         rows = initial_rows(kind, data.community, data.rows.get(kind.kind, {}))
         desired = codec.render_page(kind, context, rows)
         action = _decide(data.community.slug, kind, ref, desired, data.remote.get(ref),
                          data.states.get(kind.kind), managed=kind.kind == "home")
         if action.op == "skip" and kind.single and action.base is not None:
             action = _charter_update(kind, action, data.community, codec)
-        parent = None if kind.kind == "home" else home
+        is_home = kind.kind == home_kind
         keyed = {_key(kind, r): r for r in rows} if kind.has_rows else None
-        actions.append(_with(action, parent=parent, rows=keyed, version=kind.version))
+        actions.append(_with(action, parent=None if is_home else refs[home_kind],
+                             home=is_home, labels=("cop", f"cop-{kind.kind}"), rows=keyed,
+                             version=kind.version))
     return actions
 
 

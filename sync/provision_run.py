@@ -10,8 +10,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from connector.base import SpaceSpec, WikiBackend
-from connector.errors import CopError, EditConflict, PageExists
+from connector.base import SpaceInfo, SpaceSpec, WikiBackend
+from connector.errors import CopError, EditConflict, PageExists, SpaceMissing
 from page_templates import TemplateSet
 
 from .clock import utc_now
@@ -28,6 +28,7 @@ class ProvisionReport:
     """The plan, and for each action what happened (``done``) or why it failed."""
 
     actions: list[PageAction] = field(default_factory=list)
+    new_spaces: list[SpaceSpec] = field(default_factory=list)  # to create (Confluence)
     done: list[PageAction] = field(default_factory=list)
     failed: list[tuple[PageAction, str]] = field(default_factory=list)
     community_errors: dict[str, CopError] = field(default_factory=dict)
@@ -35,6 +36,15 @@ class ProvisionReport:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed or self.community_errors else 0
+
+
+@dataclass(frozen=True)
+class _Space:
+    """A community's space: ``info`` is None when it does not exist yet (to create)."""
+
+    community: Community
+    spec: SpaceSpec
+    info: SpaceInfo | None
 
 
 @dataclass(frozen=True)
@@ -48,42 +58,76 @@ class Provisioner:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
         stop the others."""
         report = ProvisionReport()
-        inputs = self._spaces(communities, report, dry_run)
+        spaces = self._spaces(communities, report)
+        inputs = [self._input(space) for space in spaces]
         support = self.backend.codec.support_pages(self.templates)
-        wanted = [ref for ref, _ in support] + [r for d in inputs for r in d.refs.values()]
-        remote = self.backend.read_pages(wanted) if inputs else {}
-        support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
-        if inputs:
+        wanted = [ref for ref, _ in support] + [
+            ref for space, data in zip(spaces, inputs, strict=True) if space.info
+            for ref in data.refs.values()]
+        remote = self.backend.read_pages(wanted) if spaces else {}
+        if spaces:
+            support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
             report.actions += plan_support(support, remote, support_states)
+        report.new_spaces = [space.spec for space in spaces if space.info is None]
         for data in inputs:
             report.actions += plan_community(replace(data, remote=remote), self.templates,
-                                             self.backend.codec)
+                                             self.backend.codec, self.backend.home_kind)
         if not dry_run:
-            for action in report.actions:
-                self._apply(action, report)
+            self._apply_all(spaces, report)
         return report
 
-    def _spaces(self, communities: Sequence[Community], report: ProvisionReport,
-                dry_run: bool) -> list[PlanInput]:
-        inputs = []
-        for listed in communities:
-            community = listed
+    def _spaces(self, communities: Sequence[Community],
+                report: ProvisionReport) -> list[_Space]:
+        found = []
+        for community in communities:
             spec = SpaceSpec(community.slug, community.name, community.space, community.lang,
                              community.namespace_id)
             try:
-                info = self.backend.check_space(spec)
+                found.append(_Space(community, spec, self.backend.check_space(spec)))
+            except SpaceMissing as missing:
+                if self.backend.can_create_spaces:
+                    found.append(_Space(community, spec, None))
+                else:
+                    report.community_errors[community.slug] = missing
             except CopError as error:
                 report.community_errors[community.slug] = error
+        return found
+
+    def _input(self, space: _Space) -> PlanInput:
+        slug = space.community.slug
+        states = {s.kind: s for s in self.records.page_states(slug)}
+        name = space.info.space if space.info else space.spec.space
+        refs = current_refs(space.community, name, self.templates, list(states.values()))
+        rows = {k.kind: self.records.live_rows(slug, k.kind) for k in self.templates.row_kinds}
+        return PlanInput(space.community, refs, {}, states, rows)
+
+    def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
+        for action in report.actions:
+            if action.community == SUPPORT:
+                self._apply(action, report)
+        for space in spaces:
+            try:
+                info = self._ensure_space(space)
+            except CopError as error:
+                report.community_errors[space.community.slug] = error
                 continue
-            if community.space_id != info.space_id and not dry_run:  # as the wiki knows it
-                community = replace(community, space_id=info.space_id)
-                self.records.save_community(community)
-            states = {s.kind: s for s in self.records.page_states(community.slug)}
-            refs = current_refs(community, info.space, self.templates, list(states.values()))
-            rows = {k.kind: self.records.live_rows(community.slug, k.kind)
-                    for k in self.templates.row_kinds}
-            inputs.append(PlanInput(community, refs, {}, states, rows))
-        return inputs
+            for action in report.actions:
+                if action.community == space.community.slug:
+                    self._apply(action, report)
+            self._grant(space.community, info)
+
+    def _ensure_space(self, space: _Space) -> SpaceInfo:
+        info = space.info or self.backend.create_space(space.spec)
+        if space.community.space_id != info.space_id:  # as the wiki knows it
+            self.records.save_community(replace(space.community, space_id=info.space_id))
+        return info
+
+    def _grant(self, community: Community, info: SpaceInfo) -> None:
+        """Pilot and expert administer the space, members edit (where the wiki has it)."""
+        admins = [community.pilot, community.expert]
+        editors = [key for key in self.records.live_rows(community.slug, "members")
+                   if key not in admins]
+        self.backend.grant_roles(info, admins=admins, editors=editors)
 
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
         try:
@@ -106,7 +150,8 @@ class Provisioner:
         summary = f"cop-connector: create the {action.kind} page"
         try:
             written = self.backend.create_page(action.ref, action.content, summary=summary,
-                                               parent=action.parent)
+                                               parent=action.parent, home=action.home,
+                                               labels=action.labels)
         except PageExists:  # created meanwhile (or by a run that died before committing)
             current = self.backend.read_pages([action.ref]).get(action.ref)
             if current is None:

@@ -172,6 +172,8 @@ class MediaWikiBackend:
 
     name = "mediawiki"
     max_batch = 50
+    home_kind = "home"
+    can_create_spaces = False
 
     def __init__(self, settings: MediaWikiSettings, codec: PageCodec, *,
                  namespaces: Mapping[str, int] | None = None,
@@ -268,10 +270,21 @@ class MediaWikiBackend:
                     changes.append(change)
         return ChangeFeed(changes=tuple(changes), signpost=signpost)
 
+    def create_space(self, spec: SpaceSpec) -> SpaceInfo:
+        """The API cannot create a namespace: SpaceMissing with the snippet, unless the
+        namespace has been declared meanwhile."""
+        return self.check_space(spec)
+
+    def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
+                    editors: Sequence[str]) -> None:
+        """Nothing to do: MediaWiki rights are per group, not per namespace."""
+
     @_answer_checked
     def create_page(self, ref: PageRef, content: str, *, summary: str,
-                    parent: PageRef | None = None) -> WrittenPage:
-        """Create only (``createonly``): PageExists if the title is taken."""
+                    parent: PageRef | None = None, home: bool = False,
+                    labels: Sequence[str] = ()) -> WrittenPage:
+        """Create only (``createonly``): PageExists if the title is taken. MediaWiki pages
+        have no parent, home flag or labels: those are ignored."""
         edit = self._edit(ref, content, summary, {"createonly": 1})
         return WrittenPage(ref, str(edit["pageid"]), str(edit["newrevid"]), changed=True)
 

@@ -19,7 +19,7 @@ from page_templates import shipped
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
 from sync.records import Records
-from sync.run import SyncOptions, Syncer
+from sync.run import Syncer, SyncOptions
 
 NS = "CoP_Battery"
 INJECTIONS = ["}}", "|", "[[Category:X]]", "~~~~", "<script>alert(1)</script>", "__NOTOC__",

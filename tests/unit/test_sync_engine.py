@@ -174,3 +174,17 @@ def test_governance_drift_is_reported_not_taken(records, wiki, community) -> Non
     fixed = provision(records, wiki, community)
     assert [a.op for a in fixed.actions if a.kind == "charter"] == ["update"]
     assert "pia.pilot@corp.example" in wiki.page(ref("Charter")).content
+
+
+def test_a_wiki_that_creates_spaces_gets_one_with_the_charter_as_home(records, community):
+    wiki = MemoryBackend(WikitextCodec(), home_kind="charter", can_create_spaces=True)
+    dry = provision(records, wiki, community, dry_run=True)
+    assert [s.space for s in dry.new_spaces] == [SPACE] and SPACE not in wiki.spaces
+    report = provision(records, wiki, community)
+    assert SPACE in wiki.spaces
+    pages = [a for a in report.actions if a.community == "battery"]
+    assert [a.kind for a in pages] == ["charter", "members", "watch", "references",
+                                       "regulation", "competition"]  # no separate home
+    assert pages[0].home and {a.parent for a in pages[1:]} == {ref("Charter")}
+    assert wiki.roles[SPACE][0] == ("pia.pilot@corp.example", "eli.expert@corp.example")
+    assert {a.op for a in provision(records, wiki, community).actions} == {"skip"}
