@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from connector.base import WikiBackend
 from connector.errors import ConfigError
+from connector.http import Budget
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
-from connector.mediawiki.http import Budget
 from connector.mediawiki.wikitext import WikitextCodec
 
 from .config import Config, secret

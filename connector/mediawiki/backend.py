@@ -50,9 +50,10 @@ from connector.errors import (
     SpaceMissing,
     Unreachable,
 )
+from connector.http import Budget, HttpStats, make_client, redact_secrets
 
 from . import namespaces
-from .http import Budget, HttpStats, check_url, make_client, redact_secrets, request_error
+from .http import BACKEND, LOGGERS, check_url, request_error
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class _BudgetSleeper(mwclient.sleep.Sleeper):
     def sleep(self, min_time: float = 0) -> None:
         if self.retries < self.max_retries:
             wait = max(self.retry_timeout * self.retries, min_time)
-            self.budget.check(wait, "waiting for the wiki's database (maxlag)")
+            self.budget.check(wait, "waiting for the wiki's database (maxlag)", "mediawiki")
         super().sleep(min_time)
 
 
@@ -185,10 +186,11 @@ class MediaWikiBackend:
         self._http = make_client(timeout=settings.timeout, ca_bundle=settings.ca_bundle,
                                  max_retries=settings.max_retries,
                                  retry_wait=settings.retry_wait,
-                                 user_agent=settings.user_agent, budget=self.budget)
+                                 user_agent=settings.user_agent, budget=self.budget,
+                                 backend=BACKEND)
         self.stats = BackendStats(self._http.stats)
         if settings.password:
-            redact_secrets([settings.password])
+            redact_secrets([settings.password], LOGGERS)
         parts = urlsplit(self.url)
         self._site = mwclient.Site(
             parts.netloc, path=parts.path, scheme=parts.scheme, pool=self._http.session,

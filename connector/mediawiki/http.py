@@ -1,193 +1,28 @@
-"""The HTTP session the MediaWiki adapter talks through: retries, timeouts, TLS, counting, logs.
+"""MediaWiki specifics of HTTP: the script-path URL and what HTTP failures mean there.
 
-Retries are urllib3's (``Retry`` on the session's adapter), one layer for each failure kind:
-
-* 429/500/502/503/504 are retried for GET only (reads are idempotent), honouring
-  ``Retry-After`` given in seconds or as an HTTP date;
-* a refused or timed-out *connection* is retried for every method: nothing was sent;
-* a failure after the request went out (read timeout, reset) is retried for GET only: a POST
-  may have been applied, and replaying a write blindly could save it twice.
-
-Every wait is checked against the run's ``Budget`` first: a wait the budget cannot afford
-raises ``BudgetExceeded`` instead of sleeping.
+The session itself (retries within a budget, TLS, counting, secret redaction) is shared by
+every adapter: connector/http.py.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import logging
-import math
-import os
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, InvalidHeader
-from urllib3.util.retry import Retry
+from urllib3.exceptions import ConnectTimeoutError
 
 from connector.errors import (
     AuthenticationFailed,
     BackendError,
-    BudgetExceeded,
     ConfigError,
     PermissionDenied,
     Unreachable,
 )
+from connector.http import is_loopback
 
 BACKEND = "mediawiki"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-IDEMPOTENT = frozenset({"GET", "HEAD"})
-MAX_BACKOFF = 30.0  # seconds; a longer wait is the budget's business, not a backoff's
-REDACTED = "***"
-# Loggers that see requests and responses. Logger filters are not inherited, so each one
-# that emits records gets the filter (root handlers get it too).
-NOISY_LOGGERS = ("mwclient.client", "mwclient.sleep", "urllib3.connectionpool",
-                 "urllib3.util.retry", "connector.mediawiki.backend",
-                 "connector.mediawiki.http")
-
-
-class Budget:
-    """The seconds a run may still spend; retries may not wait past it.
-
-    ``seconds=None`` is no limit. The clock starts when the budget is made.
-    """
-
-    def __init__(self, seconds: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._start = clock()
-
-    def remaining(self) -> float:
-        if self.seconds is None:
-            return math.inf
-        return max(0.0, self.seconds - (self._clock() - self._start))
-
-    def check(self, wait: float, what: str) -> None:
-        """Allow a wait of ``wait`` seconds. Raises BudgetExceeded if it does not fit."""
-        left = self.remaining()
-        if wait > left:
-            raise BudgetExceeded(
-                f"{what}: waiting {wait:.1f} s would pass the run's time budget "
-                f"({left:.1f} s left); stopping instead of waiting", backend=BACKEND)
-
-
-@dataclass
-class HttpStats:
-    """Round trips, for tests and benchmarks.
-
-    ``requests`` counts responses handed to the caller (one per API call); ``retries`` the
-    extra attempts urllib3 made; ``waited`` the seconds of back-off and Retry-After granted.
-    """
-
-    requests: int = 0
-    retries: int = 0
-    waited: float = 0.0
-
-    @property
-    def round_trips(self) -> int:
-        return self.requests + self.retries
-
-
-class BudgetRetry(Retry):
-    """urllib3's Retry, checking each wait against a Budget and counting retries.
-
-    The check lives in ``increment`` (which urllib3 calls right before ``sleep``), so a wait
-    the budget cannot afford is refused before any sleeping starts.
-    """
-
-    def __init__(self, *args: Any, budget: Budget | None = None,
-                 stats: HttpStats | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.budget = budget or Budget()
-        self.stats = stats or HttpStats()
-
-    def new(self, **kw: Any) -> BudgetRetry:
-        retry = super().new(**kw)
-        retry.budget, retry.stats = self.budget, self.stats
-        return retry
-
-    def increment(self, method: str | None = None, url: str | None = None,
-                  response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> BudgetRetry:
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = retry.next_wait(response)
-        self.budget.check(wait, f"retrying {method} after {_cause(response, error)}")
-        self.stats.retries += 1
-        self.stats.waited += wait
-        return retry
-
-    def next_wait(self, response: Any) -> float:
-        """What ``sleep`` will wait: Retry-After when given, else the back-off."""
-        if self.respect_retry_after_header and response is not None:
-            after = self.get_retry_after(response)
-            if after:
-                return after
-        return self.get_backoff_time()
-
-    def get_retry_after(self, response: Any) -> float | None:
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:  # a malformed header is no reason to fail: back off instead
-            return None
-
-
-def _cause(response: Any, error: Exception | None) -> str:
-    if response is not None and getattr(response, "status", None):
-        return f"HTTP {response.status}"
-    return type(error).__name__ if error else "an error"
-
-
-@dataclass
-class HttpClient:
-    """A configured session plus what callers pass to each request."""
-
-    session: requests.Session
-    stats: HttpStats
-    timeout: tuple[float, float]  # (connect, read) seconds
-
-
-def make_client(*, timeout: float | tuple[float, float], ca_bundle: str = "",
-                max_retries: int = 3, retry_wait: float = 1.0,
-                user_agent: str = "cop-connector", budget: Budget | None = None) -> HttpClient:
-    """A requests session with bounded urllib3 retries, TLS verification and a counter.
-
-    ``retry_wait`` is the back-off factor (seconds; urllib3 doubles it per retry, first retry
-    immediate). Makes no request. Raises ConfigError when ``ca_bundle`` names no file.
-    """
-    if ca_bundle and not os.path.exists(ca_bundle):
-        raise ConfigError(f"no CA bundle at {ca_bundle}", setting="mediawiki.ca_bundle")
-    stats = HttpStats()
-    retry = BudgetRetry(
-        total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
-        other=0, allowed_methods=IDEMPOTENT, status_forcelist=RETRY_STATUSES,
-        backoff_factor=retry_wait, backoff_max=MAX_BACKOFF,
-        respect_retry_after_header=True, raise_on_status=True,
-        budget=budget, stats=stats)
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.verify = ca_bundle or True  # never False: an unverified wiki could steal the login
-    session.headers["User-Agent"] = user_agent
-    session.hooks["response"].append(_counter(stats))
-    return HttpClient(session, stats, _timeouts(timeout))
-
-
-def _counter(stats: HttpStats) -> Callable[..., None]:
-    def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        stats.requests += 1
-    return count
-
-
-def _timeouts(timeout: float | tuple[float, float]) -> tuple[float, float]:
-    if isinstance(timeout, tuple):
-        return timeout
-    return (min(timeout, 10.0), timeout)  # a connection that takes 10 s will not come
+# Loggers of this adapter that may see request data (the password on login).
+LOGGERS = ("mwclient.client", "mwclient.sleep", "connector.mediawiki.backend")
 
 
 def check_url(url: str, *, allow_http: bool = False) -> str:
@@ -204,7 +39,7 @@ def check_url(url: str, *, allow_http: bool = False) -> str:
         raise ConfigError(f"{url!r} is not an http(s) URL of the wiki's script path "
                           "(where api.php lives, e.g. https://wiki.example.com/w/)",
                           setting="mediawiki.url")
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing plain http:// to {parts.hostname}: the password and session would "
             "cross the network in clear; use https, or set mediawiki.allow_http = true "
@@ -215,63 +50,6 @@ def check_url(url: str, *, allow_http: bool = False) -> str:
     if not path.endswith("/"):
         path += "/"
     return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class SecretFilter(logging.Filter):
-    """Replaces secret strings in every record it sees (message, arguments, traceback)."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-        self.add(secrets)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        self.secrets.update(secret for secret in secrets if secret)
-
-    def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        record.msg, record.args = self.redact(message), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-_FILTER = SecretFilter()
-
-
-def redact_secrets(secrets: Iterable[str]) -> SecretFilter:
-    """Keep ``secrets`` out of the logs: filter the root handlers and the noisy loggers.
-
-    Idempotent; handlers added to the root logger later get the filter on the next call
-    (the CLI may also add the returned filter to its own handlers).
-    """
-    _FILTER.add(secrets)
-    targets: list[logging.Filterer] = [logging.getLogger(name) for name in NOISY_LOGGERS]
-    targets.extend(logging.getLogger().handlers)
-    for target in targets:
-        if _FILTER not in target.filters:
-            target.addFilter(_FILTER)
-    return _FILTER
 
 
 def request_error(error: requests.RequestException, *, write: bool = False,

@@ -31,8 +31,9 @@ from connector.errors import (
     Unreachable,
     ValidationError,
 )
+from connector.http import Budget, SecretFilter
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
-from connector.mediawiki.http import Budget, SecretFilter, check_url
+from connector.mediawiki.http import check_url
 from connector.mediawiki.namespaces import namespace_name, snippet
 
 
