@@ -19,7 +19,6 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,7 +29,6 @@ import requests
 
 from connector.base import (
     Change,
-    ChangeAction,
     ChangeFeed,
     PageCodec,
     PageRef,
@@ -50,18 +48,17 @@ from connector.errors import (
     SpaceMissing,
     Unreachable,
 )
-from connector.http import Budget, HttpStats, make_client, redact_secrets
+from connector.http import Budget, make_client, redact_secrets
 
 from . import namespaces
 from .http import BACKEND, LOGGERS, check_url, request_error
+from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
+from .titles import api_title, change_from_rc, find_namespace, remote_page, space_key
 
 log = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = "cop-connector/0.1 (communities of practice sync)"
 MAXLAG = 5  # seconds of replica lag after which a busy wiki asks bots to wait
 FIRST_NAMESPACE = 3000
-# Characters MediaWiki never allows in a title: such a ref cannot name a page.
-_ILLEGAL_TITLE = set("#<>[]{}|")
 
 _PERMISSION_CODES = frozenset({
     "protectedpage", "cascadeprotected", "permissiondenied", "protectednamespace",
@@ -69,57 +66,10 @@ _PERMISSION_CODES = frozenset({
     "noedit", "noedit-anon", "writeapidenied", "readapidenied", "blocked", "autoblocked",
     "customcssprotected", "customjsprotected", "mustbeloggedin", "notloggedin",
 })
-# Log entries that change what a page holds or where it is. An import (Special:Import)
-# changes content without an edit entry, so it reads as an edit.
-_LOG_ACTIONS: dict[tuple[Any, Any], ChangeAction] = {
-    ("move", "move"): "move", ("move", "move_redir"): "move",
-    ("delete", "delete"): "delete", ("delete", "delete_redir"): "delete",
-    ("delete", "restore"): "restore",
-    ("import", "upload"): "edit", ("import", "interwiki"): "edit",
-}
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 _SESSION_CODES = frozenset({"badtoken", "assertuserfailed", "assertbotfailed"})
 _SIMPLE_ERRORS: dict[str, type[BackendError]] = {
     "articleexists": PageExists, "missingtitle": PageMissing, "maxlag": Unreachable}
-
-
-@dataclass(frozen=True)
-class MediaWikiSettings:
-    """How to reach the wiki. ``url`` is the script path (where api.php lives) or api.php.
-
-    ``timeout`` is seconds (read; connect takes at most 10 s) or a (connect, read) pair.
-    ``retry_wait`` is the back-off base in seconds for HTTP retries and the maxlag wait.
-    """
-
-    url: str
-    user: str = ""
-    password: str = field(default="", repr=False)
-    timeout: float | tuple[float, float] = 30.0
-    allow_http: bool = False
-    ca_bundle: str = ""
-    max_retries: int = 3
-    retry_wait: float = 1.0
-    user_agent: str = DEFAULT_USER_AGENT
-
-
-@dataclass
-class BackendStats:
-    """Requests by purpose (like MemoryBackend's) plus HTTP round trips."""
-
-    http: HttpStats
-    reads: int = 0
-    writes: int = 0
-    feeds: int = 0
-    logins: int = 0
-    tokens: int = 0
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
-    @property
-    def total(self) -> int:
-        return self.reads + self.writes + self.feeds
 
 
 def _answer_checked(method: _Method) -> _Method:
@@ -136,31 +86,6 @@ def _answer_checked(method: _Method) -> _Method:
 
 class _SessionLost(BackendError):
     """badtoken / assert*failed: MediaWiki refused before saving, so one retry is safe."""
-
-
-class _BudgetSleeper(mwclient.sleep.Sleeper):
-    """mwclient's wait (maxlag, database errors), refused when the run's budget is spent."""
-
-    def __init__(self, max_retries: int, retry_timeout: float, budget: Budget) -> None:
-        # args=None: mwclient would otherwise keep the POST data (the password on login)
-        # in the MaximumRetriesExceeded it raises.
-        super().__init__(None, max_retries, retry_timeout, lambda *_: None)
-        self.budget = budget
-
-    def sleep(self, min_time: float = 0) -> None:
-        if self.retries < self.max_retries:
-            wait = max(self.retry_timeout * self.retries, min_time)
-            self.budget.check(wait, "waiting for the wiki's database (maxlag)", "mediawiki")
-        super().sleep(min_time)
-
-
-class _BudgetSleepers(mwclient.sleep.Sleepers):
-    def __init__(self, max_retries: int, retry_timeout: float, budget: Budget) -> None:
-        super().__init__(max_retries, retry_timeout)
-        self.budget = budget
-
-    def make(self, args: Any = None) -> _BudgetSleeper:
-        return _BudgetSleeper(self.max_retries, self.retry_timeout, self.budget)
 
 
 class MediaWikiBackend:
@@ -197,9 +122,9 @@ class MediaWikiBackend:
             do_init=False, max_retries=settings.max_retries,
             retry_timeout=settings.retry_wait, force_login=False,
             connection_options={"timeout": self._http.timeout})
-        self._site.sleepers = _BudgetSleepers(settings.max_retries, settings.retry_wait,
+        self._site.sleepers = BudgetSleepers(settings.max_retries, settings.retry_wait,
                                               self.budget)
-        self._ids: dict[str, int] = {}  # _key(name) -> namespace id
+        self._ids: dict[str, int] = {}  # space_key(name) -> namespace id
         self._wiki_names: dict[int, str] | None = None  # from siteinfo: id -> wiki's name
         self._logged_in = False
         self._csrf: str | None = None
@@ -208,7 +133,7 @@ class MediaWikiBackend:
     def register_namespaces(self, mapping: Mapping[str, int]) -> None:
         """Namespace ids already known (spaces with spaces or underscores alike)."""
         for space, number in mapping.items():
-            self._ids[_key(space)] = int(number)
+            self._ids[space_key(space)] = int(number)
 
     def close(self) -> None:
         self._http.session.close()
@@ -220,15 +145,15 @@ class MediaWikiBackend:
         """The namespace as the wiki spells it; SpaceMissing with the snippet to paste."""
         cached = self._wiki_names is not None
         names = self._namespace_table()
-        number = _find(names, spec.space)
+        number = find_namespace(names, spec.space)
         if number is None and cached:  # declared since the table was read?
             self._wiki_names = None
             names = self._namespace_table()
-            number = _find(names, spec.space)
+            number = find_namespace(names, spec.space)
         if number is None:
             raise SpaceMissing(backend=self.name, space=spec.space,
                                remedy=self._remedy(spec, names))
-        self._ids[_key(spec.space)] = number
+        self._ids[space_key(spec.space)] = number
         return SpaceInfo(space=names[number], space_id=str(number))
 
     @_answer_checked
@@ -236,7 +161,7 @@ class MediaWikiBackend:
         """Current content, ``max_batch`` titles per request; missing/invalid are absent."""
         wanted: dict[str, list[PageRef]] = {}
         for ref in dict.fromkeys(refs):
-            title = _api_title(ref)
+            title = api_title(ref)
             if title:
                 wanted.setdefault(title, []).append(ref)
         titles = list(wanted)
@@ -244,7 +169,7 @@ class MediaWikiBackend:
         for start in range(0, len(titles), self.max_batch):
             for asked, page in self._read_batch(titles[start:start + self.max_batch]):
                 for ref in wanted[asked]:
-                    found[ref] = _remote(ref, page)
+                    found[ref] = remote_page(ref, page)
         return found
 
     @_answer_checked
@@ -265,7 +190,7 @@ class MediaWikiBackend:
         for response in self._query_all(params, "feeds"):
             signpost = signpost or response["curtimestamp"]
             for entry in response.get("query", {}).get("recentchanges", []):
-                change = _change(entry, by_id)
+                change = change_from_rc(entry, by_id)
                 # Later continuation pages may list changes newer than the signpost: the
                 # next run (starting at the signpost) sees them, so leave them out here.
                 if change and change.timestamp <= signpost:
@@ -319,7 +244,7 @@ class MediaWikiBackend:
         """Restrict editing and moving of ``refs`` to ``level`` (one request per page)."""
         for ref in refs:
             self._write("protect", str(ref), {
-                "title": _api_title(ref) or str(ref), "protections": f"edit={level}|move={level}",
+                "title": api_title(ref) or str(ref), "protections": f"edit={level}|move={level}",
                 "expiry": "infinite", "reason": "cop-connector: managed page"})
 
     # --- requests -------------------------------------------------------------------------
@@ -329,7 +254,7 @@ class MediaWikiBackend:
         # MediaWiki normalises every input to NFC before checking the md5.
         normal = unicodedata.normalize("NFC", content).encode("utf-8")
         digest = hashlib.md5(normal, usedforsecurity=False).hexdigest()
-        params = {"title": _api_title(ref) or str(ref), "text": content, "summary": summary,
+        params = {"title": api_title(ref) or str(ref), "text": content, "summary": summary,
                   "bot": 1, "watchlist": "nochange", "md5": digest, **extra}
         edit = self._write("edit", str(ref), params, base_revision)["edit"]
         if edit.get("result") != "Success":
@@ -505,10 +430,10 @@ class MediaWikiBackend:
         """namespace id -> the space as asked. SpaceMissing for an unknown namespace."""
         by_id: dict[int, str] = {}
         for space in spaces:
-            number = 0 if not space else self._ids.get(_key(space))
+            number = 0 if not space else self._ids.get(space_key(space))
             if number is None:
                 self._namespace_table()
-                number = self._ids.get(_key(space))
+                number = self._ids.get(space_key(space))
             if number is None:
                 raise SpaceMissing(backend=self.name, space=space, remedy=(
                     "Declare it in LocalSettings.php with the snippet that "
@@ -532,7 +457,7 @@ class MediaWikiBackend:
         for ns in table.values():
             for name in (ns["name"], ns.get("canonical")):
                 if name:
-                    self._ids[_key(name)] = int(ns["id"])
+                    self._ids[space_key(name)] = int(ns["id"])
 
     def _remedy(self, spec: SpaceSpec, names: Mapping[int, str]) -> str:
         number, note = spec.namespace_id, ""
@@ -546,54 +471,3 @@ class MediaWikiBackend:
         name = spec.space.strip().replace(" ", "_")
         return (f"Ask a wiki administrator to add this to LocalSettings.php, then provision "
                 f"again{note}:\n" + namespaces.snippet([(name, number, spec.name)]))
-
-
-def _key(name: str) -> str:
-    """Namespace names compare without case, spaces and underscores alike."""
-    return " ".join(name.replace("_", " ").split()).casefold()
-
-
-def _find(names: Mapping[int, str], space: str) -> int | None:
-    return next((number for number, name in names.items() if _key(name) == _key(space)), None)
-
-
-def _api_title(ref: PageRef) -> str:
-    """"Space:Title" as the API takes it, or "" when no page can have this title."""
-    title = " ".join(str(ref).replace("_", " ").split())
-    if not ref.title.strip() or _ILLEGAL_TITLE & set(title):
-        return ""
-    return title
-
-
-def _remote(ref: PageRef, page: Mapping[str, Any]) -> RemotePage:
-    revision = page["revisions"][0]
-    content = revision.get("slots", {}).get("main", {}).get("content", "")
-    return RemotePage(ref=ref, page_id=str(page["pageid"]), revision=str(revision["revid"]),
-                      content=content, timestamp=revision.get("timestamp", ""))
-
-
-def _change(entry: Mapping[str, Any], by_id: Mapping[int, str]) -> Change | None:
-    """A recentchanges entry as a Change; None for log types the sync does not need."""
-    ref = _ref(entry.get("ns", 0), entry.get("title", ""), by_id)
-    stamp, page_id = entry.get("timestamp", ""), str(entry.get("pageid") or "")
-    revision = str(entry.get("revid") or "")
-    kind = entry.get("type")
-    if kind in ("edit", "new"):
-        return Change(ref, "create" if kind == "new" else "edit", stamp, page_id, revision)
-    action = _LOG_ACTIONS.get((entry.get("logtype"), entry.get("logaction")))
-    if kind != "log" or action is None:
-        return None
-    if action in ("delete", "restore"):
-        return Change(ref, action, stamp, page_id)
-    params = entry.get("logparams") or {}
-    target = (_ref(params.get("target_ns", 0), params["target_title"], by_id)
-              if action == "move" and params.get("target_title") else None)
-    return Change(ref, action, stamp, page_id, revision, target=target)
-
-
-def _ref(number: int, full_title: str, by_id: Mapping[int, str]) -> PageRef:
-    """A page ref with the space spelled as the caller asked for it."""
-    if not number:
-        return PageRef("", full_title)
-    prefix, _, title = full_title.partition(":")
-    return PageRef(by_id.get(number, prefix), title)
