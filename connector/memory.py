@@ -9,7 +9,7 @@ the way people do, without going through the backend API.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from .base import (
@@ -69,7 +69,7 @@ class MemoryBackend:
     # --- the WikiBackend protocol -----------------------------------------------------------
 
     def check_space(self, spec: SpaceSpec) -> SpaceInfo:
-        if spec.space not in self.spaces:
+        if _name(spec.space) not in {_name(space) for space in self.spaces}:
             raise SpaceMissing(backend=self.name, space=spec.space,
                                remedy="Create it with MemoryBackend.spaces.add().")
         return SpaceInfo(space=spec.space, space_id=spec.space)
@@ -88,12 +88,13 @@ class MemoryBackend:
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
         unique = list(dict.fromkeys(refs))
         self.stats.reads += -(-len(unique) // self.max_batch)
-        return {ref: self._remote(ref) for ref in unique if ref in self._pages}
+        return {ref: replace(self._remote(ref), ref=ref) for ref in unique
+                if _key(ref) in self._pages}
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
         self.stats.feeds += 1
-        wanted = set(spaces)
-        changes = tuple(change for change in self._log if change.ref.space in wanted
+        wanted = {_name(space) for space in spaces}
+        changes = tuple(change for change in self._log if _name(change.ref.space) in wanted
                         and (since is None or change.timestamp >= since))
         return ChangeFeed(changes=changes, signpost=self.now())
 
@@ -101,13 +102,13 @@ class MemoryBackend:
                     parent: PageRef | None = None, home: bool = False,
                     labels: Sequence[str] = ()) -> WrittenPage:
         self.stats.writes += 1
-        if ref in self._pages:
+        if _key(ref) in self._pages:
             raise PageExists("already exists", backend=self.name, page=str(ref))
         return self._save(ref, content, "create")
 
     def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
         self.stats.writes += 1
-        current = self._pages.get(base.ref)
+        current = self._pages.get(_key(base.ref))
         if current is None:
             raise PageMissing("no longer exists", backend=self.name, page=str(base.ref))
         if str(current.revision) != base.revision:
@@ -121,25 +122,25 @@ class MemoryBackend:
 
     def edit(self, ref: PageRef, content: str) -> RemotePage:
         """A member saves the page (creating it if needed); no conflict check."""
-        action: ChangeAction = "edit" if ref in self._pages else "create"
-        if ref in self._pages and self._pages[ref].content == content:
+        action: ChangeAction = "edit" if _key(ref) in self._pages else "create"
+        if _key(ref) in self._pages and self._pages[_key(ref)].content == content:
             return self._remote(ref)
         self._save(ref, content, action)
         return self._remote(ref)
 
     def move(self, ref: PageRef, target: PageRef) -> None:
-        page = self._pages.pop(ref)
-        self._pages[target] = page
+        page = self._pages.pop(_key(ref))
+        self._pages[_key(target)] = page
         self._log.append(Change(ref, "move", self._tick(), page.page_id,
                                 str(page.revision), target=target))
 
     def delete(self, ref: PageRef) -> None:
-        page = self._pages.pop(ref)
+        page = self._pages.pop(_key(ref))
         self._log.append(Change(ref, "delete", self._tick(), page.page_id))
 
     def page(self, ref: PageRef) -> RemotePage | None:
         """Peek without counting a request (for assertions)."""
-        return self._remote(ref) if ref in self._pages else None
+        return self._remote(ref) if _key(ref) in self._pages else None
 
     def now(self) -> str:
         return _iso(EPOCH + timedelta(seconds=self._ticks))
@@ -149,18 +150,28 @@ class MemoryBackend:
     def _save(self, ref: PageRef, content: str, action: ChangeAction) -> WrittenPage:
         self._revision += 1
         timestamp = self._tick()
-        page_id = self._pages[ref].page_id if ref in self._pages else f"m{self._revision}"
-        self._pages[ref] = _Page(page_id, self._revision, content, timestamp)
+        key = _key(ref)
+        page_id = self._pages[key].page_id if key in self._pages else f"m{self._revision}"
+        self._pages[key] = _Page(page_id, self._revision, content, timestamp)
         self._log.append(Change(ref, action, timestamp, page_id, str(self._revision)))
         return WrittenPage(ref, page_id, str(self._revision), changed=True)
 
     def _remote(self, ref: PageRef) -> RemotePage:
-        page = self._pages[ref]
+        page = self._pages[_key(ref)]
         return RemotePage(ref, page.page_id, str(page.revision), page.content, page.timestamp)
 
     def _tick(self) -> str:
         self._ticks += 1
         return _iso(EPOCH + timedelta(seconds=self._ticks))
+
+
+def _name(text: str) -> str:
+    """Like MediaWiki: spaces and underscores are the same character in names."""
+    return " ".join(text.replace("_", " ").split())
+
+
+def _key(ref: PageRef) -> PageRef:
+    return PageRef(_name(ref.space), _name(ref.title))
 
 
 def _iso(moment: datetime) -> str:

@@ -27,8 +27,3 @@ class TestMemoryBackend(BackendContract):
     def let_time_pass(self) -> None:
         # Its clock moves one second per event: an event outside the spaces moves it.
         self.memory.edit(PageRef("Clock", "Tick"), self.memory.now())
-
-    @pytest.mark.xfail(strict=True, reason="MemoryBackend treats 'CoP_X' and 'CoP X' (and "
-                       "'Two words'/'Two_words') as different spaces and pages")
-    def test_spaces_and_underscores_name_the_same_page(self, backend: MemoryBackend) -> None:
-        super().test_spaces_and_underscores_name_the_same_page(backend)
