@@ -33,6 +33,7 @@ class SyncOptions:
     dry_run: bool = False
     force_delete: bool = False
     overlap_seconds: int = 300
+    full: bool = False  # read every page, whatever the feed says (after a long outage)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class Syncer:
             return
         try:
             feed = self._feed(backend, ready, states, options)
-            plans = {c.slug: self._read_plan(c, states[c.slug], feed) for c in ready}
+            plans = {c.slug: self._read_plan(c, states[c.slug], feed, options.full)
+                     for c in ready}
             wanted = [ref for plan in plans.values() for ref in plan.to_read.values()]
             remote = backend.read_pages(wanted) if wanted else {}
         except CopError as error:  # the wiki as a whole failed: every community did
@@ -98,8 +100,8 @@ class Syncer:
         return backend.changes_since(spaces, since)
 
     def _read_plan(self, community: Community, states: list[PageState],
-                   feed: ChangeFeed) -> ReadPlan:
-        full = self.records.watermark(community.slug) is None
+                   feed: ChangeFeed, full: bool) -> ReadPlan:
+        full = full or self.records.watermark(community.slug) is None
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
         return plan_reads(states, None if full else feed, always)

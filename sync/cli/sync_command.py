@@ -24,9 +24,12 @@ log = logging.getLogger("cop-sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
 @click.option("--force-delete", is_flag=True,
               help="Accept pages that now read as empty (their rows become tombstones).")
+@click.option("--full", is_flag=True,
+              help="Read every page, not only the changed ones (after an outage longer than "
+                   "the wiki keeps its recent changes).")
 @pass_app
 def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
-             force_delete: bool) -> None:
+             force_delete: bool, full: bool) -> None:
     """Read the wikis' changes back into the records (and write pending member changes)."""
     config = app.config
     if config.sync.log_file:
@@ -35,7 +38,7 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
         syncer = Syncer(app.records, app.configured_backends(), app.templates)
         run_id = None if dry_run else app.records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
-                                        force_delete=force_delete,
+                                        force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
         data = report.to_dict()
         if run_id is not None:

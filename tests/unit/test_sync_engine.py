@@ -188,3 +188,10 @@ def test_a_wiki_that_creates_spaces_gets_one_with_the_charter_as_home(records, c
     assert pages[0].home and {a.parent for a in pages[1:]} == {ref("Charter")}
     assert wiki.roles[SPACE][0] == ("pia.pilot@corp.example", "eli.expert@corp.example")
     assert {a.op for a in provision(records, wiki, community).actions} == {"skip"}
+
+
+def test_full_sync_reads_every_page(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    assert sync(records, wiki).counts()["pages_read"] == 0
+    assert sync(records, wiki, full=True).counts()["pages_read"] == 7
