@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from ..model import Community
+from ..provision_run import Provisioner
 from ..status import community_status, last_run
 from .app import App, GuardedCommand, common_options, pass_app
 from .output import echo_json
@@ -15,14 +17,22 @@ from .output import echo_json
 @common_options
 @click.argument("slug", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--check-wiki", is_flag=True,
+              help="Also ask the wiki what provisioning would change (pages missing, "
+                   "templates outdated, pages edited by hand): a dry run of cop provision.")
 @pass_app
-def status(app: App, slug: str | None, as_json: bool) -> None:
+def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     """What the records know: pages provisioned, last sync, open row problems, conflicts,
-    charter drift and member changes not yet on the wiki. Reads no wiki."""
+    charter drift and member changes not yet on the wiki. Reads no wiki unless
+    --check-wiki."""
     communities = [app.community(slug)] if slug else app.records.communities()
     data = {"last_run": last_run(app.records),
             "communities": [community_status(app.records, app.templates, c)
                             for c in communities]}
+    if check_wiki:
+        pending = _provisioning_drift(app, communities)
+        for entry in data["communities"]:
+            entry["provisioning"] = pending.get(entry["slug"], [])
     if as_json:
         echo_json(data)
         return
@@ -31,6 +41,26 @@ def status(app: App, slug: str | None, as_json: bool) -> None:
                                     if run else "never"))
     for entry in data["communities"]:
         _print_community(entry)
+
+
+def _provisioning_drift(app: App,
+                        communities: list[Community]) -> dict[str, list[dict[str, str]]]:
+    """slug -> what `cop provision` would do besides 'unchanged' (a dry run). Shared pages
+    (the row templates) are listed under every community, since all of them use them."""
+    found: dict[str, list[dict[str, str]]] = {c.slug: [] for c in communities}
+    for name in sorted({c.backend for c in communities}):
+        group = [c for c in communities if c.backend == name]
+        report = Provisioner(app.records, app.backend(name), app.templates).run(
+            group, dry_run=True)
+        for action in report.actions:
+            if action.op == "skip":
+                continue
+            entry = {"op": action.op, "page": str(action.ref), "reason": action.reason}
+            for slug in [action.community] if action.community else [c.slug for c in group]:
+                found[slug].append(entry)
+        for slug, error in report.community_errors.items():
+            found[slug].append({"op": "error", "page": "", "reason": str(error)})
+    return found
 
 
 def _print_community(s: dict[str, Any]) -> None:
@@ -53,6 +83,9 @@ def _print_community(s: dict[str, Any]) -> None:
         click.echo(f"  ! conflict {conflict['kind']} {conflict['key']} {conflict['field']}: "
                    f"wiki {conflict['wiki']!r}, records {conflict['local']!r}, "
                    f"base {conflict['base']!r}")
+    for action in s.get("provisioning", []):
+        click.echo(f"  ! provisioning would {action['op']} {action['page']}: "
+                   f"{action['reason']}")
     for drift in s["drift"]:
         click.echo(f"  ! drift {drift['page']} {drift['field']}: wiki {drift['wiki']!r}, "
                    f"records {drift['records']!r} (`cop provision` restores the records' value)")

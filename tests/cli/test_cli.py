@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
+from sync.lock import RunLock
 
 
 @pytest.fixture
@@ -180,3 +182,20 @@ def test_sync_with_nothing_provisioned_is_exit_0(ready) -> None:
     result = ready(command=cop_sync)
     assert result.exit_code == 0, result.output
     assert "not provisioned" in result.output
+
+
+def test_second_sync_exits_3_naming_the_holder(ready, tmp_path: Path) -> None:
+    with RunLock(tmp_path / "cop-sync.lock"):
+        result = ready(command=cop_sync)
+    assert result.exit_code == 3
+    assert f"pid {os.getpid()}" in result.output and "started" in result.output
+
+
+def test_missing_secret_is_exit_2_naming_the_variable(run, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    monkeypatch.delenv("COP_MEDIAWIKI_PASSWORD", raising=False)
+    run("init", "--mediawiki-url", "http://127.0.0.1:9/", "--mediawiki-user", "Bot@x")
+    run("community", "add", "battery", "--name", "B", "--theme", "T", "--pilot", "p@x.io",
+        "--expert", "e@x.io")
+    result = run("provision", "battery")
+    assert result.exit_code == 2 and "COP_MEDIAWIKI_PASSWORD" in result.output

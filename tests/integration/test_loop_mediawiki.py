@@ -207,3 +207,11 @@ def test_deleted_page_is_kept_and_recreated(wiki, provisioned: Cli) -> None:
     assert provisioned.export()["references"][0]["ref"] == "IEC 62660"
     assert provisioned("provision", "battery").exit_code == 0
     assert "IEC 62660" in people.read(f"{NS}:References")
+
+
+def test_status_check_wiki_reports_pages_edited_by_hand(wiki, provisioned: Cli) -> None:
+    clean = json.loads(provisioned("status", "battery", "--json", "--check-wiki").output)
+    assert clean["communities"][0]["provisioning"] == []
+    admin(wiki).save(f"{NS}:Home", "My own home page")
+    output = provisioned("status", "battery", "--check-wiki").output
+    assert "provisioning would drift CoP Battery:Home" in output
