@@ -57,12 +57,16 @@ _ONE_OF_BODY = frozenset({"#/components/schemas/PageBodyWrite",
 
 
 def spec_dir() -> Path | None:
-    """The directory holding the three spec files, or None when none is found."""
-    candidates = [Path(os.environ[ENV_DIR])] if os.environ.get(ENV_DIR) else []
-    candidates.append(REPO_ROOT.parent / "shared" / "confluence-openapi")
-    for directory in candidates:
-        if all((directory / name).is_file() for name in SPEC_FILES.values()):
-            return directory
+    """The directory holding the three spec files, or None when they are not there.
+
+    ``$COP_CONFLUENCE_OPENAPI_DIR`` wins when set (even if it lacks them: that is how to run
+    the tests without schema checks); else ``../shared/confluence-openapi`` beside the repo.
+    """
+    configured = os.environ.get(ENV_DIR)
+    directory = Path(configured) if configured else REPO_ROOT.parent / "shared" / \
+        "confluence-openapi"
+    if all((directory / name).is_file() for name in SPEC_FILES.values()):
+        return directory
     return None
 
 
@@ -71,7 +75,7 @@ def specs_available() -> bool:
 
 
 SPECS_MISSING = (
-    f"Confluence OpenAPI specs not found (looked in ${ENV_DIR} and "
+    f"Confluence OpenAPI specs not found (in ${ENV_DIR}, or else "
     f"{REPO_ROOT.parent / 'shared' / 'confluence-openapi'}): schema checks skipped"
 )
 
@@ -137,18 +141,21 @@ class _Response:
 
 
 def _describe(exc: Exception) -> str:
-    """The exception and the schema errors openapi-core keeps in its causes."""
-    parts = [f"{type(exc).__name__}: {exc}"]
+    """The failure and the schema errors openapi-core keeps in the exception's causes."""
+    errors: list[str] = []
+    causes: list[str] = []
     cause = exc.__cause__
     while cause is not None:
-        errors = getattr(cause, "schema_errors", None)
-        if errors:
-            parts.extend(f"  - {getattr(e, 'message', e)} (at {list(getattr(e, 'path', []))})"
-                         for e in errors)
-        else:
-            parts.append(f"  caused by {type(cause).__name__}: {cause}")
+        schema_errors = getattr(cause, "schema_errors", None) or ()
+        for error in schema_errors:
+            where = "/".join(str(p) for p in getattr(error, "path", ())) or "(top)"
+            errors.append(f"  - at {where}: {getattr(error, 'message', error)}")
+        if not schema_errors:
+            causes.append(f"  - caused by {type(cause).__name__}: {cause!r}")
         cause = cause.__cause__
-    return "\n".join(parts)
+    if errors:  # the exception's own text repeats the whole value: the list is clearer
+        return f"{type(exc).__name__}:\n" + "\n".join(errors)
+    return "\n".join([f"{type(exc).__name__}: {exc}", *causes])
 
 
 def _operation(request: requests.PreparedRequest) -> str:

@@ -1,0 +1,1 @@
+"""Test doubles: the fake Confluence (Cloud and Data Center) and its OpenAPI validator."""

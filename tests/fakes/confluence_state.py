@@ -1,0 +1,402 @@
+"""The fake Confluence's in-memory model: spaces, pages with versions, labels, properties.
+
+Pure Python, no HTTP: the route modules translate requests into these calls and the results into
+Cloud or Data Center JSON. Every write moves the clock one second (``Clock.step``) so that
+successive writes have distinct, ordered timestamps, as on a real site.
+
+Errors carry the HTTP status Confluence answers with (``ModelError.status``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .confluence_cql import parse as parse_cql
+
+SPACE_KEY = re.compile(r"^[A-Za-z0-9]{1,255}$")
+START = datetime(2026, 11, 28, 6, 49, 37, tzinfo=UTC)
+
+
+class ModelError(Exception):
+    """A request Confluence refuses; ``status`` is the HTTP status it answers with."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(ModelError):
+    status = 400
+
+
+class NotFound(ModelError):
+    status = 404
+
+
+class Conflict(ModelError):
+    status = 409
+
+
+class Clock:
+    """The site's time: starts at a fixed instant and moves ``step`` seconds per write."""
+
+    def __init__(self, start: datetime = START, step: float = 1.0) -> None:
+        self.now = start
+        self.step = step
+
+    def tick(self) -> datetime:
+        """Advance by one step and return the new time (the time of a write)."""
+        self.now += timedelta(seconds=self.step)
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (a naive datetime is taken as UTC)."""
+        self.now = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def iso(when: datetime) -> str:
+    """Confluence's timestamp format, milliseconds and Z: ``2026-11-28T06:49:37.000Z``."""
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class User:
+    """A person: Cloud knows them by accountId, Data Center by userKey (and username)."""
+
+    account_id: str
+    user_key: str
+    username: str
+    email: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    number: int
+    when: datetime
+    author: User
+    title: str
+    body: str
+    message: str = ""
+
+
+@dataclass
+class Property:
+    id: str
+    key: str
+    value: Any
+    version: int
+    when: datetime
+    author: User
+
+
+@dataclass
+class Page:
+    id: str
+    space: Space
+    title: str
+    parent_id: str | None
+    body: str
+    created_at: datetime
+    creator: User
+    status: str = "current"
+    revisions: list[Revision] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # name -> label id
+    properties: dict[str, Property] = field(default_factory=dict)
+    ancestor_ids: list[str] = field(default_factory=list)  # root first; kept by the state
+
+    @property
+    def version(self) -> int:
+        return self.revisions[-1].number
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.revisions[-1].when
+
+    @property
+    def last_author(self) -> User:
+        return self.revisions[-1].author
+
+    @property
+    def space_key(self) -> str:
+        return self.space.key
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(self.labels)
+
+
+@dataclass(frozen=True)
+class Permission:
+    id: int
+    subject_type: str  # "user" | "group"
+    identifier: str  # accountId / userKey, or group name (Cloud: group id)
+    operation: str
+    target: str
+
+
+@dataclass
+class Space:
+    id: int
+    key: str
+    name: str
+    description: str
+    created_at: datetime
+    creator: User
+    homepage_id: str = ""
+    status: str = "current"
+    permissions: list[Permission] = field(default_factory=list)
+
+
+BOT = User("557058:0b5f3e1c-4a7d-4f0e-9c1a-6d1f2e3a4b5c", "8a7f80826d9e1f00016d9e2b3c4d0001",
+           "copbot", "copbot@example.com", "CoP Bot")
+MEMBER = User("712020:3c9d7e2a-1b4f-4e6a-8d2c-0f1e2d3c4b5a", "8a7f80826d9e1f00016d9e2b3c4d0002",
+              "mcurie", "marie.curie@example.com", "Marie Curie")
+
+
+class ConfluenceState:
+    """One site's content. Methods raise ModelError subclasses as Confluence would answer."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.current_user = BOT
+        self.users: dict[str, User] = {u.email: u for u in (BOT, MEMBER)}
+        self.spaces: dict[str, Space] = {}
+        self.pages: dict[str, Page] = {}
+        # Content, labels and properties share Confluence's id sequence; spaces have their own.
+        self._content_ids = itertools.count(65537)
+        self._space_ids = itertools.count(98305)
+        self._permission_ids = itertools.count(131073)
+        # page id -> body a concurrent editor saves just before the next API update
+        self.pending_conflicts: dict[str, str | None] = {}
+
+    # -- users -------------------------------------------------------------------------
+    def add_user(self, email: str, display_name: str) -> User:
+        """Register a person the site knows (for permissions and member edits)."""
+        n = len(self.users) + 1
+        user = User(f"712020:{n:08x}-0000-4000-8000-{n:012x}",
+                    f"8a7f80826d9e1f00016d9e2b3c4d{n:04x}", email.split("@", maxsplit=1)[0],
+                    email, display_name)
+        self.users[email] = user
+        return user
+
+    def user_by(self, *, account_id: str = "", user_key: str = "") -> User:
+        for user in self.users.values():
+            if (account_id and user.account_id == account_id) or (
+                    user_key and user.user_key == user_key):
+                return user
+        raise NotFound(f"No user found with {'accountId' if account_id else 'key'}: "
+                       f"{account_id or user_key}")
+
+    # -- spaces ------------------------------------------------------------------------
+    def create_space(self, key: str, name: str, description: str = "",
+                     by: User | None = None) -> Space:
+        """Create a space and its home page "<name> Home", as Confluence does."""
+        if not SPACE_KEY.match(key or ""):
+            raise BadRequest(f"Space key '{key}' is invalid: only letters and digits are allowed")
+        if key.upper() in {k.upper() for k in self.spaces}:
+            raise BadRequest(f"A space already exists with key {key}")
+        by = by or self.current_user
+        space = Space(next(self._space_ids), key, name, description, self.clock.tick(), by)
+        self.spaces[key] = space
+        home = self._new_page(space, f"{name} Home", "", None, by)
+        space.homepage_id = home.id
+        return space
+
+    def space(self, key: str) -> Space:
+        try:
+            return self.spaces[key]
+        except KeyError:
+            raise NotFound(f"No space with key : {key}") from None
+
+    def space_by_id(self, space_id: str | int) -> Space:
+        for space in self.spaces.values():
+            if str(space.id) == str(space_id):
+                return space
+        raise NotFound(f"No space with id : {space_id}")
+
+    def update_space(self, key: str, *, name: str | None = None,
+                     homepage_id: str | None = None) -> Space:
+        space = self.space(key)
+        if homepage_id is not None:
+            page = self.page(homepage_id)
+            if page.space is not space:
+                raise BadRequest(f"Page {homepage_id} is not in space {key}")
+            space.homepage_id = page.id
+        if name is not None:
+            space.name = name
+        self.clock.tick()
+        return space
+
+    def archive_space(self, key: str) -> None:
+        self.space(key).status = "archived"
+        self.clock.tick()
+
+    def grant(self, key: str, subject_type: str, identifier: str, operation: str,
+              target: str) -> Permission:
+        """Add one permission; granting one the subject already has is a 400 (Cloud)."""
+        space = self.space(key)
+        for p in space.permissions:
+            if (p.subject_type, p.identifier, p.operation, p.target) == (
+                    subject_type, identifier, operation, target):
+                raise BadRequest(f"Permission already exists: {operation} {target} for "
+                                 f"{subject_type} {identifier}")
+        permission = Permission(next(self._permission_ids), subject_type, identifier,
+                                operation, target)
+        space.permissions.append(permission)
+        return permission
+
+    # -- pages -------------------------------------------------------------------------
+    def page(self, page_id: str, statuses: tuple[str, ...] = ("current",)) -> Page:
+        page = self.pages.get(str(page_id))
+        if page is None or page.status not in statuses:
+            raise NotFound(f"No content found with id: {page_id}")
+        return page
+
+    def find_page(self, space_key: str, title: str, status: str = "current") -> Page | None:
+        for page in self.pages.values():
+            if page.space.key == space_key and page.title == title and page.status == status:
+                return page
+        return None
+
+    def children(self, page_id: str) -> list[Page]:
+        return [p for p in self.pages.values()
+                if p.parent_id == page_id and p.status == "current"]
+
+    def create_page(self, space: Space, title: str, body: str, parent_id: str | None,
+                    by: User | None = None) -> Page:
+        """Create a current page. Raises BadRequest on an empty or taken title, NotFound on
+        an unknown parent."""
+        if not title:
+            raise BadRequest("Title is required for a page")
+        if self.find_page(space.key, title):
+            raise BadRequest("A page with this title already exists: A page already exists "
+                             "with the same TITLE in this space")
+        if parent_id is not None:
+            parent = self.page(parent_id)
+            if parent.space is not space:
+                raise BadRequest(f"Parent {parent_id} is not in space {space.key}")
+        return self._new_page(space, title, body, parent_id, by or self.current_user)
+
+    def _new_page(self, space: Space, title: str, body: str, parent_id: str | None,
+                  by: User) -> Page:
+        when = self.clock.tick()
+        page = Page(str(next(self._content_ids)), space, title, parent_id, body, when, by)
+        page.revisions.append(Revision(1, when, by, title, body))
+        page.ancestor_ids = self._ancestors_of(parent_id)
+        self.pages[page.id] = page
+        return page
+
+    def update_page(self, page_id: str, *, version: int, title: str | None = None,
+                    body: str | None = None, parent_id: str | None = None,
+                    status: str = "current", message: str = "",
+                    by: User | None = None) -> Page:
+        """Save a new version. ``version`` must be the current number + 1, else Conflict
+        (after a concurrent edit queued with ``pending_conflicts`` is applied)."""
+        page = self.page(page_id, ("current", "trashed"))
+        if page.id in self.pending_conflicts:
+            concurrent = self.pending_conflicts.pop(page.id)
+            self.member_edit(page, concurrent if concurrent is not None
+                             else page.body + "<p>Edited meanwhile by a member.</p>")
+        if version != page.version + 1:
+            raise Conflict("Version must be incremented on update. Current version is: "
+                           f"{page.version}")
+        new_title = title if title is not None else page.title
+        if new_title != page.title and self.find_page(page.space.key, new_title):
+            raise BadRequest("A page with this title already exists: A page already exists "
+                             "with the same TITLE in this space")
+        if parent_id is not None and parent_id != page.parent_id:
+            self.move(page, parent_id)
+        page.title, page.status = new_title, status
+        page.body = body if body is not None else page.body
+        page.revisions.append(Revision(version, self.clock.tick(), by or self.current_user,
+                                       page.title, page.body, message))
+        return page
+
+    def member_edit(self, page: Page, body: str, by: User = MEMBER,
+                    title: str | None = None) -> Page:
+        """A save in the editor: a new version, whatever the API client believes."""
+        page.body = body
+        page.title = title if title is not None else page.title
+        page.revisions.append(Revision(page.version + 1, self.clock.tick(), by, page.title,
+                                       body))
+        return page
+
+    def move(self, page: Page, parent_id: str | None) -> None:
+        """Re-parent a page (and its subtree), within its space."""
+        if parent_id is not None:
+            parent = self.page(parent_id)
+            if parent.space is not page.space or page.id in [parent.id, *parent.ancestor_ids]:
+                raise BadRequest(f"Cannot move page {page.id} under {parent_id}")
+        page.parent_id = parent_id
+        self._refresh_ancestors()
+
+    def trash(self, page: Page) -> None:
+        """Move to the trash (status "trashed"); its children move up to its parent."""
+        page.status = "trashed"
+        for child in self.children(page.id):
+            child.parent_id = page.parent_id
+        self._refresh_ancestors()
+        self.clock.tick()
+
+    def _ancestors_of(self, parent_id: str | None) -> list[str]:
+        chain: list[str] = []
+        while parent_id is not None:
+            chain.insert(0, parent_id)
+            parent_id = self.pages[parent_id].parent_id
+        return chain
+
+    def _refresh_ancestors(self) -> None:
+        for page in self.pages.values():
+            page.ancestor_ids = self._ancestors_of(page.parent_id)
+
+    def add_labels(self, page: Page, names: list[str]) -> None:
+        """Add labels (lower-cased, as Confluence stores them); existing ones are kept."""
+        for given in names:
+            name = given.strip().lower()
+            if not name or any(c.isspace() for c in name):
+                raise BadRequest(f"Invalid label name: '{name}'")
+            if name not in page.labels:
+                page.labels[name] = str(next(self._content_ids))
+
+    # -- content properties ------------------------------------------------------------
+    def create_property(self, page: Page, key: str, value: Any) -> Property:
+        if not key:
+            raise BadRequest("Property key is required")
+        if key in page.properties:
+            raise Conflict(f"Cannot add a property with key '{key}': it already exists on "
+                           f"content {page.id}")
+        prop = Property(str(next(self._content_ids)), key, value, 1, self.clock.tick(),
+                        self.current_user)
+        page.properties[key] = prop
+        return prop
+
+    def property(self, page: Page, *, key: str = "", prop_id: str = "") -> Property:
+        for prop in page.properties.values():
+            if (key and prop.key == key) or (prop_id and prop.id == str(prop_id)):
+                return prop
+        raise NotFound(f"No property found with {'key' if key else 'id'}: {key or prop_id}")
+
+    def update_property(self, prop: Property, value: Any, version: int) -> Property:
+        if version != prop.version + 1:
+            raise Conflict(f"Version must be incremented on update. Current version is: "
+                           f"{prop.version}")
+        prop.value, prop.version = value, version
+        prop.when, prop.author = self.clock.tick(), self.current_user
+        return prop
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, cql: str) -> list[Page]:
+        """Pages matching the CQL subset (see confluence_cql). Raises CqlError."""
+        return parse_cql(cql).run(self.pages.values())  # type: ignore[return-value]
