@@ -36,12 +36,18 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     Single-line values have their whitespace collapsed; multi-line ones keep line breaks.
     """
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    kept = "".join(ch for ch in value
-                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    kept = "".join(ch for ch in value if ch in "\n\t" or (
+        unicodedata.category(ch) not in ("Cc", "Cs") and not _noncharacter(ch)))
     if not multiline:
         return " ".join(kept.split())
     lines = [" ".join(line.split()) for line in kept.split("\n")]
     return "\n".join(lines).strip("\n")
+
+
+def _noncharacter(ch: str) -> bool:
+    """U+FDD0..U+FDEF and U+xFFFE/U+xFFFF: never text, and XML cannot carry them."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
 def normalize(field: FieldDef, raw: str) -> str:

@@ -1,0 +1,301 @@
+"""The Confluence storage format: ``StorageCodec`` renders, reads and edits community pages.
+
+Rendering lives in ``storage_render``, reading in ``storage_parse``, escaping and the
+BeautifulSoup round trip in ``xml_escape``; this module holds the codec and the row edits
+(``apply_changes``), which change the parsed tree and serialize it: only the touched cells
+and rows change, the rest of the page is written back as it was read (see ``xml_escape``
+for what "as it was" means in XML terms; a page cop-connector rendered comes back byte for
+byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from connector.errors import BackendError, UsageError, ValidationError
+from page_templates import FieldDef, PageKind, TemplateSet, localize
+from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
+
+from ..base import PageContext, PageRef, ParsedPage, RowChange
+from . import storage_parse, storage_render
+from .storage_parse import (
+    Column,
+    Pair,
+    RowsTable,
+    field_value,
+    find_charter_table,
+    find_rows_table,
+    own_cells,
+    read_row,
+    read_rows,
+    rows_table,
+    span,
+)
+from .storage_render import cell_content, details_row, render_details, render_table
+from .xml_escape import parse_storage, read_cell, serialize
+
+
+class StorageCodec:
+    """Confluence pages: rows are table rows under a header row (see PageCodec)."""
+
+    format = "storage"
+
+    def render_page(self, kind: PageKind, context: PageContext,
+                    rows: Sequence[Mapping[str, str]]) -> str:
+        """A new page of ``kind`` holding ``rows`` (canonical values), in ``context.lang``."""
+        return storage_render.render_page(kind, context, rows)
+
+    def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
+        """The rows of ``kind`` on a page; never raises on member input."""
+        return storage_parse.parse_rows(content, kind, page)
+
+    def apply_changes(self, content: str, kind: PageKind, changes: Sequence[RowChange],
+                      lang: str) -> str:
+        """``content`` with the row changes applied; see ``apply_changes``."""
+        return apply_changes(content, kind, changes, lang)
+
+    def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
+        """None: Confluence pages need no shared pages (no templates to install)."""
+        return []
+
+
+def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
+                  lang: str) -> str:
+    """``content`` with ``changes`` applied, in order; the rest of the page as it was.
+
+    Rows are identified by their key (``row_key`` of what normalizes in the row; rows
+    without a key are never touched). Values are canonical: written escaped, choices by
+    their label in ``lang``.
+
+    * ``update``: replaces the content of the changed cells only (a cell already holding
+      the value after normalization is left as written; a cell made of paragraphs keeps its
+      first paragraph). A field without a column gets one, at the end (header in ``lang``).
+      When no row has the key, the row is added.
+    * ``add``: a new row after the table's last row, cells in the table's current column
+      order (members' own columns left empty). An add whose key is on the page updates
+      that row instead (no duplicate). A page without a rows table gets one at its end.
+    * ``remove``: removes every row with the key. An absent key changes nothing.
+    * The charter (a single kind) edits its key/value table whatever key is given; a field
+      without a row there gets one. It cannot be removed.
+
+    When nothing changes, ``content`` is returned as given. Raises ValidationError for a
+    value of a field the kind does not define, UsageError for an unknown operation or a
+    kind without rows, BackendError when the page cannot be parsed.
+    """
+    if not changes:
+        return content
+    if not kind.has_rows:
+        raise UsageError(f"pages of kind {kind.kind!r} have no rows to change")
+    for change in changes:
+        _check(kind, change)
+    soup = parse_storage(content)
+    if soup is None:
+        raise BackendError("the page cannot be parsed, so its rows cannot be changed",
+                           backend="confluence")
+    edit = _CharterEdit(soup, kind, lang) if kind.single else _TableEdit(soup, kind, lang)
+    changed = [edit.apply(change) for change in changes]
+    return serialize(soup) if any(changed) else content
+
+
+def _check(kind: PageKind, change: RowChange) -> None:
+    if change.op not in ("add", "update", "remove"):
+        raise UsageError(f"unknown row operation {change.op!r} (add, update or remove)")
+    if change.op == "remove" and kind.single:
+        raise UsageError(f"the {kind.kind} of a community cannot be removed from its page")
+    for name in change.values:
+        if kind.field(name) is None:
+            raise ValidationError(f"is not a field of {kind.kind}", field=name)
+
+
+def _fragment(markup: str) -> list[Any]:
+    """Our own rendered markup as parsed elements, ready to be inserted."""
+    soup = parse_storage(markup)
+    assert soup is not None  # escaped output of storage_render: always parses
+    return [node.extract() for node in list(soup.contents)]
+
+
+def _same(definition: FieldDef, written: str, value: str) -> bool:
+    """Whether what the cell shows already normalizes to ``value``."""
+    try:
+        return normalize(definition, written) == value
+    except FieldInvalid:
+        return False
+
+
+def _fill(cell: Tag, definition: FieldDef, value: str, lang: str) -> None:
+    """Replace a cell's content with ``value``, keeping the cell (and its attributes); a
+    cell made of paragraphs (the editor's way) keeps its first paragraph as the wrapper."""
+    elements = [c for c in cell.contents if isinstance(c, Tag)]
+    paragraphs = [c for c in elements if c.name == "p"]
+    texts = [c for c in cell.contents if not isinstance(c, Tag) and str(c).strip()]
+    target = paragraphs[0] if paragraphs and len(paragraphs) == len(elements) and not texts \
+        else cell
+    for node in list(cell.contents):
+        if node is not target:
+            node.extract()
+    target.clear()
+    for node in _fragment(cell_content(definition, value, lang)):
+        target.append(node)
+
+
+class _TableEdit:
+    """Row edits on a list kind's rows table (created at the page's end when missing)."""
+
+    def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
+        self.soup, self.kind, self.lang = soup, kind, lang
+        self.table, _ = find_rows_table(soup, kind)
+        reads = read_rows(self.table) if self.table is not None else []
+        # The table's rows in order, with their key (None: unreadable key, never touched).
+        self.rows: list[tuple[Tag, str | None]] = [(r.row, self._key_of(r.values))
+                                                   for r in reads]
+
+    def _key_of(self, raw: Mapping[str, str]) -> str | None:
+        return row_key(self.kind, normalize_row(self.kind, raw)[0])
+
+    def _key(self, row: Tag) -> str | None:
+        assert self.table is not None
+        return self._key_of(read_row(self.table, row).values)
+
+    def apply(self, change: RowChange) -> bool:
+        matches = [i for i, (_, key) in enumerate(self.rows) if key == change.key]
+        if change.op == "remove":
+            for i in matches:
+                self.rows[i][0].extract()
+            self.rows = [row for i, row in enumerate(self.rows) if i not in matches]
+            return bool(matches)
+        if matches:
+            row = self.rows[matches[0]][0]
+            changed = self._update(row, change.values)
+            self.rows[matches[0]] = (row, self._key(row))
+            return changed
+        row = self._add(change.values)
+        self.rows.append((row, self._key(row)))
+        return True
+
+    def _update(self, row: Tag, values: Mapping[str, str]) -> bool:
+        changed = False
+        for definition in self.kind.fields:
+            value = values.get(definition.name)
+            if value is None:
+                continue
+            position = self._column(definition, needed=bool(value))
+            cell = self._cell_at(row, position) if position is not None else None
+            if cell is None or _same(definition, field_value(definition, read_cell(cell)),
+                                     value):
+                continue
+            _fill(cell, definition, value, self.lang)
+            changed = True
+        return changed
+
+    def _add(self, values: Mapping[str, str]) -> Tag:
+        table = self._table()
+        for definition in self.kind.fields:
+            self._column(definition, needed=bool(values.get(definition.name)))
+        cells = "".join(
+            f"<td>{cell_content(c.field, values.get(c.field.name, ''), self.lang)}</td>"
+            if c.field is not None else "<td></td>" for c in table.columns)
+        (row,) = _fragment(f"<tr>{cells}</tr>")
+        if self.rows:
+            self.rows[-1][0].insert_after(row)
+        elif table.header.parent is not None and table.header.parent.name == "thead":
+            self._body(table).append(row)
+        else:
+            table.header.insert_after(row)
+        return row
+
+    def _table(self) -> RowsTable:
+        """The rows table; a new one (header row in the page language) at the page's end."""
+        if self.table is None:
+            (element,) = _fragment(render_table(self.kind, [], self.lang))
+            self.soup.append(element)
+            self.table = rows_table(element, self.kind)
+            assert self.table is not None  # it names every field
+        return self.table
+
+    @staticmethod
+    def _body(table: RowsTable) -> Tag:
+        """The table's own <tbody>; a new one after the <thead> when it has none."""
+        bodies = [b for b in table.table.find_all("tbody") if b.find_parent("table") is table.table]
+        if bodies:
+            return bodies[0]
+        (body,) = _fragment("<tbody></tbody>")
+        assert table.header.parent is not None
+        table.header.parent.insert_after(body)
+        return body
+
+    def _column(self, definition: FieldDef, *, needed: bool) -> int | None:
+        """The position of the field's column; a new last column when ``needed``."""
+        table = self._table()
+        position = table.column_of(definition.name)
+        if position is not None or not needed:
+            return position
+        (header,) = _fragment(storage_render.header_cell(definition, self.lang))
+        table.header.append(header)
+        table.columns.append(Column(localize(definition.label, self.lang), definition))
+        for row, _ in self.rows:
+            self._cell_at(row, len(table.columns) - 1)
+        return len(table.columns) - 1
+
+    @staticmethod
+    def _cell_at(row: Tag, position: int) -> Tag | None:
+        """The cell starting at ``position``, empty cells added to a short row; None
+        inside a merged cell (left alone: the row reads as a problem anyway)."""
+        at = 0
+        for cell in own_cells(row):
+            if at == position:
+                return cell
+            at += span(cell, "colspan")
+            if at > position:
+                return None
+        while True:
+            (cell,) = _fragment("<td></td>")
+            row.append(cell)
+            if at == position:
+                return cell
+            at += 1
+
+
+class _CharterEdit:
+    """Edits of the charter's key/value table (a Page Properties macro at the page's end
+    when the page has none)."""
+
+    def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
+        self.soup, self.kind, self.lang = soup, kind, lang
+        self.found = find_charter_table(soup, kind)
+
+    def apply(self, change: RowChange) -> bool:
+        if self.found is None:
+            (macro,) = _fragment(render_details(self.kind, {}, self.lang))
+            self.soup.append(macro)
+            self.found = find_charter_table(self.soup, self.kind)
+            assert self.found is not None  # the macro names every field
+        changed = False
+        for definition in self.kind.fields:
+            value = change.values.get(definition.name)
+            if value is None:
+                continue
+            pair = self.found.pair_of(definition.name)
+            if pair is None:
+                changed |= self._add_pair(definition, value)
+            elif not _same(definition, field_value(definition, read_cell(pair.value)), value):
+                _fill(pair.value, definition, value, self.lang)
+                changed = True
+        return changed
+
+    def _add_pair(self, definition: FieldDef, value: str) -> bool:
+        assert self.found is not None
+        if not value:
+            return False
+        (row,) = _fragment(details_row(definition, value, self.lang))
+        last = self.found.pairs[-1].row if self.found.pairs else None
+        if last is not None:
+            last.insert_after(row)
+        else:
+            (self.found.table.find("tbody") or self.found.table).append(row)
+        cells = own_cells(row)
+        label = localize(definition.label, self.lang)
+        self.found.pairs.append(Pair(row, Column(label, definition), cells[1]))
+        return True

@@ -1,0 +1,330 @@
+"""Read the rows of a page kind from storage format, with BeautifulSoup's ``html.parser``.
+
+Rows live in a table. Columns are found by their header text, not by position: a header cell
+names a field by one of its labels in any language, or by the field name itself, compared
+case-insensitively with white space collapsed (labels win over names where a company's
+definitions make them clash). So the table still reads after members reorder columns, rename
+the page language or add their own columns, and a page written in French reads like one in
+English. Confluence keeps no hidden marker in a table (it drops data attributes and comments
+on save), so the visible header is the only robust anchor; the help section asks members to
+keep it.
+
+The charter is a key/value table (label in the first column) in a Page Properties
+(``details``) macro, or failing that any table whose first column names charter fields.
+
+A cell reads as the text it shows (``xml_escape.read_cell``); a URL field takes the first
+link's target, a date field the first ``<time>``'s date. Nothing here raises on member input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Tag
+
+from connector.errors import RowProblem
+from page_templates import FieldDef, PageKind
+from page_templates.values import normalize_row, row_key
+
+from ..base import ParsedPage, RawRow
+from .xml_escape import CellText, attribute, parse_storage, read_cell
+
+TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
+_HEADER_SEARCH = 3  # the header is one of the first rows (a caption row may come first)
+
+
+def field_value(definition: FieldDef, cell: CellText) -> str:
+    """The raw value of a field from its cell: a URL field's link target, a date field's
+    ``<time>``, else the text."""
+    if definition.type == "url" and cell.href:
+        return cell.href
+    if definition.type == "date" and cell.date:
+        return cell.date
+    return cell.text
+
+
+# --- tables --------------------------------------------------------------------------------
+
+def header_key(text: str) -> str:
+    """A header text as compared: case-folded, white space collapsed, no trailing ':' or '*'."""
+    return " ".join(text.split()).casefold().rstrip(" :*")
+
+
+def field_lookup(kind: PageKind) -> dict[str, FieldDef]:
+    """Header text (``header_key``) -> field: field names, then labels in every language."""
+    lookup = {header_key(f.name): f for f in kind.fields}
+    lookup.update({header_key(label): f for f in kind.fields for label in f.label.values()})
+    lookup.pop("", None)
+    return lookup
+
+
+def own_rows(table: Tag) -> list[Tag]:
+    """The table's rows (in <thead>, <tbody>, <tfoot> or directly), not nested tables' rows."""
+    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
+
+
+def own_cells(row: Tag) -> list[Tag]:
+    return list(row.find_all(["th", "td"], recursive=False))
+
+
+def span(cell: Tag, name: str) -> int:
+    """A cell's colspan or rowspan (1 when absent or unreadable)."""
+    try:
+        return max(1, int(attribute(cell, name).strip() or 1))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a rows table, or a key of a key/value table: its text, and the field it
+    names (None: one of the members' own)."""
+
+    header: str
+    field: FieldDef | None
+
+    @property
+    def name(self) -> str:
+        return self.field.name if self.field is not None else self.header
+
+
+def _namer(kind: PageKind) -> Callable[[str], Column]:
+    """Text -> Column; a field named a second time is not that field again (first wins)."""
+    lookup = field_lookup(kind)
+    seen: set[str] = set()
+
+    def name(text: str) -> Column:
+        definition = lookup.get(header_key(text))
+        if definition is None or definition.name in seen:
+            return Column(" ".join(text.split()), None)
+        seen.add(definition.name)
+        return Column(" ".join(text.split()), definition)
+
+    return name
+
+
+@dataclass
+class RowsTable:
+    """The table holding a list kind's rows: its header row, columns and data rows."""
+
+    table: Tag
+    header: Tag
+    columns: list[Column]
+    rows: list[Tag] = field(default_factory=list)
+
+    @property
+    def mapped(self) -> int:
+        return sum(1 for column in self.columns if column.field is not None)
+
+    def column_of(self, name: str) -> int | None:
+        return next((i for i, c in enumerate(self.columns)
+                     if c.field is not None and c.field.name == name), None)
+
+
+def header_columns(row: Tag, kind: PageKind) -> list[Column]:
+    """The columns a header row names, one per position (a merged header cell names its
+    first column; the others are unnamed)."""
+    name = _namer(kind)
+    columns: list[Column] = []
+    for cell in own_cells(row):
+        column = name(read_cell(cell).text)
+        column = column if column.header else Column(f"(column {len(columns) + 1})", None)
+        columns.append(column)
+        columns.extend(Column(column.header, None) for _ in range(span(cell, "colspan") - 1))
+    return columns
+
+
+def rows_table(table: Tag, kind: PageKind) -> RowsTable | None:
+    """The table read as a rows table, or None when none of its first rows names a field."""
+    rows = own_rows(table)
+    for at, row in enumerate(rows[:_HEADER_SEARCH]):
+        columns = header_columns(row, kind)
+        if any(column.field is not None for column in columns):
+            return RowsTable(table, row, columns, rows[at + 1:])
+    return None
+
+
+def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | None, bool]:
+    """The table naming the most fields of ``kind`` (the first of equals), and whether the
+    page has any table at all."""
+    tables = soup.find_all("table")
+    found = [read for read in (rows_table(table, kind) for table in tables) if read is not None]
+    return max(found, key=lambda f: f.mapped, default=None), bool(tables)  # first of equals
+
+
+# --- the charter's key/value table ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pair:
+    """One row of a key/value table: its key (first cell) and value (second cell)."""
+
+    row: Tag
+    key: Column
+    value: Tag
+
+
+@dataclass
+class KeyValueTable:
+    table: Tag
+    pairs: list[Pair]
+
+    @property
+    def mapped(self) -> int:
+        return sum(1 for pair in self.pairs if pair.key.field is not None)
+
+    def pair_of(self, name: str) -> Pair | None:
+        return next((p for p in self.pairs if p.key.field is not None
+                     and p.key.field.name == name), None)
+
+
+def key_value_table(table: Tag, kind: PageKind) -> KeyValueTable:
+    """The rows of two or more cells, key in the first (others: captions, headings)."""
+    name = _namer(kind)
+    pairs = [Pair(row, name(read_cell(cells[0]).text), cells[1])
+             for row in own_rows(table) for cells in [own_cells(row)]
+             if len(cells) >= 2 and span(cells[0], "colspan") == 1]
+    return KeyValueTable(table, pairs)
+
+
+def find_charter_table(soup: BeautifulSoup, kind: PageKind) -> KeyValueTable | None:
+    """The key/value table in a ``details`` (Page Properties) macro naming the most fields;
+    without one, the page's table whose first column names the most fields."""
+    macros = [m for m in soup.find_all(["ac:structured-macro", "ac:macro"])
+              if attribute(m, "ac:name").strip().lower() == "details"]
+    for tables in ([t for m in macros for t in m.find_all("table")], soup.find_all("table")):
+        found = [key_value_table(table, kind) for table in tables]
+        best = max(found, key=lambda f: f.mapped, default=None)  # the first of equals
+        if best is not None and best.mapped:
+            return best
+    return None
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+@dataclass
+class RowRead:
+    """One data row as read: field values (columns present), the headers of unknown columns
+    holding text, and why the row cannot be read (column, message)."""
+
+    row: Tag
+    values: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    troubles: list[tuple[str, str]] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing in it (a row a member added and left blank, merged or not)."""
+        return not (self.troubles or self.unknown or any(v.strip() for v in self.values.values()))
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return [*self.troubles, *self.merged]
+
+
+_MERGED = "a merged cell cannot be read: split it so the row has one cell per column"
+
+
+def read_rows(table: RowsTable) -> list[RowRead]:
+    """Every data row of ``table`` in order (empty ones included: they count as rows)."""
+    reads: list[RowRead] = []
+    covered = (0, 0, "")  # a cell merged down: to which row, from which row, its column
+    for index, row in enumerate(table.rows, start=1):
+        read = read_row(table, row)
+        until, origin, name = covered
+        if index <= until:
+            read.merged.append((name, f"a cell of row {origin} is merged over this row; "
+                                      "split it"))
+        for cell, column in _columns(table, row):
+            if index + span(cell, "rowspan") - 1 > covered[0]:
+                covered = (index + span(cell, "rowspan") - 1, index, column.name)
+        reads.append(read)
+    return reads
+
+
+def _columns(table: RowsTable, row: Tag) -> list[tuple[Tag, Column]]:
+    """Each cell of ``row`` with the column it starts in (past the header: no field)."""
+    out: list[tuple[Tag, Column]] = []
+    position = 0
+    for cell in own_cells(row):
+        column = table.columns[position] if position < len(table.columns) \
+            else Column(f"(column {position + 1})", None)
+        out.append((cell, column))
+        position += span(cell, "colspan")
+    return out
+
+
+def read_row(table: RowsTable, row: Tag) -> RowRead:
+    """One data row of a rows table."""
+    return _read_cells(RowRead(row), _columns(table, row))
+
+
+def read_pairs(found: KeyValueTable) -> RowRead:
+    """The charter's key/value table as one row."""
+    return _read_cells(RowRead(found.table), [(pair.value, pair.key) for pair in found.pairs])
+
+
+def _read_cells(read: RowRead, cells: list[tuple[Tag, Column]]) -> RowRead:
+    """Only the kind's columns can make a row unreadable (a table or a macro in the cell),
+    and merged cells (they shift the columns); members' own columns hold what they like."""
+    for cell, column in cells:
+        if span(cell, "colspan") > 1 or span(cell, "rowspan") > 1:
+            read.merged.append((column.name, _MERGED))
+        got = read_cell(cell)
+        if column.field is None:
+            if got.text and column.header and column.header not in read.unknown:
+                read.unknown.append(column.header)
+            continue
+        if got.trouble:
+            read.troubles.append((column.field.name, got.trouble))
+        read.values[column.field.name] = field_value(column.field, got)
+    return read
+
+
+def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
+    """The rows of ``kind`` on a page and the problems of the rows that cannot be read.
+
+    Row indexes count every data row of the table (empty rows too, though they give no
+    row), so "row 3" is the third row a person sees under the header; ``line`` is None
+    (storage format has no lines worth citing). A page without any table has no rows; a
+    page whose tables name none of the kind's columns has one problem. Never raises.
+    """
+    if not kind.has_rows:
+        return ParsedPage(rows=())
+    soup = parse_storage(content)
+    if soup is None:
+        return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, "the page cannot be read"),))
+    if kind.single:
+        found = find_charter_table(soup, kind)
+        if found is None:
+            return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),))
+        return _rows(kind, page, [read_pairs(found)], keep_empty=True)
+    table, any_table = find_rows_table(soup, kind)
+    if table is None:
+        problems = (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),) if any_table else ()
+        return ParsedPage((), problems)
+    return _rows(kind, page, read_rows(table), keep_empty=False)
+
+
+def _rows(kind: PageKind, page: str, reads: list[RowRead], *, keep_empty: bool) -> ParsedPage:
+    rows: list[RawRow] = []
+    problems: list[RowProblem] = []
+    for index, read in enumerate(reads, start=1):
+        if read.empty and not keep_empty:
+            continue  # a blank row (merged or not): nothing to read, nothing wrong
+        if read.problems:
+            key = row_key(kind, normalize_row(kind, read.values)[0])
+            problems.extend(RowProblem(page, index, name, message, None, key)
+                            for name, message in read.problems)
+            continue
+        rows.append(RawRow(index=index, line=None, values=dict(read.values),
+                           unknown=tuple(read.unknown)))
+    return ParsedPage(rows=tuple(rows), problems=tuple(problems))
+
+
+def _no_table(kind: PageKind) -> str:
+    labels = ", ".join(" / ".join(dict.fromkeys(f.label.values())) for f in kind.fields)
+    where = "a Page Properties table (first column)" if kind.single \
+        else "a table whose header row"
+    return f"no table with the expected columns: {where} must name the fields ({labels})"
