@@ -55,9 +55,10 @@ class Budget:
         return max(0.0, self.seconds - (self._clock() - self._start))
 
     def check(self, wait: float, what: str, backend: str = "wiki") -> None:
-        """Allow a wait of ``wait`` seconds. Raises BudgetExceeded if it does not fit."""
+        """Allow a wait of ``wait`` seconds. Raises BudgetExceeded if it does not fit, and
+        for any retry at all (even an immediate one) once the budget is spent."""
         left = self.remaining()
-        if wait > left:
+        if wait > left or left <= 0:
             raise BudgetExceeded(
                 f"{what}: waiting {wait:.1f} s would pass the run's time budget "
                 f"({left:.1f} s left); stopping instead of waiting", backend=backend)

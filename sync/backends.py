@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from connector.base import WikiBackend
+from connector.base import PageRef, WikiBackend
+from connector.confluence.backend import ConfluenceBackend
+from connector.confluence.settings import ConfluenceSettings
+from connector.confluence.storage import StorageCodec
 from connector.errors import ConfigError
 from connector.http import Budget
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
@@ -19,6 +22,8 @@ def build_backend(config: Config, name: str, *, records: Records | None = None,
     budget = budget or Budget(config.sync.budget_seconds)
     if name == "mediawiki":
         return _mediawiki(config, records, budget)
+    if name == "confluence":
+        return _confluence(config, records, budget)
     raise ConfigError(f"backend {name!r} is not available in this version",
                       setting="defaults.backend", path=str(config.path))
 
@@ -41,3 +46,40 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget) -> Media
         c.space: int(c.space_id) for c in records.communities()
         if c.backend == "mediawiki" and (c.space_id or "").isdigit()}
     return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget)
+
+
+def _confluence(config: Config, records: Records | None, budget: Budget) -> ConfluenceBackend:
+    section = config.confluence
+    if section is None:
+        raise ConfigError("no [confluence] section", setting="confluence",
+                          path=str(config.path))
+    cloud = section.deployment == "cloud"
+    if cloud and not section.user:
+        raise ConfigError("Confluence Cloud signs in with the account's e-mail and an API "
+                          "token: set confluence.user", setting="confluence.user",
+                          path=str(config.path))
+    token = secret(section.token_env, user=section.user or "token",
+                   setting="confluence.token_env", service="confluence")
+    settings = ConfluenceSettings(
+        url=section.url, user=section.user, token=token,
+        deployment="cloud" if cloud else "datacenter", timeout=section.timeout,
+        allow_http=section.allow_http,
+        ca_bundle=str(config.resolve(section.ca_bundle)) if section.ca_bundle else "",
+        accounts=dict(section.accounts))
+    spaces, pages = _confluence_known(records)
+    return ConfluenceBackend(settings, StorageCodec(), spaces=spaces, pages=pages,
+                             budget=budget)
+
+
+def _confluence_known(records: Records | None) -> tuple[dict[str, str], dict[str, PageRef]]:
+    """The spaces cop-connector made or adopted (key -> id) and the pages it knows (id ->
+    ref): the adapter tells its spaces from others' by them, and its change feed reports
+    these pages moved or deleted."""
+    if records is None:
+        return {}, {}
+    communities = [c for c in records.communities() if c.backend == "confluence"]
+    spaces = {c.space: c.space_id for c in communities if c.space_id}
+    pages = {state.page_id: state.ref for c in communities
+             for state in records.page_states(c.slug)
+             if state.page_id and state.state != "deleted"}
+    return spaces, pages

@@ -42,6 +42,9 @@ class ConfluenceConfig:
     timeout: float = 30.0
     ca_bundle: str = ""
     allow_http: bool = False
+    # [confluence.accounts]: e-mail -> Cloud accountId / Data Center user key, for space
+    # permissions (no Confluence API finds an account by e-mail)
+    accounts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,9 @@ def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any
     section = _section(data, name, set(fields), path)
     values = {}
     for key, raw in section.items():
+        if key == "accounts":
+            values[key] = _accounts(raw, f"{name}.{key}", path)
+            continue
         expected = type(fields[key].default) if key != "url" else str
         value = float(raw) if expected is float and type(raw) is int else raw
         if type(value) is not expected:  # bool is an int: be exact
@@ -189,6 +195,15 @@ def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any
     if "url" not in values and "url" in fields:
         raise ConfigError("url is required", setting=f"{name}.url", path=str(path))
     return cls(**values)
+
+
+def _accounts(raw: Any, setting: str, path: Path) -> dict[str, str]:
+    """A table of e-mail = "account identifier" strings."""
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ConfigError('must be a table of "e-mail" = "account id" strings',
+                          setting=setting, path=str(path))
+    return dict(raw)
 
 
 def toml_string(value: str) -> str:

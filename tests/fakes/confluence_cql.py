@@ -8,11 +8,13 @@ Clauses joined with ``AND`` (no ``OR``, ``NOT`` or parentheses around clauses), 
     label = "cop"          label in ("cop", "cop-members")
     title = "Members"      id = 123   id in (1, 2)    parent = 123   ancestor = 123
     lastmodified >= "2026-11-28 06:49"   (also > < <= =, and created; date-only values too)
+    lastmodified >= now("-15m")          (the server's time, moved by (+|-)n w|d|h|m)
     ORDER BY lastmodified DESC
 
 Dates are compared at the precision of the value, as Confluence does: a value with minutes
 (``"yyyy-MM-dd HH:mm"``) compares the content's timestamp truncated to the minute, a date-only
-value truncates it to the day. The fake user's time zone is UTC.
+value truncates it to the day. The fake user's time zone is UTC. ``now("-15m")`` is the
+fake's clock moved by the offset, compared with the full timestamp (time zones play no part).
 
 Anything else raises ``CqlError``, which the fake answers with 400 like Confluence's
 "Could not parse cql" (a test hitting it learns it asked for more than the subset).
@@ -24,7 +26,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 _TOKEN = re.compile(r"""\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
@@ -38,6 +40,8 @@ _DATE_FORMATS = (("%Y-%m-%d %H:%M", "minute"), ("%Y/%m/%d %H:%M", "minute"),
                  ("%Y-%m-%d", "day"), ("%Y/%m/%d", "day"))
 _ALIASES = {"space.key": "space", "lastmodified": "lastmodified", "created": "created"}
 _ORDER_FIELDS = {"lastmodified", "created", "title", "id"}
+_NOW_OFFSET = re.compile(r"^([+-]?)(\d+)([wdhm])$")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 
 class CqlError(ValueError):
@@ -75,6 +79,7 @@ class Clause:
     field: str
     op: str  # one of _COMPARE, or "in" / "not in"
     values: tuple[str, ...]
+    instant: datetime | None = None  # the value of now(...), for date fields
 
     def matches(self, item: Searchable) -> bool:
         if self.field in ("lastmodified", "created"):
@@ -87,10 +92,12 @@ class Clause:
         raise CqlError(f"operator {self.op} is not supported on {self.field}")
 
     def _matches_date(self, item: Searchable) -> bool:
-        if self.op not in _COMPARE or len(self.values) != 1:
+        if self.op not in _COMPARE or len(self.values) != (self.instant is None):
             raise CqlError(f"{self.field} needs one of {' '.join(_COMPARE)} and one date")
-        when, precision = parse_date(self.values[0])
         stamp = item.last_modified if self.field == "lastmodified" else item.created_at
+        if self.instant is not None:
+            return _COMPARE[self.op](stamp.astimezone(UTC), self.instant)
+        when, precision = parse_date(self.values[0])
         stamp = stamp.astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
         if precision == "day":
             stamp = stamp.replace(hour=0, minute=0)
@@ -125,8 +132,9 @@ def parse_date(text: str) -> tuple[datetime, str]:
     raise CqlError(f'"{text}" is not a date CQL understands (use "yyyy-MM-dd HH:mm")')
 
 
-def parse(cql: str) -> Query:
-    """Parse a CQL string of the subset. Raises CqlError."""
+def parse(cql: str, now: datetime | None = None) -> Query:
+    """Parse a CQL string of the subset; ``now`` is the server's time, for ``now()``.
+    Raises CqlError."""
     tokens = _tokenize(cql)
     clauses: list[Clause] = []
     pos = 0
@@ -138,7 +146,7 @@ def parse(cql: str) -> Query:
             if word != "and":
                 raise CqlError(f"expected AND or ORDER BY, found {tokens[pos]!r}")
             pos += 1
-        clause, pos = _clause(tokens, pos)
+        clause, pos = _clause(tokens, pos, now)
         clauses.append(clause)
     return Query(tuple(clauses))
 
@@ -158,7 +166,7 @@ def _tokenize(cql: str) -> list[str]:
     return tokens
 
 
-def _clause(tokens: list[str], pos: int) -> tuple[Clause, int]:
+def _clause(tokens: list[str], pos: int, now: datetime | None = None) -> tuple[Clause, int]:
     if pos + 1 >= len(tokens):
         raise CqlError("incomplete clause at the end of the query")
     field = tokens[pos].lower()
@@ -174,7 +182,27 @@ def _clause(tokens: list[str], pos: int) -> tuple[Clause, int]:
         return Clause(field, op, values), pos
     if op not in _COMPARE or pos >= len(tokens):
         raise CqlError(f"operator {op!r} is not in the fake's CQL subset")
+    if tokens[pos].lower() == "now" and tokens[pos + 1:pos + 2] == ["("]:
+        instant, end = _now(tokens, pos + 2, now)
+        return Clause(field, op, (), instant), end
     return Clause(field, op, (_unquote(tokens[pos]),)), pos + 1
+
+
+def _now(tokens: list[str], pos: int, now: datetime | None) -> tuple[datetime, int]:
+    """``now()`` or ``now("-15m")`` from its argument on: the instant and the next position."""
+    if now is None:
+        raise CqlError("now() needs the server's clock")
+    offset = timedelta()
+    if pos < len(tokens) and tokens[pos] != ")":
+        match = _NOW_OFFSET.match(_unquote(tokens[pos]))
+        if not match:
+            raise CqlError(f"now() takes an offset like \"-15m\", not {tokens[pos]}")
+        sign, amount, unit = match.groups()
+        offset = timedelta(**{_UNITS[unit]: int(amount)}) * (-1 if sign == "-" else 1)
+        pos += 1
+    if pos >= len(tokens) or tokens[pos] != ")":
+        raise CqlError("unclosed now(")
+    return now.astimezone(UTC) + offset, pos + 1
 
 
 def _value_list(tokens: list[str], pos: int) -> tuple[tuple[str, ...], int]:

@@ -208,6 +208,9 @@ class ConfluenceFake:
             return self._logged(method, parts, None, error)
         reply = self._reply(route, request, params, fault, api)
         status, headers, body = reply.encode()
+        # Every HTTP server with a clock sends Date (RFC 9110); clients take it as the
+        # server's time (e.g. a change feed's signpost).
+        headers.setdefault("Date", format_datetime(self.clock.now, usegmt=True))
         if 200 <= status < 300:
             self._check(api, request, lambda: openapi_check.check_response(
                 api, request, status, headers, body, server=self._server(api)))

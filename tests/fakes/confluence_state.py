@@ -399,4 +399,5 @@ class ConfluenceState:
     # -- search ------------------------------------------------------------------------
     def search(self, cql: str) -> list[Page]:
         """Pages matching the CQL subset (see confluence_cql). Raises CqlError."""
-        return parse_cql(cql).run(self.pages.values())  # type: ignore[return-value]
+        return parse_cql(cql, now=self.clock.now).run(  # type: ignore[return-value]
+            self.pages.values())

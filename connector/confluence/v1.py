@@ -1,0 +1,86 @@
+"""REST v1 calls both deployments share (Cloud keeps these in v1): CQL search, labels,
+space creation, and the v1 content JSON as a PageRecord."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from connector.errors import BackendError, EditConflict, PageExists, PageMissing
+
+from .model import PageRecord, SpaceRecord, SpaceTaken, stamp
+from .settings import BACKEND
+from .transport import Answer, ConfluenceHttp, detail
+
+SEARCH = "rest/api/content/search"
+
+
+def search(http: ConfluenceHttp, cql: str, *, expand: str, limit: int, purpose: str
+           ) -> Iterator[tuple[Answer, list[PageRecord]]]:
+    """Every page of a CQL search (cursor on Cloud, offset on Data Center), as records.
+    ``_links.next`` is followed rather than trusting ``limit``: sites cap it."""
+    params = {"cql": cql, "limit": limit, "expand": expand}
+    for answer in http.pages(SEARCH, params, purpose=purpose):
+        items = answer.data.get("results") if isinstance(answer.data, dict) else None
+        yield answer, [content_record(item) for item in items or []]
+
+
+def content_record(item: Mapping[str, Any], space_key: str = "") -> PageRecord:
+    """A v1 content object (search result, Data Center page) as a PageRecord."""
+    version = item.get("version") or {}
+    history = item.get("history") or {}
+    body = ((item.get("body") or {}).get("storage") or {}).get("value")
+    return PageRecord(
+        id=str(item["id"]), space=str((item.get("space") or {}).get("key") or space_key),
+        title=str(item.get("title") or ""), version=int(version.get("number") or 0),
+        body=body, when=stamp(str(version.get("when") or "")),
+        created=stamp(str(history.get("createdDate") or "")),
+        message=str(version.get("message") or ""), status=str(item.get("status") or ""))
+
+
+def add_labels(http: ConfluenceHttp, page_id: str, labels: Sequence[str], *,
+               page: str) -> None:
+    """Add global labels (existing ones are kept; adding one twice is harmless)."""
+    http.call("POST", f"rest/api/content/{page_id}/label", purpose="writes", page=page,
+              body=[{"prefix": "global", "name": name} for name in labels])
+
+
+def create_space(http: ConfluenceHttp, key: str, name: str, description: str
+                 ) -> SpaceRecord:
+    """POST /rest/api/space (v1 on Cloud too). Confluence makes its home page "<name> Home".
+    Raises SpaceTaken when the key is in use."""
+    answer = http.call("POST", "rest/api/space", purpose="writes", allow=(400,), body={
+        "key": key, "name": name,
+        "description": {"plain": {"value": description, "representation": "plain"}}})
+    if answer.status == 400:
+        said = detail(answer)
+        if "already exists" in said.lower():
+            raise SpaceTaken(space=key, message=f"space key {key!r} is already in use on "
+                             f"this site ({said})")
+        raise BackendError(f"the site refused to create space {key!r}: {said}",
+                           backend=BACKEND)
+    data = answer.data
+    return SpaceRecord(key=str(data["key"]), id=str(data["id"]), name=str(data["name"]),
+                       homepage_id=str((data.get("homepage") or {}).get("id") or ""))
+
+
+def refused(said: str, page: str) -> BackendError:
+    """A 400 to a page create or update: PageExists when the title is taken."""
+    if "already exists" in said.lower():
+        return PageExists(f"a page with this title already exists ({said})", backend=BACKEND,
+                          page=page)
+    return BackendError(f"the site refused the page ({said})", backend=BACKEND, page=page)
+
+
+def write_refused(answer: Answer, page: str, base_version: int) -> BackendError:
+    """The error for a page update answered 400, 404 or 409."""
+    if answer.status == 404:
+        return gone(page)
+    if answer.status == 409:
+        return EditConflict(backend=BACKEND, page=page, base_revision=str(base_version))
+    return refused(detail(answer), page)
+
+
+def gone(page: str) -> PageMissing:
+    return PageMissing("the page is no longer there (deleted, or in the trash)",
+                       backend=BACKEND, page=page)

@@ -1,0 +1,121 @@
+"""The backend contract, run against the fake Confluence: Cloud and Data Center.
+
+Every request the adapter sends and every 2xx answer the fake gives is checked against
+Atlassian's OpenAPI specs; the ``openapi_violations`` fixture fails a test that saw any.
+People's actions (edit, move, delete) are the fake's member-side helpers, as a browser would
+do them. Two contract tests are restated for what Confluence is (see their docstrings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from backend_contract import BackendContract, PlainCodec
+from confluence_site import backend_for
+from fakes.confluence_fake import ConfluenceFake
+
+from connector.base import PageRef, SpaceSpec
+from connector.confluence.backend import ConfluenceBackend
+from connector.errors import PageExists, SpaceMissing
+
+pytest_plugins = ["fakes.fixtures"]
+
+
+class ConfluenceContract(BackendContract):
+    """Space keys are letters and digits on Confluence: no underscore to spell two ways."""
+
+    space = "COPCONTRACT"
+    other_space = "COPOTHER"
+    fixture = "confluence_cloud"
+
+    @pytest.fixture
+    def backend(self, request: pytest.FixtureRequest) -> Iterator[ConfluenceBackend]:
+        fake: ConfluenceFake = request.getfixturevalue(self.fixture)
+        fake.clock.set(datetime.now(UTC))  # the adapter sizes its first window by its clock
+        fake.create_space(self.space, "Contract community")
+        fake.create_space(self.other_space, "Other community")
+        fake.clock.advance(2)
+        self.fake = fake
+        backend = backend_for(fake, codec=PlainCodec())
+        yield backend
+        backend.close()
+
+    def member_edit(self, ref: PageRef, text: str) -> None:
+        if self.fake.state.find_page(ref.space, ref.title) is None:
+            self.fake.create_page(ref.space, ref.title, text)
+        else:
+            self.fake.edit_page(ref.space, ref.title, text)
+
+    def member_move(self, ref: PageRef, target: PageRef) -> None:
+        self.fake.move_page(ref.space, ref.title, new_title=target.title)
+
+    def member_delete(self, ref: PageRef) -> None:
+        self.fake.delete_page(ref.space, ref.title)
+
+    def let_time_pass(self) -> None:
+        self.fake.clock.advance(2)
+
+    def check_remedy(self, error: SpaceMissing, spec: SpaceSpec) -> None:
+        assert "cop provision" in error.remedy
+
+    # --- restated for Confluence -------------------------------------------------------------
+
+    def test_spaces_and_underscores_name_the_same_page(self, backend: ConfluenceBackend
+                                                       ) -> None:
+        """Restated: on MediaWiki "Two_words" and "Two words" are one title; on Confluence
+        they are two (an underscore is a character of the title), and a space key has no
+        other spelling."""
+        written = backend.create_page(self.ref("Two words"), "x", summary="contract")
+        assert backend.read_pages([self.ref("Two words")])[self.ref("Two words")].page_id \
+            == written.page_id
+        assert backend.read_pages([self.ref("Two_words")]) == {}
+        assert backend.check_space(self.spec()).space == self.space
+        with pytest.raises(PageExists):
+            backend.create_page(self.ref("Two words"), "y", summary="contract")
+
+    def test_changes_since_lists_what_happened_in_the_spaces(self, backend: ConfluenceBackend
+                                                             ) -> None:
+        """Restated: CQL only finds pages that are there now, so a move or a deletion can
+        only be told for a page whose id is known (from the records, or read or written by
+        the adapter). Here the moved and deleted pages exist, and were read, before
+        ``since``; everything else is as in the contract."""
+        before, moved, deleted = (self.ref(t) for t in ("Before", "Moved", "Deleted"))
+        backend.create_page(before, "old news", summary="contract")
+        self.member_edit(moved, "moving")
+        self.member_edit(deleted, "deleting")
+        assert set(backend.read_pages([moved, deleted])) == {moved, deleted}
+        self.let_time_pass()
+        since = backend.changes_since([self.space], None).signpost
+
+        created, edited, target = self.ref("Created"), self.ref("Edited"), self.ref("Moved here")
+        backend.create_page(created, "new", summary="contract")
+        self.member_edit(edited, "v1")
+        base = backend.read_pages([edited])[edited]
+        backend.update_page(base, "v2", summary="contract")
+        self.member_move(moved, target)
+        self.member_delete(deleted)
+        self.member_edit(self.ref("Elsewhere", space=self.other_space), "not asked for")
+
+        feed = backend.changes_since([self.space], since)
+        seen = {(change.ref, change.action) for change in feed.changes}
+        assert {(created, "create"), (edited, "create"), (edited, "edit"), (moved, "move"),
+                (deleted, "delete")} <= seen
+        assert all(change.ref.space == self.space for change in feed.changes)
+        assert before not in {change.ref for change in feed.changes}
+        move = next(change for change in feed.changes if change.action == "move")
+        assert move.target == target
+        edit = next(c for c in feed.changes if (c.ref, c.action) == (edited, "edit"))
+        assert edit.revision == backend.read_pages([edited])[edited].revision
+        assert all(since <= change.timestamp <= feed.signpost for change in feed.changes)
+        stamps = [change.timestamp for change in feed.changes]
+        assert stamps == sorted(stamps)
+
+
+class TestConfluenceCloud(ConfluenceContract):
+    fixture = "confluence_cloud"
+
+
+class TestConfluenceDataCenter(ConfluenceContract):
+    fixture = "confluence_dc"
