@@ -83,6 +83,12 @@ user = {toml_string(s.confluence_user)}
 token_env = {toml_string(s.confluence_token_env)}
 deployment = {toml_string(s.confluence_deployment)}   # cloud | datacenter
 timeout = 30
+
+# Space permissions: pilot and expert administer, members edit. No Confluence API finds an
+# account by e-mail, so map people here (Cloud: accountId; Data Center: user key).
+# Unmapped people are named in a warning at each `cop provision`.
+# [confluence.accounts]
+# "claire.martin@corp.example" = "712020:3c9d7e2a-1b4f-4e6a-8d2c-0f1e2d3c4b5a"
 """
 
 
@@ -93,4 +99,5 @@ def _confluence_example() -> str:
 # user = "innovation@corp.example"
 # token_env = "COP_CONFLUENCE_TOKEN"
 # deployment = "cloud"
+# [confluence.accounts]          # e-mail = accountId (Cloud) / user key (Data Center)
 """
