@@ -8,17 +8,27 @@ a command-line error.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from itertools import chain, compress
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .model import FieldDef, PageKind, localize
 
+S = TypeVar("S")
+T = TypeVar("T")
+
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMAIL = re.compile(r"^[^@\s<>()\[\]{}|,;:\"]+@[^@\s<>()\[\]{}|,;:\"]+\.[^@\s<>()\[\]{}|,;:\"]+$")
 URL_FORBIDDEN = re.compile(r"[\s<>\"{}|\\^`\[\]]")
+# An ASCII http(s) URL with a plain host name (and port), nothing URL_FORBIDDEN: urlsplit
+# finds its scheme and host without fail, so _url can take it without asking urlsplit.
+PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s<>\"{}|\\^`\[\]]*)?")
 
 
 class FieldInvalid(ValueError):
@@ -35,19 +45,36 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 
     Single-line values have their whitespace collapsed; multi-line ones keep line breaks.
     """
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    kept = "".join(ch for ch in value if ch in "\n\t" or (
-        unicodedata.category(ch) not in ("Cc", "Cs") and not _noncharacter(ch)))
-    if not multiline:
-        return " ".join(kept.split())
-    lines = [" ".join(line.split()) for line in kept.split("\n")]
+    if not (value.isascii() and value.isprintable()):  # else: nothing to normalize or drop
+        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+        value = _dropped().sub("", value)
+    if not multiline or "\n" not in value:
+        return " ".join(value.split())
+    lines = [" ".join(line.split()) for line in value.split("\n")]
     return "\n".join(lines).strip("\n")
 
 
-def _noncharacter(ch: str) -> bool:
-    """U+FDD0..U+FDEF and U+xFFFE/U+xFFFF: never text, and XML cannot carry them."""
-    code = ord(ch)
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+@functools.cache
+def _dropped() -> re.Pattern[str]:
+    """The characters clean_text drops, as one character class over every code point:
+    categories Cc and Cs (but line feed and tab) and the noncharacters.
+
+    Built from unicodedata on first use (about 0.1 s), not at import."""
+    everything = range(sys.maxunicode + 1)
+    categories = map(unicodedata.category, map(chr, everything))
+    controls = compress(everything, map(frozenset({"Cc", "Cs"}).__contains__, categories))
+    noncharacters = chain(range(0xFDD0, 0xFDF0),
+                          (plane | low for plane in range(0, sys.maxunicode + 1, 0x10000)
+                           for low in (0xFFFE, 0xFFFF)))
+    dropped = sorted({*controls, *noncharacters} - {ord("\n"), ord("\t")})
+    ranges: list[list[int]] = []
+    for code in dropped:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges)
+                      + "]")
 
 
 def normalize(field: FieldDef, raw: str) -> str:
@@ -55,7 +82,12 @@ def normalize(field: FieldDef, raw: str) -> str:
 
     Raises FieldInvalid when the value is not of the field's type.
     """
-    value = clean_text(raw, multiline=field.type == "longtext")
+    if not raw:
+        return ""
+    if raw.isascii() and raw.isprintable():  # clean_text's shortcut, without the call
+        value = " ".join(raw.split())
+    else:
+        value = clean_text(raw, multiline=field.type == "longtext")
     if not value:
         return ""
     checker = _CHECKERS.get(field.type)
@@ -78,28 +110,59 @@ def _email(field: FieldDef, value: str) -> str:
 
 
 def _url(field: FieldDef, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or URL_FORBIDDEN.search(value):
+    if value.isascii() and PLAIN_URL.fullmatch(value):
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced "[" in the host: urlsplit refuses it
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or \
+            URL_FORBIDDEN.search(value):
         raise FieldInvalid(field.name, f"{value!r} is not a web address; write https://…")
     return value
 
 
 def _choice(field: FieldDef, value: str) -> str:
-    wanted = value.casefold()
-    for choice in field.choices:
-        names = {choice.value, *choice.labels.values()}
-        if wanted in {name.casefold() for name in names}:
-            return choice.value
+    found = _derived(field, _choice_names).get(value.casefold())
+    if found is not None:
+        return found
     allowed = ", ".join(choice.value for choice in field.choices)
     raise FieldInvalid(field.name, f"{value!r} is not one of: {allowed}")
 
 
+def _choice_names(field: FieldDef) -> dict[str, str]:
+    """Casefolded value or label -> choice value (the first choice naming it wins)."""
+    names: dict[str, str] = {}
+    for choice in field.choices:
+        for name in (choice.value, *choice.labels.values()):
+            names.setdefault(name.casefold(), choice.value)
+    return names
+
+
+_DERIVED: dict[tuple[int, Callable[[Any], Any]], tuple[object, Any]] = {}
+
+
+def _derived(source: S, build: Callable[[S], T]) -> T:
+    """``build(source)``, computed once per (frozen, so unchanging) field or kind. Kept by
+    identity, with the object itself so that its id is not reused; bounded, for processes
+    that load many definitions."""
+    entry = _DERIVED.get((id(source), build))
+    if entry is None or entry[0] is not source:
+        if len(_DERIVED) > 1000:
+            _DERIVED.clear()
+        entry = _DERIVED[(id(source), build)] = (source, build(source))
+    return entry[1]
+
+
+_TAG_SEPARATORS = re.compile(r"[,;]")
+
+
 def _tags(field: FieldDef, value: str) -> str:
     seen: dict[str, str] = {}
-    for piece in re.split(r"[,;]", value):
+    for piece in _TAG_SEPARATORS.split(value):
         tag = piece.strip()
-        if tag and tag.casefold() not in seen:
-            seen[tag.casefold()] = tag
+        if tag:
+            seen.setdefault(tag.casefold(), tag)
     return ", ".join(seen.values())
 
 
@@ -125,10 +188,15 @@ def normalize_row(kind: PageKind,
         except FieldInvalid as problem:
             problems.append(problem)
             values[field.name] = ""
-    for field in kind.fields:
-        if field.required and not values[field.name] and not _invalid(problems, field.name):
-            problems.append(FieldInvalid(field.name, "is required and empty"))
+    for name in _derived(kind, _required):
+        if not values[name] and not _invalid(problems, name):
+            problems.append(FieldInvalid(name, "is required and empty"))
     return values, problems
+
+
+def _required(kind: PageKind) -> tuple[str, ...]:
+    """The names of the required fields, in order."""
+    return tuple(field.name for field in kind.fields if field.required)
 
 
 def _invalid(problems: list[FieldInvalid], name: str) -> bool:
@@ -144,7 +212,7 @@ def row_key(kind: PageKind, values: Mapping[str, str]) -> str | None:
     for alternative in kind.keys:
         parts = [values.get(name, "") for name in alternative]
         if all(parts):
-            return "|".join(" ".join(part.casefold().split()) for part in parts)
+            return "|".join([" ".join(part.casefold().split()) for part in parts])
     return None
 
 

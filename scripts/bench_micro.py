@@ -20,6 +20,7 @@ from mwparserfromhell.parser import CTokenizer
 
 from connector.base import PageContext, PageRef, ParsedPage, RemotePage
 from connector.mediawiki.wikitext import WikitextCodec
+from connector.mediawiki.wikitext_parse import parse_rows_tree
 from connector.memory import MemoryBackend
 from page_templates import PageKind, TemplateSet, localize
 from sync.merge import PagePlan, plan_page, read_rows
@@ -36,7 +37,8 @@ AREAS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("mwparserfromhell C tokenizer", lambda f: "CTokenizer" in f),
     ("mwparserfromhell tree builder, nodes (Python)", lambda f: "mwparserfromhell" in f),
     ("imports run inside mwparserfromhell's hot functions", lambda f: "importlib" in f),
-    ("codec: rows from the tree (connector/mediawiki)", lambda f: "connector/mediawiki" in f),
+    ("codec: rows from tokens and trees (connector/mediawiki)",
+     lambda f: "connector/mediawiki" in f),
     ("validation (page_templates/values.py)", lambda f: "page_templates" in f),
     ("merge plan (sync/merge.py)", lambda f: "sync/merge" in f),
     ("records: SQLite, JSON (sync/records*.py)",
@@ -140,7 +142,10 @@ def measure_kind(kind: PageKind, templates: TemplateSet, count: int, repeat: int
     seconds: dict[str, float] = {}
     seconds["tokenize"], _ = _timed(lambda: CTokenizer().tokenize(content, 0, False), repeat)
     seconds["tree"], _ = _timed(lambda: mwparserfromhell.parse(content), repeat)
+    seconds["parse_tree"], by_tree = _timed(lambda: parse_rows_tree(content, kind, "p"), repeat)
     seconds["parse"], parsed = _timed(lambda: codec.parse_rows(content, kind, "p"), repeat)
+    if parsed != by_tree:
+        raise RuntimeError(f"{kind.kind}: parse_rows and parse_rows_tree disagree")
     seconds["validate"], (rows, problems) = _timed(lambda: read_rows(kind, "p", parsed), repeat)
     seconds["plan"], plan = _timed(lambda: _plan(kind, parsed), repeat)
     if len(rows) != count or problems or len(plan.upserts) != count:
@@ -215,7 +220,8 @@ def format_micro(micro: dict[str, Any]) -> list[str]:
     """The micro-benchmark as lines of text (a Markdown table and the profile)."""
     stages = (("tokenize", "mwparserfromhell C tokenizer alone"),
               ("tree", "mwparserfromhell.parse (tokenizer + tree)"),
-              ("parse", "WikitextCodec.parse_rows"),
+              ("parse_tree", "rows from the tree of the whole page (parse_rows_tree)"),
+              ("parse", "WikitextCodec.parse_rows (flat rows from tokens)"),
               ("validate", "sync.merge.read_rows (validate)"),
               ("plan", "sync.merge.plan_page (validate + plan)"),
               ("upsert", "Records upserts + page state, one transaction"),
