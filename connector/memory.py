@@ -4,13 +4,19 @@ It behaves like a small MediaWiki: global revision numbers, a change feed with m
 deletions, optimistic writes against a base revision. Its clock advances one second per event
 so tests are deterministic. Member-side helpers (``edit``, ``move``, ``delete``) change pages
 the way people do, without going through the backend API.
+
+Faults are injected with ``fail_next(operation, error, times=...)``: the next calls of that
+backend method raise ``error`` (optionally only for one space, optionally after the write has
+landed — a timeout that hides a success), so engine tests can prove what a sync does when the
+wiki fails, without mocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from .base import (
     Change,
@@ -26,6 +32,10 @@ from .base import (
 from .errors import EditConflict, PageExists, PageMissing, SpaceMissing
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+OPERATIONS = ("check_space", "create_space", "read_pages", "changes_since", "create_page",
+              "update_page", "grant_roles")
+WRITES = ("create_space", "create_page", "update_page", "grant_roles")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -39,6 +49,27 @@ class RequestStats:
     @property
     def total(self) -> int:
         return self.reads + self.writes + self.feeds
+
+
+@dataclass
+class Fault:
+    """A failure waiting for the next calls of ``operation``.
+
+    ``times`` None fails every call until ``clear_faults()``; ``space`` limits the fault to
+    calls touching that space; ``landed`` (writes only) applies the write first, then raises:
+    the client cannot tell whether it was saved (a timeout after the request went out).
+    """
+
+    operation: str
+    error: Exception
+    times: int | None = 1
+    landed: bool = False
+    space: str | None = None
+
+    def hits(self, operation: str, spaces: Iterable[str]) -> bool:
+        if operation != self.operation or self.times == 0:
+            return False
+        return self.space is None or _name(self.space) in {_name(s) for s in spaces}
 
 
 @dataclass
@@ -63,12 +94,58 @@ class MemoryBackend:
     stats: RequestStats = field(default_factory=RequestStats)
     _pages: dict[PageRef, _Page] = field(default_factory=dict)
     _log: list[Change] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
     _revision: int = 0
     _ticks: int = 0
+
+    # --- fault injection --------------------------------------------------------------------
+
+    def fail_next(self, operation: str, error: Exception, *, times: int | None = 1,
+                  landed: bool = False, space: str | None = None) -> Fault:
+        """The next ``times`` calls of ``operation`` (a WikiBackend method) raise ``error``.
+        Raises ValueError for an unknown operation or ``landed`` on a read."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"no operation {operation!r}; one of {', '.join(OPERATIONS)}")
+        if landed and operation not in WRITES:
+            raise ValueError(f"{operation} is not a write: nothing can land")
+        fault = Fault(operation, error, times, landed, space)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def _trip(self, operation: str, spaces: Iterable[str]) -> Fault | None:
+        """The fault this call meets (counted), if any."""
+        wanted = list(spaces)
+        for fault in self.faults:
+            if fault.hits(operation, wanted):
+                if fault.times is not None:
+                    fault.times -= 1
+                self.faults = [f for f in self.faults if f.times != 0]
+                return fault
+        return None
+
+    def _fail(self, operation: str, spaces: Iterable[str]) -> None:
+        """A read: raise the fault it meets, if any."""
+        fault = self._trip(operation, spaces)
+        if fault is not None:
+            raise fault.error.with_traceback(None)
+
+    def _write(self, operation: str, spaces: Iterable[str], apply: Callable[[], _T]) -> _T:
+        """A write: a fault raises before it, or after it when the fault says it landed."""
+        fault = self._trip(operation, spaces)
+        if fault is not None and not fault.landed:
+            raise fault.error.with_traceback(None)
+        result = apply()
+        if fault is not None:
+            raise fault.error.with_traceback(None)
+        return result
 
     # --- the WikiBackend protocol -----------------------------------------------------------
 
     def check_space(self, spec: SpaceSpec) -> SpaceInfo:
+        self._fail("check_space", [spec.space])
         if _name(spec.space) not in {_name(space) for space in self.spaces}:
             raise SpaceMissing(backend=self.name, space=spec.space,
                                remedy="Create it with MemoryBackend.spaces.add().")
@@ -78,21 +155,25 @@ class MemoryBackend:
         if not self.can_create_spaces:
             return self.check_space(spec)
         self.stats.writes += 1
-        self.spaces.add(spec.space)
+        self._write("create_space", [spec.space], lambda: self.spaces.add(spec.space))
         return SpaceInfo(space=spec.space, space_id=spec.space)
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
                     editors: Sequence[str]) -> None:
-        self.roles[space.space] = (tuple(admins), tuple(editors))
+        def grant() -> None:
+            self.roles[space.space] = (tuple(admins), tuple(editors))
+        self._write("grant_roles", [space.space], grant)
 
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
         unique = list(dict.fromkeys(refs))
         self.stats.reads += -(-len(unique) // self.max_batch)
+        self._fail("read_pages", [ref.space for ref in unique])  # one batch: all or nothing
         return {ref: replace(self._remote(ref), ref=ref) for ref in unique
                 if _key(ref) in self._pages}
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
         self.stats.feeds += 1
+        self._fail("changes_since", spaces)
         wanted = {_name(space) for space in spaces}
         changes = tuple(change for change in self._log if _name(change.ref.space) in wanted
                         and (since is None or change.timestamp >= since))
@@ -102,21 +183,11 @@ class MemoryBackend:
                     parent: PageRef | None = None, home: bool = False,
                     labels: Sequence[str] = ()) -> WrittenPage:
         self.stats.writes += 1
-        if _key(ref) in self._pages:
-            raise PageExists("already exists", backend=self.name, page=str(ref))
-        return self._save(ref, content, "create")
+        return self._write("create_page", [ref.space], lambda: self._create(ref, content))
 
     def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
         self.stats.writes += 1
-        current = self._pages.get(_key(base.ref))
-        if current is None:
-            raise PageMissing("no longer exists", backend=self.name, page=str(base.ref))
-        if str(current.revision) != base.revision:
-            raise EditConflict(backend=self.name, page=str(base.ref),
-                               base_revision=base.revision)
-        if current.content == content:
-            return WrittenPage(base.ref, current.page_id, base.revision, changed=False)
-        return self._save(base.ref, content, "edit")
+        return self._write("update_page", [base.ref.space], lambda: self._update(base, content))
 
     # --- what members and admins do on the wiki --------------------------------------------
 
@@ -146,6 +217,22 @@ class MemoryBackend:
         return _iso(EPOCH + timedelta(seconds=self._ticks))
 
     # --- internals -------------------------------------------------------------------------
+
+    def _create(self, ref: PageRef, content: str) -> WrittenPage:
+        if _key(ref) in self._pages:
+            raise PageExists("already exists", backend=self.name, page=str(ref))
+        return self._save(ref, content, "create")
+
+    def _update(self, base: RemotePage, content: str) -> WrittenPage:
+        current = self._pages.get(_key(base.ref))
+        if current is None:
+            raise PageMissing("no longer exists", backend=self.name, page=str(base.ref))
+        if str(current.revision) != base.revision:
+            raise EditConflict(backend=self.name, page=str(base.ref),
+                               base_revision=base.revision)
+        if current.content == content:
+            return WrittenPage(base.ref, current.page_id, base.revision, changed=False)
+        return self._save(base.ref, content, "edit")
 
     def _save(self, ref: PageRef, content: str, action: ChangeAction) -> WrittenPage:
         self._revision += 1

@@ -24,9 +24,11 @@ class ReadPlan:
 
 
 def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
-               always: Iterable[str] = ()) -> ReadPlan:
-    """Pages to read for one community. ``feed`` None means a full read (first sync);
-    ``always`` are kinds to read regardless (local changes to push, refused pages)."""
+               always: Iterable[str] = (), *, full: bool = False) -> ReadPlan:
+    """Pages to read for one community. ``feed`` None means a full read knowing nothing of
+    moves; ``full`` reads every page too, where the feed says it now is (moved), except
+    the pages it says were deleted. ``always`` are kinds to read regardless (local changes
+    to push, refused pages)."""
     where = {state.kind: state.ref for state in states}
     if feed is None:
         return ReadPlan(to_read={s.kind: s.ref for s in states})
@@ -50,6 +52,8 @@ def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
         elif change.action == "restore" or _newer(change.revision, synced.get(kind, "")):
             deleted.discard(kind)
             to_read.add(kind)
+    if full:
+        to_read |= set(where) - deleted
     return ReadPlan(to_read={kind: where[kind] for kind in sorted(to_read)}, moved=moved,
                     deleted=frozenset(deleted))
 

@@ -11,7 +11,8 @@ vdirsyncer's decision table:
                                differently on both sides is a conflict, left as it is
 
 Safety rules: a page with an unreadable row never causes a deletion (the row may be the one
-that looks deleted); a page that suddenly reads as empty is refused unless forced.
+that looks deleted); a page that suddenly reads as empty is refused unless forced
+(the community-wide guard of sync/deletions.py uses the same rule).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def plan_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
     wiki, problems = read_rows(kind, page, parsed)
     base = base or {}
     clean = not problems
-    if clean and not wiki and (local or base) and not force_delete:
+    if clean and not force_delete and _reads_empty(kind, wiki, base, local):
         return PagePlan(problems=tuple(problems), new_base=base, refused_empty=True)
     if kind.two_way:
         plan = _two_way(kind, wiki, base, local, local_deleted, clean)
@@ -107,6 +108,34 @@ def plan_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
     return PagePlan(upserts=plan.upserts, tombstones=plan.tombstones,
                     wiki_changes=plan.wiki_changes, conflicts=plan.conflicts,
                     problems=tuple(problems), new_base=plan.new_base)
+
+
+def rows_at_risk(kind: PageKind, base: Rows, local: Rows) -> set[str]:
+    """The recorded rows a page that reads as empty would delete: for a one-way kind every
+    local row; for a two-way kind those the page had at the last sync (local rows not in
+    the base are additions still to write, not rows the wiki lost)."""
+    return set(base) & set(local) if kind.two_way else set(local)
+
+
+def page_is_empty(kind: PageKind, page: str, parsed: ParsedPage, base: Rows,
+                  local: Rows) -> bool:
+    """No row on the page, apart from rows the records removed and still have to remove
+    there (so a crash right after that write reads the same as before it). An unreadable
+    row counts as a row."""
+    if len(parsed.rows) > len(_removals(kind, base, local)):  # one row at least is not ours
+        return False
+    wiki, problems = read_rows(kind, page, parsed)
+    return not problems and not set(wiki) - _removals(kind, base, local)
+
+
+def _reads_empty(kind: PageKind, wiki: Rows, base: Rows, local: Rows) -> bool:
+    """Suddenly empty: no row left but those being removed, while recorded rows would go."""
+    return not set(wiki) - _removals(kind, base, local) and bool(rows_at_risk(kind, base, local))
+
+
+def _removals(kind: PageKind, base: Rows, local: Rows) -> set[str]:
+    """Rows the records removed since the last sync (two-way kinds), still to write."""
+    return set(base) - set(local) if kind.two_way else set()
 
 
 def _wiki_wins(wiki: Rows, base: Rows, local: Rows, clean: bool) -> PagePlan:

@@ -1,7 +1,11 @@
 """Provisioning, the imperative shell: read what is there, plan (sync/provision.py), apply.
 
 Each page's state is committed right after its write, so an interrupted run is simply run
-again: pages already made are found and skipped, only the missing ones are created.
+again: pages already made are found and skipped, only the missing ones are created (a page
+created by a run that died before recording it is found on the wiki and adopted).
+
+A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
+rows come back to life in the same transaction as the page's new state.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from connector.base import SpaceInfo, SpaceSpec, WikiBackend
-from connector.errors import CopError, EditConflict, PageExists, SpaceMissing
+from connector.errors import CopError, EditConflict, PageExists, SpaceMissing, Unreachable
 from page_templates import TemplateSet
 
+from .checkpoints import checkpoint
 from .clock import utc_now
+from .deletions import PAGE_DELETED
 from .model import Community, PageState
 from .pages import content_hash, current_refs
 from .provision import SUPPORT, PageAction, PlanInput, plan_community, plan_support
@@ -98,8 +104,17 @@ class Provisioner:
         states = {s.kind: s for s in self.records.page_states(slug)}
         name = space.info.space if space.info else space.spec.space
         refs = current_refs(space.community, name, self.templates, list(states.values()))
-        rows = {k.kind: self.records.live_rows(slug, k.kind) for k in self.templates.row_kinds}
+        rows = {k.kind: self._rows(slug, k.kind, states.get(k.kind))
+                for k in self.templates.row_kinds}
         return PlanInput(space.community, refs, {}, states, rows)
+
+    def _rows(self, slug: str, kind: str, state: PageState | None) -> dict[str, dict[str, str]]:
+        """The rows a page is written with: the live ones, and for a page deleted on the
+        wiki also those its deletion tombstoned (they come back with the page)."""
+        rows = self.records.live_rows(slug, kind)
+        if state is not None and state.state == "deleted":
+            rows = {**self.records.tombstoned_rows(slug, kind, by=PAGE_DELETED), **rows}
+        return rows
 
     def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
         for action in report.actions:
@@ -152,13 +167,22 @@ class Provisioner:
             written = self.backend.create_page(action.ref, action.content, summary=summary,
                                                parent=action.parent, home=action.home,
                                                labels=action.labels)
-        except PageExists:  # created meanwhile (or by a run that died before committing)
+        except (PageExists, Unreachable):
+            # PageExists: created meanwhile, or by a run that died before recording it.
+            # Unreachable: the create may have landed. Either way, look before doing more.
             current = self.backend.read_pages([action.ref]).get(action.ref)
             if current is None:
                 raise
             self._remember(replace(action, op="adopt", base=current))
             return
-        self._save(action, written.page_id, written.revision, action.rows)
+        checkpoint("after-page-create")
+        state = self._state(action)
+        with self.records.transaction():
+            self._save(action, written.page_id, written.revision, action.rows)
+            if state is not None and state.state == "deleted":
+                self.records.revive_entries(action.community, action.kind, by=PAGE_DELETED,
+                                            now=self.clock())
+        checkpoint("after-page-saved")
 
     def _update(self, action: PageAction) -> None:
         assert action.base is not None

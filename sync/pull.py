@@ -3,6 +3,10 @@
 Order matters for crash safety: the wiki write (with the base revision) comes first, the
 local commit (rows + merge base + revision, one transaction) second. A crash in between
 leaves the wiki ahead; the next run reads it, finds both sides equal, and converges.
+
+A write is never replayed blindly: after an edit conflict, or a failure that may hide a
+saved write (a timeout once the request was sent), the page is read again and merged again;
+the merge tells whether anything is still to write (a landed write leaves nothing).
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from connector.base import RemotePage, WikiBackend
-from connector.errors import CopError, EditConflict, RowProblem
+from connector.base import ParsedPage, RemotePage, WikiBackend
+from connector.errors import CopError, EditConflict, RowProblem, Unreachable
 from page_templates import PageKind, TemplateSet
 
+from .checkpoints import checkpoint
 from .merge import FieldConflict, PagePlan, plan_charter, plan_page
 from .model import Community, Conflict, PageState, StoredProblem
 from .records import Records
@@ -48,29 +53,37 @@ class PageSync:
     clock: Callable[[], str]
 
     def sync(self, community: Community, state: PageState, remote: RemotePage, *,
-             dry_run: bool = False, force_delete: bool = False) -> PageOutcome:
-        """Read ``remote`` into the records; push local changes (two-way kinds)."""
+             dry_run: bool = False, force_delete: bool = False,
+             parsed: ParsedPage | None = None) -> PageOutcome:
+        """Read ``remote`` into the records; push local changes (two-way kinds).
+        ``parsed``: the page's rows when the caller parsed it already."""
         kind = self.templates[state.kind]
         outcome = PageOutcome(community.slug, kind.kind, str(remote.ref))
+        if parsed is None:
+            parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
         if kind.single:
-            return self._charter(community, kind, state, remote, outcome, dry_run)
-        plan = self._plan(community, kind, state, remote, force_delete)
+            return self._charter(community, kind, state, remote, parsed, outcome, dry_run)
+        plan = self._plan(community, kind, state, remote, force_delete, parsed)
         revision = remote.revision
         if plan.wiki_changes and not dry_run:
             try:
                 remote, plan, revision = self._push(community, kind, state, remote, plan,
                                                     force_delete)
             except CopError as error:  # nothing committed: the next run tries again
-                outcome.error = str(error)
+                outcome.error = (f"{error} ({len(plan.wiki_changes)} local change(s) not "
+                                 "written; they stay pending for the next run)")
                 return outcome
         _fill(outcome, plan)
         if not dry_run:
             self._commit(community, kind, state, remote, plan, revision)
+            checkpoint("after-page-commit")
         return outcome
 
     def _plan(self, community: Community, kind: PageKind, state: PageState,
-              remote: RemotePage, force_delete: bool) -> PagePlan:
-        parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+              remote: RemotePage, force_delete: bool,
+              parsed: ParsedPage | None = None) -> PagePlan:
+        if parsed is None:
+            parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
         entries = self.records.entries(community.slug, kind.kind, include_deleted=True)
         live = {e.key: e.data for e in entries if e.live}
         deleted = frozenset(e.key for e in entries if not e.live)
@@ -80,7 +93,8 @@ class PageSync:
     def _push(self, community: Community, kind: PageKind, state: PageState,
               remote: RemotePage, plan: PagePlan,
               force_delete: bool) -> tuple[RemotePage, PagePlan, str]:
-        """Write the local changes over ``remote``; on a conflict re-read, re-plan, retry once."""
+        """Write the local changes over ``remote``. On an edit conflict or a write that may
+        have landed (Unreachable), re-read and re-plan first; write at most once more."""
         for attempt in (1, 2):
             content = self.backend.codec.apply_changes(remote.content, kind, plan.wiki_changes,
                                                        community.lang)
@@ -88,17 +102,19 @@ class PageSync:
                 written = self.backend.update_page(
                     remote, content, summary=f"cop-connector: {len(plan.wiki_changes)} "
                                              f"change(s) to the {kind.kind} list")
-                return remote, plan, written.revision
-            except EditConflict:
+            except (EditConflict, Unreachable) as failure:
                 if attempt == 2:
                     raise
-                log.info("%s changed while writing; re-reading once", remote.ref)
+                log.info("%s: %s; re-reading before anything else", remote.ref, failure)
                 fresh = self.backend.read_pages([remote.ref]).get(remote.ref)
                 if fresh is None:
                     raise
                 remote, plan = fresh, self._plan(community, kind, state, fresh, force_delete)
-                if not plan.wiki_changes:
+                if not plan.wiki_changes:  # the write landed after all, or someone made it
                     return remote, plan, remote.revision
+                continue
+            checkpoint("after-wiki-write")
+            return remote, plan, written.revision
         raise AssertionError("unreachable")
 
     def _commit(self, community: Community, kind: PageKind, state: PageState,
@@ -118,10 +134,11 @@ class PageSync:
                 synced_at=now))
             self._problems(community, kind, plan.problems, now)
             self._conflicts(community, kind, plan.conflicts, now)
+            checkpoint("before-page-commit")
 
     def _charter(self, community: Community, kind: PageKind, state: PageState,
-                 remote: RemotePage, outcome: PageOutcome, dry_run: bool) -> PageOutcome:
-        parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+                 remote: RemotePage, parsed: ParsedPage, outcome: PageOutcome,
+                 dry_run: bool) -> PageOutcome:
         plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values())
         outcome.problems, outcome.drift = list(plan.problems), dict(plan.drift)
         outcome.upserted = int(bool(plan.accepted))
@@ -138,6 +155,8 @@ class PageSync:
                 base=None if plan.values is None else {community.slug: plan.values},
                 state="ok", synced_at=now))
             self._problems(community, kind, plan.problems, now)
+            checkpoint("before-page-commit")
+        checkpoint("after-page-commit")
         return outcome
 
     def _problems(self, community: Community, kind: PageKind,

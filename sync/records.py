@@ -154,6 +154,20 @@ class Records(StateRecords):
                 "WHERE community = ? AND kind = ? AND key = ? AND deleted_at IS NULL",
                 (now, by, now, community, kind, key))
 
+    def tombstoned_rows(self, community: str, kind: str, *, by: str) -> dict[str, dict[str, str]]:
+        """key -> data of the rows tombstoned by ``by`` (e.g. 'page-deleted')."""
+        return {e.key: dict(e.data) for e in self.entries(community, kind, include_deleted=True)
+                if not e.live and e.deleted_by == by}
+
+    def revive_entries(self, community: str, kind: str, *, by: str, now: str) -> int:
+        """Bring the rows tombstoned by ``by`` back to life; how many."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE entries SET deleted_at = NULL, deleted_by = NULL, updated_at = ? "
+                "WHERE community = ? AND kind = ? AND deleted_by = ? AND deleted_at IS NOT NULL",
+                (now, community, kind, by))
+        return cursor.rowcount
+
 
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (sqlite3.complete_statement knows SQL quoting)."""

@@ -96,6 +96,10 @@ class StateRecords:
         rows = self.db.execute(sql + " ORDER BY id", args)
         return [Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) for row in rows]
 
+    def conflict(self, conflict_id: int) -> Conflict | None:
+        row = self.db.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
+        return Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) if row else None
+
     def open_conflict_keys(self, community: str, kind: str) -> dict[str, set[str]]:
         """key -> fields with an open conflict (the merge leaves those fields alone)."""
         found: dict[str, set[str]] = {}

@@ -17,6 +17,7 @@ class CommunityOutcome:
     error: str = ""
     notices: list[str] = field(default_factory=list)
     watermark: str | None = None
+    refused_empty: bool = False  # the whole community read as empty: nothing recorded
 
     @property
     def failed(self) -> bool:
@@ -36,9 +37,9 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        """1 when a community or a page failed, a row could not be read, a page was refused
-        as empty or a conflict needs a person; else 0."""
-        trouble = any(c.failed for c in self.communities) or any(
+        """1 when a community or a page failed, a row could not be read, a page or a whole
+        community was refused as empty or a conflict needs a person; else 0."""
+        trouble = any(c.failed or c.refused_empty for c in self.communities) or any(
             p.problems or p.refused_empty or p.conflicts for p in self.pages)
         return EXIT_PARTIAL if trouble else EXIT_OK
 
@@ -53,6 +54,7 @@ class SyncReport:
             "row_problems": sum(len(p.problems) for p in pages),
             "conflicts": sum(len(p.conflicts) for p in pages),
             "refused_empty": sum(p.refused_empty for p in pages),
+            "communities_refused_empty": sum(c.refused_empty for c in self.communities),
             "drift": sum(len(p.drift) for p in pages),
             "errors": sum(bool(c.error) for c in self.communities)
             + sum(bool(p.error) for p in pages),
@@ -67,6 +69,8 @@ class SyncReport:
                  f"{c['errors']} errors"]
         if c["refused_empty"]:
             words.append(f"{c['refused_empty']} empty pages refused")
+        if c["communities_refused_empty"]:
+            words.append(f"{c['communities_refused_empty']} empty communities refused")
         if c["drift"]:
             words.append(f"{c['drift']} drifted charter fields")
         prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
@@ -81,7 +85,8 @@ class SyncReport:
 
 def _community(outcome: CommunityOutcome) -> dict[str, Any]:
     return {"slug": outcome.slug, "error": outcome.error, "notices": outcome.notices,
-            "watermark": outcome.watermark, "pages": [_page(p) for p in outcome.pages]}
+            "watermark": outcome.watermark, "refused_empty": outcome.refused_empty,
+            "pages": [_page(p) for p in outcome.pages]}
 
 
 def _page(page: PageOutcome) -> dict[str, Any]:

@@ -3,21 +3,30 @@
 Per backend: one feed request for every community's space (its server time is the signpost,
 taken before any page is read), one batched read of every changed page, then each community
 on its own — a community that fails does not stop the others, and its watermark only moves
-(to the signpost) once all its pages are committed.
+(to the signpost) once all its pages are committed. Once the run's time budget is spent, no
+new backend or community is started: they are left, untouched, for the next run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from itertools import groupby
 
-from connector.base import ChangeFeed, PageRef, RemotePage, WikiBackend
+from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, NotFoundError
+from connector.http import Budget
 from page_templates import TemplateSet
 
+from .checkpoints import checkpoint
 from .clock import earlier, utc_now
+from .deletions import (
+    community_reads_empty,
+    deletion_notice,
+    empty_community_notice,
+    mark_deleted,
+)
 from .feed import ReadPlan, plan_reads
 from .model import Community, PageState
 from .pull import PageSync
@@ -42,6 +51,7 @@ class Syncer:
     backends: Mapping[str, WikiBackend]  # backend name -> adapter (only configured ones)
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
+    budget: Budget | None = None  # the run's time budget (the adapters' retries share it)
 
     def run(self, options: SyncOptions) -> SyncReport:
         report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
@@ -69,6 +79,8 @@ class Syncer:
             for outcome in outcomes.values():
                 outcome.error = f"no [{name}] section in the configuration"
             return
+        if self._out_of_time(outcomes.values()):
+            return
         states = {c.slug: self.records.page_states(c.slug) for c in group}
         ready = [c for c in group if _provisioned(states[c.slug], outcomes[c.slug])]
         if not ready:
@@ -85,14 +97,26 @@ class Syncer:
             return
         pages = PageSync(self.records, backend, self.templates, self.clock)
         for community in ready:
+            if self._out_of_time([outcomes[community.slug]]):
+                continue
             self._sync_community(pages, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
 
+    def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
+        """Once the budget is spent, what has not started is left for the next run."""
+        if self.budget is None or self.budget.remaining() > 0:
+            return False
+        for outcome in outcomes:
+            outcome.error = (f"the run's time budget ({self.budget.seconds:g} s) is spent; "
+                             "not synced this run (the next run does it)")
+        return True
+
     def _feed(self, backend: WikiBackend, ready: list[Community],
               states: Mapping[str, list[PageState]], options: SyncOptions) -> ChangeFeed:
         """One feed for all: its signpost is taken before any page is read. First syncs
-        read every page anyway; for them the feed only gives the signpost."""
+        (and --full) read every page anyway; for them the feed gives the signpost and the
+        moves and deletions to follow."""
         marks = [m for m in (self.records.watermark(c.slug) for c in ready) if m]
         since = earlier(min(marks) if marks else self.clock(), options.overlap_seconds)
         # the pages' own spaces: a page moved out of its community's space is followed
@@ -104,11 +128,14 @@ class Syncer:
         full = full or self.records.watermark(community.slug) is None
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
-        return plan_reads(states, None if full else feed, always)
+        return plan_reads(states, feed, always, full=full)
 
     def _pending(self, community: Community, state: PageState) -> bool:
-        """Two-way pages whose local rows differ from the merge base: to push."""
+        """Two-way pages whose local rows differ from the merge base: to push (not to a
+        page deleted on the wiki: `cop provision` recreates it with them)."""
         if state.kind not in {k.kind for k in self.templates.row_kinds if k.two_way}:
+            return False
+        if state.state == "deleted":
             return False
         return self.records.live_rows(community.slug, state.kind) != (state.base or {})
 
@@ -117,29 +144,44 @@ class Syncer:
                         remote: dict[PageRef, RemotePage], signpost: str,
                         options: SyncOptions, outcome: CommunityOutcome) -> None:
         by_kind = {s.kind: s for s in states}
+        found = {kind: remote[ref] for kind, ref in plan.to_read.items() if ref in remote}
+        gone = sorted(plan.deleted | {kind for kind in plan.to_read if kind not in found})
+        codec = pages.backend.codec
+        parsed = {kind: codec.parse_rows(page.content, self.templates[kind], str(page.ref))
+                  for kind, page in found.items()}  # once: for the guard and the merge
+        if not options.force_delete and self._empties(community, by_kind, parsed, gone):
+            outcome.refused_empty = True
+            outcome.notices.append(empty_community_notice(community.slug))
+            return  # nothing recorded, watermark kept: every run refuses it again
         try:
-            for kind in sorted(plan.deleted):
+            for kind in gone:
                 outcome.notices.append(self._mark_deleted(by_kind[kind], options.dry_run))
-            for kind, ref in plan.to_read.items():
-                page = remote.get(ref)
-                if page is None:
-                    outcome.notices.append(self._mark_deleted(by_kind[kind], options.dry_run))
-                    continue
+            for kind, page in found.items():
                 outcome.pages.append(pages.sync(community, by_kind[kind], page,
                                                 dry_run=options.dry_run,
-                                                force_delete=options.force_delete))
+                                                force_delete=options.force_delete,
+                                                parsed=parsed[kind]))
         except CopError as error:
             outcome.error = str(error)
         if not outcome.failed and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost
+            checkpoint("after-watermark")
+
+    def _empties(self, community: Community, states: Mapping[str, PageState],
+                 parsed: Mapping[str, ParsedPage], gone: list[str]) -> bool:
+        """Would this run leave the community without the rows its pages held?"""
+        if not parsed and not gone:
+            return False
+        kinds = [k for k in self.templates.row_kinds if not k.single]
+        live = {k.kind: self.records.live_rows(community.slug, k.kind) for k in kinds}
+        return community_reads_empty(kinds, states, live, parsed, gone)
 
     def _mark_deleted(self, state: PageState, dry_run: bool) -> str:
-        kept = len(self.records.live_rows(state.community, state.kind))
-        if not dry_run and state.state != "deleted":
-            self.records.save_page_state(replace(state, state="deleted"))
-        return (f"{state.ref} was deleted on the wiki; its {kept} recorded rows are kept "
-                "(run `cop provision` to recreate the page from the records)")
+        rows = len(self.records.live_rows(state.community, state.kind))
+        if not dry_run:
+            mark_deleted(self.records, state, self.clock())
+        return deletion_notice(state, rows)
 
 
 def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:

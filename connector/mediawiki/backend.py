@@ -121,7 +121,10 @@ class MediaWikiBackend:
             parts.netloc, path=parts.path, scheme=parts.scheme, pool=self._http.session,
             do_init=False, max_retries=settings.max_retries,
             retry_timeout=settings.retry_wait, force_login=False,
-            connection_options={"timeout": self._http.timeout})
+            # verify on each request: requests lets $REQUESTS_CA_BUNDLE override a session's
+            # own bundle, which would silently drop mediawiki.ca_bundle
+            connection_options={"timeout": self._http.timeout,
+                                "verify": self._http.session.verify})
         self._site.sleepers = BudgetSleepers(settings.max_retries, settings.retry_wait,
                                               self.budget)
         self._ids: dict[str, int] = {}  # space_key(name) -> namespace id

@@ -10,6 +10,7 @@ import click
 
 from .app import GuardedGroup, common_options, configure_logging
 from .community import community
+from .conflicts import conflicts
 from .export import export
 from .init_cmd import init
 from .mediawiki import mediawiki
@@ -28,7 +29,7 @@ def _cop() -> None:
     Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
 
 
-for command in (init, community, member, provision, status, export, mediawiki):
+for command in (init, community, member, provision, status, conflicts, export, mediawiki):
     _cop.add_command(command)
 
 

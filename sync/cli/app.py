@@ -15,6 +15,7 @@ import click
 
 from connector.base import WikiBackend
 from connector.errors import EXIT_PARTIAL, CopError, NotFoundError
+from connector.http import Budget
 from page_templates import TemplateSet, shipped
 
 from .. import config as config_module
@@ -37,6 +38,7 @@ class App:
         self._config: Config | None = None
         self._records: Records | None = None
         self._backends: dict[str, WikiBackend] = {}
+        self._budget: Budget | None = None
 
     @property
     def config(self) -> Config:
@@ -54,9 +56,17 @@ class App:
     def templates(self) -> TemplateSet:
         return shipped()
 
+    @property
+    def budget(self) -> Budget:
+        """One time budget per invocation, shared by every backend: it starts on first use."""
+        if self._budget is None:
+            self._budget = Budget(self.config.sync.budget_seconds)
+        return self._budget
+
     def backend(self, name: str) -> WikiBackend:
         if name not in self._backends:
-            self._backends[name] = build_backend(self.config, name, records=self.records)
+            self._backends[name] = build_backend(self.config, name, records=self.records,
+                                                 budget=self.budget)
         return self._backends[name]
 
     def configured_backends(self) -> dict[str, WikiBackend]:
@@ -115,15 +125,25 @@ def common_options(function: F) -> F:
                         help="More log output (-vv: debug, with tracebacks).")(function)
 
 
+_HANDLERS: list[logging.Handler] = []  # the handler configure_logging added, if any
+
+
 def configure_logging(log_file: str | Path | None = None) -> None:
-    """Plain log lines on stderr (or a file); secrets are redacted by the adapters."""
+    """Plain log lines on stderr, or in ``log_file`` (which then replaces the stderr handler
+    this function added). Secrets are redacted by the adapters, which filter the root
+    handlers when they are built — so this is called before any backend exists."""
     root = logging.getLogger()
-    if root.handlers:
+    if log_file:
+        for old in _HANDLERS:
+            root.removeHandler(old)
+        _HANDLERS.clear()
+    elif root.handlers:
         return
-    handler: logging.Handler = (logging.FileHandler(log_file) if log_file
+    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
                                 else logging.StreamHandler(sys.stderr))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    _HANDLERS.append(handler)
     if root.level == logging.NOTSET or root.level > logging.WARNING:
         root.setLevel(logging.WARNING)
 

@@ -63,7 +63,8 @@ def _write_page(app: App, slug: str) -> None:
                    "recorded and the next cop-sync writes it", err=True)
         raise SystemExit(1) from error
     if outcome is None:
-        click.echo(f"the Members page does not exist yet: `cop provision {slug}` writes it")
+        click.echo(f"the Members page is not on the wiki (not provisioned yet, or deleted "
+                   f"there): `cop provision {slug}` writes it")
     elif outcome.error:
         click.echo(f"cop: error: {outcome.error}; the change is recorded and the next "
                    "cop-sync writes it", err=True)

@@ -80,9 +80,10 @@ def _print_community(s: dict[str, Any]) -> None:
             f" (line {problem['line']})" if problem["line"] else "")
         click.echo(f"  ! {where}, field {problem['field']!r}: {problem['message']}")
     for conflict in s["conflicts"]:
-        click.echo(f"  ! conflict {conflict['kind']} {conflict['key']} {conflict['field']}: "
-                   f"wiki {conflict['wiki']!r}, records {conflict['local']!r}, "
-                   f"base {conflict['base']!r}")
+        click.echo(f"  ! conflict {conflict['id']}: {conflict['kind']} {conflict['key']} "
+                   f"{conflict['field']}: wiki {conflict['wiki']!r}, records "
+                   f"{conflict['local']!r}, base {conflict['base']!r} (settle it: "
+                   f"`cop conflicts resolve {conflict['id']} --keep wiki|local`)")
     for action in s.get("provisioning", []):
         click.echo(f"  ! provisioning would {action['op']} {action['page']}: "
                    f"{action['reason']}")

@@ -8,6 +8,7 @@ import logging
 
 import click
 
+from ..checkpoints import checkpoint
 from ..pull import PageOutcome
 from ..report import SyncReport
 from ..run import Syncer, SyncOptions
@@ -34,8 +35,10 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
+    budget = app.budget  # the run's clock starts now
     with app.lock(wait=0):
-        syncer = Syncer(app.records, app.configured_backends(), app.templates)
+        checkpoint("locked")
+        syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=budget)
         run_id = None if dry_run else app.records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,

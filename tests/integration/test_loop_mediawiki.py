@@ -197,16 +197,56 @@ def test_emptied_page_does_not_remove_records(wiki, provisioned: Cli) -> None:
     assert provisioned.sync().exit_code == 1  # still refused, still reported
 
 
-def test_deleted_page_is_kept_and_recreated(wiki, provisioned: Cli) -> None:
+def test_deleted_page_tombstones_its_rows_and_is_recreated_with_them(
+        wiki, provisioned: Cli) -> None:
     people = member(wiki)
     people.append(f"{NS}:References", "{{CoP reference|ref=IEC 62660|title=Cells}}")
     assert provisioned.sync().exit_code == 0
     admin(wiki).delete(f"{NS}:References")
     result = provisioned.sync()
-    assert "deleted on the wiki" in result.output
-    assert provisioned.export()["references"][0]["ref"] == "IEC 62660"
-    assert provisioned("provision", "battery").exit_code == 0
+    assert result.exit_code == 0 and "deleted on the wiki" in result.output
+    assert "tombstones" in result.output and "cop provision battery" in result.output
+    assert provisioned.export()["references"] == []
+    kept = json.loads(provisioned("export", "battery", "--include-deleted").output)
+    [row] = kept["communities"][0]["references"]
+    assert (row["ref"], row["deleted_by"]) == ("IEC 62660", "page-deleted")
+    assert "CoP Battery:References: deleted" in provisioned("status", "battery").output
+    recreated = provisioned("provision", "battery")
+    assert recreated.exit_code == 0
+    assert [line for line in recreated.output.splitlines() if line.startswith("+ create")] == [
+        "+ create  CoP Battery:References  (deleted on the wiki; recreated from the records)"]
     assert "IEC 62660" in people.read(f"{NS}:References")
+    assert provisioned.export()["references"][0]["ref"] == "IEC 62660"  # alive again
+    quiet = json.loads(provisioned.sync("--json").stdout)
+    assert quiet["exit_code"] == 0 and quiet["counts"]["rows_tombstoned"] == 0
+
+
+def test_moved_page_is_followed(wiki, provisioned: Cli) -> None:
+    people = member(wiki)
+    admin(wiki).move(f"{NS}:Watch", f"{NS}:Technology watch")
+    people.append(f"{NS}:Technology watch", "{{CoP watch|date=2026-03-01|title=Moved}}")
+    result = provisioned.sync()
+    assert result.exit_code == 0, result.output
+    assert [w["title"] for w in provisioned.export()["watch"]] == ["Moved"]
+    shown = json.loads(provisioned("community", "show", "battery", "--json").output)
+    pages = {p["kind"]: p["page"] for p in shown["pages"]}
+    assert pages["watch"] == "CoP Battery:Technology watch"
+    again = provisioned("provision", "battery")  # nothing recreated at the old title;
+    assert again.exit_code == 0 and "+ create" not in again.output  # the home page links
+    assert "Technology watch" in people.read(f"{NS}:Home")  # follow the move
+
+
+def test_a_community_whose_pages_all_vanish_is_refused(wiki, provisioned: Cli) -> None:
+    people = member(wiki)
+    people.append(f"{NS}:Watch", "{{CoP watch|date=2026-01-05|title=Keep me}}")
+    assert provisioned.sync().exit_code == 0
+    for title in ("Members", "Watch"):  # every page holding rows, at once
+        admin(wiki).delete(f"{NS}:{title}")
+    result = provisioned.sync()
+    assert result.exit_code == 1 and "whole community reads as empty" in result.output
+    assert len(provisioned.export()["members"]) == 2
+    forced = provisioned.sync("--force-delete")
+    assert forced.exit_code == 0 and provisioned.export()["members"] == []
 
 
 def test_status_check_wiki_reports_pages_edited_by_hand(wiki, provisioned: Cli) -> None:

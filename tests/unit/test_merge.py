@@ -82,6 +82,12 @@ def test_empty_page_is_refused_unless_forced() -> None:
     assert forced.tombstones == ("a@x.io",)
 
 
+def test_local_additions_to_an_empty_page_are_pushed_not_refused() -> None:
+    new = member("n@x.io", "New")
+    plan = plan_page(MEMBERS, PAGE, page(), base={}, local={"n@x.io": new})
+    assert not plan.refused_empty and plan.wiki_changes == (RowChange("add", "n@x.io", new),)
+
+
 def test_two_way_local_add_is_pushed() -> None:
     a = member("a@x.io")
     new = member("n@x.io", "New")

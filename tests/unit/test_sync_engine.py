@@ -137,17 +137,72 @@ def test_emptied_page_keeps_the_records(records, wiki, community) -> None:
     assert records.live_rows("battery", "competition") == {}
 
 
-def test_deleted_page_keeps_rows_and_provision_recreates_it(records, wiki, community) -> None:
+def test_deleted_page_tombstones_rows_and_provision_recreates_it(records, wiki,
+                                                                 community) -> None:
     provision(records, wiki, community)
     append(wiki, "References", "{{CoP reference|ref=IEC 62660|title=Li-ion cells}}")
     sync(records, wiki)
     wiki.delete(ref("References"))
     report = sync(records, wiki)
+    assert report.exit_code == 0
     assert any("deleted on the wiki" in n for n in report.communities[0].notices)
-    assert "iec 62660" in records.live_rows("battery", "references")
+    assert records.live_rows("battery", "references") == {}
+    [kept] = records.entries("battery", "references", include_deleted=True)
+    assert (kept.key, kept.deleted_by, kept.data["title"]) == (
+        "iec 62660", "page-deleted", "Li-ion cells")
+    assert records.page_state("battery", "references").state == "deleted"
+    assert sync(records, wiki, full=True).exit_code == 0  # still deleted: nothing more to do
     recreated = provision(records, wiki, community)
     assert [a.ref.title for a in recreated.actions if a.op == "create"] == ["References"]
     assert "IEC 62660" in wiki.page(ref("References")).content
+    assert "iec 62660" in records.live_rows("battery", "references")  # back to life
+    quiet = sync(records, wiki, full=True)
+    assert quiet.exit_code == 0 and quiet.counts()["rows_upserted"] == 0
+
+
+def test_a_page_undeleted_on_the_wiki_brings_its_members_back(records, wiki,
+                                                              community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    kept = wiki.page(ref("Members"))
+    wiki.delete(ref("Members"))
+    append(wiki, "Watch", "{{CoP watch|date=2026-01-01|title=Something}}")  # not empty
+    sync(records, wiki)
+    assert records.live_rows("battery", "members") == {}
+    wiki.edit(ref("Members"), kept.content)  # restored by an admin
+    report = sync(records, wiki)
+    assert report.exit_code == 0 and report.counts()["rows_pushed"] == 0  # no removal pushed
+    assert set(records.live_rows("battery", "members")) == {"pia.pilot@corp.example",
+                                                            "eli.expert@corp.example"}
+
+
+def test_a_community_that_suddenly_reads_as_empty_is_refused(records, wiki, community) -> None:
+    provision(records, wiki, community)
+    append(wiki, "Watch", "{{CoP watch|date=2026-01-01|title=Keep me}}")
+    sync(records, wiki)
+    before = records.watermark("battery")
+    for title in ("Members", "Watch"):  # every page that holds rows, at once
+        wiki.delete(ref(title))
+    report = sync(records, wiki)
+    assert report.exit_code == 1 and report.communities[0].refused_empty
+    assert "--force-delete" in report.communities[0].notices[0]
+    assert records.watermark("battery") == before
+    assert len(records.live_rows("battery", "members")) == 2
+    assert records.page_state("battery", "members").state == "ok"
+    assert sync(records, wiki).exit_code == 1  # refused again, every run
+    forced = sync(records, wiki, force_delete=True)
+    assert forced.exit_code == 0 and records.live_rows("battery", "watch") == {}
+    assert records.watermark("battery") > before
+
+
+def test_every_page_emptied_at_once_is_refused_as_a_community(records, wiki,
+                                                              community) -> None:
+    provision(records, wiki, community)
+    sync(records, wiki)
+    wiki.edit(ref("Members"), "vandalised\n")
+    report = sync(records, wiki)
+    assert report.exit_code == 1 and report.communities[0].refused_empty
+    assert len(records.live_rows("battery", "members")) == 2
 
 
 def test_moved_page_is_followed(records, wiki, community) -> None:

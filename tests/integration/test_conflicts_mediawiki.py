@@ -1,0 +1,51 @@
+"""Conflicts on the real MediaWiki, through the CLI: a member and the innovation manager change
+the same field; cop-sync records the conflict and leaves both sides alone; cop conflicts
+shows it; resolving it is applied by the next cop-sync."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cop_wiki import NS, CopDir, recorded_rows
+from wiki_people import member
+
+from page_templates import shipped
+from sync.members import record_member
+
+
+def conflicting_site(cop: CopDir) -> int:
+    """Karim's site: Paris on the wiki, Lyon in the records, empty at the last sync."""
+    people = member(cop.wiki)
+    text = people.read(f"{NS}:Members")
+    line = next(x for x in text.splitlines() if "karim@corp.example" in x)
+    people.save(f"{NS}:Members", text.replace(line, re.sub(r"\|site=[^|}]*", "|site=Paris",
+                                                           line)))
+    with cop.records() as records:  # changed by command while the wiki was away
+        record_member(records, shipped(), records.community("battery"),
+                      {"email": "karim@corp.example", "site": "Lyon"})
+    synced = cop.sync()
+    assert synced.exit_code == 1 and "conflict" in synced.output, synced.output
+    [conflict] = json.loads(cop("conflicts", "battery", "--json").output)
+    assert {k: conflict[k] for k in ("key", "field", "base", "wiki", "local")} == {
+        "key": "karim@corp.example", "field": "site", "base": "", "wiki": "Paris",
+        "local": "Lyon"}
+    assert "Paris" in people.read(f"{NS}:Members")  # left as it is on both sides
+    return conflict["id"]
+
+
+@pytest.mark.parametrize(("keep", "site"), [("local", "Lyon"), ("wiki", "Paris")])
+def test_a_settled_conflict_is_applied_by_the_next_sync(battery: CopDir, keep: str,
+                                                        site: str) -> None:
+    conflict_id = conflicting_site(battery)
+    settled = battery("conflicts", "resolve", str(conflict_id), "--keep", keep)
+    assert settled.exit_code == 0, settled.output
+    synced = battery.sync("--json")
+    assert synced.exit_code == 0, synced.output
+    assert json.loads(synced.stdout)["counts"]["rows_pushed"] == (1 if keep == "local" else 0)
+    assert recorded_rows(battery)["members"]["karim@corp.example"]["site"] == site
+    line = next(x for x in member(battery.wiki).read(f"{NS}:Members").splitlines()
+                if "karim@corp.example" in x)
+    assert f"site={site}" in line
+    assert json.loads(battery("conflicts", "--json").output) == []
