@@ -192,7 +192,8 @@ class WikiBackend(Protocol):
         ...
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
-                    editors: Sequence[str]) -> None:
+                    editors: Sequence[str]) -> tuple[str, ...]:
         """Give people (by e-mail) rights on the space where the wiki manages them per
-        space (Confluence); idempotent, writes nothing when already granted."""
+        space (Confluence); idempotent, writes nothing when already granted. Returns the
+        people who could not be given their rights (no account known for them)."""
         ...

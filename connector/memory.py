@@ -159,10 +159,11 @@ class MemoryBackend:
         return SpaceInfo(space=spec.space, space_id=spec.space)
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
-                    editors: Sequence[str]) -> None:
+                    editors: Sequence[str]) -> tuple[str, ...]:
         def grant() -> None:
             self.roles[space.space] = (tuple(admins), tuple(editors))
         self._write("grant_roles", [space.space], grant)
+        return ()
 
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
         unique = list(dict.fromkeys(refs))

@@ -38,6 +38,7 @@ class ProvisionReport:
     done: list[PageAction] = field(default_factory=list)
     failed: list[tuple[PageAction, str]] = field(default_factory=list)
     community_errors: dict[str, CopError] = field(default_factory=dict)
+    notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
 
     @property
     def exit_code(self) -> int:
@@ -129,7 +130,10 @@ class Provisioner:
             for action in report.actions:
                 if action.community == space.community.slug:
                     self._apply(action, report)
-            self._grant(space.community, info)
+            try:
+                self._grant(space.community, info, report)
+            except CopError as error:  # pages are written; rights are the space admin's call
+                report.community_errors[space.community.slug] = error
 
     def _ensure_space(self, space: _Space) -> SpaceInfo:
         info = space.info or self.backend.create_space(space.spec)
@@ -137,12 +141,17 @@ class Provisioner:
             self.records.save_community(replace(space.community, space_id=info.space_id))
         return info
 
-    def _grant(self, community: Community, info: SpaceInfo) -> None:
+    def _grant(self, community: Community, info: SpaceInfo,
+               report: ProvisionReport) -> None:
         """Pilot and expert administer the space, members edit (where the wiki has it)."""
         admins = [community.pilot, community.expert]
         editors = [key for key in self.records.live_rows(community.slug, "members")
                    if key not in admins]
-        self.backend.grant_roles(info, admins=admins, editors=editors)
+        missing = self.backend.grant_roles(info, admins=admins, editors=editors)
+        if missing:
+            report.notices.setdefault(community.slug, []).append(
+                f"no space rights for {', '.join(missing)}: no account known (map them "
+                "under [confluence.accounts] in cop.toml, then provision again)")
 
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
         try:

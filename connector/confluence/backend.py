@@ -333,7 +333,7 @@ class ConfluenceBackend:
         return mark is not None and mark.page_version == page.revision
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
-                    editors: Sequence[str]) -> None:
+                    editors: Sequence[str]) -> tuple[str, ...]:
         """Admins administer the space, editors edit it; people are e-mails, mapped to
         accounts by ``settings.accounts``. Writes only what is missing. People without an
         account are logged (WARNING) and kept in ``unmapped``; they get nothing."""
@@ -347,3 +347,4 @@ class ConfluenceBackend:
                 ", ".join(unmapped), "accountId" if self.settings.cloud else "user key")
         if wanted:
             permissions.grant(self.dialect, self._space(space.space), wanted)
+        return tuple(unmapped)

@@ -206,8 +206,9 @@ class MediaWikiBackend:
         return self.check_space(spec)
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
-                    editors: Sequence[str]) -> None:
+                    editors: Sequence[str]) -> tuple[str, ...]:
         """Nothing to do: MediaWiki rights are per group, not per namespace."""
+        return ()
 
     @_answer_checked
     def create_page(self, ref: PageRef, content: str, *, summary: str,

@@ -40,6 +40,9 @@ def provision(app: App, slug: str | None, all_: bool, dry_run: bool) -> None:
 def _print(report: ProvisionReport, dry_run: bool) -> None:
     for slug, error in report.community_errors.items():
         click.echo(f"{slug}: {error}", err=True)
+    for slug, notices in report.notices.items():
+        for notice in notices:
+            click.echo(f"{slug}: {notice}", err=True)
     for spec in report.new_spaces:
         click.echo(f"+ create  space {spec.space} ({spec.name})")
     failed = {id(action): error for action, error in report.failed}

@@ -404,3 +404,12 @@ def test_configuration_mistakes_are_named(confluence_cloud: ConfluenceFake,
     no_token = cli("provision", "battery")
     assert no_token.exit_code == 2 and "COP_CONFLUENCE_TOKEN" in no_token.output
     assert not confluence_cloud.log
+
+
+def test_people_without_an_account_are_named_at_provisioning(cop: Cli) -> None:
+    assert cop("member", "add", "battery", "ann@corp.example", "--name", "Ann",
+               "--profile", "sales").exit_code == 0
+    result = cop("provision", "battery")
+    assert result.exit_code == 0, result.output
+    assert "no space rights for ann@corp.example" in result.output
+    assert "[confluence.accounts]" in result.output
