@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -239,3 +240,26 @@ def redact_secrets(secrets: Iterable[str], loggers: Iterable[str] = ()) -> Secre
         if _FILTER not in target.filters:
             target.addFilter(_FILTER)
     return _FILTER
+
+
+def check_site_url(url: str, *, backend: str, expected: str, exposed: str,
+                   allow_http: bool = False) -> SplitResult:
+    """The parts of a wiki's URL, after the checks every adapter needs.
+
+    Raises ConfigError naming ``<backend>.url`` for anything but an http(s) URL (``expected``
+    says what was wanted) or for credentials in it, and ``<backend>.allow_http`` for plain
+    http to a host other than loopback (``exposed`` names what would cross in clear).
+    """
+    parts = urlsplit(url.strip())
+    if "@" in parts.netloc:
+        raise ConfigError(f"the URL must not hold credentials; use {backend}.user and the "
+                          f"{exposed} environment variable", setting=f"{backend}.url")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{url!r} is not an http(s) URL of {expected}",
+                          setting=f"{backend}.url")
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing plain http:// to {parts.hostname}: the {exposed} would cross the "
+            f"network in clear; use https, or set {backend}.allow_http = true if the "
+            "network is trusted", setting=f"{backend}.allow_http")
+    return parts

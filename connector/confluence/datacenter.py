@@ -90,11 +90,7 @@ class DataCenterDialect:
                                 allow=(404,))
         if answer.status == 404:
             raise v1.gone(page)
-        for item in answer.data.get("results") or []:
-            if item.get("key") == MARK_KEY:
-                return Mark(str(item["id"]), int((item.get("version") or {}).get("number", 1)),
-                            dict(item.get("value") or {}))
-        return None
+        return Mark.find(answer.data.get("results"))
 
     def put_mark(self, page_id: str, old: Mark | None, value: dict[str, Any], *,
                  page: str) -> None:
@@ -103,8 +99,8 @@ class DataCenterDialect:
             self.http.call("POST", path, purpose="writes", page=page,
                            body={"key": MARK_KEY, "value": value})
         else:
-            self.http.call("PUT", f"{path}/{MARK_KEY}", purpose="writes", page=page, body={
-                "key": MARK_KEY, "value": value, "version": {"number": old.version + 1}})
+            self.http.call("PUT", f"{path}/{MARK_KEY}", purpose="writes", page=page,
+                           body=old.replaced_by(value))
 
     # --- permissions ----------------------------------------------------------------------
 

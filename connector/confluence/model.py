@@ -89,6 +89,19 @@ class Mark:
     def sha256(self) -> str:
         return str(self.value.get("sha256", ""))
 
+    @classmethod
+    def find(cls, properties: Any) -> Mark | None:
+        """The mark among a page's content properties (a REST ``results`` list)."""
+        for item in properties or []:
+            if item.get("key") == MARK_KEY:
+                return cls(str(item["id"]), int((item.get("version") or {}).get("number", 1)),
+                           dict(item.get("value") or {}))
+        return None
+
+    def replaced_by(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The body that replaces this mark (the property's version moves on by one)."""
+        return {"key": MARK_KEY, "value": value, "version": {"number": self.version + 1}}
+
 
 Permission = tuple[str, str, str]  # (user identifier, operation key, target type)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
 
 from connector.errors import ConfigError
-from connector.http import HttpStats, is_loopback
+from connector.http import HttpStats, check_site_url
 
 BACKEND = "confluence"
 DEFAULT_USER_AGENT = "cop-connector/0.1 (communities of practice sync)"
@@ -78,19 +77,10 @@ def check_url(url: str, *, deployment: str, allow_http: bool = False) -> str:
     Raises ConfigError for anything but https (or http to a loopback host, or with
     ``allow_http``), for credentials in the URL and for a REST path given instead of the base.
     """
-    parts = urlsplit(url.strip())
-    if "@" in parts.netloc:
-        raise ConfigError("the URL must not hold credentials; use confluence.user and the "
-                          "token environment variable", setting="confluence.url")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{url!r} is not an http(s) URL of the Confluence site (Cloud: "
-                          "https://SITE.atlassian.net/wiki; Data Center: "
-                          "https://HOST[/CONTEXT])", setting="confluence.url")
-    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"refusing plain http:// to {parts.hostname}: the token would cross the network "
-            "in clear; use https, or set confluence.allow_http = true if the network is "
-            "trusted", setting="confluence.allow_http")
+    parts = check_site_url(url, backend="confluence", allow_http=allow_http, exposed="token",
+                           expected="the Confluence site (Cloud: "
+                                    "https://SITE.atlassian.net/wiki; Data Center: "
+                                    "https://HOST[/CONTEXT])")
     path = parts.path.rstrip("/")
     for marker in ("/rest/api", "/api/v2"):
         if marker in path:

@@ -6,19 +6,16 @@ every adapter: connector/http.py.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
 from connector.errors import (
     AuthenticationFailed,
     BackendError,
-    ConfigError,
     PermissionDenied,
     Unreachable,
 )
-from connector.http import is_loopback
+from connector.http import check_site_url
 
 BACKEND = "mediawiki"
 # Loggers of this adapter that may see request data (the password on login).
@@ -31,19 +28,10 @@ def check_url(url: str, *, allow_http: bool = False) -> str:
     Raises ConfigError for anything but https (or http to a loopback host, or with
     ``allow_http``), and for credentials in the URL.
     """
-    parts = urlsplit(url.strip())
-    if "@" in parts.netloc:
-        raise ConfigError("the URL must not hold credentials; use mediawiki.user and "
-                          "the password environment variable", setting="mediawiki.url")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{url!r} is not an http(s) URL of the wiki's script path "
-                          "(where api.php lives, e.g. https://wiki.example.com/w/)",
-                          setting="mediawiki.url")
-    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"refusing plain http:// to {parts.hostname}: the password and session would "
-            "cross the network in clear; use https, or set mediawiki.allow_http = true "
-            "if the network is trusted", setting="mediawiki.allow_http")
+    parts = check_site_url(url, backend=BACKEND, allow_http=allow_http,
+                           exposed="password",
+                           expected="the wiki's script path (where api.php lives, e.g. "
+                                    "https://wiki.example.com/w/)")
     path = parts.path
     if path.endswith("api.php"):
         path = path[: -len("api.php")]
