@@ -15,6 +15,8 @@ from typing import Literal, Protocol
 from page_templates import PageKind, TemplateSet
 
 from .errors import RowProblem
+from .extract import PageFindings
+from .regions import PageUpgrade
 
 
 @dataclass(frozen=True, order=True)
@@ -70,6 +72,19 @@ class ChangeFeed:
 
     changes: tuple[Change, ...]
     signpost: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A person's edit (or creation) of a page, from the wiki's own history: ``user`` is
+    the MediaWiki user name or the Confluence account id (Cloud) / user key (Data Center),
+    ``name`` a display name where the wiki gives one, ``timestamp`` ISO 8601 UTC."""
+
+    ref: PageRef
+    user: str
+    timestamp: str
+    name: str = ""
+    revision: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,20 @@ class PageCodec(Protocol):
         """Pages the format needs besides the spaces (MediaWiki: the row templates)."""
         ...
 
+    def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` with the template's managed regions brought to ``kind`` (rows and
+        members' text byte for byte); ``legacy`` rendered pages made before region markers
+        (see connector/regions.py). Never raises on member input."""
+        ...
+
+    def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageFindings:
+        """What members added to the page that a template could hold: fields (unknown row
+        parameters or columns), sections (headings and their prose), edited sections; not
+        the rows (see connector/extract.py). Never raises on member input."""
+        ...
+
 
 class WikiBackend(Protocol):
     """Moves pages. Raises connector.errors.BackendError subclasses, never library errors."""
@@ -178,6 +207,13 @@ class WikiBackend(Protocol):
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
         """Edits, creations, moves and deletions in ``spaces`` at or after ``since``."""
+        ...
+
+    def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
+        """People's edits and creations of pages in ``spaces`` at or after ``since``,
+        oldest first; the connector's own writes (and other bots') are left out. How far
+        back a wiki remembers is its own limit (MediaWiki: ``$wgRCMaxAge``, 90 days by
+        default); Confluence tells the last edit of each page changed since then."""
         ...
 
     def create_page(self, ref: PageRef, content: str, *, summary: str,

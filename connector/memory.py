@@ -22,6 +22,7 @@ from .base import (
     Change,
     ChangeAction,
     ChangeFeed,
+    Contribution,
     PageCodec,
     PageRef,
     RemotePage,
@@ -33,7 +34,7 @@ from .errors import EditConflict, PageExists, PageMissing, SpaceMissing
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 OPERATIONS = ("check_space", "create_space", "read_pages", "changes_since", "create_page",
-              "update_page", "grant_roles")
+              "update_page", "grant_roles", "contributions")
 WRITES = ("create_space", "create_page", "update_page", "grant_roles")
 _T = TypeVar("_T")
 
@@ -94,6 +95,7 @@ class MemoryBackend:
     stats: RequestStats = field(default_factory=RequestStats)
     _pages: dict[PageRef, _Page] = field(default_factory=dict)
     _log: list[Change] = field(default_factory=list)
+    _edits: list[Contribution] = field(default_factory=list)  # people's edits, for history
     faults: list[Fault] = field(default_factory=list)
     _revision: int = 0
     _ticks: int = 0
@@ -180,6 +182,14 @@ class MemoryBackend:
                         and (since is None or change.timestamp >= since))
         return ChangeFeed(changes=changes, signpost=self.now())
 
+    def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
+        """People's edits (``edit``), never the backend's own writes."""
+        self.stats.feeds += 1
+        self._fail("contributions", spaces)
+        wanted = {_name(space) for space in spaces}
+        return tuple(c for c in self._edits
+                     if _name(c.ref.space) in wanted and c.timestamp >= since)
+
     def create_page(self, ref: PageRef, content: str, *, summary: str,
                     parent: PageRef | None = None, home: bool = False,
                     labels: Sequence[str] = ()) -> WrittenPage:
@@ -192,13 +202,19 @@ class MemoryBackend:
 
     # --- what members and admins do on the wiki --------------------------------------------
 
-    def edit(self, ref: PageRef, content: str) -> RemotePage:
-        """A member saves the page (creating it if needed); no conflict check."""
+    def edit(self, ref: PageRef, content: str, user: str = "Member") -> RemotePage:
+        """A member (``user``) saves the page (creating it if needed); no conflict check."""
         action: ChangeAction = "edit" if _key(ref) in self._pages else "create"
         if _key(ref) in self._pages and self._pages[_key(ref)].content == content:
             return self._remote(ref)
-        self._save(ref, content, action)
+        written = self._save(ref, content, action)
+        self._edits.append(Contribution(ref, user, self._pages[_key(ref)].timestamp,
+                                        revision=written.revision))
         return self._remote(ref)
+
+    def advance(self, seconds: int) -> None:
+        """Let time pass on the wiki's clock (to spread edits over days in tests)."""
+        self._ticks += seconds
 
     def move(self, ref: PageRef, target: PageRef) -> None:
         page = self._pages.pop(_key(ref))

@@ -1,4 +1,9 @@
-"""Page templates: the page kinds of a community's space, as data (see kinds/*.toml)."""
+"""Page templates: the page kinds of a community's space, as data (see kinds/*.toml).
+
+``shipped()`` is the set shipped with cop-connector; ``load_templates(dir)`` the effective
+set with a company's override directory applied (see overrides.py); ``template_version``
+the version a page made from a kind carries (see versions.py).
+"""
 
 from .loader import PAGE_ORDER, load_directory, shipped
 from .model import (
@@ -11,8 +16,11 @@ from .model import (
     localize,
     normalize_template_name,
 )
+from .overrides import load_templates
+from .versions import template_version
 
 __all__ = [
     "LANGUAGES", "PAGE_ORDER", "Choice", "FieldDef", "PageKind", "Section", "TemplateSet",
-    "load_directory", "localize", "normalize_template_name", "shipped",
+    "load_directory", "load_templates", "localize", "normalize_template_name", "shipped",
+    "template_version",
 ]

@@ -5,15 +5,27 @@ Errors name the file and the field, and are raised before anything is written an
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from connector.errors import TemplateDefinitionError
 
-from .model import FIELD_TYPES, OWNERS, Choice, FieldDef, PageKind, Section, TemplateSet
+from .model import (
+    FIELD_TYPES,
+    OWNERS,
+    Choice,
+    FieldDef,
+    PageKind,
+    Section,
+    TemplateSet,
+    UiTexts,
+)
+from .ui import ui_texts
 
 SHIPPED_DIR = Path(__file__).parent / "kinds"
 PAGE_ORDER = ("home", "charter", "members", "watch", "references", "regulation", "competition")
@@ -22,27 +34,51 @@ PAGE_ORDER = ("home", "charter", "members", "watch", "references", "regulation",
 @cache
 def shipped() -> TemplateSet:
     """The definitions shipped with cop-connector (cached: they never change at run time)."""
-    return load_directory(SHIPPED_DIR)
+    return replace(load_directory(SHIPPED_DIR), source="shipped")
 
 
-def load_directory(directory: Path) -> TemplateSet:
-    """Every ``*.toml`` of ``directory``, validated, in page order."""
+@cache
+def _shipped_raw() -> dict[str, dict[str, Any]]:
+    return {path.stem: read_toml(path) for path in sorted(SHIPPED_DIR.glob("*.toml"))}
+
+
+def shipped_raw() -> dict[str, dict[str, Any]]:
+    """The shipped definitions as decoded TOML, kind -> table (a fresh copy: the company
+    overrides are merged into it)."""
+    return copy.deepcopy(_shipped_raw())
+
+
+def load_directory(directory: Path, ui: UiTexts | None = None) -> TemplateSet:
+    """Every ``*.toml`` of ``directory`` (complete definitions), validated, in page order;
+    each kind carries ``ui`` (the shipped UI sentences when None)."""
     kinds = [load_file(path) for path in sorted(directory.glob("*.toml"))]
+    return build_set(kinds, ui if ui is not None else ui_texts(), source=str(directory))
+
+
+def build_set(kinds: list[PageKind], ui: UiTexts, *, source: str,
+              languages: tuple[str, ...] | None = None) -> TemplateSet:
+    """The kinds in page order, each with ``ui``; every kind of PAGE_ORDER is required."""
     missing = [k for k in PAGE_ORDER if k not in {p.kind for p in kinds}]
     if missing:
-        raise TemplateDefinitionError(f"no definition for {', '.join(missing)}",
-                                      path=str(directory))
+        raise TemplateDefinitionError(f"no definition for {', '.join(missing)}", path=source)
     rank = {kind: i for i, kind in enumerate(PAGE_ORDER)}
-    kinds.sort(key=lambda k: (rank.get(k.kind, len(rank)), k.kind))
-    return TemplateSet(tuple(kinds))
+    ordered = sorted((replace(k, ui=ui) for k in kinds),
+                     key=lambda k: (rank.get(k.kind, len(rank)), k.kind))
+    if languages is None:
+        return TemplateSet(tuple(ordered), source=source)
+    return TemplateSet(tuple(ordered), languages=languages, source=source)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table; TemplateDefinitionError naming the file when unreadable."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise TemplateDefinitionError(str(error), path=str(path)) from error
 
 
 def load_file(path: Path) -> PageKind:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise TemplateDefinitionError(str(error), path=str(path)) from error
-    return parse_kind(data, str(path))
+    return parse_kind(read_toml(path), str(path))
 
 
 def parse_kind(data: Mapping[str, Any], path: str) -> PageKind:
@@ -62,6 +98,7 @@ def parse_kind(data: Mapping[str, Any], path: str) -> PageKind:
         row_label=_texts(data, "row_label", path),
         single=bool(data.get("single", False)),
         two_way=bool(data.get("two_way", False)),
+        company_version=int(data.get("company_version", 0)),
     )
     _check_rows(kind, path)
     return kind
@@ -93,6 +130,7 @@ def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
         help=_texts(raw, "help", path, field=name),
         required=bool(raw.get("required", False)),
         default=str(raw.get("default", "")),
+        aliases=tuple(str(alias) for alias in raw.get("aliases", [])),
     )
 
 

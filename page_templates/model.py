@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr")  # the shipped languages; a company override may add others
 FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags")
 OWNERS = ("wiki", "records")
 
 Texts = Mapping[str, str]
+UiTexts = Mapping[str, Texts]  # UI sentence key -> {lang: text} (ui.toml)
 
 
 def localize(texts: Texts, lang: str) -> str:
@@ -41,6 +42,9 @@ class FieldDef:
     default: str = ""
     owner: str = "wiki"  # "records": changed by command only; a wiki edit is drift
     choices: tuple[Choice, ...] = ()
+    # Former labels, still recognized where labels identify the field (Confluence column
+    # headers): a renamed label keeps reading the pages that show the old one.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class PageKind:
     row_label: Texts = field(default_factory=dict)
     single: bool = False  # one block (the charter), not a list of rows
     two_way: bool = False  # rows are also changed locally (cop member add/remove)
+    company_version: int = 0  # the ``version`` of the company's override of this kind
+    # The UI sentences the kind's pages are rendered with (ui.toml, merged with the
+    # company's): part of the definition, so a changed sentence changes the page version.
+    ui: UiTexts = field(default_factory=dict)
 
     @property
     def has_rows(self) -> bool:
@@ -89,9 +97,13 @@ class PageKind:
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """All page kinds, in page order (home first)."""
+    """All page kinds, in page order (home first); ``languages`` are those every text of
+    the set exists in (what ``cop community add --lang`` accepts); ``source`` says where
+    the definitions came from (for messages)."""
 
     kinds: tuple[PageKind, ...]
+    languages: tuple[str, ...] = LANGUAGES
+    source: str = "shipped"
 
     def __getitem__(self, kind: str) -> PageKind:
         for page_kind in self.kinds:

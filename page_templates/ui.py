@@ -1,6 +1,8 @@
 """Small user-interface sentences (French and English) for generated help and documentation.
 
-Kept as data in ``ui.toml`` next to the page kinds, so a translation is a text edit.
+Kept as data in ``ui.toml`` next to the page kinds, so a translation is a text edit; a
+company's override directory may change them and add languages (``ui.toml`` there, merged
+per key and language). Each PageKind carries the sentences it is rendered with (``kind.ui``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from .model import localize
+from .model import UiTexts, localize
 
 UI_FILE = Path(__file__).parent / "ui.toml"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -19,17 +21,23 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 @cache
 def ui_texts() -> Mapping[str, Mapping[str, str]]:
-    """Every UI sentence: key -> {lang: text} (read once)."""
+    """Every shipped UI sentence: key -> {lang: text} (read once)."""
     with UI_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
 
-def ui_text(key: str, lang: str, **values: str) -> str:
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` placeholders a sentence uses."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+def ui_text(key: str, lang: str, texts: UiTexts | None = None, **values: str) -> str:
     """The sentence ``key`` in ``lang`` (English when missing), placeholders filled.
 
-    Only ``{name}`` tokens named in ``values`` are replaced (not ``str.format``), so braces in
-    values or in the sentence itself are left alone. Raises KeyError for an unknown key.
+    ``texts`` are the sentences to use (a kind's ``ui``); the shipped ones when None or
+    empty. Only ``{name}`` tokens named in ``values`` are replaced (not ``str.format``), so
+    braces in values or in the sentence itself are left alone. Raises KeyError for an
+    unknown key.
     """
-    texts = ui_texts()[key]
-    text = localize(texts, lang)
+    text = localize((texts or ui_texts())[key], lang)
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group()), text)

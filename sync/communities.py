@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from connector.errors import UsageError, ValidationError
 from connector.mediawiki.namespaces import namespace_name
-from page_templates import shipped
+from page_templates import LANGUAGES, shipped
 from page_templates.values import FieldInvalid, normalize
 
 from .clock import utc_now
@@ -17,7 +17,6 @@ from .model import Community
 from .records import Records
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
-LANGS = ("en", "fr")
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,13 @@ class NewCommunity:
 
 
 def add_community(records: Records, config: Config, new: NewCommunity,
-                  clock: Callable[[], str] = utc_now) -> Community:
+                  clock: Callable[[], str] = utc_now,
+                  languages: tuple[str, ...] = LANGUAGES) -> Community:
     """Record a new community, with its pilot and expert as its first members.
 
-    Raises ValidationError (a field named) or UsageError (slug taken, backend not configured).
+    ``languages``: those the effective page templates offer (a company's templates
+    directory may add some). Raises ValidationError (a field named) or UsageError (slug
+    taken, backend not configured).
     """
     _check_slug(new.slug)
     backend = new.backend or config.default_backend
@@ -49,8 +51,12 @@ def add_community(records: Records, config: Config, new: NewCommunity,
     if records.community(new.slug) is not None:
         raise UsageError(f"community {new.slug!r} already exists")
     lang = new.lang or config.default_lang
-    if lang not in LANGS:
-        raise ValidationError(f"must be one of {', '.join(LANGS)}", field="--lang", value=lang)
+    if lang not in languages:
+        where = "--lang" if new.lang else "defaults.lang in cop.toml"
+        raise ValidationError(
+            f"must be one of {', '.join(languages)}: the languages the page templates offer "
+            "(a company adds one with a templates directory, [templates] dir in cop.toml)",
+            field=where, value=lang)
     now = clock()
     community = Community(
         slug=new.slug, name=_text("--name", new.name, required=True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,10 @@ from typing import Any
 
 from connector.errors import ConfigError
 
+from .health_config import HealthConfig, parse_health
+
 DEFAULT_PATH = "cop.toml"
+LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 KEYRING_SERVICE = "cop-connector"
 
 
@@ -65,6 +69,8 @@ class Config:
     mediawiki: MediaWikiConfig | None = None
     confluence: ConfluenceConfig | None = None
     sync: SyncConfig = field(default_factory=SyncConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    templates_dir: Path | None = None  # [templates] dir: the company's override directory
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the file's directory."""
@@ -90,21 +96,25 @@ def load(explicit: str | None = None) -> Config:
 
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
-    _only(data, {"records", "defaults", "mediawiki", "confluence", "sync"}, "", path)
+    _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
+                 "templates"}, "", path)
     records = _section(data, "records", {"path"}, path)
+    templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
     config = Config(
         path=path,
         records_path=Path(),
         default_backend=_choice(defaults, "backend", ("mediawiki", "confluence"),
                                 "mediawiki", "defaults", path),
-        default_lang=_choice(defaults, "lang", ("en", "fr"), "en", "defaults", path),
+        default_lang=_lang(defaults, path),
         mediawiki=_dataclass(MediaWikiConfig, data, "mediawiki", path),
         confluence=_dataclass(ConfluenceConfig, data, "confluence", path),
         sync=_dataclass(SyncConfig, data, "sync", path) or SyncConfig(),
+        health=parse_health(data.get("health"), path),
     )
     records_path = config.resolve(str(records.get("path", "cop.db")))
-    config = _replace(config, records_path=records_path)
+    config = _replace(config, records_path=records_path,
+                      templates_dir=_templates_dir(config, templates))
     _check(config)
     return config
 
@@ -174,6 +184,27 @@ def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], default
         raise ConfigError(f"must be one of {', '.join(allowed)}, not {value!r}",
                           setting=f"{section}.{key}", path=str(path))
     return value
+
+
+def _lang(defaults: Mapping[str, Any], path: Path) -> str:
+    """A language code; whether the templates offer it is checked where it is used (the
+    templates directory may add languages)."""
+    value = defaults.get("lang", "en")
+    if not isinstance(value, str) or not LANG_CODE.match(value):
+        raise ConfigError(f"must be a language code like en or fr, not {value!r}",
+                          setting="defaults.lang", path=str(path))
+    return value
+
+
+def _templates_dir(config: Config, templates: Mapping[str, Any]) -> Path | None:
+    """[templates] dir, relative to the file; None when not set."""
+    if "dir" not in templates:
+        return None
+    value = templates["dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("must be a directory path (relative to this file)",
+                          setting="templates.dir", path=str(config.path))
+    return config.resolve(value)
 
 
 def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any:

@@ -83,7 +83,9 @@ class PageState:
     base: Rows | None = None
     state: str = "ok"  # ok | deleted | moved
     synced_at: str = ""
-    template_version: int = 0
+    # The template version the page was made from or last upgraded to ("1.0-3fa2b1c9", see
+    # page_templates.versions); "" when unknown, "1" for pages provisioned before versions.
+    template_version: str = ""
 
 
 @dataclass(frozen=True)

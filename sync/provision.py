@@ -5,46 +5,28 @@ what it would write changed, and otherwise left alone: a page members edited is 
 overwritten (reported as drift). Rows are never touched here (cop-sync owns them), except
 the charter's records-owned fields (pilot, expert, sponsor, status, account), which the
 innovation manager changes by command and provisioning writes.
+
+``cop provision --upgrade`` goes further for pages that exist: their managed regions are
+brought to the current template (sync/upgrade.py), members' rows and text left as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from connector.base import PageCodec, PageRef, RemotePage, RowChange
-from page_templates import PageKind, TemplateSet
+from page_templates import PageKind, TemplateSet, template_version
 from page_templates.values import row_key
 
 from .merge import plan_charter
 from .model import Community, PageState, Rows
 from .pages import content_hash, initial_rows, page_context, same_text
+from .provision_plan import SUPPORT, Op, PageAction
+from .upgrade import plan_upgrade, with_version_note
 
-Op = Literal["create", "update", "skip", "adopt", "drift"]
-SUPPORT = ""  # the "community" of pages shared by every community (MediaWiki templates)
-
-
-@dataclass(frozen=True)
-class PageAction:
-    """One line of a provisioning plan."""
-
-    op: Op
-    community: str
-    kind: str
-    ref: PageRef
-    reason: str
-    content: str = ""
-    base: RemotePage | None = None
-    rows: Rows | None = None  # the page's rows once written (the first merge base)
-    parent: PageRef | None = None
-    home: bool = False  # the space's home page
-    labels: tuple[str, ...] = ()
-    version: int = 0
-
-    @property
-    def writes(self) -> bool:
-        return self.op in ("create", "update")
+__all__ = ["SUPPORT", "Op", "PageAction", "PlanInput", "community_kinds", "plan_community",
+           "plan_support", "ref_kind"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +47,11 @@ def community_kinds(templates: TemplateSet, home_kind: str) -> list[PageKind]:
 
 
 def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
-                   home_kind: str = "home") -> list[PageAction]:
-    """The pages of one community, in page order; the home page first (the others' parent)."""
+                   home_kind: str = "home", *, upgrade: bool = False) -> list[PageAction]:
+    """The pages of one community, in page order; the home page first (the others' parent).
+
+    ``upgrade``: existing pages known to the records are brought to the current template
+    (sync/upgrade.py) instead of being left as they are."""
     kinds = community_kinds(templates, home_kind)
     refs = {k.kind: data.refs[k.kind] for k in kinds}
     context = page_context(data.community, refs)
@@ -74,17 +59,31 @@ def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
     for kind in kinds:
         ref = refs[kind.kind]
         rows = initial_rows(kind, data.community, data.rows.get(kind.kind, {}))
-        desired = codec.render_page(kind, context, rows)
-        action = _decide(data.community.slug, kind, ref, desired, data.remote.get(ref),
-                         data.states.get(kind.kind), managed=kind.kind == "home")
-        if action.op == "skip" and kind.single and action.base is not None:
+        remote, state = data.remote.get(ref), data.states.get(kind.kind)
+        if upgrade and remote is not None and state is not None:
+            action = plan_upgrade(data.community.slug, kind, ref, remote, state, context,
+                                  codec)
+        else:
+            desired = codec.render_page(kind, context, rows)
+            action = _decide(data.community.slug, kind, ref, desired, remote, state,
+                             managed=kind.kind == "home")
+            action = _versioned(action, state, kind)
+        if action.op in ("skip", "upgrade", "drift") and kind.single and \
+                action.base is not None:
             action = _charter_update(kind, action, data.community, codec)
         is_home = kind.kind == home_kind
         keyed = {_key(kind, r): r for r in rows} if kind.has_rows else None
         actions.append(_with(action, parent=None if is_home else refs[home_kind],
-                             home=is_home, labels=("cop", f"cop-{kind.kind}"), rows=keyed,
-                             version=kind.version))
+                             home=is_home, labels=("cop", f"cop-{kind.kind}"), rows=keyed))
     return actions
+
+
+def _versioned(action: PageAction, state: PageState | None, kind: PageKind) -> PageAction:
+    """The version a plain provisioning line leaves the page at: the current template's
+    for a page it writes whole, else the one recorded."""
+    if action.op in ("create", "update"):
+        return _with(action, version=template_version(kind))
+    return with_version_note(action, state, kind)
 
 
 def plan_support(pages: Sequence[tuple[PageRef, str]], remote: Mapping[PageRef, RemotePage],
@@ -126,18 +125,23 @@ def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
 
 def _charter_update(kind: PageKind, action: PageAction, community: Community,
                     codec: PageCodec) -> PageAction:
-    """Write the records-owned charter fields that differ on the wiki (changed by command)."""
+    """Write the records-owned charter fields that differ on the wiki (changed by command),
+    over the upgraded content when the line is an upgrade."""
     assert action.base is not None
-    parsed = codec.parse_rows(action.base.content, kind, str(action.ref))
+    content = action.content if action.op == "upgrade" else action.base.content
+    parsed = codec.parse_rows(content, kind, str(action.ref))
     plan = plan_charter(kind, str(action.ref), parsed, community.charter_values())
     if not plan.drift or plan.values is None:
         return action
     changes = {name: ours for name, (_, ours) in plan.drift.items()}
-    content = codec.apply_changes(action.base.content, kind,
+    content = codec.apply_changes(content, kind,
                                   [RowChange("update", community.slug, changes)],
                                   community.lang)
     fields = ", ".join(f"{name}: {wiki!r} -> {ours!r}"
                        for name, (wiki, ours) in sorted(plan.drift.items()))
+    if action.op == "upgrade":
+        return _with(action, reason=f"{action.reason}; records-owned fields ({fields})",
+                     content=content)
     return _with(action, op="update", reason=f"records-owned fields ({fields})",
                  content=content)
 

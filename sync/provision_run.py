@@ -27,6 +27,7 @@ from .provision import SUPPORT, PageAction, PlanInput, plan_community, plan_supp
 from .records import Records
 
 log = logging.getLogger(__name__)
+SUMMARY_LENGTH = 250  # MediaWiki cuts edit summaries at 500 bytes; keep them readable
 
 
 @dataclass
@@ -60,10 +61,12 @@ class Provisioner:
     backend: WikiBackend
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
+    upgrade: bool = False  # bring existing pages to the current template (--upgrade)
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
-        stop the others."""
+        stop the others. Each page's state is committed after its write, so an interrupted
+        run (an upgrade too) is simply run again."""
         report = ProvisionReport()
         spaces = self._spaces(communities, report)
         inputs = [self._input(space) for space in spaces]
@@ -78,7 +81,8 @@ class Provisioner:
         report.new_spaces = [space.spec for space in spaces if space.info is None]
         for data in inputs:
             report.actions += plan_community(replace(data, remote=remote), self.templates,
-                                             self.backend.codec, self.backend.home_kind)
+                                             self.backend.codec, self.backend.home_kind,
+                                             upgrade=self.upgrade)
         if not dry_run:
             self._apply_all(spaces, report)
         return report
@@ -165,8 +169,10 @@ class Provisioner:
     def _write(self, action: PageAction) -> None:
         if action.op == "create":
             self._create(action)
-        elif action.op == "update":
+        elif action.op in ("update", "upgrade"):
             self._update(action)
+        elif action.record_version:
+            self._record_version(action)
         elif action.op in ("adopt", "skip"):
             self._remember(action)
 
@@ -195,7 +201,10 @@ class Provisioner:
 
     def _update(self, action: PageAction) -> None:
         assert action.base is not None
-        summary = f"cop-connector: update the {action.kind} page ({action.reason})"
+        verb = "upgrade" if action.op == "upgrade" else "update"
+        summary = f"cop-connector: {verb} the {action.kind} page ({action.reason})"
+        summary = summary if len(summary) <= SUMMARY_LENGTH else \
+            summary[:SUMMARY_LENGTH - 1] + "…"
         try:
             written = self.backend.update_page(action.base, action.content, summary=summary)
         except EditConflict as conflict:
@@ -219,6 +228,12 @@ class Provisioner:
             return
         self._save(action, base.page_id, base.revision if _managed(action) else "", None,
                    written_hash=content_hash(base.content) if _managed(action) else "")
+
+    def _record_version(self, action: PageAction) -> None:
+        """An upgrade that wrote nothing: the page is at the version; only say so."""
+        state = self._state(action)
+        if state is not None and state.template_version != action.version:
+            self.records.save_page_state(replace(state, template_version=action.version))
 
     def _state(self, action: PageAction) -> PageState | None:
         return self.records.page_state(action.community, action.kind)

@@ -165,5 +165,11 @@ def _page_state(row: sqlite3.Row) -> PageState:
         revision=row["revision"], written_hash=row["written_hash"],
         base=None if row["base"] is None else json.loads(row["base"]),
         state=row["state"], synced_at=row["synced_at"],
-        template_version=row["template_version"],
+        template_version=_version(row["template_version"]),
     )
+
+
+def _version(stored: object) -> str:
+    """The column is INTEGER-typed from the first schema (SQLite keeps the text versions
+    as text): 0 was "unknown", an integer the shipped version before fingerprints."""
+    return "" if stored in (None, 0, "0", "") else str(stored)

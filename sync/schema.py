@@ -121,6 +121,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (community, page, field)
     );
     """ + _VIEWS,
+    # 2: results (issue 7): people's edits read from the wikis' history, how far each
+    # community's history was read, and the results pages cop-connector publishes
+    """
+    CREATE TABLE contributions (
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        kind TEXT NOT NULL DEFAULT '',
+        page TEXT NOT NULL,
+        wiki_user TEXT NOT NULL,
+        display_name TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        revision TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (community, page, wiki_user, at)
+    );
+    CREATE INDEX contributions_time ON contributions (community, at);
+    CREATE TABLE history_marks (
+        community TEXT PRIMARY KEY REFERENCES communities(slug) ON DELETE CASCADE,
+        read_until TEXT NOT NULL
+    );
+    CREATE TABLE published_pages (
+        backend TEXT NOT NULL,
+        target TEXT NOT NULL,
+        space TEXT NOT NULL,
+        title TEXT NOT NULL,
+        page_id TEXT NOT NULL DEFAULT '',
+        revision TEXT NOT NULL DEFAULT '',
+        written_hash TEXT NOT NULL DEFAULT '',
+        published_at TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (backend, target)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

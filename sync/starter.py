@@ -52,6 +52,19 @@ budget_seconds = 600
 lock_file = "cop-sync.lock"            # one run at a time; a second run exits with code 3
 report_file = "cop-sync-report.json"   # the last run's JSON report
 log_file = ""                          # empty: log to standard error
+
+# Community health (`cop health`, `cop status` alerts) and results pages (`cop report --publish`).
+# [health]
+# fading_weeks = 6                       # alert when nobody contributed for this many weeks
+# required_profiles = ["marketing", "R&D", "sales"]   # a cross-functional community has them
+# history_days = 90                      # how far back the wiki's history is read at first
+# portfolio_page = "Project:Communities of practice — results"   # MediaWiki roll-up page
+# portfolio_space = ""                   # Confluence: its space (default: the first community's)
+# [health.review_months]                 # a page not reviewed within its period is overdue
+# regulation = 6
+# competition = 12
+# [health.users]                         # wiki user (or Confluence account id) = member e-mail
+# "Julie Roux" = "julie.roux@corp.example"
 """
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from connector.base import (
     ChangeFeed,
+    Contribution,
     PageCodec,
     PageRef,
     RemotePage,
@@ -43,7 +44,7 @@ from connector.errors import (
 )
 from connector.http import Budget
 
-from . import cql, permissions, v1
+from . import cql, history, permissions, v1
 from .cloud import CloudDialect
 from .datacenter import DataCenterDialect
 from .feed import EPOCH, FeedReader
@@ -89,6 +90,7 @@ class ConfluenceBackend:
         self._feed = FeedReader(self.http, limit=self.max_batch, clock=clock)
         self._accounts = permissions.account_map(settings.accounts)
         self.unmapped: dict[str, list[str]] = {}  # space key -> e-mails without an account
+        self._me: str | None = None  # the connector's own account, once asked
 
     def close(self) -> None:
         self.http.close()
@@ -202,6 +204,17 @@ class ConfluenceBackend:
         for page_id in outcome.gone:
             self._known.pop(page_id, None)
         return outcome.feed
+
+    def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
+        """The last edit of each page of ``spaces`` changed since ``since`` (history.py
+        says why only the last): one CQL search per ``max_batch`` changed pages, plus one
+        lookup of the connector's own account the first time."""
+        if not spaces:
+            return ()
+        if self._me is None:
+            self._me = history.current_user(self.http)
+        return history.contributions(self.http, spaces, since, limit=self.max_batch,
+                                     now=self._feed.clock(), me=self._me)
 
     # --- writes ---------------------------------------------------------------------------
 

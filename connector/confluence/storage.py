@@ -20,7 +20,9 @@ from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
 from ..base import PageContext, PageRef, ParsedPage, RowChange
-from . import storage_parse, storage_render
+from ..extract import PageFindings
+from ..regions import PageUpgrade
+from . import storage_extract, storage_parse, storage_regions, storage_render
 from .storage_parse import (
     Column,
     Pair,
@@ -60,6 +62,18 @@ class StorageCodec:
     def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
         """None: Confluence pages need no shared pages (no templates to install)."""
         return []
+
+    def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` with its managed regions, table header and charter keys brought to
+        ``kind``'s template; rows and members' text untouched (see storage_regions)."""
+        return storage_regions.upgrade_page(content, kind, context, legacy)
+
+    def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageFindings:
+        """What members added to the page (columns, sections) and the sections they edited
+        (see storage_extract). Never raises on member input."""
+        return storage_extract.extract_page(content, kind, context, legacy)
 
 
 def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],

@@ -52,8 +52,10 @@ def header_key(text: str) -> str:
 
 
 def field_lookup(kind: PageKind) -> dict[str, FieldDef]:
-    """Header text (``header_key``) -> field: field names, then labels in every language."""
+    """Header text (``header_key``) -> field: field names, former labels (aliases), then
+    labels in every language (a current label wins over a former one)."""
     lookup = {header_key(f.name): f for f in kind.fields}
+    lookup.update({header_key(alias): f for f in kind.fields for alias in f.aliases})
     lookup.update({header_key(label): f for f in kind.fields for label in f.label.values()})
     lookup.pop("", None)
     return lookup

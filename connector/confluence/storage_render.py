@@ -21,6 +21,7 @@ from page_templates.ui import ui_text
 from page_templates.values import ISO_DATE, URL_FORBIDDEN, display
 
 from ..base import PageContext, PageRef
+from .storage_markers import anchor, region, version_name
 from .xml_escape import escape_attribute, escape_lines, escape_text
 
 DETAILS_OPEN = '<ac:structured-macro ac:name="details" ac:schema-version="1"><ac:rich-text-body>'
@@ -74,24 +75,59 @@ def render_details(kind: PageKind, values: Mapping[str, str], lang: str) -> str:
     return f"{DETAILS_OPEN}<table><tbody>{body}</tbody></table>{DETAILS_CLOSE}"
 
 
+PAGES_REGION = "pages"  # the charter's links to the other pages, where it is the home
+
+
 def render_page(kind: PageKind, context: PageContext,
                 rows: Sequence[Mapping[str, str]]) -> str:
-    """A new page of ``kind``: its sections in order.
+    """A new page of ``kind``: the template version anchor, then its sections in order,
+    each managed part between anchors (see storage_markers); the rows (table, or the
+    charter's Page Properties macro) after their section's heading and prose.
 
     The charter is the space's home on Confluence (no separate home page): when
     ``context.pages`` has no "home" page, the charter ends with links to the other pages.
     """
-    blocks: list[str] = []
+    blocks: list[str] = [anchor(version_name(kind))]
     for section in kind.sections:
-        blocks.extend(_section(kind, section, context, rows))
+        markup = section_markup(kind, section, context)
+        if markup:
+            blocks.append(region(section.id, markup))
+        if section.rows and kind.has_rows:
+            blocks.append(rows_block(kind, rows, context.lang))
     if kind.single and "home" not in context.pages:
-        blocks.append(f"<h2>{escape_text(ui_text('confluence_pages', context.lang))}</h2>")
-        blocks.append(_index(context, exclude={kind.kind}))
+        blocks.append(region(PAGES_REGION, pages_markup(kind, context)))
     return "".join(blocks)
 
 
-def _section(kind: PageKind, section: Section, context: PageContext,
-             rows: Sequence[Mapping[str, str]]) -> list[str]:
+def managed_sections(kind: PageKind, context: PageContext) -> list[tuple[str, str]]:
+    """(id, markup) of every section showing something besides the rows, in order; the
+    charter's page links last when it is the space's home."""
+    found = [(s.id, markup) for s in kind.sections
+             if (markup := section_markup(kind, s, context))]
+    if kind.single and "home" not in context.pages:
+        found.append((PAGES_REGION, pages_markup(kind, context)))
+    return found
+
+
+def pages_markup(kind: PageKind, context: PageContext) -> str:
+    """The charter's heading and links to the community's other pages."""
+    title = ui_text("confluence_pages", context.lang, kind.ui)
+    return f"<h2>{escape_text(title)}</h2>" + _index(context, exclude={kind.kind})
+
+
+def rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> str:
+    """The rows table, or the charter's Page Properties macro."""
+    if kind.single:
+        return render_details(kind, rows[0] if rows else {}, lang)
+    return render_table(kind, rows, lang)
+
+
+def section_markup(kind: PageKind, section: Section, context: PageContext) -> str:
+    """The managed part of a section (all but the rows), '' when it shows nothing."""
+    return "".join(_section(kind, section, context))
+
+
+def _section(kind: PageKind, section: Section, context: PageContext) -> list[str]:
     lang = context.lang
     blocks: list[str] = []
     title = localize(section.title, lang) if section.title else ""
@@ -103,11 +139,6 @@ def _section(kind: PageKind, section: Section, context: PageContext,
     if bullets:
         items = "".join(f"<li>{_prose(text, context)}</li>" for text in bullets)
         blocks.append(f"<ul>{items}</ul>")
-    if section.rows and kind.has_rows:
-        if kind.single:
-            blocks.append(render_details(kind, rows[0] if rows else {}, lang))
-        else:
-            blocks.append(render_table(kind, rows, lang))
     if section.help and kind.has_rows:
         blocks.extend(_help(kind, lang))
     if section.index:
@@ -143,23 +174,25 @@ def _prose(text: str, context: PageContext) -> str:
 def _help(kind: PageKind, lang: str) -> list[str]:
     """How to add a row with the Confluence editor, then the fields and their help."""
     row = localize(kind.row_label, lang) or kind.kind
-    sentences = [ui_text("confluence_add_row", lang, row=row)]
+    ui = kind.ui
+    sentences = [ui_text("confluence_add_row", lang, ui, row=row)]
     types = {f.type for f in kind.fields}
-    sentences += [ui_text(key, lang) for key, wanted in
+    sentences += [ui_text(key, lang, ui) for key, wanted in
                   (("confluence_dates", "date"), ("confluence_links", "url")) if wanted in types]
-    sentences.append(ui_text("confluence_header", lang))
+    sentences.append(ui_text("confluence_header", lang, ui))
     blocks = [f"<p>{escape_text(sentence)}</p>" for sentence in sentences]
-    blocks.append(f"<p>{escape_text(ui_text('fields', lang))}</p>")
-    items = "".join(f"<li>{_field_help(f, lang)}</li>" for f in kind.fields)
+    blocks.append(f"<p>{escape_text(ui_text('fields', lang, ui))}</p>")
+    items = "".join(f"<li>{_field_help(kind, f, lang)}</li>" for f in kind.fields)
     blocks.append(f"<ul>{items}</ul>")
     return blocks
 
 
-def _field_help(definition: FieldDef, lang: str) -> str:
+def _field_help(kind: PageKind, definition: FieldDef, lang: str) -> str:
     label = f"<strong>{escape_text(localize(definition.label, lang))}</strong>"
-    required = f" ({escape_text(ui_text('required', lang))})" if definition.required else ""
+    required = f" ({escape_text(ui_text('required', lang, kind.ui))})" \
+        if definition.required else ""
     text = localize(definition.help, lang) if definition.help else ""
-    colon = ui_text("colon", lang) if text else ""
+    colon = ui_text("colon", lang, kind.ui) if text else ""
     return f"{label}{required}{escape_text(colon + text)}"
 
 

@@ -30,6 +30,7 @@ import requests
 from connector.base import (
     Change,
     ChangeFeed,
+    Contribution,
     PageCodec,
     PageRef,
     RemotePage,
@@ -50,7 +51,7 @@ from connector.errors import (
 )
 from connector.http import Budget, make_client, redact_secrets
 
-from . import namespaces
+from . import history, namespaces
 from .http import BACKEND, LOGGERS, check_url, request_error
 from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
 from .titles import api_title, change_from_rc, find_namespace, remote_page, space_key
@@ -199,6 +200,22 @@ class MediaWikiBackend:
                 if change and change.timestamp <= signpost:
                     changes.append(change)
         return ChangeFeed(changes=tuple(changes), signpost=signpost)
+
+    @_answer_checked
+    def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
+        """People's edits in every asked namespace: one recentchanges query (plus
+        continuations), bots and the connector's own account left out (see history.py)."""
+        by_id = self._namespace_ids(spaces)
+        if not by_id:
+            return ()
+        own = history.connector_user(self.settings.user)
+        found: list[Contribution] = []
+        for response in self._query_all(history.params(list(by_id), since), "feeds"):
+            for entry in response.get("query", {}).get("recentchanges", []):
+                contribution = history.contribution(entry, by_id, own)
+                if contribution is not None:
+                    found.append(contribution)
+        return tuple(found)
 
     def create_space(self, spec: SpaceSpec) -> SpaceInfo:
         """The API cannot create a namespace: SpaceMissing with the snippet, unless the

@@ -34,29 +34,30 @@ TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "d
 def support_pages(templates: TemplateSet) -> list[tuple[PageRef, str]]:
     """``(Template:<row template>, source)`` for every row kind, in page order."""
     return [(PageRef(space=TEMPLATE_NAMESPACE, title=str(kind.row_template)),
-             template_source(kind))
+             template_source(kind, templates.languages))
             for kind in templates.row_kinds]
 
 
-def template_source(kind: PageKind) -> str:
-    """The wikitext of ``kind``'s row template: display, description, TemplateData."""
-    display = charter_box(kind) if kind.single else row_card(kind)
+def template_source(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> str:
+    """The wikitext of ``kind``'s row template: display, description, TemplateData, with
+    texts in every one of ``languages`` (the template serves communities in each)."""
+    display = charter_box(kind) if kind.single else row_card(kind, languages)
     key = "template_block_description" if kind.single else "template_row_description"
     descriptions = "\n\n".join(f"''{escape_text(_description(kind, key, lang))}''"
-                               for lang in LANGUAGES)
-    data = json.dumps(templatedata(kind), ensure_ascii=False, indent=1)
+                               for lang in languages)
+    data = json.dumps(templatedata(kind, languages), ensure_ascii=False, indent=1)
     data = data.replace("</", "<\\/")  # JSON escape: the text cannot close the tag early
     return (f"<includeonly>{display}</includeonly><noinclude>\n{descriptions}\n\n"
             f"<templatedata>\n{data}\n</templatedata>\n</noinclude>\n")
 
 
 def _description(kind: PageKind, key: str, lang: str) -> str:
-    return ui_text(key, lang, row=localize(kind.row_label, lang) or kind.kind)
+    return ui_text(key, lang, kind.ui, row=localize(kind.row_label, lang) or kind.kind)
 
 
-def _tooltip(field: FieldDef) -> str:
+def _tooltip(field: FieldDef, languages: tuple[str, ...]) -> str:
     """Labels in every language, for a ``title`` attribute ('E-mail / Courriel')."""
-    labels = dict.fromkeys(localize(field.label, lang) for lang in LANGUAGES)
+    labels = dict.fromkeys(localize(field.label, lang) for lang in languages)
     return escape_text(" / ".join(labels))
 
 
@@ -65,7 +66,7 @@ def _headline(kind: PageKind) -> FieldDef:
     return next((f for f in kind.fields if f.required and f.type == "text"), kind.fields[0])
 
 
-def row_card(kind: PageKind) -> str:
+def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> str:
     """A list row as a card: headline (linked to the URL field if any), then the fields."""
     head = _headline(kind).name
     url = next((f.name for f in kind.fields if f.type == "url"), None)
@@ -78,9 +79,9 @@ def row_card(kind: PageKind) -> str:
     inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
     blocks = [f for f in kind.fields if f.type == "longtext"]
     parts = [headline]
-    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{_tooltip(f)}">'
+    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{_tooltip(f, languages)}">'
                      f" · {{{{{{{f.name}}}}}}}</span>") for f in inline]
-    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{_tooltip(f)}">'
+    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{_tooltip(f, languages)}">'
                      f"{{{{{{{f.name}}}}}}}</div>") for f in blocks]
     return f'<div class="cop-row cop-{kind.kind}">{"".join(parts)}</div>'
 
@@ -110,46 +111,48 @@ def _switch_label(field: FieldDef) -> str:
     return f"{{{{#switch:{{{{{{{LANG_PARAM}|}}}}}}|{'|'.join(cases)}}}}}"
 
 
-def templatedata(kind: PageKind) -> dict[str, Any]:
+def templatedata(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
     """The TemplateData of ``kind``'s row template (labels and help in every language)."""
     key = "template_block_description" if kind.single else "template_row_description"
-    params: dict[str, Any] = {field.name: _param(field) for field in kind.fields}
+    params: dict[str, Any] = {field.name: _param(field, languages) for field in kind.fields}
     order = list(kind.field_names)
     if kind.single:
         params[LANG_PARAM] = {
-            "label": {lang: ui_text("template_lang_label", lang) for lang in LANGUAGES},
-            "description": {lang: ui_text("template_lang_description", lang)
-                            for lang in LANGUAGES},
+            "label": {lang: ui_text("template_lang_label", lang, kind.ui)
+                      for lang in languages},
+            "description": {lang: ui_text("template_lang_description", lang, kind.ui)
+                            for lang in languages},
             "type": "line",
-            "suggestedvalues": list(LANGUAGES),
+            "suggestedvalues": list(languages),
         }
         order.append(LANG_PARAM)
     return {
-        "description": {lang: _description(kind, key, lang) for lang in LANGUAGES},
+        "description": {lang: _description(kind, key, lang) for lang in languages},
         "params": params,
         "paramOrder": order,
         "format": "block" if kind.single else "inline",
     }
 
 
-def _param(field: FieldDef) -> dict[str, Any]:
+def _param(field: FieldDef, languages: tuple[str, ...]) -> dict[str, Any]:
     param: dict[str, Any] = {
-        "label": _texts(field.label),
-        "description": _texts(field.help),
+        "label": _texts(field.label, languages),
+        # an empty description would be an empty JSON object, which TemplateData refuses
+        **({"description": _texts(field.help, languages)} if field.help else {}),
         "type": TEMPLATEDATA_TYPES[field.type],
         "required": field.required,
         "suggested": True,
     }
     if field.choices:
         labels = [localize(choice.labels, lang) or choice.value
-                  for lang in LANGUAGES for choice in field.choices]
+                  for lang in languages for choice in field.choices]
         param["suggestedvalues"] = list(dict.fromkeys(labels))
     return param
 
 
-def _texts(texts: Mapping[str, str]) -> dict[str, str]:
-    """Every language of ``LANGUAGES`` (English as fallback), then any extra language."""
+def _texts(texts: Mapping[str, str], languages: tuple[str, ...]) -> dict[str, str]:
+    """Every language of ``languages`` (English as fallback), then any extra language."""
     if not texts:
         return {}
-    extra = {lang: text for lang, text in texts.items() if lang not in LANGUAGES}
-    return {lang: localize(texts, lang) for lang in LANGUAGES} | extra
+    extra = {lang: text for lang, text in texts.items() if lang not in languages}
+    return {lang: localize(texts, lang) for lang in languages} | extra

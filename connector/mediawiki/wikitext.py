@@ -18,7 +18,9 @@ from page_templates import FieldDef, PageKind, TemplateSet
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
 from ..base import PageContext, PageRef, ParsedPage, RowChange
-from . import wikitext_parse, wikitext_render
+from ..extract import PageFindings
+from ..regions import PageUpgrade
+from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
 from .support import support_pages
 from .wikitext_parse import children, parse_wikitext, plain_text, row_templates, row_values
 from .wikitext_render import MARKER_PREFIX, param_value, render_row
@@ -46,6 +48,18 @@ class WikitextCodec:
     def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
         """The row templates (with TemplateData) that pages of every kind call."""
         return support_pages(templates)
+
+    def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` with its managed regions brought to ``kind``'s template; rows and
+        members' text untouched (see wikitext_regions). Never raises on member input."""
+        return wikitext_regions.upgrade_page(content, kind, context, legacy)
+
+    def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     legacy: PageKind | None = None) -> PageFindings:
+        """What members added to the page (fields, sections) and the sections they edited
+        (see wikitext_extract). Never raises on member input."""
+        return wikitext_extract.extract_page(content, kind, context, legacy)
 
 
 def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],

@@ -18,6 +18,7 @@ from page_templates.values import display
 
 from ..base import PageContext, PageRef
 from .escape import escape_prose, escape_text, escape_url
+from .wikitext_markers import region, version_marker
 
 MARKER_PREFIX = "cop-connector: rows of "
 # Extra parameter of a single block (the charter): the language of the box's labels.
@@ -56,31 +57,45 @@ def render_row(kind: PageKind, values: Mapping[str, str], lang: str) -> str:
 
 def render_page(kind: PageKind, context: PageContext,
                 rows: Sequence[Mapping[str, str]]) -> str:
-    """A new page of ``kind``: its sections in order, blank lines between blocks."""
+    """A new page of ``kind``: the template version marker, then its sections in order,
+    each managed part between region markers (see wikitext_regions), blank lines between
+    blocks. The rows come after their section's heading and prose."""
     blocks: list[str] = []
     for section in kind.sections:
-        blocks.extend(_section(kind, section, context, rows))
-    return "\n\n".join(blocks) + "\n"
+        text = section_text(kind, section, context)
+        if text:
+            blocks.append(region(section.id, text))
+        if section.rows and kind.has_rows:
+            blocks.append(rows_block(kind, rows, context.lang))
+    return version_marker(kind) + "\n" + "\n\n".join(blocks) + "\n"
 
 
-def _section(kind: PageKind, section: Section, context: PageContext,
-             rows: Sequence[Mapping[str, str]]) -> list[str]:
+def section_text(kind: PageKind, section: Section, context: PageContext) -> str:
+    """The managed part of a section (everything but the rows), '' when it shows nothing:
+    heading, paragraphs, bullets, help, page index."""
+    return "\n\n".join(_section(kind, section, context))
+
+
+def _section(kind: PageKind, section: Section, context: PageContext) -> list[str]:
     lang = context.lang
     blocks: list[str] = []
     title = localize(section.title, lang) if section.title else ""
     if title:
-        blocks.append(f"== {escape_prose(title)} ==")
+        blocks.append(heading(title))
     blocks.extend(_prose(text, context) for text in _localized(section.paragraphs, lang))
     bullets = _localized(section.bullets, lang)
     if bullets:
         blocks.append("\n".join(f"* {_prose(text, context)}" for text in bullets))
-    if section.rows and kind.has_rows:
-        blocks.append(_rows_block(kind, rows, lang))
     if section.help and kind.has_rows:
         blocks.extend(_help(kind, lang))
     if section.index:
         blocks.append(_index(context.pages))
     return blocks
+
+
+def heading(title: str) -> str:
+    """A section heading as rendered (level 2)."""
+    return f"== {escape_prose(title)} =="
 
 
 def _localized(texts: Mapping[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
@@ -111,7 +126,8 @@ def _prose(text: str, context: PageContext) -> str:
     return re.sub(_HOLD, lambda _: escape_text(context.values[next(values)]), escaped)
 
 
-def _rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> str:
+def rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> str:
+    """The rows marker comment and the rows (an empty charter box for a single kind)."""
     if kind.single:
         rows = rows[:1] or [{}]  # an empty box still shows members the fields
     return "\n".join([marker_comment(kind), *(render_row(kind, row, lang) for row in rows)])
@@ -127,20 +143,23 @@ def example_row(kind: PageKind) -> str:
 def _help(kind: PageKind, lang: str) -> list[str]:
     template = str(kind.row_template)
     row = localize(kind.row_label, lang) or kind.kind
-    visual = escape_prose(ui_text("visual_editor", lang, template=template))
-    source = escape_prose(ui_text("source_editor", lang, row=row))
+    visual = escape_prose(ui_text("visual_editor", lang, kind.ui, template=template))
+    source = escape_prose(ui_text("source_editor", lang, kind.ui, row=row))
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
-    fields = [escape_prose(ui_text("fields", lang)), *(_field_help(f, lang) for f in kind.fields)]
+    fields = [escape_prose(ui_text("fields", lang, kind.ui)),
+              *(_field_help(kind, f, lang) for f in kind.fields)]
     return [visual, f"{source}\n{example}", "\n".join(fields)]
 
 
-def _field_help(field: FieldDef, lang: str) -> str:
+def _field_help(kind: PageKind, field: FieldDef, lang: str) -> str:
     label = escape_prose(localize(field.label, lang))
-    required = f" ({escape_prose(ui_text('required', lang))})" if field.required else ""
+    required = f" ({escape_prose(ui_text('required', lang, kind.ui))})" if field.required \
+        else ""
     text = localize(field.help, lang) if field.help else ""
-    # The separator (": " or " : ") is fixed UI text, safe mid-line: not escaped, so French
-    # typography keeps its plain spaces.
-    colon = ui_text("colon", lang) if text else ""
+    # The separator (": " or " : ") is UI text, safe mid-line: not escaped, so French
+    # typography keeps its plain spaces (a company's colon is escaped as prose).
+    colon = ui_text("colon", lang, kind.ui) if text else ""
+    colon = colon if colon.strip() in ("", ":") else escape_prose(colon)
     return f"* '''{label}'''{required}{colon}{escape_prose(text)}"
 
 

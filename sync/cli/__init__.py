@@ -12,12 +12,15 @@ from .app import GuardedGroup, common_options, configure_logging
 from .community import community
 from .conflicts import conflicts
 from .export import export
+from .health import health
 from .init_cmd import init
 from .mediawiki import mediawiki
 from .member import member
 from .provision import provision
+from .report import report
 from .status import status
 from .sync_command import cop_sync as _cop_sync
+from .template import template
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +32,8 @@ def _cop() -> None:
     Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
 
 
-for command in (init, community, member, provision, status, conflicts, export, mediawiki):
+for command in (init, community, member, provision, status, conflicts, export, mediawiki,
+                health, report, template):
     _cop.add_command(command)
 
 

@@ -16,7 +16,7 @@ import click
 from connector.base import WikiBackend
 from connector.errors import EXIT_PARTIAL, CopError, NotFoundError
 from connector.http import Budget
-from page_templates import TemplateSet, shipped
+from page_templates import TemplateSet, load_templates
 
 from .. import config as config_module
 from ..backends import build_backend
@@ -39,6 +39,7 @@ class App:
         self._records: Records | None = None
         self._backends: dict[str, WikiBackend] = {}
         self._budget: Budget | None = None
+        self._templates: TemplateSet | None = None
 
     @property
     def config(self) -> Config:
@@ -54,7 +55,11 @@ class App:
 
     @property
     def templates(self) -> TemplateSet:
-        return shipped()
+        """The effective templates (shipped, with the [templates] dir of cop.toml applied),
+        loaded and validated once per invocation. Raises TemplateDefinitionError."""
+        if self._templates is None:
+            self._templates = load_templates(self.config.templates_dir)
+        return self._templates
 
     @property
     def budget(self) -> Budget:

@@ -26,12 +26,14 @@ def community() -> None:
 @click.option("--account", default="", metavar="CODE", help="Analytic (cost) account.")
 @click.option("--backend", type=click.Choice(["mediawiki", "confluence"]), default=None,
               help="Where its space lives (default: from cop.toml).")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
-              help="Language of its pages (default: from cop.toml).")
+@click.option("--lang", default=None, metavar="LANG",
+              help="Language of its pages: fr, en, or one the company's templates add "
+                   "(default: from cop.toml).")
 @pass_app
 def add(app: App, slug: str, **options: str) -> None:
     """Register community SLUG; its pilot and expert become its first members."""
-    created = add_community(app.records, app.config, NewCommunity(slug=slug, **options))
+    created = add_community(app.records, app.config, NewCommunity(slug=slug, **options),
+                            languages=app.templates.languages)
     click.echo(f"community {created.slug} added ({created.backend}, space {created.space}, "
                f"{created.lang})")
     if created.backend == "mediawiki":

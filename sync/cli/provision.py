@@ -1,4 +1,4 @@
-"""cop provision SLUG | --all [--dry-run]: plan the space, print the plan, apply it."""
+"""cop provision SLUG | --all [--upgrade] [--dry-run]: plan the space, print the plan, apply it."""
 
 from __future__ import annotations
 
@@ -9,28 +9,37 @@ from connector.errors import UsageError
 from ..provision_run import Provisioner, ProvisionReport
 from .app import App, GuardedCommand, common_options, pass_app
 
-SYMBOLS = {"create": "+", "update": "~", "skip": "=", "adopt": "?", "drift": "!"}
+SYMBOLS = {"create": "+", "update": "~", "upgrade": "^", "skip": "=", "adopt": "?",
+           "drift": "!"}
 
 
 @click.command("provision", cls=GuardedCommand)
 @common_options
 @click.argument("slug", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every community.")
+@click.option("--upgrade", is_flag=True,
+              help="Bring existing pages to the current templates: only the template's "
+                   "sections, help, table header and row templates change; rows and "
+                   "members' text stay as they are; a section edited by hand is kept.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @pass_app
-def provision(app: App, slug: str | None, all_: bool, dry_run: bool) -> None:
+def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bool) -> None:
     """Create or update the community's space and pages from the page templates.
 
     Pages are created when missing; pages members edited are never overwritten. A run when
-    nothing changed writes nothing."""
+    nothing changed writes nothing. With --upgrade, existing pages are brought to the
+    current templates (the plan shows per page what changes); run it again after an
+    interruption."""
     if bool(slug) == all_:
         raise UsageError("give a community SLUG or --all")
+    templates = app.templates  # loaded and validated before anything is written
     communities = app.records.communities() if all_ else [app.community(slug or "")]
     exit_code = 0
     with app.lock():
         for backend_name in sorted({c.backend for c in communities}):
             group = [c for c in communities if c.backend == backend_name]
-            provisioner = Provisioner(app.records, app.backend(backend_name), app.templates)
+            provisioner = Provisioner(app.records, app.backend(backend_name), templates,
+                                      upgrade=upgrade)
             report = provisioner.run(group, dry_run=dry_run)
             _print(report, dry_run)
             exit_code = max(exit_code, _exit_code(report, len(group)))
@@ -51,6 +60,8 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
         if id(action) in failed:
             line += f"  FAILED: {failed[id(action)]}"
         click.echo(line)
+        for note in action.notes:
+            click.echo(f"    ! {note}")
     writes = sum(a.writes for a in report.actions)
     verb = "would write" if dry_run else "wrote"
     done = writes if dry_run else sum(a.writes for a in report.done)

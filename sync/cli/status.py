@@ -23,11 +23,12 @@ from .output import echo_json
 @pass_app
 def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     """What the records know: pages provisioned, last sync, open row problems, conflicts,
-    charter drift and member changes not yet on the wiki. Reads no wiki unless
+    charter drift, member changes not yet on the wiki, and health alerts (a fading
+    community, a page overdue for review, missing profiles). Reads no wiki unless
     --check-wiki."""
     communities = [app.community(slug)] if slug else app.records.communities()
     data = {"last_run": last_run(app.records),
-            "communities": [community_status(app.records, app.templates, c)
+            "communities": [community_status(app.records, app.templates, c, app.config)
                             for c in communities]}
     if check_wiki:
         pending = _provisioning_drift(app, communities)
@@ -87,6 +88,8 @@ def _print_community(s: dict[str, Any]) -> None:
     for action in s.get("provisioning", []):
         click.echo(f"  ! provisioning would {action['op']} {action['page']}: "
                    f"{action['reason']}")
+    for alert in s.get("alerts", []):
+        click.echo(f"  ! health: {alert['message']} (`cop health {s['slug']}`)")
     for drift in s["drift"]:
         click.echo(f"  ! drift {drift['page']} {drift['field']}: wiki {drift['wiki']!r}, "
                    f"records {drift['records']!r} (`cop provision` restores the records' value)")

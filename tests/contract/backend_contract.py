@@ -78,6 +78,10 @@ class BackendContract:
         """Make sure the wiki's clock has moved on (change timestamps are in seconds)."""
         raise NotImplementedError
 
+    def member_user(self) -> str:
+        """How the wiki's history names the person ``member_edit`` edits as."""
+        raise NotImplementedError
+
     def read_requests(self, backend: WikiBackend) -> int:
         return backend.stats.reads  # type: ignore[attr-defined]
 
@@ -253,3 +257,24 @@ class BackendContract:
         second = backend.changes_since([self.space], first.signpost)
         assert second.signpost > first.signpost
         assert [change.ref for change in second.changes] == [self.ref("Later")]
+
+
+    # --- history (issue 7) -----------------------------------------------------------------------
+
+    def test_contributions_name_who_edited_which_page_when(self, backend: WikiBackend) -> None:
+        """People's edits in the asked spaces since ``since``; the connector's own writes
+        and other spaces are not listed."""
+        ours, theirs = self.ref("Ours"), self.ref("Theirs")
+        backend.create_page(ours, "written by the connector", summary="contract")
+        self.member_edit(self.ref("Earlier"), "before the window")
+        self.let_time_pass()
+        since = backend.changes_since([self.space], None).signpost
+        self.member_edit(theirs, "a member's page")
+        self.member_edit(self.ref("Elsewhere", space=self.other_space), "not asked for")
+        backend.create_page(self.ref("Ours too"), "the connector again", summary="contract")
+
+        found = backend.contributions([self.space], since)
+        assert [(c.ref, c.user) for c in found] == [(theirs, self.member_user())]
+        assert since <= found[0].timestamp
+        assert backend.contributions([self.space, self.other_space], since)[-1].ref == \
+            self.ref("Elsewhere", space=self.other_space)

@@ -15,6 +15,7 @@ import pytest
 from backend_contract import BackendContract, PlainCodec
 from confluence_site import backend_for
 from fakes.confluence_fake import ConfluenceFake
+from fakes.confluence_state import MEMBER
 
 from connector.base import PageRef, SpaceSpec
 from connector.confluence.backend import ConfluenceBackend
@@ -59,6 +60,9 @@ class ConfluenceContract(BackendContract):
 
     def check_remedy(self, error: SpaceMissing, spec: SpaceSpec) -> None:
         assert "cop provision" in error.remedy
+
+    def member_user(self) -> str:
+        return MEMBER.account_id if self.fake.deployment == "cloud" else MEMBER.user_key
 
     # --- restated for Confluence -------------------------------------------------------------
 

@@ -76,6 +76,9 @@ class TestMediaWikiBackend(BackendContract):
         while int(time.time()) == second:
             time.sleep(0.02)
 
+    def member_user(self) -> str:
+        return self.wiki.credentials.member_user
+
     def check_remedy(self, error: SpaceMissing, spec: SpaceSpec) -> None:
         assert snippet([("CoP_Absent", 3010, spec.name)]) in error.remedy
         assert "$wgExtraNamespaces[3010] = 'CoP_Absent';" in str(error)

@@ -27,3 +27,6 @@ class TestMemoryBackend(BackendContract):
     def let_time_pass(self) -> None:
         # Its clock moves one second per event: an event outside the spaces moves it.
         self.memory.edit(PageRef("Clock", "Tick"), self.memory.now())
+
+    def member_user(self) -> str:
+        return "Member"

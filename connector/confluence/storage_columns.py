@@ -1,0 +1,103 @@
+"""The rows table's header row and the charter's keys, brought to the template by an
+upgrade (see storage_regions): labels renamed, a column added at the end for a new field
+with an empty cell in every existing row, a key row added to the charter's Page Properties
+table. Cells members filled are never touched; a column of a field that left the template
+stays (it holds members' data)."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from page_templates import FieldDef, PageKind, localize
+
+from .storage_markers import fragment
+from .storage_parse import (
+    Column,
+    RowsTable,
+    find_charter_table,
+    find_rows_table,
+    own_cells,
+    span,
+)
+from .storage_render import header_cell
+from .xml_escape import read_cell
+
+
+def upgrade_columns(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]:
+    """Header cells renamed to the current labels, a column added for each field the table
+    lacks (an empty cell in every existing row); for the charter, its keys. What changed."""
+    if not kind.has_rows:
+        return []
+    if kind.single:
+        return _charter_keys(soup, kind, lang)
+    table, _ = find_rows_table(soup, kind)
+    if table is None:
+        return []
+    changes = []
+    for definition in kind.fields:
+        label = localize(definition.label, lang)
+        position = table.column_of(definition.name)
+        if position is None:
+            _add_column(table, definition, lang)
+            changes.append(f"column {label!r} added")
+            continue
+        cell = _header_cell(table.header, position)
+        if cell is not None and read_cell(cell).text != label:
+            changes.append(f"column {read_cell(cell).text!r} renamed {label!r}")
+            _set_text(cell, label)
+    return changes
+
+
+def _add_column(table: RowsTable, definition: FieldDef, lang: str) -> None:
+    """A header cell at the end of the header row, and an empty cell under it in every row
+    (short rows padded first, so the new cell sits under its header)."""
+    (header,) = fragment(header_cell(definition, lang))
+    table.header.append(header)
+    table.columns.append(Column(localize(definition.label, lang), definition))
+    width = len(table.columns)
+    for row in table.rows:
+        cells = sum(span(cell, "colspan") for cell in own_cells(row))
+        for _ in range(width - cells):
+            row.append(fragment("<td></td>")[0])
+
+
+def _header_cell(row: Tag, position: int) -> Tag | None:
+    at = 0
+    for cell in own_cells(row):
+        if at == position:
+            return cell
+        at += span(cell, "colspan")
+    return None
+
+
+def _set_text(cell: Tag, text: str) -> None:
+    """A header cell's text replaced, its element (and a lone paragraph in it) kept."""
+    paragraphs = [c for c in cell.contents if isinstance(c, Tag)]
+    target = paragraphs[0] if len(paragraphs) == 1 and paragraphs[0].name == "p" else cell
+    target.clear()
+    target.append(NavigableString(text))
+
+
+def _charter_keys(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]:
+    found = find_charter_table(soup, kind)
+    if found is None:
+        return []
+    changes = []
+    for definition in kind.fields:
+        label = localize(definition.label, lang)
+        pair = found.pair_of(definition.name)
+        if pair is None:
+            (row,) = fragment(f"<tr>{header_cell(definition, lang)}<td></td></tr>")
+            last = found.pairs[-1].row if found.pairs else None
+            if last is not None:
+                last.insert_after(row)
+            else:
+                (found.table.find("tbody") or found.table).append(row)
+            found = find_charter_table(soup, kind) or found
+            changes.append(f"charter key {label!r} added")
+            continue
+        key = own_cells(pair.row)[0]
+        if read_cell(key).text != label:
+            changes.append(f"charter key {read_cell(key).text!r} renamed {label!r}")
+            _set_text(key, label)
+    return changes

@@ -1,0 +1,128 @@
+"""Results as data: the texts of reports and results pages (FR/EN), the profiles' aliases,
+the published pages' templates (report.toml), and the neutral document those pages are
+built as before a wiki codec renders them (connector/*/report_render.py).
+
+Nothing here knows a wiki format: a ``Document`` is headings, paragraphs, lists and tables
+of plain text (and links to pages), which each codec escapes and writes in its own markup.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .model import localize
+
+REPORT_FILE = Path(__file__).parent / "report.toml"
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+BLOCK_TYPES = ("heading", "paragraph", "table", "alerts")
+
+
+# --- the document ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a page (``space`` and ``title`` as in connector.base.PageRef)."""
+
+    space: str
+    title: str
+    label: str
+
+
+Cell = str | Link
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header row, then rows of cells (plain text or links)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+Block = Heading | Paragraph | Bullets | Table
+
+
+# --- the data -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TemplateBlock:
+    """One block of a published page's template: its type, its text per language (heading,
+    paragraph) or the id of the figure table it shows."""
+
+    type: str
+    text: Mapping[str, str]
+    table: str = ""
+
+
+@dataclass(frozen=True)
+class PageTemplate:
+    name: str
+    title: Mapping[str, str]
+    blocks: tuple[TemplateBlock, ...]
+
+
+@cache
+def _data() -> Mapping[str, Any]:
+    with REPORT_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def report_text(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` ("texts" or "alerts.<key>") in ``lang``, placeholders filled
+    (only ``{name}`` tokens given in ``values``). Raises KeyError for an unknown key."""
+    section, _, name = key.rpartition(".")
+    texts = _data()[section or "texts"][name]
+    text = localize(texts, lang)
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
+                            else m.group(), text)
+
+
+def fill(text: str, **values: object) -> str:
+    """A template text with its ``{placeholders}`` filled (others left as they are)."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
+                            else m.group(), text)
+
+
+def profile_aliases() -> Mapping[str, tuple[str, ...]]:
+    """Profile name -> the names that count as it ("sales": "ventes", "commercial"...)."""
+    return {name: tuple(aliases) for name, aliases in _data()["profiles"].items()}
+
+
+def profile_display(profile: str, lang: str) -> str:
+    """A known profile's label in ``lang`` ("sales" -> "ventes"); others as they are."""
+    labels = _data().get("profile_labels", {}).get(profile)
+    return localize(labels, lang) if labels else profile
+
+
+@cache
+def page_template(name: str) -> PageTemplate:
+    """The template of a published page ("results" or "portfolio"). Raises KeyError."""
+    raw = _data()["pages"][name]
+    blocks = []
+    for block in raw["blocks"]:
+        if block["type"] not in BLOCK_TYPES:
+            raise ValueError(f"report.toml: page {name}: unknown block type {block['type']!r}")
+        text = {lang: block[lang] for lang in ("en", "fr") if lang in block}
+        blocks.append(TemplateBlock(block["type"], text, block.get("table", "")))
+    return PageTemplate(name, dict(raw["title"]), tuple(blocks))

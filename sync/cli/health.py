@@ -1,0 +1,83 @@
+"""cop health [SLUG] [--json]: each community's health figures and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import click
+
+from ..clock import utc_now
+from ..health_model import CommunityHealth
+from ..health_run import HistoryRead, all_health, default_since, read_history
+from ..model import Community
+from ..results_doc import profile_label
+from .app import App, GuardedCommand, common_options, pass_app
+from .output import echo_json
+
+SINCE_HELP = "Start of the period (YYYY-MM-DD)"
+
+
+@click.command("health", cls=GuardedCommand)
+@common_options
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help=f"{SINCE_HELP}; default: [health] history_days (90) days ago.")
+@click.option("--no-wiki", is_flag=True,
+              help="Do not ask the wikis for their latest history: the records only.")
+@pass_app
+def health(app: App, slug: str | None, as_json: bool, since: datetime | None,
+           no_wiki: bool) -> None:
+    """Members and active contributors by profile, activity per page, freshness against
+    the review periods, seminar actions, and alerts (a fading community, a page overdue
+    for review, missing profiles). Reads people's edits from the wikis' history first
+    (stored in the records) unless --no-wiki."""
+    communities = [app.community(slug)] if slug else app.records.communities()
+    now = utc_now()
+    read = HistoryRead() if no_wiki else history(app, communities)
+    start = since.date().isoformat() if since else default_since(app.config, now)
+    healths = all_health(app.records, app.templates, app.config, communities, since=start,
+                         now=now)
+    if as_json:
+        echo_json({"as_of": now, "since": start, "history_errors": read.errors,
+                   "communities": [h.as_json() for h in healths]})
+    else:
+        for figures in healths:
+            print_health(figures)
+    raise SystemExit(1 if read.errors else 0)
+
+
+def history(app: App, communities: Sequence[Community]) -> HistoryRead:
+    """Read the wikis' history into the records; a wiki that fails is said on stderr."""
+    read = read_history(app.records, app.backend, app.templates, app.config, communities)
+    for name, error in read.errors.items():
+        click.echo(f"cop: {name}: the wiki's history could not be read ({error}); figures "
+                   "from the records only", err=True)
+    return read
+
+
+def print_health(h: CommunityHealth) -> None:
+    lang = "en"  # the terminal speaks English, like every other command
+    click.echo(f"\n{h.slug} — {h.name} ({h.since} .. {h.as_of})")
+    click.echo(f"  members {h.members}, active contributors {h.active} (cross-functional: "
+               f"{'yes' if h.cross_functional else 'no'}), wiki edits {h.edits}")
+    click.echo(f"  rows: added {h.added}, updated {h.updated}, removed {h.removed}; "
+               f"last contribution {h.last_contribution or 'never'}")
+    click.echo("  profiles (members/active): " + ", ".join(
+        f"{profile_label(p.profile, lang)} {p.members}/{p.active}" for p in h.profiles))
+    click.echo("  activity: " + ", ".join(
+        f"{a.kind} +{a.added} ~{a.updated} -{a.removed} ({a.edits} edits)"
+        for a in h.activity))
+    if h.contributors:
+        click.echo("  contributors: " + ", ".join(
+            f"{c.name} ({profile_label(c.profile, lang)}) {c.edits}" for c in h.contributors))
+    for item in h.freshness:
+        due = f", due {item.due} ({item.state})" if item.due else ""
+        click.echo(f"  freshness: {item.kind} last reviewed {item.last_reviewed or 'never'}"
+                   f"{due}")
+    click.echo("  actions: " + (f"{h.actions.open} open, {len(h.actions.overdue)} overdue"
+                                if h.actions.tracked else
+                                "not tracked yet (no actions page): none reported"))
+    for alert in h.alerts:
+        click.echo(f"  ! {alert.message(lang)}")

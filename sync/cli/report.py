@@ -1,0 +1,134 @@
+"""cop report [SLUG|--all] --since DATE [--format md|json|html] [--publish]."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from connector.errors import UsageError
+
+from ..clock import format_time, parse_time, utc_now
+from ..digest import markdown_report
+from ..health_model import CommunityHealth
+from ..health_run import HistoryRead, all_health
+from ..model import Community
+from ..publish import Publisher, PublishReport
+from .app import App, GuardedCommand, common_options, pass_app
+from .health import SINCE_HELP, history
+
+DEFAULT_DAYS = 30
+SYMBOLS = {"create": "+", "update": "~", "skip": "=", "adopt": "?", "drift": "!"}
+
+
+@click.command("report", cls=GuardedCommand)
+@common_options
+@click.argument("slug", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every community (and the portfolio).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help=f"{SINCE_HELP}; default: {DEFAULT_DAYS} days ago.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
+              show_default=True, help="md: a digest to mail; html: one file with charts.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the report to this file (default: standard output).")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default=None,
+              help="Language of the report's frame and portfolio (default: from cop.toml; "
+                   "each community's figures are in its own language).")
+@click.option("--publish", is_flag=True,
+              help="Also write each community's results page (and with --all the "
+                   "sponsor's portfolio page) on its wiki, when their figures changed.")
+@click.option("--force", is_flag=True,
+              help="With --publish: replace results pages someone edited by hand.")
+@click.option("--dry-run", is_flag=True, help="With --publish: say what would be written.")
+@click.option("--no-wiki", is_flag=True,
+              help="Do not read the wikis' latest history first: the records only.")
+@pass_app
+def report(app: App, slug: str | None, all_: bool, since: datetime | None, fmt: str,
+           output: Path | None, lang: str | None, publish: bool, force: bool,
+           dry_run: bool, no_wiki: bool) -> None:
+    """Results of one community (SLUG) or of all (--all) since DATE: members and active
+    contributors by profile, activity per page over time, contributors, freshness, alerts.
+
+    The Markdown report is a short digest per community, ready to be mailed; the HTML
+    report is one self-contained file with charts; JSON has every figure."""
+    if bool(slug) == all_:
+        raise UsageError("give a community SLUG or --all")
+    communities = app.records.communities() if all_ else [app.community(slug or "")]
+    now = utc_now()
+    start = since.date().isoformat() if since else _days_ago(now, DEFAULT_DAYS)
+    read = HistoryRead() if no_wiki else history(app, communities)
+    healths = all_health(app.records, app.templates, app.config, communities, since=start,
+                         now=now)
+    language = lang or app.config.default_lang
+    _write(_render(healths, fmt, language, now, start), output)
+    code = 1 if read.errors else 0
+    if publish:
+        with app.lock():
+            code = max(code, _publish(app, communities, healths, all_, force, dry_run))
+    raise SystemExit(code)
+
+
+def _render(healths: Sequence[CommunityHealth], fmt: str, lang: str, now: str,
+            since: str) -> str:
+    if fmt == "json":
+        return json.dumps({"generated_at": now, "since": since,
+                           "communities": [h.as_json() for h in healths]},
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        from ..report_html import html_report  # noqa: PLC0415 - see report_html: matplotlib
+        return html_report(healths, lang, now[:10])  # is imported by the HTML report only
+    return markdown_report(healths, lang)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"report written to {output}", err=True)
+
+
+def _publish(app: App, communities: Sequence[Community], healths: Sequence[CommunityHealth],
+             portfolio: bool, force: bool, dry_run: bool) -> int:
+    """Results pages per wiki (the portfolio too with --all); the plan goes to stderr so
+    that standard output stays the report."""
+    code = 0
+    pairs = []
+    for community, figures in zip(communities, healths, strict=True):
+        if app.records.page_states(community.slug):
+            pairs.append((community, figures))
+        else:  # its space may not exist yet: a page there could land anywhere
+            click.echo(f"cop: {community.slug}: not provisioned yet, so no results page "
+                       f"(run `cop provision {community.slug}`)", err=True)
+    for name in sorted({c.backend for c, _ in pairs}):
+        group = [(c, h) for c, h in pairs if c.backend == name]
+        publisher = Publisher(app.records, app.backend(name), name, app.config.health,
+                              app.config.default_lang)
+        targets = publisher.targets(group, portfolio=healths if portfolio else ())
+        outcome = publisher.run(targets, dry_run=dry_run, force=force)
+        _print(outcome, dry_run)
+        code = max(code, outcome.exit_code)
+    return code
+
+
+def _print(outcome: PublishReport, dry_run: bool) -> None:
+    for name, error in outcome.errors.items():
+        click.echo(f"cop: {name}: nothing published: {error}", err=True)
+    failed = {id(action): error for action, error in outcome.failed}
+    for action in outcome.actions:
+        line = f"{SYMBOLS[action.op]} {action.op:7} {action.target.ref}  ({action.reason})"
+        if id(action) in failed:
+            line += f"  FAILED: {failed[id(action)]}"
+        click.echo(line, err=True)
+    writes = sum(a.writes for a in outcome.actions)
+    done = writes if dry_run else outcome.written
+    click.echo(f"{'would publish' if dry_run else 'published'} {done} page(s); "
+               f"{len(outcome.actions) - writes} left as they are", err=True)
+
+
+def _days_ago(now: str, days: int) -> str:
+    return format_time(parse_time(now) - timedelta(days=days))[:10]

@@ -1,0 +1,79 @@
+"""The pilot as model, without a wiki: what the codecs find on a page beyond its template,
+and the override files made of it (valid by construction: loaded back)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from connector.base import PageCodec, PageContext, PageRef
+from connector.confluence.storage import StorageCodec
+from connector.extract import FoundField, FoundSection, PageFindings
+from connector.mediawiki.wikitext import WikitextCodec
+from page_templates import load_templates, shipped
+from sync.model import Community
+from sync.template_extract import apply_findings, guess_type
+
+T = shipped()
+NEWCOMERS = "Chaque nouveau de Battery storage voit le pilote."
+PILOT = Community(slug="battery", name="Battery storage", theme="Energy", pilot="p@x.y",
+                  expert="e@x.y", backend="mediawiki", lang="fr", space="CoP_Battery")
+
+
+def context(codec: PageCodec) -> PageContext:
+    space = "CoP_Battery" if codec.format == "wikitext" else "BATTERY"
+    return PageContext("fr", space, {"name": "Battery storage", "theme": "Energy"},
+                       {k.kind: PageRef(space, k.title["fr"]) for k in T.kinds})
+
+
+@pytest.mark.parametrize("codec", [WikitextCodec(), StorageCodec()], ids=["wikitext", "storage"])
+def test_the_codecs_find_added_fields_and_sections_and_edited_ones(codec: PageCodec) -> None:
+    page = codec.render_page(T["members"], context(codec), [
+        {"email": "a@x.y", "name": "Ann"}])
+    page = page.replace("Les membres de la communauté", "Tous les membres de la communauté", 1)
+    if codec.format == "wikitext":
+        page = page.replace("|since=}}", "|since=|badge=B-1}}", 1)
+        page += f"\n== Accueil des nouveaux ==\n\n{NEWCOMERS}\n"
+    else:
+        page = page.replace("</th></tr>", "</th><th>Badge</th></tr>", 1).replace(
+            "</td></tr>", "</td><td>B-1</td></tr>", 1)
+        page += f"<h2>Accueil des nouveaux</h2><p>{NEWCOMERS}</p>"
+    found = codec.extract_page(page, T["members"], context(codec), T["members"])
+    assert [(f.label, f.values) for f in found.fields] == [("Badge", ("B-1",))]
+    intro, added = found.sections
+    assert (intro.id, intro.new, intro.paragraphs[0][:10]) == ("intro", False, "Tous les m")
+    assert (added.id, added.new, added.title) == ("accueil_des_nouveaux", True,
+                                                  "Accueil des nouveaux")
+    assert added.paragraphs == ("Chaque nouveau de Battery storage voit le pilote.",)
+    assert added.after == "howto"
+
+
+def test_findings_become_a_valid_override(tmp_path: Path) -> None:
+    findings = PageFindings(
+        fields=(FoundField("Budget (k€)", "Budget (k€)", ("12", "30")),
+                FoundField("since", "Since", ("2024-01-01",))),
+        sections=(FoundSection("intro", False, "", ("Tous les membres de Battery storage.",)),
+                  FoundSection("suivi", True, "Suivi", (), ("Un point par mois",), "rows")))
+    data: dict = {}
+    notes = apply_findings(data, T["members"], findings, PILOT, T.languages)
+    assert notes == ["field 'budget_k' (text)", "field 'since_2' (date)",
+                     "edited section 'intro'", "new section 'suivi'"]
+    (tmp_path / "members.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    members = load_templates(tmp_path)["members"]
+    assert members.field_names[-2:] == ("budget_k", "since_2")
+    intro = members.sections[0]
+    assert intro.paragraphs["fr"] == ("Tous les membres de {name}.",)
+    assert intro.paragraphs["en"] == T["members"].sections[0].paragraphs["en"]
+    assert [s.id for s in members.sections] == ["intro", "rows", "suivi", "howto"]
+    assert tomllib.loads((tmp_path / "members.toml").read_text())["fields"][0]["label"] == {
+        "en": "Budget (k€)", "fr": "Budget (k€)"}
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (("2024-01-02",), "date"), (("https://x.example/a",), "url"), (("a@b.example",), "email"),
+    (("one\ntwo",), "longtext"), (("12", "x"), "text"), ((), "text")])
+def test_the_type_is_guessed_from_the_values(values: tuple[str, ...], expected: str) -> None:
+    assert guess_type(values) == expected
