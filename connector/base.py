@@ -107,12 +107,18 @@ class SpaceInfo:
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page needs besides its rows: placeholders and links to the sibling pages."""
+    """What a page needs besides its rows: placeholders, links to the sibling pages, and
+    the lists a section shows (``Section.list``: a seminar's days, its workshops), as plain
+    text items escaped like member text."""
 
     lang: str
     space: str
     values: Mapping[str, str]  # {name}, {theme}, ... in prose
-    pages: Mapping[str, PageRef]  # kind -> page, for the home page index and links
+    pages: Mapping[str, PageRef]  # page key -> page, for the home page index and links
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+PartRows = Mapping[str, Sequence[Mapping[str, str]]]  # part kind -> its rows
 
 
 @dataclass(frozen=True)
@@ -152,8 +158,11 @@ class PageCodec(Protocol):
     format: str
 
     def render_page(self, kind: PageKind, context: PageContext,
-                    rows: Sequence[Mapping[str, str]]) -> str:
-        """A new page of ``kind`` holding ``rows`` (canonical values)."""
+                    rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
+        """A new page of ``kind`` holding ``rows`` (canonical values); a page holding other
+        kinds' rows (``kind.parts``) holds ``parts[part]`` in each part's section. Rows of
+        a part are read and changed with the part's kind (``parse_rows(content, part,
+        ...)``), exactly like a kind's own rows."""
         ...
 
     def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
@@ -232,4 +241,11 @@ class WikiBackend(Protocol):
         """Give people (by e-mail) rights on the space where the wiki manages them per
         space (Confluence); idempotent, writes nothing when already granted. Returns the
         people who could not be given their rights (no account known for them)."""
+        ...
+
+    def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
+        """Freeze the space (``frozen``: members can no longer change it; nothing is
+        deleted) or reopen it; idempotent. Returns what was done, in a few words, for the
+        user (MediaWiki: "12 pages protected"; Confluence: "space archived"). Raises
+        BackendError subclasses (PermissionDenied when the account may not)."""
         ...

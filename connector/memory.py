@@ -30,12 +30,12 @@ from .base import (
     SpaceSpec,
     WrittenPage,
 )
-from .errors import EditConflict, PageExists, PageMissing, SpaceMissing
+from .errors import EditConflict, PageExists, PageMissing, PermissionDenied, SpaceMissing
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 OPERATIONS = ("check_space", "create_space", "read_pages", "changes_since", "create_page",
-              "update_page", "grant_roles", "contributions")
-WRITES = ("create_space", "create_page", "update_page", "grant_roles")
+              "update_page", "grant_roles", "contributions", "freeze_space")
+WRITES = ("create_space", "create_page", "update_page", "grant_roles", "freeze_space")
 _T = TypeVar("_T")
 
 
@@ -92,6 +92,7 @@ class MemoryBackend:
     home_kind: str = "home"
     can_create_spaces: bool = False
     roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    frozen: set[str] = field(default_factory=set)  # spaces members can no longer edit
     stats: RequestStats = field(default_factory=RequestStats)
     _pages: dict[PageRef, _Page] = field(default_factory=dict)
     _log: list[Change] = field(default_factory=list)
@@ -167,6 +168,16 @@ class MemoryBackend:
         self._write("grant_roles", [space.space], grant)
         return ()
 
+    def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
+        """Members' edits of the space's pages are refused while it is frozen (the
+        backend's own writes still land, as a sysop's do on MediaWiki)."""
+        def apply() -> str:
+            (self.frozen.add if frozen else self.frozen.discard)(_name(spec.space))
+            pages = sum(1 for ref in self._pages if ref.space == _name(spec.space))
+            return f"{pages} pages {'frozen' if frozen else 'reopened'}"
+        self.stats.writes += 1
+        return self._write("freeze_space", [spec.space], apply)
+
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
         unique = list(dict.fromkeys(refs))
         self.stats.reads += -(-len(unique) // self.max_batch)
@@ -203,7 +214,10 @@ class MemoryBackend:
     # --- what members and admins do on the wiki --------------------------------------------
 
     def edit(self, ref: PageRef, content: str, user: str = "Member") -> RemotePage:
-        """A member (``user``) saves the page (creating it if needed); no conflict check."""
+        """A member (``user``) saves the page (creating it if needed); no conflict check.
+        PermissionDenied when the space is frozen."""
+        if _name(ref.space) in self.frozen:
+            raise PermissionDenied("the page is protected", backend=self.name, page=str(ref))
         action: ChangeAction = "edit" if _key(ref) in self._pages else "create"
         if _key(ref) in self._pages and self._pages[_key(ref)].content == content:
             return self._remote(ref)

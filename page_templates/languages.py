@@ -26,7 +26,8 @@ def languages_in(data: Any) -> set[str]:
             if key in _TEXT_KEYS and isinstance(value, Mapping):
                 found |= set(value)
             elif key == "choices" and isinstance(value, list):
-                found |= {k for c in value if isinstance(c, Mapping) for k in c if k != "value"}
+                found |= {k for c in value if isinstance(c, Mapping) for k in c
+                          if k not in ("value", "aliases")}
             else:
                 found |= languages_in(value)
     elif isinstance(data, list):

@@ -64,6 +64,7 @@ def build_set(kinds: list[PageKind], ui: UiTexts, *, source: str,
     rank = {kind: i for i, kind in enumerate(PAGE_ORDER)}
     ordered = sorted((replace(k, ui=ui) for k in kinds),
                      key=lambda k: (rank.get(k.kind, len(rank)), k.kind))
+    ordered = resolve_parts(ordered, source)
     if languages is None:
         return TemplateSet(tuple(ordered), source=source)
     return TemplateSet(tuple(ordered), languages=languages, source=source)
@@ -99,9 +100,47 @@ def parse_kind(data: Mapping[str, Any], path: str) -> PageKind:
         single=bool(data.get("single", False)),
         two_way=bool(data.get("two_way", False)),
         company_version=int(data.get("company_version", 0)),
+        per=_per(data, path),
     )
     _check_rows(kind, path)
     return kind
+
+
+PER = ("", "seminar")  # one page per community, or one per seminar
+
+
+def _per(data: Mapping[str, Any], path: str) -> str:
+    value = data.get("per", "")
+    if value not in PER:
+        raise TemplateDefinitionError(f"per is \"seminar\" or absent, not {value!r}",
+                                      path=path, field="per")
+    return str(value)
+
+
+def resolve_parts(kinds: list[PageKind], source: str) -> list[PageKind]:
+    """Kinds whose sections place other kinds' rows (``part``) get those kinds as
+    ``parts``; the placed kinds get ``host`` (they have no page of their own). A part must
+    be a list kind, placed by one kind only, with one rows section on its host."""
+    by_name = {k.kind: k for k in kinds}
+    hosts: dict[str, str] = {}
+    for kind in kinds:
+        for name in dict.fromkeys(s.part for s in kind.sections if s.part):
+            part = by_name.get(name)
+            if part is None or not part.has_rows or part.single or part.two_way:
+                raise TemplateDefinitionError(
+                    f"part {name!r} is not a list kind of this set", path=source, field=name)
+            if name in hosts or part.parts:
+                raise TemplateDefinitionError("a kind's rows are placed on one page only",
+                                              path=source, field=name)
+            if sum(s.rows for s in kind.sections if s.part == name) != 1:
+                raise TemplateDefinitionError(
+                    f"exactly one section of {kind.kind!r} holds the rows of {name!r}",
+                    path=source, field=name)
+            hosts[name] = kind.kind
+    resolved = [replace(k, host=hosts.get(k.kind, "")) for k in kinds]
+    placed = {k.kind: k for k in resolved}
+    return [replace(k, parts=tuple(placed[n] for n in dict.fromkeys(
+        s.part for s in k.sections if s.part))) for k in resolved]
 
 
 def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
@@ -118,7 +157,9 @@ def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
     if owner not in OWNERS:
         raise TemplateDefinitionError(f"owner must be one of {OWNERS}", path=path, field=name)
     choices = tuple(
-        Choice(value=c["value"], labels={k: v for k, v in c.items() if k != "value"})
+        Choice(value=c["value"],
+               labels={k: v for k, v in c.items() if k not in ("value", "aliases")},
+               aliases=tuple(str(a) for a in c.get("aliases", ())))
         for c in raw.get("choices", [])
     )
     if (field_type == "choice") != bool(choices):
@@ -145,12 +186,21 @@ def _parse_section(raw: Mapping[str, Any], path: str) -> Section:
         rows=bool(raw.get("rows", False)),
         help=bool(raw.get("help", False)),
         index=bool(raw.get("index", False)),
+        part=str(raw.get("part", "")),
+        list=str(raw.get("list", "")),
     )
 
 
 def _check_rows(kind: PageKind, path: str) -> None:
     if not kind.has_rows:
+        if any(s.rows and not s.part for s in kind.sections):
+            raise TemplateDefinitionError("a rows section of a kind without rows names the "
+                                          "kind it holds (part = \"...\")", path=path,
+                                          field="sections")
         return
+    if any(s.part for s in kind.sections):
+        raise TemplateDefinitionError("a kind with rows of its own holds no other kind's "
+                                      "(part)", path=path, field="sections")
     if not kind.keys:
         raise TemplateDefinitionError("a kind with rows needs keys", path=path, field="keys")
     for alternative in kind.keys:

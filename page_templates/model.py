@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "fr")  # the shipped languages; a company override may add others
-FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags")
+FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags", "number")
+INSTANCE_SEPARATOR = "@"  # a page key: "<kind>@<instance>" for kinds made per seminar
 OWNERS = ("wiki", "records")
 
 Texts = Mapping[str, str]
@@ -28,6 +29,8 @@ class Choice:
 
     value: str
     labels: Texts
+    # Other spellings read as this value (never written): "ventes", "commercial" for sales.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,13 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class Section:
-    """A part of a page: prose (paragraphs, bullets), the rows, the help, or the page index."""
+    """A part of a page: prose (paragraphs, bullets), the rows, the help, or the page index.
+
+    On a page holding other kinds' rows (the seminar page: attendance and actions), ``part``
+    names the row kind whose rows (``rows``) or help (``help``) the section shows; ``list``
+    names a list of the page's context (``PageContext.lists``: the seminar's days, the
+    community's workshops) shown as bullets.
+    """
 
     id: str
     title: Texts = field(default_factory=dict)
@@ -58,6 +67,8 @@ class Section:
     rows: bool = False
     help: bool = False
     index: bool = False
+    part: str = ""
+    list: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,10 +89,34 @@ class PageKind:
     # The UI sentences the kind's pages are rendered with (ui.toml, merged with the
     # company's): part of the definition, so a changed sentence changes the page version.
     ui: UiTexts = field(default_factory=dict)
+    # A page holding other kinds' rows: those kinds, resolved from the sections' ``part``
+    # (TemplateSet building fills it). Such row kinds (``host`` names the kind whose page
+    # holds them) have no page of their own.
+    parts: tuple[PageKind, ...] = ()
+    host: str = ""
+    # "" : one page per community; "seminar": one page per seminar (page key "kind@year").
+    per: str = ""
 
     @property
     def has_rows(self) -> bool:
         return self.row_template is not None
+
+    def part(self, name: str) -> PageKind | None:
+        """The row kind ``name`` placed on this kind's page, if any."""
+        return next((p for p in self.parts if p.kind == name), None)
+
+    def section_kind(self, section: Section) -> PageKind | None:
+        """The kind whose rows or help ``section`` shows: its part, else this kind."""
+        return self.part(section.part) if section.part else self
+
+    def holds_rows(self, section: Section) -> bool:
+        """Whether rows (this kind's or a part's) come after ``section``."""
+        target = self.section_kind(section)
+        return section.rows and target is not None and target.has_rows
+
+    def row_sets(self) -> tuple[PageKind, ...]:
+        """The row kinds whose rows this kind's page holds: itself, or its parts."""
+        return self.parts if self.parts else ((self,) if self.has_rows else ())
 
     def field(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -111,9 +146,22 @@ class TemplateSet:
                 return page_kind
         raise KeyError(kind)
 
+    def get(self, kind: str) -> PageKind | None:
+        """The kind, or None when the set has no such kind."""
+        return next((k for k in self.kinds if k.kind == kind), None)
+
+    def kind_for(self, key: str) -> PageKind:
+        """The kind of a page key or row key ("members", "attendance@2026"). KeyError."""
+        return self[base_kind(key)]
+
     @property
     def row_kinds(self) -> tuple[PageKind, ...]:
         return tuple(k for k in self.kinds if k.has_rows)
+
+    @property
+    def page_kinds(self) -> tuple[PageKind, ...]:
+        """The kinds that have pages of their own (not those placed on another's page)."""
+        return tuple(k for k in self.kinds if not k.host)
 
     def by_template(self, template_name: str) -> PageKind | None:
         wanted = normalize_template_name(template_name)
@@ -127,3 +175,18 @@ def normalize_template_name(name: str) -> str:
     if name.lower().startswith("template:"):
         name = name[len("template:"):].strip()
     return name[:1].upper() + name[1:]
+
+
+def base_kind(key: str) -> str:
+    """The kind of a key: "attendance@2026" -> "attendance", "members" -> "members"."""
+    return key.partition(INSTANCE_SEPARATOR)[0]
+
+
+def instance_key(kind: str, instance: str) -> str:
+    """The key of ``kind`` on the page of ``instance`` ("" for a one-per-community page)."""
+    return f"{kind}{INSTANCE_SEPARATOR}{instance}" if instance else kind
+
+
+def instance_of(key: str) -> str:
+    """The instance of a key ("2026" for "seminar@2026"), "" for a plain kind."""
+    return key.partition(INSTANCE_SEPARATOR)[2]

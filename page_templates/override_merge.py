@@ -36,6 +36,9 @@ FIXED = {
     "rows": "the rows, help and index sections are shipped; change their title or prose",
     "help": "the rows, help and index sections are shipped; change their title or prose",
     "index": "the rows, help and index sections are shipped; change their title or prose",
+    "part": "which rows a section holds is fixed (the seminar page's attendance, actions)",
+    "list": "a section's list comes from the records (a seminar's days, workshops)",
+    "per": "the shape of a kind is fixed (one page per community, or per seminar)",
 }
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 SECTION_ID = re.compile(r"^[a-z][a-z0-9_-]*$")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import localize
+from .profiles import ProfileVocabulary, shipped_profiles
 
 REPORT_FILE = Path(__file__).parent / "report.toml"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -105,14 +106,15 @@ def fill(text: str, **values: object) -> str:
 
 
 def profile_aliases() -> Mapping[str, tuple[str, ...]]:
-    """Profile name -> the names that count as it ("sales": "ventes", "commercial"...)."""
-    return {name: tuple(aliases) for name, aliases in _data()["profiles"].items()}
+    """Profile name -> the names that count as it ("sales": "ventes", "commercial"...),
+    from the shipped vocabulary (profiles.toml)."""
+    return {p.name: (*p.labels.values(), *p.aliases) for p in shipped_profiles().profiles}
 
 
-def profile_display(profile: str, lang: str) -> str:
+def profile_display(profile: str, lang: str, vocabulary: ProfileVocabulary | None = None
+                    ) -> str:
     """A known profile's label in ``lang`` ("sales" -> "ventes"); others as they are."""
-    labels = _data().get("profile_labels", {}).get(profile)
-    return localize(labels, lang) if labels else profile
+    return (vocabulary or shipped_profiles()).label(profile, lang)
 
 
 @cache

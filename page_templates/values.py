@@ -8,6 +8,7 @@ a command-line error.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import sys
@@ -123,26 +124,46 @@ def _url(field: FieldDef, value: str) -> str:
 
 
 def _choice(field: FieldDef, value: str) -> str:
-    found = _derived(field, _choice_names).get(value.casefold())
+    names = derived(field, _choice_names)
+    found = names.get(value.casefold()) or names.get(loose(value))
     if found is not None:
         return found
     allowed = ", ".join(choice.value for choice in field.choices)
-    raise FieldInvalid(field.name, f"{value!r} is not one of: {allowed}")
+    close = suggest(value, names)
+    hint = f" (did you mean {close!r}?)" if close else ""
+    raise FieldInvalid(field.name, f"{value!r} is not one of: {allowed}{hint}")
 
 
 def _choice_names(field: FieldDef) -> dict[str, str]:
-    """Casefolded value or label -> choice value (the first choice naming it wins)."""
+    """Casefolded value, label or alias -> choice value (the first choice naming it wins),
+    and the same names without accents, spaces or punctuation ("R & D", "rd": "R&D")."""
     names: dict[str, str] = {}
     for choice in field.choices:
-        for name in (choice.value, *choice.labels.values()):
+        for name in (choice.value, *choice.labels.values(), *choice.aliases):
             names.setdefault(name.casefold(), choice.value)
+    for name, value in list(names.items()):
+        names.setdefault(loose(name), value)
     return names
+
+
+def loose(text: str) -> str:
+    """``text`` compared loosely: case-folded, without accents, and only its letters,
+    digits and '&' ("Recherche & Développement" -> "recherche&developpement")."""
+    bare = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in bare if c.isalnum() or c == "&")
+
+
+def suggest(value: str, names: Mapping[str, str]) -> str | None:
+    """The value whose name is closest to ``value`` (a typo: "rnd" -> "R&D"), if any."""
+    close = difflib.get_close_matches(loose(value), [n for n in names if n], n=1,
+                                      cutoff=0.6)
+    return names[close[0]] if close else None
 
 
 _DERIVED: dict[tuple[int, Callable[[Any], Any]], tuple[object, Any]] = {}
 
 
-def _derived(source: S, build: Callable[[S], T]) -> T:
+def derived(source: S, build: Callable[[S], T]) -> T:
     """``build(source)``, computed once per (frozen, so unchanging) field or kind. Kept by
     identity, with the object itself so that its id is not reused; bounded, for processes
     that load many definitions."""
@@ -166,7 +187,21 @@ def _tags(field: FieldDef, value: str) -> str:
     return ", ".join(seen.values())
 
 
-_CHECKERS = {"date": _date, "email": _email, "url": _url, "choice": _choice, "tags": _tags}
+NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+def _number(field: FieldDef, value: str) -> str:
+    """A non-negative decimal ("7", "3.5"; a French "3,5" reads as 3.5), written without
+    trailing zeros."""
+    if not NUMBER.match(value):
+        raise FieldInvalid(field.name, f"{value!r} is not a number; write e.g. 7 or 3.5")
+    whole, _, decimals = value.replace(",", ".").partition(".")
+    decimals = decimals.rstrip("0")
+    return f"{int(whole)}.{decimals}" if decimals else str(int(whole))
+
+
+_CHECKERS = {"date": _date, "email": _email, "url": _url, "choice": _choice, "tags": _tags,
+             "number": _number}
 
 
 def display(field: FieldDef, value: str, lang: str) -> str:
@@ -188,7 +223,7 @@ def normalize_row(kind: PageKind,
         except FieldInvalid as problem:
             problems.append(problem)
             values[field.name] = ""
-    for name in _derived(kind, _required):
+    for name in derived(kind, _required):
         if not values[name] and not _invalid(problems, name):
             problems.append(FieldInvalid(name, "is required and empty"))
     return values, problems

@@ -135,7 +135,8 @@ def add_communities(wiki: BenchWiki, records: Records, count: int) -> list[Commu
         add_community(records, config, NewCommunity(
             slug=f"bench-{number:03d}", name=f"Bench community {number}",
             theme="Benchmarks", pilot=f"pilot{number}@corp.example",
-            expert=f"expert{number}@corp.example", lang="en" if number % 2 == 0 else "fr"))
+            expert=f"expert{number}@corp.example", lang="en" if number % 2 == 0 else "fr",
+            force=True))  # a benchmark: more communities than the method runs at once
     communities = records.communities()
     entries = [(c.space, c.namespace_id, c.name) for c in communities
                if c.namespace_id is not None]

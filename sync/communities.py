@@ -1,4 +1,6 @@
-"""Registering communities (``cop community add``): validation, space naming, first members."""
+"""Registering communities (``cop community add``): validation, the method's rules (an
+approved theme, at most ``[method] max_communities`` at once, the first one is the pilot),
+space naming, first members."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from page_templates.values import FieldInvalid, normalize
 
 from .clock import utc_now
 from .config import Config
+from .lifecycle import pilot_warning
+from .method_model import Theme
 from .model import Community
 from .records import Records
 
@@ -32,18 +36,24 @@ class NewCommunity:
     account: str = ""
     backend: str | None = None  # None: the configured default
     lang: str | None = None
+    from_theme: str | None = None  # an approved theme: its title and axis fill theme, axes
+    force: bool = False  # past [method] max_communities all the same
 
 
 def add_community(records: Records, config: Config, new: NewCommunity,
                   clock: Callable[[], str] = utc_now,
                   languages: tuple[str, ...] = LANGUAGES) -> Community:
-    """Record a new community, with its pilot and expert as its first members.
+    """Record a new community, ``proposed`` (its space is not provisioned yet), with its
+    pilot and expert as its first members; the first community registered is the pilot.
 
     ``languages``: those the effective page templates offer (a company's templates
     directory may add some). Raises ValidationError (a field named) or UsageError (slug
-    taken, backend not configured).
+    taken, backend not configured, theme not approved or taken, too many communities
+    without ``force``).
     """
     _check_slug(new.slug)
+    theme = _theme(records, new)
+    _check_count(records, config, new)
     backend = new.backend or config.default_backend
     if getattr(config, backend, None) is None:
         raise UsageError(f"backend {backend!r} is not configured: add a [{backend}] section "
@@ -60,11 +70,13 @@ def add_community(records: Records, config: Config, new: NewCommunity,
     now = clock()
     community = Community(
         slug=new.slug, name=_text("--name", new.name, required=True),
-        theme=_text("--theme", new.theme), pilot=_email("--pilot", new.pilot),
+        theme=_text("--theme", new.theme or (theme.title if theme else ""), required=True),
+        axes=theme.axis if theme else "", pilot=_email("--pilot", new.pilot),
         expert=_email("--expert", new.expert), sponsor=_text("--sponsor", new.sponsor),
         account=_text("--account", new.account), backend=backend, lang=lang,
-        status="active", created_at=now, updated_at=now, **_space(records, config, backend,
-                                                                   new.slug),
+        status="proposed", created_at=now, updated_at=now,
+        is_pilot=not records.communities(), theme_slug=theme.slug if theme else None,
+        **_space(records, config, backend, new.slug),
     )
     with records.transaction():
         records.add_community(community)
@@ -72,6 +84,47 @@ def add_community(records: Records, config: Config, new: NewCommunity,
             records.upsert_entry(community.slug, "members", email, _first_member(
                 email, role, now), origin="command", now=now)
     return community
+
+
+def add_warnings(records: Records, slug: str) -> list[str]:
+    """What registering community ``slug`` now goes against in the method (it is allowed):
+    the pilot community not yet provisioned and active."""
+    warning = pilot_warning(records.communities(), slug)
+    return [warning] if warning else []
+
+
+def _theme(records: Records, new: NewCommunity) -> Theme | None:
+    """The approved theme ``--from-theme`` names, not used by another live community."""
+    if new.from_theme is None:
+        if not (new.theme or "").strip():
+            raise ValidationError("is required (or --from-theme SLUG, an approved theme)",
+                                  field="--theme")
+        return None
+    theme = records.theme(new.from_theme)
+    if theme is None:
+        raise UsageError(f"no theme {new.from_theme!r} (see `cop theme list`)")
+    if theme.status != "approved":
+        raise UsageError(f"theme {theme.slug!r} is {theme.status}, not approved: a community "
+                         f"is made from a theme the decision makers retained (`cop theme "
+                         f"decide {theme.slug} approve --by NAME`)")
+    taken = [c.slug for c in records.communities()
+             if c.theme_slug == theme.slug and not c.archived]
+    if taken:
+        raise UsageError(f"theme {theme.slug!r} already has its community ({taken[0]})")
+    return theme
+
+
+def _check_count(records: Records, config: Config, new: NewCommunity) -> None:
+    """At most ``[method] max_communities`` communities proposed or running at once."""
+    live = [c.slug for c in records.communities() if not c.archived]
+    limit = config.method.max_communities
+    if len(live) < limit or new.force:
+        return
+    raise UsageError(
+        f"{len(live)} communities are already proposed or running ({', '.join(live)}): the "
+        f"method keeps {limit} at most ([method] max_communities = {limit} in "
+        f"{config.path.name}); the decision makers retain three or four themes. Archive "
+        "one (`cop archive SLUG`), raise the setting, or pass --force")
 
 
 def _space(records: Records, config: Config, backend: str, slug: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ from typing import Any
 from connector.errors import ConfigError
 
 from .health_config import HealthConfig, parse_health
+from .method_config import MethodConfig, parse_method
 
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -70,6 +71,7 @@ class Config:
     confluence: ConfluenceConfig | None = None
     sync: SyncConfig = field(default_factory=SyncConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
+    method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
 
     def resolve(self, relative: str) -> Path:
@@ -97,7 +99,7 @@ def load(explicit: str | None = None) -> Config:
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
-                 "templates"}, "", path)
+                 "templates", "method"}, "", path)
     records = _section(data, "records", {"path"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
@@ -110,8 +112,10 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
         mediawiki=_dataclass(MediaWikiConfig, data, "mediawiki", path),
         confluence=_dataclass(ConfluenceConfig, data, "confluence", path),
         sync=_dataclass(SyncConfig, data, "sync", path) or SyncConfig(),
-        health=parse_health(data.get("health"), path),
     )
+    method, health = parse_method(data.get("method"), data.get("health"),
+                                  parse_health(data.get("health"), path), path)
+    config = _replace(config, method=method, health=health)
     records_path = config.resolve(str(records.get("path", "cop.db")))
     config = _replace(config, records_path=records_path,
                       templates_dir=_templates_dir(config, templates))

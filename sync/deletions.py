@@ -51,7 +51,8 @@ def deletion_notice(state: PageState, rows: int) -> str:
             f"`cop provision {state.community}` recreates the page with them")
 
 
-def community_reads_empty(kinds: Sequence[PageKind], states: Mapping[str, PageState],
+def community_reads_empty(kinds: Sequence[tuple[str, PageKind] | PageKind],
+                          states: Mapping[str, PageState],
                           live: Mapping[str, Rows], parsed: Mapping[str, ParsedPage],
                           gone: Iterable[str]) -> bool:
     """Would this run leave the community without the rows its pages held? (pure)
@@ -59,20 +60,22 @@ def community_reads_empty(kinds: Sequence[PageKind], states: Mapping[str, PageSt
     True when no page read this run holds a row, and every row page with recorded rows at
     risk (sync/merge.py ``rows_at_risk``) is gone (deleted or missing) or read as empty —
     at least one of them. ``parsed``: the pages read this run; a page not read keeps its rows.
+    ``kinds``: the row sets, as (key, kind) (a kind alone: its key is its name).
     """
     gone, lost = set(gone), False
-    for kind in kinds:
-        state = states.get(kind.kind)
+    for entry in kinds:
+        key, kind = entry if isinstance(entry, tuple) else (entry.kind, entry)
+        state = states.get(key)
         if state is None or state.state == "deleted":
             continue
-        base, local = state.base or {}, live.get(kind.kind, {})
-        page = parsed.get(kind.kind)
+        base, local = state.base or {}, live.get(key, {})
+        page = parsed.get(key)
         empty = page is not None and page_is_empty(kind, str(state.ref), page, base, local)
         if page is not None and not empty:
             return False  # the wiki holds rows: this community is not empty
         if not rows_at_risk(kind, base, local):
             continue
-        if not empty and kind.kind not in gone:
+        if not empty and key not in gone:
             return False  # not read this run: it keeps its rows
         lost = True
     return lost

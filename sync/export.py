@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from page_templates import TemplateSet
+from page_templates.model import base_kind, instance_of
 
 from .clock import utc_now
 from .model import Community, Entry
@@ -15,7 +16,7 @@ from .schema import SCHEMA_VERSION
 
 COMMUNITY_FIELDS = ("slug", "name", "theme", "axes", "objectives", "scope", "pilot", "expert",
                     "sponsor", "status", "account", "backend", "lang", "space", "namespace_id",
-                    "space_id", "created_at", "updated_at")
+                    "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 ROW_META = ("first_seen", "updated_at", "deleted_at")
 
 
@@ -38,12 +39,14 @@ def _community(records: Records, templates: TemplateSet, community: Community,
         if kind.single:
             continue
         data[kind.kind] = [_row(entry, kind.field_names) for entry in entries
-                           if entry.kind == kind.kind]
+                           if base_kind(entry.kind) == kind.kind]
     return data
 
 
 def _row(entry: Entry, fields: tuple[str, ...]) -> dict[str, Any]:
     row: dict[str, Any] = {"key": entry.key}
+    if instance_of(entry.kind):  # a seminar page's rows: which seminar
+        row["seminar"] = instance_of(entry.kind)
     row.update({name: entry.data.get(name, "") for name in fields})
     row.update({k: v for k, v in entry.data.items() if k not in row})  # company fields
     row.update({"first_seen": entry.first_seen, "updated_at": entry.updated_at})
@@ -64,14 +67,14 @@ def export_csv(records: Records, templates: TemplateSet, communities: list[Commu
     writer.writerow(["community", "kind", "key", *fields, *ROW_META])
     for community in communities:
         for entry in records.entries(community.slug, include_deleted=include_deleted):
-            if entry.kind not in {k.kind for k in kinds}:
+            if base_kind(entry.kind) not in {k.kind for k in kinds}:
                 continue
             writer.writerow([community.slug, entry.kind, entry.key,
-                             *(_cell(entry.data.get(name, "")) for name in fields),
+                             *(cell(entry.data.get(name, "")) for name in fields),
                              entry.first_seen, entry.updated_at, entry.deleted_at or ""])
     return out.getvalue()
 
 
-def _cell(value: str) -> str:
+def cell(value: str) -> str:
     """Guard spreadsheets against formula injection (a value starting with = + - @)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -16,7 +16,8 @@ from .model import PageState
 
 @dataclass(frozen=True)
 class ReadPlan:
-    """kind -> where to read it now; pages moved (kind -> new place) or deleted on the wiki."""
+    """key -> where to read it now; pages moved (key -> new place) or deleted on the wiki.
+    Keys are the page states' (a kind, or a row set's key on a shared page)."""
 
     to_read: dict[str, PageRef] = field(default_factory=dict)
     moved: dict[str, PageRef] = field(default_factory=dict)
@@ -33,25 +34,27 @@ def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
     if feed is None:
         return ReadPlan(to_read={s.kind: s.ref for s in states})
     synced = {state.kind: state.revision for state in states}
-    kind_at = {ref: kind for kind, ref in where.items()}
+    kinds_at: dict[PageRef, list[str]] = {}  # several row sets may share a page
+    for kind, ref in where.items():
+        kinds_at.setdefault(ref, []).append(kind)
     to_read: set[str] = {kind for kind in always if kind in where}
     moved: dict[str, PageRef] = {}
     deleted: set[str] = set()
     for change in sorted(feed.changes, key=lambda c: c.timestamp):
-        kind = kind_at.get(change.ref)
-        if kind is None:
-            continue
-        if change.action == "move" and change.target is not None:
-            del kind_at[change.ref]
-            kind_at[change.target] = kind
-            where[kind] = moved[kind] = change.target
-            to_read.add(kind)
-        elif change.action == "delete":
-            deleted.add(kind)
-            to_read.discard(kind)
-        elif change.action == "restore" or _newer(change.revision, synced.get(kind, "")):
-            deleted.discard(kind)
-            to_read.add(kind)
+        kinds = kinds_at.get(change.ref, [])
+        if change.action == "move" and change.target is not None and kinds:
+            del kinds_at[change.ref]
+            kinds_at.setdefault(change.target, []).extend(kinds)
+        for kind in kinds:
+            if change.action == "move" and change.target is not None:
+                where[kind] = moved[kind] = change.target
+                to_read.add(kind)
+            elif change.action == "delete":
+                deleted.add(kind)
+                to_read.discard(kind)
+            elif change.action == "restore" or _newer(change.revision, synced.get(kind, "")):
+                deleted.discard(kind)
+                to_read.add(kind)
     if full:
         to_read |= set(where) - deleted
     return ReadPlan(to_read={kind: where[kind] for kind in sorted(to_read)}, moved=moved,

@@ -66,12 +66,13 @@ def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> Co
     edits = [c for c in data.contributions if start <= c.at and c.kind != RESULTS]
     events = list(_row_events(data.entries))
     in_period = [e for e in events if start <= e[2]]
-    contributors = _contributors(edits, finder, config.required_profiles)
+    contributors = _contributors(edits, finder, config)
     activity = _activity(data.titles, in_period, edits)
     freshness = tuple(_freshness(data, config, events, now))
     actions = _actions(data.actions, now)
     last = _last_contribution(data.entries, data.contributions)
-    profiles, missing = profile_figures(data.members, contributors, config.required_profiles)
+    profiles, missing = profile_figures(data.members, contributors, config.required_profiles,
+                                        config.vocabulary)
     active_profiles = {c.profile for c in contributors}
     monthly = _days(start, now) > MONTHLY_AFTER_WEEKS * 7
     stamps = [e[2] for e in in_period] + [c.at for c in edits]
@@ -114,7 +115,7 @@ def _activity(titles: Mapping[str, str], events: Sequence[tuple[str, str, str]],
 
 
 def _contributors(edits: Sequence[StoredContribution], finder: MemberFinder,
-                  required: Sequence[str]) -> tuple[ContributorFigure, ...]:
+                  config: HealthConfig) -> tuple[ContributorFigure, ...]:
     """People who edited in the period, most edits first (one person, several accounts:
     counted once when the accounts map to the same member)."""
     grouped: dict[str, list[StoredContribution]] = defaultdict(list)
@@ -125,7 +126,8 @@ def _contributors(edits: Sequence[StoredContribution], finder: MemberFinder,
         grouped[key].append(edit)
         if member:
             who[key] = (member.name or member.email, member.email,
-                        canonical_profile(member.profile, required))
+                        canonical_profile(member.profile, config.required_profiles,
+                                          config.vocabulary))
         else:
             who.setdefault(key, (edit.name or edit.user, None, UNKNOWN))
     figures = [ContributorFigure(user=found[-1].user, name=who[key][0], email=who[key][1],

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.errors import ConfigError
+from page_templates.profiles import ProfileVocabulary, shipped_profiles
 
 DEFAULT_REVIEW_MONTHS = {"regulation": 6, "competition": 12}
 DEFAULT_PROFILES = ("marketing", "R&D", "sales")
@@ -47,6 +48,9 @@ class HealthConfig:
     portfolio_page: str = ""
     portfolio_space: str = ""
     users: Mapping[str, str] = field(default_factory=dict)
+    # The profile vocabulary (cop.toml [method.profiles] on top of the shipped one): set by
+    # sync/method_config.py, which also reconciles required_profiles with [method].
+    vocabulary: ProfileVocabulary = field(default_factory=shipped_profiles)
 
 
 def parse_health(raw: Any, path: Path) -> HealthConfig:

@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from page_templates.profiles import ProfileVocabulary
+
 from .health_model import NO_PROFILE, UNKNOWN, ContributorFigure, ProfileFigure
 from .people import Member, canonical_profile, plain
 
 
 def profile_figures(members: Sequence[Member], contributors: Sequence[ContributorFigure],
-                    required: Sequence[str]) -> tuple[tuple[ProfileFigure, ...],
-                                                      tuple[str, ...]]:
+                    required: Sequence[str], vocabulary: ProfileVocabulary | None = None
+                    ) -> tuple[tuple[ProfileFigure, ...], tuple[str, ...]]:
     """Members and active contributors per profile (required profiles first, in their
     order, even at zero; then the others by name; then no profile and unknown), and the
     required profiles no member has."""
     spelled: dict[str, str] = {}  # plain key -> the first spelling seen
 
     def key(profile: str) -> str:
-        name = canonical_profile(profile, required)
+        name = canonical_profile(profile, required, vocabulary)
         return spelled.setdefault(plain(name), name) if name else NO_PROFILE
 
     counted = Counter(key(m.profile) for m in members)

@@ -65,13 +65,15 @@ def health_input(records: Records, templates: TemplateSet, config: Config,
                  community: Community) -> HealthInput:
     slug = community.slug
     states = {s.kind: s for s in records.page_states(slug)}
-    kinds = [k for k in templates.row_kinds if not k.single and k.kind != ACTIONS_KIND]
+    kinds = [k for k in templates.row_kinds if not k.single and not k.host]
     titles = {k.kind: states[k.kind].ref.title if k.kind in states
               else localize(k.title, community.lang) for k in kinds}
     members = tuple(Member(email=key, name=row.get("name", ""), profile=row.get("profile", ""))
                     for key, row in records.live_rows(slug, "members").items())
-    has_actions = any(k.kind == ACTIONS_KIND for k in templates.kinds)
-    actions = tuple(records.live_rows(slug, ACTIONS_KIND).values()) if has_actions else None
+    actions = None  # not tracked when the templates have no actions kind
+    if templates.get(ACTIONS_KIND) is not None:  # the actions of every seminar
+        actions = tuple(row for key in records.entry_kinds(slug, f"{ACTIONS_KIND}@")
+                        for row in records.live_rows(slug, key).values())
     accounts: Mapping[str, str] | None = None
     if community.backend == "confluence" and config.confluence is not None:
         accounts = config.confluence.accounts

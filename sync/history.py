@@ -21,6 +21,7 @@ from .model import Community
 from .pages import current_refs
 from .records import Records
 from .results_doc import results_title
+from .seminar_pages import seminar_instances
 
 RESULTS = "results"  # the kind recorded for edits of the community's results page
 
@@ -110,7 +111,8 @@ def _places(records: Records, templates: TemplateSet,
     """kind -> where the community's page is (followed when it was moved), and its
     results page ("results": cop-connector's own page, whose edits are no contribution)."""
     refs = current_refs(community, community.space, templates,
-                        records.page_states(community.slug))
+                        records.page_states(community.slug),
+                        seminar_instances(records, community))
     home = refs.get("home") or refs.get("charter")
     space = home.space if home else community.space
     return {**refs, RESULTS: PageRef(space, results_title(community.lang))}

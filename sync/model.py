@@ -36,6 +36,12 @@ class Community:
     space_id: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    is_pilot: bool = False  # the rollout's pilot community (the first one registered)
+    theme_slug: str | None = None  # the approved theme it was created from
+
+    @property
+    def archived(self) -> bool:
+        return self.status == "archived"
 
     def charter_values(self) -> dict[str, str]:
         """The charter block's values, canonical."""

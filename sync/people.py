@@ -12,9 +12,9 @@ key, with a display name). It is someone's, in this order:
 Anything else (two members match, nobody does) stays unmapped: it counts as a contributor
 of unknown profile, never as a guess.
 
-Profiles are free text on the members page ("R&D", "Recherche", "ventes"...): they are
-compared through the aliases in page_templates/report.toml (``[profiles]``), so "ventes"
-counts as the required profile "sales".
+Profiles are compared through the profile vocabulary (page_templates/profiles.toml,
+extended by cop.toml ``[method.profiles]``): "ventes" counts as the profile "sales", and
+a profile recorded before the vocabulary existed is still counted under its canonical name.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from page_templates.report import profile_aliases
+from page_templates.profiles import ProfileVocabulary, shipped_profiles
 
 _SEPARATORS = re.compile(r"[\s._\-]+")
 
@@ -73,15 +73,13 @@ class MemberFinder:
         return self.members.get(email) if email else None
 
 
-def canonical_profile(profile: str, required: Sequence[str]) -> str:
-    """The required profile ``profile`` stands for (by alias), else ``profile`` itself
-    (stripped); "" for no profile."""
-    wanted = plain(profile)
-    if not wanted:
+def canonical_profile(profile: str, required: Sequence[str],
+                      vocabulary: ProfileVocabulary | None = None) -> str:
+    """The profile ``profile`` stands for: a required profile as the configuration spells
+    it, else the vocabulary's name, else ``profile`` itself (stripped); "" for none."""
+    if not plain(profile):
         return ""
-    aliases = {plain(name): others for name, others in profile_aliases().items()}
-    for name in required:
-        names = {plain(name), *(plain(a) for a in aliases.get(plain(name), ()))}
-        if wanted in names:
-            return name
-    return profile.strip()
+    known = (vocabulary or shipped_profiles()).canonical(profile)
+    wanted = plain(known or profile)
+    return next((name for name in required if plain(name) == wanted),
+                known or profile.strip())

@@ -13,20 +13,39 @@ brought to the current template (sync/upgrade.py), members' rows and text left a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from connector.base import PageCodec, PageRef, RemotePage, RowChange
+from connector.base import PageCodec, PageContext, PageRef, RemotePage, RowChange
 from page_templates import PageKind, TemplateSet, template_version
 from page_templates.values import row_key
 
 from .merge import plan_charter
 from .model import Community, PageState, Rows
-from .pages import content_hash, initial_rows, page_context, same_text
+from .pages import (
+    content_hash,
+    host_refs,
+    initial_rows,
+    page_context,
+    page_keys,
+    part_keys,
+    same_text,
+)
 from .provision_plan import SUPPORT, Op, PageAction
+from .seminar_pages import PageExtras
 from .upgrade import plan_upgrade, with_version_note
 
-__all__ = ["SUPPORT", "Op", "PageAction", "PlanInput", "community_kinds", "plan_community",
-           "plan_support", "ref_kind"]
+__all__ = [
+    "SUPPORT",
+    "Op",
+    "PageAction",
+    "PlanInput",
+    "charter_line",
+    "community_kinds",
+    "plan_community",
+    "plan_support",
+    "ref_kind",
+    "with_extras",
+]
 
 
 @dataclass(frozen=True)
@@ -34,16 +53,17 @@ class PlanInput:
     """Everything plan_community needs, read beforehand by the shell."""
 
     community: Community
-    refs: Mapping[str, PageRef]
+    refs: Mapping[str, PageRef]  # page key and row key -> page
     remote: Mapping[PageRef, RemotePage]
-    states: Mapping[str, PageState]
-    rows: Mapping[str, Rows]  # kind -> recorded live rows
+    states: Mapping[str, PageState]  # by page key / row key
+    rows: Mapping[str, Rows]  # row key -> recorded live rows
+    extras: Mapping[str, PageExtras] = field(default_factory=dict)  # by page key
 
 
 def community_kinds(templates: TemplateSet, home_kind: str) -> list[PageKind]:
-    """The kinds that get a page: all, except a separate home page where another kind is
-    the space's home (Confluence: the charter)."""
-    return [k for k in templates.kinds if k.kind != "home" or home_kind == "home"]
+    """The kinds that get pages: all but those placed on another kind's page, and but a
+    separate home page where another kind is the space's home (Confluence: the charter)."""
+    return [k for k in templates.page_kinds if k.kind != "home" or home_kind == "home"]
 
 
 def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
@@ -51,31 +71,61 @@ def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
     """The pages of one community, in page order; the home page first (the others' parent).
 
     ``upgrade``: existing pages known to the records are brought to the current template
-    (sync/upgrade.py) instead of being left as they are."""
-    kinds = community_kinds(templates, home_kind)
-    refs = {k.kind: data.refs[k.kind] for k in kinds}
-    context = page_context(data.community, refs)
-    actions = []
-    for kind in kinds:
-        ref = refs[kind.kind]
-        rows = initial_rows(kind, data.community, data.rows.get(kind.kind, {}))
-        remote, state = data.remote.get(ref), data.states.get(kind.kind)
-        if upgrade and remote is not None and state is not None:
-            action = plan_upgrade(data.community.slug, kind, ref, remote, state, context,
-                                  codec)
-        else:
-            desired = codec.render_page(kind, context, rows)
-            action = _decide(data.community.slug, kind, ref, desired, remote, state,
-                             managed=kind.kind == "home")
-            action = _versioned(action, state, kind)
-        if action.op in ("skip", "upgrade", "drift") and kind.single and \
-                action.base is not None:
-            action = _charter_update(kind, action, data.community, codec)
-        is_home = kind.kind == home_kind
-        keyed = {_key(kind, r): r for r in rows} if kind.has_rows else None
-        actions.append(_with(action, parent=None if is_home else refs[home_kind],
-                             home=is_home, labels=("cop", f"cop-{kind.kind}"), rows=keyed))
-    return actions
+    (sync/upgrade.py) instead of being left as they are. Pages with lists from the records
+    (a seminar's days and workshops) always are, so that they follow the records."""
+    kinds = {k.kind for k in community_kinds(templates, home_kind)}
+    pages = [(key, kind) for key, kind in page_keys(templates, _instances(data.refs))
+             if kind.kind in kinds and key in data.refs]
+    links = host_refs({key: data.refs[key] for key, _ in pages}, templates)
+    context = page_context(data.community, links)
+    home = data.refs[home_kind]
+    return [_plan_page(data, key, kind, with_extras(context, data.extras.get(key)), codec,
+                       upgrade=upgrade, home=home if kind.kind != home_kind else None)
+            for key, kind in pages]
+
+
+def _instances(refs: Mapping[str, PageRef]) -> dict[str, list[str]]:
+    """The instances the refs name ({"seminar": ["2027"]}), from their page keys."""
+    found: dict[str, list[str]] = {}
+    for key in refs:
+        kind, _, instance = key.partition("@")
+        if instance:
+            found.setdefault(kind, []).append(instance)
+    return found
+
+
+def with_extras(context: PageContext, extras: PageExtras | None) -> PageContext:
+    """``context`` with a page's own placeholders and lists (a seminar page's)."""
+    if extras is None:
+        return context
+    return replace(context, values={**context.values, **extras.values}, lists=extras.lists)
+
+
+def _plan_page(data: PlanInput, key: str, kind: PageKind, context: PageContext,
+               codec: PageCodec, *, upgrade: bool, home: PageRef | None) -> PageAction:
+    ref = data.refs[key]
+    rows = initial_rows(kind, data.community, data.rows.get(key, {}))
+    parts = {part.kind: (row_key_, initial_rows(part, data.community,
+                                               data.rows.get(row_key_, {})))
+             for part in kind.parts for row_key_ in [part_keys(key, kind)[part.kind]]}
+    remote, state = data.remote.get(ref), data.states.get(key)
+    if (upgrade or kind.per) and remote is not None and state is not None:
+        action = plan_upgrade(data.community.slug, kind, ref, remote, state, context, codec,
+                              key=key)
+    else:
+        desired = codec.render_page(kind, context, rows,
+                                    {name: held for name, (_, held) in parts.items()})
+        action = _decide(data.community.slug, key, ref, desired, remote, state,
+                         managed=kind.kind == "home")
+        action = _versioned(action, state, kind)
+    if action.op in ("skip", "upgrade", "drift") and kind.single and \
+            action.base is not None:
+        action = _charter_update(kind, action, data.community, codec)
+    keyed = {_key(kind, r): r for r in rows} if kind.has_rows else None
+    part_rows = {row_key_: {_key(part, r): r for r in held}
+                 for part in kind.parts for row_key_, held in [parts[part.kind]]} or None
+    return _with(action, parent=home, home=home is None, labels=("cop", f"cop-{kind.kind}"),
+                 rows=keyed, part_rows=part_rows)
 
 
 def _versioned(action: PageAction, state: PageState | None, kind: PageKind) -> PageAction:
@@ -121,6 +171,15 @@ def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
     return PageAction("drift", community, name, ref,
                       "edited on the wiki since cop-connector wrote it; not overwritten",
                       base=remote)
+
+
+def charter_line(kind: PageKind, community: Community, state: PageState,
+                 remote: RemotePage, codec: PageCodec) -> PageAction:
+    """The charter alone: "update" writing the records-owned fields that differ on the
+    wiki (a status changed by command), else "skip"."""
+    line = PageAction("skip", community.slug, kind.kind, remote.ref, "unchanged", base=remote,
+                      version=state.template_version)
+    return _charter_update(kind, line, community, codec)
 
 
 def _charter_update(kind: PageKind, action: PageAction, community: Community,

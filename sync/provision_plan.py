@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,12 +25,15 @@ class PageAction:
 
     op: Op
     community: str
-    kind: str
+    kind: str  # the page key ("members", "seminar@2027")
     ref: PageRef
     reason: str
     content: str = ""
     base: RemotePage | None = None
     rows: Rows | None = None  # the page's rows once written (the first merge base)
+    # A page holding other kinds' rows: row key ("attendance@2027") -> its rows once
+    # written (each part's first merge base, kept under its own row key)
+    part_rows: Mapping[str, Rows] | None = None
     parent: PageRef | None = None
     home: bool = False  # the space's home page
     labels: tuple[str, ...] = ()

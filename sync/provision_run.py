@@ -21,10 +21,19 @@ from page_templates import TemplateSet
 from .checkpoints import checkpoint
 from .clock import utc_now
 from .deletions import PAGE_DELETED
+from .lifecycle import provisioned_status, set_status
 from .model import Community, PageState
 from .pages import content_hash, current_refs
-from .provision import SUPPORT, PageAction, PlanInput, plan_community, plan_support
+from .provision import (
+    SUPPORT,
+    PageAction,
+    PlanInput,
+    charter_line,
+    plan_community,
+    plan_support,
+)
 from .records import Records
+from .seminar_pages import seminar_extras, seminar_instances
 
 log = logging.getLogger(__name__)
 SUMMARY_LENGTH = 250  # MediaWiki cuts edit summaries at 500 bytes; keep them readable
@@ -68,7 +77,12 @@ class Provisioner:
         stop the others. Each page's state is committed after its write, so an interrupted
         run (an upgrade too) is simply run again."""
         report = ProvisionReport()
-        spaces = self._spaces(communities, report)
+        for community in communities:
+            if community.archived:
+                report.notices.setdefault(community.slug, []).append(
+                    f"archived: not provisioned (`cop archive {community.slug} --undo` "
+                    "reopens it)")
+        spaces = self._spaces([c for c in communities if not c.archived], report)
         inputs = [self._input(space) for space in spaces]
         support = self.backend.codec.support_pages(self.templates)
         wanted = [ref for ref, _ in support] + [
@@ -86,6 +100,23 @@ class Provisioner:
         if not dry_run:
             self._apply_all(spaces, report)
         return report
+
+    def write_charter(self, community: Community) -> PageAction | None:
+        """Write the charter's records-owned fields (its status...) as ``community`` has
+        them, nothing else of the space (``cop archive``); None when the charter is not on
+        the wiki or already says so. Raises BackendError subclasses."""
+        state = self.records.page_state(community.slug, "charter")
+        kind = self.templates.get("charter")
+        if state is None or state.state == "deleted" or kind is None:
+            return None
+        remote = self.backend.read_pages([state.ref]).get(state.ref)
+        if remote is None:
+            return None
+        action = charter_line(kind, community, state, remote, self.backend.codec)
+        if action.op != "update":
+            return None
+        self._update(action)
+        return action
 
     def _spaces(self, communities: Sequence[Community],
                 report: ProvisionReport) -> list[_Space]:
@@ -105,13 +136,19 @@ class Provisioner:
         return found
 
     def _input(self, space: _Space) -> PlanInput:
-        slug = space.community.slug
+        """What planning needs; the community as it will be once provisioned (a proposed
+        one becomes pilot or active: its charter says so from the first write)."""
+        community = space.community
+        slug = community.slug
         states = {s.kind: s for s in self.records.page_states(slug)}
         name = space.info.space if space.info else space.spec.space
-        refs = current_refs(space.community, name, self.templates, list(states.values()))
-        rows = {k.kind: self._rows(slug, k.kind, states.get(k.kind))
-                for k in self.templates.row_kinds}
-        return PlanInput(space.community, refs, {}, states, rows)
+        refs = current_refs(community, name, self.templates, list(states.values()),
+                            seminar_instances(self.records, community))
+        rows = {key: self._rows(slug, key, states.get(key)) for key in refs
+                if self.templates.kind_for(key).has_rows}
+        planned = replace(community, status=provisioned_status(community))
+        return PlanInput(planned, refs, {}, states, rows,
+                         seminar_extras(self.records, community, self.templates))
 
     def _rows(self, slug: str, kind: str, state: PageState | None) -> dict[str, dict[str, str]]:
         """The rows a page is written with: the live ones, and for a page deleted on the
@@ -138,6 +175,20 @@ class Provisioner:
                 self._grant(space.community, info, report)
             except CopError as error:  # pages are written; rights are the space admin's call
                 report.community_errors[space.community.slug] = error
+            self._settle(space.community, report)
+
+    def _settle(self, community: Community, report: ProvisionReport) -> None:
+        """Every page written: a proposed community becomes pilot (the pilot community)
+        or active; the charter already says so (see ``_input``)."""
+        failed = any(a.community == community.slug for a, _ in report.failed)
+        status = provisioned_status(community)
+        if failed or community.slug in report.community_errors or status == community.status:
+            return
+        current = self.records.community(community.slug) or community
+        set_status(self.records, current, status, by="cop provision",
+                   note="space provisioned", now=self.clock())
+        report.notices.setdefault(community.slug, []).append(
+            f"lifecycle: {community.status} -> {status}")
 
     def _ensure_space(self, space: _Space) -> SpaceInfo:
         info = space.info or self.backend.create_space(space.spec)
@@ -191,12 +242,13 @@ class Provisioner:
             self._remember(replace(action, op="adopt", base=current))
             return
         checkpoint("after-page-create")
-        state = self._state(action)
         with self.records.transaction():
-            self._save(action, written.page_id, written.revision, action.rows)
-            if state is not None and state.state == "deleted":
-                self.records.revive_entries(action.community, action.kind, by=PAGE_DELETED,
-                                            now=self.clock())
+            for key, rows in [(action.kind, action.rows), *(action.part_rows or {}).items()]:
+                state = self.records.page_state(action.community, key)
+                self._save(replace(action, kind=key), written.page_id, written.revision, rows)
+                if state is not None and state.state == "deleted":
+                    self.records.revive_entries(action.community, key, by=PAGE_DELETED,
+                                                now=self.clock())
         checkpoint("after-page-saved")
 
     def _update(self, action: PageAction) -> None:
@@ -219,7 +271,14 @@ class Provisioner:
                    written_hash=content_hash(action.content))
 
     def _remember(self, action: PageAction) -> None:
-        """No write: record what is there (managed pages only, row pages belong to sync)."""
+        """No write: record what is there (managed pages only, row pages belong to sync);
+        a page holding parts gets a state for each part's rows (to be read by sync)."""
+        base = action.base
+        for key in action.part_rows or {}:
+            if base is not None and self.records.page_state(action.community, key) is None:
+                self.records.save_page_state(PageState(
+                    community=action.community, kind=key, ref=action.ref,
+                    page_id=base.page_id, synced_at=self.clock()))
         state = self._state(action)
         base = action.base
         if base is None or (state is not None and not _managed(action)):

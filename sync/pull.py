@@ -57,8 +57,8 @@ class PageSync:
              parsed: ParsedPage | None = None) -> PageOutcome:
         """Read ``remote`` into the records; push local changes (two-way kinds).
         ``parsed``: the page's rows when the caller parsed it already."""
-        kind = self.templates[state.kind]
-        outcome = PageOutcome(community.slug, kind.kind, str(remote.ref))
+        kind = self.templates.kind_for(state.kind)  # rows are recorded under state.kind
+        outcome = PageOutcome(community.slug, state.kind, str(remote.ref))
         if parsed is None:
             parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
         if kind.single:
@@ -84,7 +84,7 @@ class PageSync:
               parsed: ParsedPage | None = None) -> PagePlan:
         if parsed is None:
             parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
-        entries = self.records.entries(community.slug, kind.kind, include_deleted=True)
+        entries = self.records.entries(community.slug, state.kind, include_deleted=True)
         live = {e.key: e.data for e in entries if e.live}
         deleted = frozenset(e.key for e in entries if not e.live)
         return plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
@@ -122,18 +122,19 @@ class PageSync:
         now = self.clock()
         with self.records.transaction():
             for key, values in plan.upserts.items():
-                self.records.upsert_entry(community.slug, kind.kind, key, values,
+                self.records.upsert_entry(community.slug, state.kind, key, values,
                                           origin="wiki", now=now)
             for key in plan.tombstones:
-                self.records.tombstone_entry(community.slug, kind.kind, key, by="wiki", now=now)
+                self.records.tombstone_entry(community.slug, state.kind, key, by="wiki",
+                                             now=now)
             refused = plan.refused_empty
             self.records.save_page_state(replace(
                 state, ref=remote.ref, page_id=remote.page_id,
                 revision=state.revision if refused else revision,
                 base=plan.new_base, state="refused-empty" if refused else "ok",
                 synced_at=now))
-            self._problems(community, kind, plan.problems, now)
-            self._conflicts(community, kind, plan.conflicts, now)
+            self._problems(community, state.kind, plan.problems, now)
+            self._conflicts(community, state.kind, plan.conflicts, now)
             checkpoint("before-page-commit")
 
     def _charter(self, community: Community, kind: PageKind, state: PageState,
@@ -154,26 +155,26 @@ class PageSync:
                 state, ref=remote.ref, page_id=remote.page_id, revision=remote.revision,
                 base=None if plan.values is None else {community.slug: plan.values},
                 state="ok", synced_at=now))
-            self._problems(community, kind, plan.problems, now)
+            self._problems(community, state.kind, plan.problems, now)
             checkpoint("before-page-commit")
         checkpoint("after-page-commit")
         return outcome
 
-    def _problems(self, community: Community, kind: PageKind,
+    def _problems(self, community: Community, key: str,
                   problems: tuple[RowProblem, ...], now: str) -> None:
-        self.records.replace_problems(community.slug, kind.kind, [
-            StoredProblem(community.slug, kind.kind, p.page, p.row, p.field, p.message, p.line,
+        self.records.replace_problems(community.slug, key, [
+            StoredProblem(community.slug, key, p.page, p.row, p.field, p.message, p.line,
                           p.key, now) for p in problems])
 
-    def _conflicts(self, community: Community, kind: PageKind,
+    def _conflicts(self, community: Community, key: str,
                    found: tuple[FieldConflict, ...], now: str) -> None:
         """Record the conflicts found; those no longer found have converged."""
         current = {(c.key, c.field) for c in found}
         for old in self.records.conflicts(community.slug):
-            if old.kind == kind.kind and (old.key, old.field) not in current and old.id:
+            if old.kind == key and (old.key, old.field) not in current and old.id:
                 self.records.resolve_conflict(old.id, "converged", now)
         self.records.record_conflicts([
-            Conflict(community.slug, kind.kind, c.key, c.field, c.base, c.wiki, c.local)
+            Conflict(community.slug, key, c.key, c.field, c.base, c.wiki, c.local)
             for c in found], now)
 
 

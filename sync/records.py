@@ -16,16 +16,18 @@ from pathlib import Path
 from connector.errors import RecordsError
 
 from .model import Community, Entry
+from .records_method import MethodRecords
 from .records_state import StateRecords
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pilot", "expert",
                      "sponsor", "status", "account", "backend", "lang", "space", "namespace_id",
-                     "space_id", "created_at", "updated_at")
+                     "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords):
-    """Communities and their rows (this module), page state and sync history (the mixin)."""
+class Records(StateRecords, MethodRecords):
+    """Communities and their rows (this module), page state and sync history, and the
+    method's themes, decisions and seminars (the mixins)."""
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self.db = connection
@@ -134,6 +136,14 @@ class Records(StateRecords):
     def live_rows(self, community: str, kind: str) -> dict[str, dict[str, str]]:
         return {e.key: dict(e.data) for e in self.entries(community, kind)}
 
+    def entry_kinds(self, community: str, prefix: str) -> list[str]:
+        """The row keys of ``community`` starting with ``prefix`` ("actions@": the actions
+        of every seminar), in order."""
+        rows = self.db.execute("SELECT DISTINCT kind FROM entries WHERE community = ? AND "
+                               "substr(kind, 1, ?) = ? ORDER BY kind",
+                               (community, len(prefix), prefix))
+        return [row[0] for row in rows]
+
     def upsert_entry(self, community: str, kind: str, key: str, data: Mapping[str, str], *,
                      origin: str, now: str) -> None:
         """Insert or update a row; an upsert brings a tombstoned row back to life."""
@@ -185,7 +195,9 @@ def _json(data: Mapping[str, object]) -> str:
 
 
 def _community(row: sqlite3.Row) -> Community:
-    return Community(**{column: row[column] for column in COMMUNITY_COLUMNS})
+    values = {column: row[column] for column in COMMUNITY_COLUMNS}
+    values["is_pilot"] = bool(values["is_pilot"])
+    return Community(**values)
 
 
 def _entry(row: sqlite3.Row) -> Entry:

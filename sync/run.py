@@ -55,20 +55,30 @@ class Syncer:
 
     def run(self, options: SyncOptions) -> SyncReport:
         report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
-        communities = self._select(options.community)
+        communities = self._select(options.community, report)
         ordered = sorted(communities, key=lambda c: c.backend)
         for name, group in groupby(ordered, key=lambda c: c.backend):
             self._sync_backend(name, list(group), options, report)
         report.finished_at = self.clock()
         return report
 
-    def _select(self, slug: str | None) -> list[Community]:
+    def _select(self, slug: str | None, report: SyncReport) -> list[Community]:
+        """The communities to sync; archived ones are left out (their space is frozen, so
+        nothing changes there: `cop archive --undo` reopens it and the next run reads it)."""
         if slug is None:
-            return self.records.communities()
-        community = self.records.community(slug)
-        if community is None:
-            raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
-        return [community]
+            chosen = self.records.communities()
+        else:
+            community = self.records.community(slug)
+            if community is None:
+                raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
+            chosen = [community]
+        for community in chosen:
+            if community.archived:
+                skipped = CommunityOutcome(community.slug)
+                skipped.notices.append("archived: not synced (`cop archive "
+                                       f"{community.slug} --undo` reopens it)")
+                report.communities.append(skipped)
+        return [c for c in chosen if not c.archived]
 
     def _sync_backend(self, name: str, group: list[Community], options: SyncOptions,
                       report: SyncReport) -> None:
@@ -147,7 +157,8 @@ class Syncer:
         found = {kind: remote[ref] for kind, ref in plan.to_read.items() if ref in remote}
         gone = sorted(plan.deleted | {kind for kind in plan.to_read if kind not in found})
         codec = pages.backend.codec
-        parsed = {kind: codec.parse_rows(page.content, self.templates[kind], str(page.ref))
+        parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
+                                         str(page.ref))
                   for kind, page in found.items()}  # once: for the guard and the merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True
@@ -173,8 +184,9 @@ class Syncer:
         """Would this run leave the community without the rows its pages held?"""
         if not parsed and not gone:
             return False
-        kinds = [k for k in self.templates.row_kinds if not k.single]
-        live = {k.kind: self.records.live_rows(community.slug, k.kind) for k in kinds}
+        kinds = [(key, kind) for key in states
+                 if (kind := self.templates.kind_for(key)).has_rows and not kind.single]
+        live = {key: self.records.live_rows(community.slug, key) for key, _ in kinds}
         return community_reads_empty(kinds, states, live, parsed, gone)
 
     def _mark_deleted(self, state: PageState, dry_run: bool) -> str:

@@ -151,6 +151,62 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (backend, target)
     );
     """,
+    # 3: the method (issue 6): themes and the decisions taken on them, the pilot community
+    # and each community's theme, lifecycle changes, seminars and their workshops, and views
+    # of the rows placed on seminar pages (entries of kind "attendance@<year>",
+    # "actions@<year>")
+    """
+    ALTER TABLE communities ADD COLUMN is_pilot INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE communities ADD COLUMN theme_slug TEXT;
+    CREATE TABLE themes (
+        slug TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        axis TEXT NOT NULL,
+        portfolio TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'proposed'
+            CHECK (status IN ('proposed', 'approved', 'rejected')),
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL CHECK (subject IN ('theme', 'community')),
+        slug TEXT NOT NULL,
+        previous TEXT NOT NULL DEFAULT '',
+        decision TEXT NOT NULL,
+        decided_by TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_subject ON decisions (subject, slug, id);
+    CREATE TABLE seminars (
+        year INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        start TEXT NOT NULL,
+        days INTEGER NOT NULL CHECK (days IN (2, 3)),
+        place TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE workshops (
+        year INTEGER NOT NULL REFERENCES seminars(year) ON DELETE CASCADE,
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (year, community, title)
+    );
+    CREATE VIEW attendance AS SELECT community,
+      CAST(substr(kind, 12) AS INTEGER) AS seminar, key,
+      json_extract(data, '$.email') AS "email", json_extract(data, '$.name') AS "name",
+      json_extract(data, '$.hours') AS "hours", json_extract(data, '$.workshop') AS "workshop",
+      first_seen, updated_at, deleted_at FROM entries WHERE kind LIKE 'attendance@%';
+    CREATE VIEW seminar_actions AS SELECT community,
+      CAST(substr(kind, 9) AS INTEGER) AS seminar, key,
+      json_extract(data, '$.action') AS "action", json_extract(data, '$.owner') AS "owner",
+      json_extract(data, '$.due') AS "due", json_extract(data, '$.status') AS "status",
+      first_seen, updated_at, deleted_at FROM entries WHERE kind LIKE 'actions@%';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -53,10 +53,19 @@ lock_file = "cop-sync.lock"            # one run at a time; a second run exits w
 report_file = "cop-sync-report.json"   # the last run's JSON report
 log_file = ""                          # empty: log to standard error
 
+# The method (`cop theme`, `cop community add`, `cop status`): how many communities run at
+# once, the profiles a community mixes, and profiles added to the shipped vocabulary
+# (marketing, R&D, sales, production, purchasing, quality, finance, IT, HR, legal,
+# management, other; French names and common spellings are read too).
+# [method]
+# max_communities = 4                    # `cop community add` refuses past it (--force)
+# required_profiles = ["marketing", "R&D", "sales"]   # a cross-functional community has them
+# [method.profiles]                      # profile = its other spellings
+# logistics = ["logistique", "supply chain"]
+
 # Community health (`cop health`, `cop status` alerts) and results pages (`cop report --publish`).
 # [health]
 # fading_weeks = 6                       # alert when nobody contributed for this many weeks
-# required_profiles = ["marketing", "R&D", "sales"]   # a cross-functional community has them
 # history_days = 90                      # how far back the wiki's history is read at first
 # portfolio_page = "Project:Communities of practice — results"   # MediaWiki roll-up page
 # portfolio_space = ""                   # Confluence: its space (default: the first community's)

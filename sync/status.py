@@ -9,8 +9,11 @@ from page_templates import TemplateSet
 from .clock import utc_now
 from .config import Config
 from .health_run import community_health, default_since
+from .method_status import community_warnings, members_by_profile, rollout
 from .model import Community
+from .pages import page_keys
 from .records import Records
+from .seminar_pages import seminar_instances
 
 
 def community_status(records: Records, templates: TemplateSet,
@@ -19,19 +22,24 @@ def community_status(records: Records, templates: TemplateSet,
     member changes still to be written to the wiki, and (given the configuration) health
     alerts judged from the records (see sync/health.py)."""
     states = {s.kind: s for s in records.page_states(community.slug)}
-    pages = [{"kind": k.kind, "page": str(states[k.kind].ref) if k.kind in states else None,
-              "state": states[k.kind].state if k.kind in states else "missing",
-              "revision": states[k.kind].revision if k.kind in states else None}
-             for k in templates.kinds]
+    keys = [key for key, kind in page_keys(templates, seminar_instances(records, community))
+            if kind.kind != "home" or "home" in states or not states]
+    pages = [{"kind": key, "page": str(states[key].ref) if key in states else None,
+              "state": states[key].state if key in states else "missing",
+              "revision": states[key].revision if key in states else None}
+             for key in keys]
     rows = {k.kind: len(records.live_rows(community.slug, k.kind))
-            for k in templates.row_kinds if not k.single}
+            for k in templates.row_kinds if not k.single and not k.host}
+    rows.update({key: len(records.live_rows(community.slug, key)) for key in states
+                 if "@" in key and templates.kind_for(key).has_rows})
     members = states.get("members")
-    pending = members is not None and records.live_rows(community.slug, "members") != (
-        members.base or {})
+    live_members = records.live_rows(community.slug, "members")
+    pending = members is not None and live_members != (members.base or {})
     status = {
         "slug": community.slug, "name": community.name, "backend": community.backend,
         "space": community.space, "lang": community.lang, "status": community.status,
-        "provisioned": len(states) == len(templates.kinds),
+        "pilot_community": community.is_pilot, "theme_slug": community.theme_slug,
+        "provisioned": bool(states) and all(key in states for key in keys),
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
@@ -42,7 +50,14 @@ def community_status(records: Records, templates: TemplateSet,
     }
     if config is not None:
         status["alerts"] = health_alerts(records, templates, config, community)
+        status["profiles"] = members_by_profile(live_members, config.method.profiles)
+        status["warnings"] = community_warnings(community, live_members, config.method)
     return status
+
+
+def method_overview(records: Records, config: Config) -> dict[str, Any]:
+    """The rollout stage and what goes against the method (see sync/method_status.py)."""
+    return rollout(records.communities(), records.themes(), config.method)
 
 
 def health_alerts(records: Records, templates: TemplateSet, config: Config,

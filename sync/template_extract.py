@@ -29,7 +29,7 @@ from typing import Any
 
 import tomli_w
 
-from connector.base import WikiBackend
+from connector.base import PageRef, WikiBackend
 from connector.errors import UsageError
 from connector.extract import FoundField, FoundSection, PageFindings, identifier
 from page_templates import FieldDef, PageKind, TemplateSet, load_templates, shipped
@@ -37,9 +37,10 @@ from page_templates.loader import read_toml
 from page_templates.values import FieldInvalid, normalize
 
 from .model import Community
-from .pages import current_refs, page_context
-from .provision import community_kinds
+from .pages import current_refs, host_refs, page_context
+from .provision import community_kinds, with_extras
 from .records import Records
+from .seminar_pages import seminar_extras, seminar_instances
 
 GUESSED_TYPES = ("date", "url", "email")
 
@@ -63,19 +64,23 @@ def extract_templates(records: Records, backend: WikiBackend, templates: Templat
         raise UsageError(f"{directory} already holds template files: extract into a new or "
                          "empty directory")
     states = list(records.page_states(community.slug))
-    refs = current_refs(community, community.space, templates, states)
-    kinds = community_kinds(templates, backend.home_kind)
-    refs = {k.kind: refs[k.kind] for k in kinds}
+    all_refs = current_refs(community, community.space, templates, states,
+                            seminar_instances(records, community))
+    report = ExtractReport(directory)
+    keys = _page_keys(community_kinds(templates, backend.home_kind), all_refs, report)
+    kinds = [kind for kind in community_kinds(templates, backend.home_kind) if kind.kind in keys]
+    refs = {kind: all_refs[key] for kind, key in keys.items()}
     pages = backend.read_pages(list(refs.values()))
-    context = page_context(community, refs)
+    base_context = page_context(community, host_refs(all_refs, templates))
+    extras = seminar_extras(records, community, templates)
     files = {path.stem: read_toml(path) for path in sorted(base.glob("*.toml"))} if base \
         else {}
-    report = ExtractReport(directory)
     for kind in kinds:
         page = pages.get(refs[kind.kind])
         if page is None:
             report.notes.append(f"{kind.kind}: no page on the wiki ({refs[kind.kind]})")
             continue
+        context = with_extras(base_context, extras.get(keys[kind.kind]))
         findings = backend.codec.extract_page(page.content, kind, context,
                                               _shipped(kind.kind))
         data = files.get(kind.kind, {})
@@ -91,6 +96,23 @@ def extract_templates(records: Records, backend: WikiBackend, templates: Templat
         report.files.append(path)
     load_templates(directory)  # valid by construction: an error here is a bug, not input
     return report
+
+
+def _page_keys(kinds: list[PageKind], refs: Mapping[str, PageRef],
+               report: ExtractReport) -> dict[str, str]:
+    """kind -> the page key to read it from: a kind made per seminar from its latest
+    seminar's page (noted and left out when there is none)."""
+    found = {}
+    for kind in kinds:
+        if not kind.per:
+            found[kind.kind] = kind.kind
+            continue
+        keys = sorted(k for k in refs if k.startswith(f"{kind.kind}@"))
+        if keys:
+            found[kind.kind] = keys[-1]
+        else:
+            report.notes.append(f"{kind.kind}: no page yet (no seminar)")
+    return found
 
 
 def _shipped(kind: str) -> PageKind | None:

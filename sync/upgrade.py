@@ -22,24 +22,28 @@ from .provision_plan import PageAction
 
 
 def plan_upgrade(community: str, kind: PageKind, ref: PageRef, remote: RemotePage,
-                 state: PageState, context: PageContext, codec: PageCodec) -> PageAction:
+                 state: PageState, context: PageContext, codec: PageCodec, *,
+                 key: str | None = None) -> PageAction:
     """The plan line upgrading ``remote``: "upgrade" with the new content and what changes,
-    else "skip" (or "drift" when an edited region is kept) recording the version."""
+    else "skip" (or "drift" when an edited region is kept) recording the version.
+    ``key``: the page key (default: the kind)."""
+    key = key or kind.kind
     version = template_version(kind)
     legacy = _legacy(kind)
     outcome = codec.upgrade_page(remote.content, kind, context, legacy)
     drift = tuple(outcome.drift)
     before = state.template_version or "unversioned"
     if outcome.content != remote.content:
-        reason = f"template {before} -> {version}: " + "; ".join(outcome.changes)
-        return PageAction("upgrade", community, kind.kind, ref, reason,
+        reason = (f"template {before} -> {version}: " if before != version else
+                  "brought up to date with the records: ") + "; ".join(outcome.changes)
+        return PageAction("upgrade", community, key, ref, reason,
                           content=outcome.content, base=remote, version=version,
                           notes=drift)
     op = "drift" if drift else "skip"
     reason = ("kept: " + "; ".join(drift)) if drift else (
         f"up to date (template {version})" if before == version
         else f"up to date (template {version}; was recorded as {before})")
-    return PageAction(op, community, kind.kind, ref, reason, base=remote, version=version,
+    return PageAction(op, community, key, ref, reason, base=remote, version=version,
                       record_version=True)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from connector.base import (
@@ -144,6 +145,21 @@ class ConfluenceBackend:
             f"Give the community another key (it derives from the slug), or, if that space "
             f"really is the community's, rename it {spec.name!r} in Confluence so that it "
             "is adopted."))
+
+    def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
+        """Archive the space (Cloud: its status set to "archived"; Data Center: the archive
+        operation), or restore it; nothing when it already is. Confluence keeps an archived
+        space readable, out of the space directory and search; its pages stay editable for
+        whoever keeps edit permission there (take it away in the space settings for a
+        strict freeze)."""
+        self.check_space(spec)
+        record = self._space(spec.space)
+        if (record.status == "archived") == frozen:
+            return f"space {record.key} already {'archived' if frozen else 'current'}"
+        self.dialect.set_archived(record, frozen)
+        self._spaces[record.key] = replace(record,
+                                           status="archived" if frozen else "current")
+        return f"space {record.key} {'archived' if frozen else 'restored'}"
 
     def _remember_space(self, record: SpaceRecord) -> SpaceInfo:
         self._spaces[record.key] = record

@@ -43,6 +43,12 @@ class CloudDialect:
         self.http.call("PUT", f"rest/api/space/{space.key}", purpose="writes",
                        body={"homepage": {"id": page_id}})
 
+    def set_archived(self, space: SpaceRecord, archived: bool) -> None:
+        """v1 ``PUT /space/{key}`` with the space's new ``status`` (v2 has no space
+        update): "archived", or "current" to restore it."""
+        self.http.call("PUT", f"rest/api/space/{space.key}", purpose="writes",
+                       body={"status": "archived" if archived else "current"})
+
     # --- pages ----------------------------------------------------------------------------
 
     def page_by_id(self, page_id: str, space_key: str) -> PageRecord | None:

@@ -39,6 +39,12 @@ class DataCenterDialect:
         self.http.call("PUT", f"rest/api/space/{quote(space.key, safe='')}", purpose="writes",
                        body={"key": space.key, "name": space.name, "homepage": {"id": page_id}})
 
+    def set_archived(self, space: SpaceRecord, archived: bool) -> None:
+        """``PUT /space/{key}/archive`` or ``/restore``."""
+        action = "archive" if archived else "restore"
+        self.http.call("PUT", f"rest/api/space/{quote(space.key, safe='')}/{action}",
+                       purpose="writes")
+
     # --- pages ----------------------------------------------------------------------------
 
     def page_by_id(self, page_id: str, space_key: str) -> PageRecord | None:

@@ -136,6 +136,8 @@ class Dialect(Protocol):
     def grant(self, space: SpaceRecord, subject: str, operations: list[tuple[str, str]]
               ) -> None: ...
 
+    def set_archived(self, space: SpaceRecord, archived: bool) -> None: ...
+
 
 class SpaceTaken(BackendError):
     """The community's space key is used on the site by a space cop-connector did not

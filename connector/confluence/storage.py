@@ -19,7 +19,7 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, RowChange
+from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import storage_extract, storage_parse, storage_regions, storage_render
@@ -46,9 +46,10 @@ class StorageCodec:
     format = "storage"
 
     def render_page(self, kind: PageKind, context: PageContext,
-                    rows: Sequence[Mapping[str, str]]) -> str:
-        """A new page of ``kind`` holding ``rows`` (canonical values), in ``context.lang``."""
-        return storage_render.render_page(kind, context, rows)
+                    rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
+        """A new page of ``kind`` holding ``rows`` (canonical values; a host kind's parts'
+        rows in ``parts``, one table each), in ``context.lang``."""
+        return storage_render.render_page(kind, context, rows, parts)
 
     def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
         """The rows of ``kind`` on a page; never raises on member input."""

@@ -64,10 +64,12 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
                      version_name(kind))
     desired = [Desired(i, canonical_markup(markup), _title(kind, i, context.lang))
                for i, markup in sections]
-    holds = [(s.id, s.rows and kind.has_rows) for s in kind.sections]
+    holds = [(s.id, kind.holds_rows(s)) for s in kind.sections]
     notes = upgrade_regions(doc, desired, rows_at(holds, [i for i, _ in sections]),
                             template_version(kind), skip)
-    changes += notes.changes + upgrade_columns(soup, kind, context.lang)
+    changes += notes.changes
+    for row_set in kind.row_sets():
+        changes += upgrade_columns(soup, row_set, context.lang)
     if not changes:
         return PageUpgrade(content, drift=(*drift, *notes.drift))
     return PageUpgrade(serialize(soup), tuple(changes), (*drift, *notes.drift))

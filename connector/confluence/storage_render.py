@@ -20,7 +20,7 @@ from page_templates.loader import PAGE_ORDER
 from page_templates.ui import ui_text
 from page_templates.values import ISO_DATE, URL_FORBIDDEN, display
 
-from ..base import PageContext, PageRef
+from ..base import PageContext, PageRef, PartRows
 from .storage_markers import anchor, region, version_name
 from .xml_escape import escape_attribute, escape_lines, escape_text
 
@@ -79,7 +79,7 @@ PAGES_REGION = "pages"  # the charter's links to the other pages, where it is th
 
 
 def render_page(kind: PageKind, context: PageContext,
-                rows: Sequence[Mapping[str, str]]) -> str:
+                rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
     """A new page of ``kind``: the template version anchor, then its sections in order,
     each managed part between anchors (see storage_markers); the rows (table, or the
     charter's Page Properties macro) after their section's heading and prose.
@@ -92,8 +92,10 @@ def render_page(kind: PageKind, context: PageContext,
         markup = section_markup(kind, section, context)
         if markup:
             blocks.append(region(section.id, markup))
-        if section.rows and kind.has_rows:
-            blocks.append(rows_block(kind, rows, context.lang))
+        target = kind.section_kind(section)
+        if target is not None and kind.holds_rows(section):
+            held = rows if target is kind else (parts or {}).get(target.kind, ())
+            blocks.append(rows_block(target, held, context.lang))
     if kind.single and "home" not in context.pages:
         blocks.append(region(PAGES_REGION, pages_markup(kind, context)))
     return "".join(blocks)
@@ -139,8 +141,13 @@ def _section(kind: PageKind, section: Section, context: PageContext) -> list[str
     if bullets:
         items = "".join(f"<li>{_prose(text, context)}</li>" for text in bullets)
         blocks.append(f"<ul>{items}</ul>")
-    if section.help and kind.has_rows:
-        blocks.extend(_help(kind, lang))
+    listed = context.lists.get(section.list, ()) if section.list else ()
+    if listed:  # from the records (a seminar's days, workshops)
+        blocks.append("<ul>" + "".join(f"<li>{escape_lines(item)}</li>" for item in listed)
+                      + "</ul>")
+    target = kind.section_kind(section)
+    if section.help and target is not None and target.has_rows:
+        blocks.extend(_help(target, lang))
     if section.index:
         blocks.append(_index(context, exclude=set()))
     return blocks

@@ -53,6 +53,7 @@ from connector.http import Budget, make_client, redact_secrets
 
 from . import history, namespaces
 from .http import BACKEND, LOGGERS, check_url, request_error
+from .protection import Protection
 from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
 from .titles import api_title, change_from_rc, find_namespace, remote_page, space_key
 
@@ -89,7 +90,7 @@ class _SessionLost(BackendError):
     """badtoken / assert*failed: MediaWiki refused before saving, so one retry is safe."""
 
 
-class MediaWikiBackend:
+class MediaWikiBackend(Protection):
     """connector.base.WikiBackend for MediaWiki (1.35+). Construction makes no request.
 
     ``namespaces`` maps community namespace names to ids when known (records keep them), so
@@ -259,14 +260,6 @@ class MediaWikiBackend:
             raise EditConflict(backend=self.name, page=str(base.ref),
                                base_revision=base.revision)
         return WrittenPage(base.ref, str(edit["pageid"]), str(edit["newrevid"]), changed=True)
-
-    @_answer_checked
-    def protect_pages(self, refs: Sequence[PageRef], level: str = "sysop") -> None:
-        """Restrict editing and moving of ``refs`` to ``level`` (one request per page)."""
-        for ref in refs:
-            self._write("protect", str(ref), {
-                "title": api_title(ref) or str(ref), "protections": f"edit={level}|move={level}",
-                "expiry": "infinite", "reason": "cop-connector: managed page"})
 
     # --- requests -------------------------------------------------------------------------
 

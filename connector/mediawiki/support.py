@@ -28,7 +28,8 @@ from .wikitext_render import LANG_PARAM
 TEMPLATE_NAMESPACE = "Template"
 # TemplateData parameter types (https://www.mediawiki.org/wiki/Extension:TemplateData).
 TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "date": "date",
-                      "url": "url", "choice": "line", "tags": "line"}
+                      "url": "url", "choice": "line", "tags": "line",
+                      "number": "number"}
 
 
 def support_pages(templates: TemplateSet) -> list[tuple[PageRef, str]]:

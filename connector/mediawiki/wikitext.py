@@ -17,7 +17,7 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, RowChange
+from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
@@ -32,9 +32,10 @@ class WikitextCodec:
     format = "wikitext"
 
     def render_page(self, kind: PageKind, context: PageContext,
-                    rows: Sequence[Mapping[str, str]]) -> str:
-        """A new page of ``kind`` holding ``rows`` (canonical values), in ``context.lang``."""
-        return wikitext_render.render_page(kind, context, rows)
+                    rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
+        """A new page of ``kind`` holding ``rows`` (canonical values; a host kind's parts'
+        rows in ``parts``), in ``context.lang``."""
+        return wikitext_render.render_page(kind, context, rows, parts)
 
     def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
         """The rows of ``kind`` on a page; never raises on member input."""

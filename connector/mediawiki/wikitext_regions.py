@@ -54,7 +54,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
                       version_marker(kind))
     desired = [Desired(i, canonical(text), _title(kind, i, context.lang))
                for i, text in texts.items()]
-    sections = [(s.id, s.rows and kind.has_rows) for s in kind.sections]
+    sections = [(s.id, kind.holds_rows(s)) for s in kind.sections]
     notes = upgrade_regions(doc, desired, rows_at(sections, list(texts)),
                             template_version(kind), skip)
     new = str(code)

@@ -16,7 +16,7 @@ from page_templates.loader import PAGE_ORDER
 from page_templates.ui import ui_text
 from page_templates.values import display
 
-from ..base import PageContext, PageRef
+from ..base import PageContext, PageRef, PartRows
 from .escape import escape_prose, escape_text, escape_url
 from .wikitext_markers import region, version_marker
 
@@ -56,17 +56,20 @@ def render_row(kind: PageKind, values: Mapping[str, str], lang: str) -> str:
 
 
 def render_page(kind: PageKind, context: PageContext,
-                rows: Sequence[Mapping[str, str]]) -> str:
+                rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
     """A new page of ``kind``: the template version marker, then its sections in order,
     each managed part between region markers (see wikitext_regions), blank lines between
-    blocks. The rows come after their section's heading and prose."""
+    blocks. The rows (of the kind, or of the part a section names: ``parts[part]``) come
+    after their section's heading and prose, each row set after its own marker comment."""
     blocks: list[str] = []
     for section in kind.sections:
         text = section_text(kind, section, context)
         if text:
             blocks.append(region(section.id, text))
-        if section.rows and kind.has_rows:
-            blocks.append(rows_block(kind, rows, context.lang))
+        target = kind.section_kind(section)
+        if target is not None and kind.holds_rows(section):
+            held = rows if target is kind else (parts or {}).get(target.kind, ())
+            blocks.append(rows_block(target, held, context.lang))
     return version_marker(kind) + "\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -86,8 +89,12 @@ def _section(kind: PageKind, section: Section, context: PageContext) -> list[str
     bullets = _localized(section.bullets, lang)
     if bullets:
         blocks.append("\n".join(f"* {_prose(text, context)}" for text in bullets))
-    if section.help and kind.has_rows:
-        blocks.extend(_help(kind, lang))
+    items = context.lists.get(section.list, ()) if section.list else ()
+    if items:  # from the records (a seminar's days, workshops): escaped like member text
+        blocks.append("\n".join(f"* {escape_text(item)}" for item in items))
+    target = kind.section_kind(section)
+    if section.help and target is not None and target.has_rows:
+        blocks.extend(_help(target, lang))
     if section.index:
         blocks.append(_index(context.pages))
     return blocks

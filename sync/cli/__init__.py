@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from .app import GuardedGroup, common_options, configure_logging
+from .archive import archive
 from .community import community
 from .conflicts import conflicts
 from .export import export
@@ -18,9 +19,11 @@ from .mediawiki import mediawiki
 from .member import member
 from .provision import provision
 from .report import report
+from .seminar import seminar
 from .status import status
 from .sync_command import cop_sync as _cop_sync
 from .template import template
+from .theme import theme
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,8 +35,8 @@ def _cop() -> None:
     Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
 
 
-for command in (init, community, member, provision, status, conflicts, export, mediawiki,
-                health, report, template):
+for command in (init, theme, community, member, seminar, provision, status, conflicts,
+                export, mediawiki, health, report, template, archive):
     _cop.add_command(command)
 
 

@@ -17,6 +17,7 @@ from connector.base import WikiBackend
 from connector.errors import EXIT_PARTIAL, CopError, NotFoundError
 from connector.http import Budget
 from page_templates import TemplateSet, load_templates
+from page_templates.profiles import with_profiles
 
 from .. import config as config_module
 from ..backends import build_backend
@@ -55,10 +56,12 @@ class App:
 
     @property
     def templates(self) -> TemplateSet:
-        """The effective templates (shipped, with the [templates] dir of cop.toml applied),
-        loaded and validated once per invocation. Raises TemplateDefinitionError."""
+        """The effective templates (shipped, with the [templates] dir of cop.toml applied,
+        the members' profile a choice among the configured vocabulary), loaded and
+        validated once per invocation. Raises TemplateDefinitionError."""
         if self._templates is None:
-            self._templates = load_templates(self.config.templates_dir)
+            self._templates = with_profiles(load_templates(self.config.templates_dir),
+                                            self.config.method.profiles)
         return self._templates
 
     @property

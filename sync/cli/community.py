@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
-from ..communities import NewCommunity, add_community
+from connector.errors import CopError
+
+from ..clock import utc_now
+from ..communities import NewCommunity, add_community, add_warnings
+from ..lifecycle import activate as activate_community
+from ..model import Community
+from ..provision_run import Provisioner
 from ..status import community_status
+from ..values_cli import clean
 from .app import App, GuardedGroup, common_options, pass_app
 from .output import echo_json, echo_table
 
@@ -19,7 +28,11 @@ def community() -> None:
 @common_options
 @click.argument("slug")
 @click.option("--name", required=True, help="Name of the community.")
-@click.option("--theme", required=True, help="Innovation theme (from the strategic axes).")
+@click.option("--theme", default="",
+              help="Innovation theme (from the strategic axes); optional with --from-theme.")
+@click.option("--from-theme", "from_theme", default=None, metavar="SLUG",
+              help="An approved theme (`cop theme list`): its title and strategic axis fill "
+                   "the charter's theme and axes.")
 @click.option("--pilot", required=True, metavar="EMAIL", help="Pilot's e-mail.")
 @click.option("--expert", required=True, metavar="EMAIL", help="Theme expert's e-mail.")
 @click.option("--sponsor", default="", help="Sponsor (top management).")
@@ -29,13 +42,23 @@ def community() -> None:
 @click.option("--lang", default=None, metavar="LANG",
               help="Language of its pages: fr, en, or one the company's templates add "
                    "(default: from cop.toml).")
+@click.option("--force", is_flag=True,
+              help="Register it even past [method] max_communities (default 4).")
 @pass_app
-def add(app: App, slug: str, **options: str) -> None:
-    """Register community SLUG; its pilot and expert become its first members."""
-    created = add_community(app.records, app.config, NewCommunity(slug=slug, **options),
+def add(app: App, slug: str, force: bool, **options: str) -> None:
+    """Register community SLUG (lifecycle: proposed, until provisioned); its pilot and
+    expert become its first members. The first community registered is the pilot: the
+    method starts with one, then deploys to the other themes."""
+    warnings = add_warnings(app.records, slug)
+    created = add_community(app.records, app.config,
+                            NewCommunity(slug=slug, force=force, **options),
                             languages=app.templates.languages)
+    for warning in warnings:
+        click.echo(f"cop: warning: {warning}", err=True)
     click.echo(f"community {created.slug} added ({created.backend}, space {created.space}, "
                f"{created.lang})")
+    click.echo(f"lifecycle: {created.status}" + (
+        " (the pilot community: the method starts with it)" if created.is_pilot else ""))
     if created.backend == "mediawiki":
         click.echo(f"namespace {created.space} = {created.namespace_id}: add it to "
                    "LocalSettings.php (`cop mediawiki namespaces`), then "
@@ -83,6 +106,11 @@ def show(app: App, slug: str, as_json: bool) -> None:
     for name in ("slug", "name", "theme", "axes", "pilot", "expert", "sponsor", "status",
                  "account", "backend", "lang", "space", "objectives", "scope"):
         click.echo(f"{name + ':':12} {getattr(found, name) or '-'}")
+    if found.is_pilot:
+        click.echo(f"{'rollout:':12} the pilot community")
+    for decision in app.records.decisions("community", slug):
+        click.echo(f"{'lifecycle:':12} {decision.at[:10]} {decision.previous or '-'} -> "
+                   f"{decision.decision} ({decision.decided_by}: {decision.note})")
     click.echo("")
     echo_table(["page", "state", "revision"],
                [[p["page"] or p["kind"], p["state"], p["revision"]] for p in status["pages"]])
@@ -92,3 +120,54 @@ def show(app: App, slug: str, as_json: bool) -> None:
                 for m in members.values()])
     click.echo("")
     click.echo("rows: " + ", ".join(f"{kind} {count}" for kind, count in status["rows"].items()))
+
+
+@community.command("activate")
+@common_options
+@click.argument("slug")
+@pass_app
+def activate(app: App, slug: str) -> None:
+    """End the pilot stage of the pilot community SLUG (pilot -> active): the method then
+    deploys to the other approved themes."""
+    with app.lock():
+        changed = activate_community(app.records, app.community(slug),
+                                     by="cop community activate", now=utc_now())
+        click.echo(f"{slug} is {changed.status}: the pilot stage is over")
+        _write_charter(app, changed)
+
+
+@community.command("set")
+@common_options
+@click.argument("slug")
+@click.option("--sponsor", default=None, help="Sponsor (top management).")
+@click.option("--account", default=None, metavar="CODE", help="Analytic (cost) account.")
+@pass_app
+def set_(app: App, slug: str, sponsor: str | None, account: str | None) -> None:
+    """Change the sponsor or the analytic account of SLUG (charter fields the records
+    own: its charter is written at once when it is on the wiki)."""
+    found = app.community(slug)
+    changes = {name: clean(f"--{name}", value) for name, value in
+               (("sponsor", sponsor), ("account", account)) if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to set: give --sponsor or --account")
+    with app.lock():
+        changed = replace(found, updated_at=utc_now(), **changes)
+        app.records.save_community(changed)
+        click.echo(f"{slug}: " + ", ".join(f"{k} {v!r}" for k, v in changes.items()))
+        _write_charter(app, changed)
+
+
+def _write_charter(app: App, community: Community) -> None:
+    """The records changed: the charter follows now (a wiki failure is only reported:
+    `cop provision` writes it later)."""
+    if community.archived or not app.records.page_states(community.slug):
+        return
+    try:
+        written = Provisioner(app.records, app.backend(community.backend),
+                              app.templates).write_charter(community)
+    except CopError as error:
+        click.echo(f"cop: warning: the charter was not written ({error}); `cop provision "
+                   f"{community.slug}` writes it", err=True)
+        return
+    if written is not None:
+        click.echo(f"charter {written.ref} updated ({written.reason})")

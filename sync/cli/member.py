@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from connector.errors import CopError
+from connector.errors import CopError, UsageError
 
 from ..members import forget_member, record_member, write_members_page
+from ..model import Community
 from .app import App, GuardedGroup, common_options, pass_app
 
 
@@ -20,7 +21,10 @@ def member() -> None:
 @click.argument("slug")
 @click.argument("email")
 @click.option("--name", required=True, help="First and last name.")
-@click.option("--profile", required=True, help="Function: marketing, R&D, sales, ...")
+@click.option("--profile", required=True,
+              help="Function, from the profile vocabulary: marketing, R&D, sales, "
+                   "production, purchasing, quality... (in English or French; cop.toml "
+                   "[method.profiles] adds profiles). A typo is refused with a suggestion.")
 @click.option("--role", type=click.Choice(["member", "pilot", "expert"]), default="member",
               show_default=True)
 @click.option("--site", default="", help="Plant, office or country.")
@@ -29,7 +33,7 @@ def member() -> None:
 def add(app: App, slug: str, email: str, name: str, profile: str, role: str, site: str,
         since: str | None) -> None:
     """Add member EMAIL to community SLUG (or update their details)."""
-    community = app.community(slug)
+    community = _open(app, slug)
     with app.lock():
         action = record_member(app.records, app.templates, community,
                                {"email": email, "name": name, "profile": profile,
@@ -45,11 +49,20 @@ def add(app: App, slug: str, email: str, name: str, profile: str, role: str, sit
 @pass_app
 def remove(app: App, slug: str, email: str) -> None:
     """Remove member EMAIL from community SLUG (kept in the records as removed)."""
-    community = app.community(slug)
+    community = _open(app, slug)
     with app.lock():
         forget_member(app.records, community, email)
         click.echo(f"{email.lower()} removed from {slug}")
         _write_page(app, slug)
+
+
+def _open(app: App, slug: str) -> Community:
+    """The community, unless it is archived (its member list is frozen)."""
+    community = app.community(slug)
+    if community.archived:
+        raise UsageError(f"{slug} is archived: its member list is frozen (`cop archive "
+                         f"{slug} --undo` reopens it)")
+    return community
 
 
 def _write_page(app: App, slug: str) -> None:

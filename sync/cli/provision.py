@@ -34,6 +34,9 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
         raise UsageError("give a community SLUG or --all")
     templates = app.templates  # loaded and validated before anything is written
     communities = app.records.communities() if all_ else [app.community(slug or "")]
+    if not all_ and communities[0].archived:
+        raise UsageError(f"{slug} is archived: its space is frozen (`cop archive {slug} "
+                         "--undo` reopens it)")
     exit_code = 0
     with app.lock():
         for backend_name in sorted({c.backend for c in communities}):
@@ -72,6 +75,6 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
 def _exit_code(report: ProvisionReport, communities: int) -> int:
     """A lone community that cannot be provisioned exits with its error's code (2 for a
     missing namespace: a configuration matter); otherwise 1 when anything failed."""
-    if communities == 1 and report.community_errors:
+    if communities == 1 and report.community_errors:  # (archived ones are only noticed)
         return next(iter(report.community_errors.values())).exit_code
     return report.exit_code

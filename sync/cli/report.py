@@ -1,4 +1,8 @@
-"""cop report [SLUG|--all] --since DATE [--format md|json|html] [--publish]."""
+"""cop report [SLUG|--all] --since DATE [--format md|json|html] [--publish], and
+cop report accounts [--year YEAR] [--format csv|json].
+
+``cop report`` is a group whose first argument, when it names a subcommand (``accounts``),
+selects it; anything else (a SLUG, --all, options) is the results report, as before."""
 
 from __future__ import annotations
 
@@ -17,14 +21,33 @@ from ..health_model import CommunityHealth
 from ..health_run import HistoryRead, all_health
 from ..model import Community
 from ..publish import Publisher, PublishReport
-from .app import App, GuardedCommand, common_options, pass_app
+from .app import App, GuardedGroup, common_options, pass_app
 from .health import SINCE_HELP, history
+from .report_accounts import accounts
 
 DEFAULT_DAYS = 30
 SYMBOLS = {"create": "+", "update": "~", "skip": "=", "adopt": "?", "drift": "!"}
 
 
-@click.command("report", cls=GuardedCommand)
+class ReportGroup(GuardedGroup):
+    """The results report, or a subcommand when the first argument names one."""
+
+    allow_interspersed_args = True  # cop report SLUG --since DATE: options after SLUG
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] in self.commands:
+            click.Command.parse_args(self, ctx, [])  # the report's options: defaults
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return ctx.args
+        rest = click.Command.parse_args(self, ctx, args)
+        if rest:
+            raise click.UsageError(f"unexpected argument {rest[0]!r} (a community SLUG, "
+                                   "--all, or: accounts)", ctx=ctx)
+        return []
+
+
+@click.group("report", cls=ReportGroup, invoke_without_command=True,
+             subcommand_metavar="| accounts [--year YEAR] [--format csv|json]")
 @common_options
 @click.argument("slug", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every community (and the portfolio).")
@@ -45,15 +68,21 @@ SYMBOLS = {"create": "+", "update": "~", "skip": "=", "adopt": "?", "drift": "!"
 @click.option("--dry-run", is_flag=True, help="With --publish: say what would be written.")
 @click.option("--no-wiki", is_flag=True,
               help="Do not read the wikis' latest history first: the records only.")
+@click.pass_context
 @pass_app
-def report(app: App, slug: str | None, all_: bool, since: datetime | None, fmt: str,
-           output: Path | None, lang: str | None, publish: bool, force: bool,
-           dry_run: bool, no_wiki: bool) -> None:
+def report(app: App, ctx: click.Context, slug: str | None, all_: bool,
+           since: datetime | None, fmt: str, output: Path | None, lang: str | None,
+           publish: bool, force: bool, dry_run: bool, no_wiki: bool) -> None:
     """Results of one community (SLUG) or of all (--all) since DATE: members and active
     contributors by profile, activity per page over time, contributors, freshness, alerts.
 
     The Markdown report is a short digest per community, ready to be mailed; the HTML
-    report is one self-contained file with charts; JSON has every figure."""
+    report is one self-contained file with charts; JSON has every figure.
+
+    `cop report accounts` gives the meetings' time per analytic account instead (see
+    `cop report accounts --help`)."""
+    if ctx.invoked_subcommand:
+        return
     if bool(slug) == all_:
         raise UsageError("give a community SLUG or --all")
     communities = app.records.communities() if all_ else [app.community(slug or "")]
@@ -99,7 +128,10 @@ def _publish(app: App, communities: Sequence[Community], healths: Sequence[Commu
     code = 0
     pairs = []
     for community, figures in zip(communities, healths, strict=True):
-        if app.records.page_states(community.slug):
+        if community.archived:  # its space is frozen: its results stay in the snapshot
+            click.echo(f"cop: {community.slug}: archived, so no results page published",
+                       err=True)
+        elif app.records.page_states(community.slug):
             pairs.append((community, figures))
         else:  # its space may not exist yet: a page there could land anywhere
             click.echo(f"cop: {community.slug}: not provisioned yet, so no results page "
@@ -132,3 +164,6 @@ def _print(outcome: PublishReport, dry_run: bool) -> None:
 
 def _days_ago(now: str, days: int) -> str:
     return format_time(parse_time(now) - timedelta(days=days))[:10]
+
+
+report.add_command(accounts)

@@ -8,7 +8,7 @@ import click
 
 from ..model import Community
 from ..provision_run import Provisioner
-from ..status import community_status, last_run
+from ..status import community_status, last_run, method_overview
 from .app import App, GuardedCommand, common_options, pass_app
 from .output import echo_json
 
@@ -28,6 +28,7 @@ def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     --check-wiki."""
     communities = [app.community(slug)] if slug else app.records.communities()
     data = {"last_run": last_run(app.records),
+            "method": method_overview(app.records, app.config),
             "communities": [community_status(app.records, app.templates, c, app.config)
                             for c in communities]}
     if check_wiki:
@@ -40,8 +41,32 @@ def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     run = data["last_run"]
     click.echo("last cop-sync: " + (f"{run['finished_at'] or 'running'} (exit {run['exit_code']})"
                                     if run else "never"))
+    _print_method(data["method"])
     for entry in data["communities"]:
         _print_community(entry)
+
+
+def _print_make_up(s: dict[str, Any], pilot: str) -> None:
+    """Lifecycle, members by profile, and what the community's make-up lacks."""
+    click.echo(f"  lifecycle: {s['status']}{pilot}")
+    if "profiles" in s:
+        click.echo("  members by profile: " + (", ".join(
+            f"{name} {count}" for name, count in s["profiles"].items()) or "none"))
+    for warning in s.get("warnings", []):
+        click.echo(f"  ! {warning}")
+
+
+def _print_method(method: dict[str, Any]) -> None:
+    themes = method["themes"]
+    click.echo(f"rollout stage: {method['stage']} (pilot community: "
+               f"{method['pilot'] or '-'}; {method['communities']} of at most "
+               f"{method['max_communities']} communities; themes: {themes['approved']} "
+               f"approved, {themes['proposed']} proposed, {themes['rejected']} rejected)")
+    for slug in themes["approved_without_community"]:
+        click.echo(f"  ! theme {slug} is approved and has no community yet "
+                   f"(`cop community add SLUG --from-theme {slug} ...`)")
+    for warning in method["warnings"]:
+        click.echo(f"  ! method: {warning}")
 
 
 def _provisioning_drift(app: App,
@@ -66,7 +91,9 @@ def _provisioning_drift(app: App,
 
 def _print_community(s: dict[str, Any]) -> None:
     pages = sum(p["state"] != "missing" for p in s["pages"])
+    pilot = ", the pilot community" if s["pilot_community"] else ""
     click.echo(f"\n{s['slug']} — {s['name']} ({s['backend']} {s['space']}, {s['lang']})")
+    _print_make_up(s, pilot)
     click.echo(f"  pages: {pages}/{len(s['pages'])} provisioned"
                + ("" if s["provisioned"] else f" (run `cop provision {s['slug']}`)"))
     for page in s["pages"]:

@@ -133,7 +133,7 @@ def test_member_add_before_provisioning_is_recorded(ready) -> None:
 
 
 def test_member_add_rejects_a_bad_date(ready) -> None:
-    result = ready("member", "add", "battery", "a@x.io", "--name", "A", "--profile", "x",
+    result = ready("member", "add", "battery", "a@x.io", "--name", "A", "--profile", "marketing",
                    "--since", "12/03/2024")
     assert result.exit_code == 2 and "--since" in result.output
 
@@ -143,7 +143,8 @@ def test_member_remove_unknown_is_exit_2(ready) -> None:
 
 
 def test_export_csv_has_one_line_per_row(ready) -> None:
-    ready("member", "add", "battery", "ann@x.io", "--name", "=HYPERLINK()", "--profile", "m")
+    ready("member", "add", "battery", "ann@x.io", "--name", "=HYPERLINK()", "--profile",
+          "marketing")
     rows = list(csv.DictReader(io.StringIO(ready("export", "--format", "csv").output)))
     assert {r["key"] for r in rows} == {"pia.pilot@corp.example", "eli@corp.example",
                                         "ann@x.io"}

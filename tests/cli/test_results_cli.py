@@ -54,11 +54,11 @@ def test_health_figures_without_the_wiki(ready) -> None:
     shown = ready("health", "battery", "--no-wiki")
     assert shown.exit_code == 0, shown.output
     assert "members 2, active contributors 0" in shown.output
-    assert "actions: not tracked yet" in shown.output
+    assert "actions: 0 open, 0 overdue" in shown.output  # seminar actions (issue 6)
     data = json.loads(ready("health", "--no-wiki", "--json", "--since", "2026-01-01").output)
     [figures] = data["communities"]
     assert figures["since"] == "2026-01-01" and figures["members"] == 2
-    assert figures["actions"] == {"tracked": False, "open": 0, "overdue": []}
+    assert figures["actions"] == {"tracked": True, "open": 0, "overdue": []}
     assert figures["alerts"][0]["message"].startswith("Essoufflement")  # the community's
 
 

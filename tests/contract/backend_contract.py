@@ -32,7 +32,7 @@ class PlainCodec:
     format = "plain"
 
     def render_page(self, kind: PageKind, context: PageContext,
-                    rows: Sequence[Mapping[str, str]]) -> str:
+                    rows: Sequence[Mapping[str, str]], parts: object = None) -> str:
         return "\n".join(" ".join(row.values()) for row in rows)
 
     def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
@@ -114,6 +114,20 @@ class BackendContract:
         assert caught.value.space == "CoP_Absent"
         assert caught.value.remedy in str(caught.value)
         self.check_remedy(caught.value, spec)
+
+    def test_freeze_and_reopen_keep_every_page(self, backend: WikiBackend) -> None:
+        """cop archive (issue 6): frozen then reopened, idempotently; nothing is lost, the
+        pages still read, and members edit again once reopened."""
+        ref = self.ref("Frozen")
+        backend.create_page(ref, "before", summary="contract")
+        said = backend.freeze_space(self.spec(), frozen=True)
+        assert isinstance(said, str) and said
+        backend.freeze_space(self.spec(), frozen=True)
+        assert backend.read_pages([ref])[ref].content == "before"
+        backend.freeze_space(self.spec(), frozen=False)
+        backend.freeze_space(self.spec(), frozen=False)
+        self.member_edit(ref, "after")
+        assert backend.read_pages([ref])[ref].content == "after"
 
     # --- reads and writes ----------------------------------------------------------------------
 

@@ -267,7 +267,8 @@ class CloudRoutes:
         data = call.json_object()
         homepage = (data.get("homepage") or {}).get("id")
         space = self.state.update_space(call.params["key"], name=data.get("name"),
-                                        homepage_id=str(homepage) if homepage else None)
+                                        homepage_id=str(homepage) if homepage else None,
+                                        status=data.get("status"))
         return ok(self.v1.space(space))
 
     def add_permission(self, call: Call) -> Reply:

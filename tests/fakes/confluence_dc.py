@@ -1,6 +1,6 @@
 """Routes of the fake Confluence Data Center (10.x): REST v1 (``/rest/api``) throughout.
 
-Spaces (get, create, update, archive, permissions), content (list by space and title, get,
+Spaces (get, create, update, archive, restore, permissions), content (list by space and title, get,
 create, update with version numbers, delete to the trash, child pages), labels, content
 properties, CQL search with offset (``start``) pagination, the current user.
 """
@@ -34,6 +34,7 @@ class DataCenterRoutes:
             ("POST", "/rest/api/space", self.create_space),
             ("PUT", rf"/rest/api/space/{KEY}", self.update_space),
             ("PUT", rf"/rest/api/space/{KEY}/archive", self.archive_space),
+            ("PUT", rf"/rest/api/space/{KEY}/restore", self.restore_space),
             ("GET", rf"/rest/api/space/{KEY}/permissions", self.get_permissions),
             ("POST", rf"/rest/api/space/{KEY}/permissions", self.set_permissions),
             ("PUT", rf"/rest/api/space/{KEY}/permissions/user/(?P<user>[^/?]+)/grant",
@@ -82,6 +83,10 @@ class DataCenterRoutes:
 
     def archive_space(self, call: Call) -> Reply:
         self.state.archive_space(call.params["key"])
+        return Reply(204)
+
+    def restore_space(self, call: Call) -> Reply:
+        self.state.archive_space(call.params["key"], archived=False)
         return Reply(204)
 
     def get_permissions(self, call: Call) -> Reply:

@@ -227,8 +227,12 @@ class ConfluenceState:
         raise NotFound(f"No space with id : {space_id}")
 
     def update_space(self, key: str, *, name: str | None = None,
-                     homepage_id: str | None = None) -> Space:
+                     homepage_id: str | None = None, status: str | None = None) -> Space:
         space = self.space(key)
+        if status is not None:
+            if status not in ("current", "archived"):
+                raise BadRequest(f"Unknown space status {status!r}")
+            space.status = status
         if homepage_id is not None:
             page = self.page(homepage_id)
             if page.space is not space:
@@ -239,8 +243,8 @@ class ConfluenceState:
         self.clock.tick()
         return space
 
-    def archive_space(self, key: str) -> None:
-        self.space(key).status = "archived"
+    def archive_space(self, key: str, archived: bool = True) -> None:
+        self.space(key).status = "archived" if archived else "current"
         self.clock.tick()
 
     def grant(self, key: str, subject_type: str, identifier: str, operation: str,

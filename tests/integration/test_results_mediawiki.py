@@ -127,7 +127,8 @@ def test_a_month_of_edits_published_with_the_right_counts(month: Month) -> None:
     assert "published 2 page(s)" in result.stderr
     assert people.edit_count() == edits_before + 2
 
-    summary, activity, profiles, contributors, freshness = tables(people, RESULTS)
+    summary, activity, profiles, contributors, freshness, actions = tables(people, RESULTS)
+    assert actions == [["Open actions", "0"], ["Overdue actions", "0"]]  # issue 6
     assert dict(map(tuple, summary)) == {
         "Members": "5", "Active contributors": "3", "Cross-functional": "yes",
         "Wiki edits": "8", "Rows added": "7", "Rows updated": "1", "Rows removed": "0",

@@ -44,8 +44,9 @@ RENDERED_TAGS = {"p", "h2", "ul", "li", "strong", "table", "tbody", "tr", "th", 
 
 def context(lang: str, *, home: bool = False, **values: str) -> PageContext:
     """A community's context; on Confluence (``home=False``) there is no home page."""
-    pages = {kind.kind: PageRef(SPACE, localize(kind.title, lang)) for kind in TEMPLATES.kinds
-             if home or kind.kind != "home"}
+    pages = {kind.kind: PageRef(SPACE, localize(kind.title, lang))
+             for kind in TEMPLATES.page_kinds if (home or kind.kind != "home")
+             and not kind.per}  # one page per community
     base = {"name": "Battery", "theme": "Storage", "slug": "battery"}
     return PageContext(lang=lang, space=SPACE, values=base | values, pages=pages)
 
@@ -56,6 +57,8 @@ def value_for(field: FieldDef, i: int, text: str = "") -> str:
         return f"user{i}@example.com"
     if field.type == "date":
         return f"2024-0{1 + i % 9}-1{i % 10}"
+    if field.type == "number":
+        return f"{i}.5"
     if field.type == "url":
         return URLS[i % len(URLS)] + f"&n={i}"
     if field.type == "choice":

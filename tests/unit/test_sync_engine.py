@@ -65,7 +65,9 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    assert len(created) == 7 + 6  # home + six pages + six templates (charter + 5 rows)
+    # home + six pages + eight templates (charter, 5 lists, the seminar's attendance and
+    # actions: issue 6); no seminar page without a seminar
+    assert len(created) == 7 + 8
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)

@@ -1,0 +1,98 @@
+"""``cop archive SLUG [--undo]``: freeze a community's space, keep a snapshot, mark it
+archived — nothing deleted; ``--undo`` reopens it.
+
+Archiving, in this order (each step idempotent, so a failed run is simply run again; the
+records say "archived" only once everything else is done):
+
+1. (the CLI runs a last ``cop-sync`` of the community first, so the records are complete;)
+2. the charter's status is written "archived" on the wiki;
+3. the snapshot: every page as the wiki holds it and the records, as JSON and HTML;
+4. the space is frozen (``WikiBackend.freeze_space``: MediaWiki protects every page of the
+   namespace, Confluence archives the space);
+5. the community is marked archived (lifecycle and decision).
+
+Undoing: the space reopened, the status it had before restored (records, then charter).
+An archived community is skipped by cop-sync and by provisioning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from connector.base import SpaceSpec, WikiBackend
+from connector.errors import UsageError
+from page_templates import TemplateSet
+
+from .clock import utc_now
+from .lifecycle import set_status, status_before_archive
+from .model import Community
+from .provision_run import Provisioner
+from .records import Records
+from .snapshot import SnapshotFiles, write_snapshot
+
+ARCHIVED = "archived"
+
+
+@dataclass
+class ArchiveOutcome:
+    community: Community
+    frozen: str = ""  # what the wiki did, in a few words ("" when never provisioned)
+    snapshot: SnapshotFiles | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def default_directory(base: Path, community: Community, now: str) -> Path:
+    """``<base>/<slug>-<YYYY-MM-DD>``."""
+    return base / f"{community.slug}-{now[:10]}"
+
+
+def archive(records: Records, backend: WikiBackend, templates: TemplateSet,
+            community: Community, directory: Path,
+            clock: Callable[[], str] = utc_now) -> ArchiveOutcome:
+    """Archive ``community`` (see the module's steps); an archived one is frozen and
+    snapshotted again. Raises BackendError subclasses, OSError."""
+    outcome = ArchiveOutcome(community)
+    provisioned = bool(records.page_states(community.slug))
+    target = replace(community, status=ARCHIVED)
+    if provisioned:
+        written = Provisioner(records, backend, templates, clock).write_charter(target)
+        if written is not None:
+            outcome.notes.append(f"{written.ref}: status archived")
+    outcome.snapshot = write_snapshot(records, backend, templates, target, directory,
+                                      clock())
+    if provisioned:
+        outcome.frozen = backend.freeze_space(_spec(community), frozen=True)
+    else:
+        outcome.notes.append("never provisioned: nothing to freeze on the wiki")
+    if not community.archived:
+        outcome.community = set_status(records, community, ARCHIVED, by="cop archive",
+                                       note=f"snapshot in {directory}", now=clock())
+    return outcome
+
+
+def reopen(records: Records, backend: WikiBackend, templates: TemplateSet,
+           community: Community, clock: Callable[[], str] = utc_now) -> ArchiveOutcome:
+    """Undo ``archive``: the space reopened, the status it had before restored. Raises
+    UsageError when it is not archived, BackendError subclasses."""
+    if not community.archived:
+        raise UsageError(f"{community.slug} is {community.status}, not archived")
+    outcome = ArchiveOutcome(community)
+    provisioned = bool(records.page_states(community.slug))
+    if provisioned:
+        outcome.frozen = backend.freeze_space(_spec(community), frozen=False)
+    previous = status_before_archive(records, community)
+    outcome.community = set_status(records, community, previous, by="cop archive --undo",
+                                   note="reopened", now=clock())
+    if provisioned:
+        written = Provisioner(records, backend, templates, clock).write_charter(
+            outcome.community)
+        if written is not None:
+            outcome.notes.append(f"{written.ref}: status {previous}")
+    return outcome
+
+
+def _spec(community: Community) -> SpaceSpec:
+    return SpaceSpec(community.slug, community.name, community.space, community.lang,
+                     community.namespace_id)

@@ -1,0 +1,73 @@
+"""cop archive SLUG [--undo] [--to DIR]: freeze a community's space and keep a snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..archive import archive as archive_community
+from ..archive import default_directory, reopen
+from ..clock import utc_now
+from ..run import Syncer, SyncOptions
+from .app import App, GuardedCommand, common_options, pass_app
+
+DEFAULT_BASE = "archives"
+
+
+@click.command("archive", cls=GuardedCommand)
+@common_options
+@click.argument("slug")
+@click.option("--undo", is_flag=True, help="Reopen an archived community.")
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help=f"Where the snapshot goes (default: {DEFAULT_BASE}/"
+                                 "<slug>-<date>/ beside cop.toml).")
+@click.option("--no-sync", is_flag=True,
+              help="Do not read the community's last changes first (cop-sync).")
+@pass_app
+def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bool) -> None:
+    """Archive community SLUG: a last sync, its charter's status set to archived, a snapshot
+    of its pages and records (snapshot.json and snapshot.html, which opens in a browser),
+    then its space frozen (MediaWiki: every page protected; Confluence: the space
+    archived). Nothing is deleted; cop-sync and provisioning then leave it alone.
+    --undo reopens it with the status it had."""
+    community = app.community(slug)
+    backend = app.backend(community.backend)
+    with app.lock():
+        if undo:
+            outcome = reopen(app.records, backend, app.templates, community)
+            _print(outcome.frozen, outcome.notes)
+            click.echo(f"{slug} reopened: {outcome.community.status}")
+            return
+        code = 0 if no_sync or not app.records.page_states(slug) else _last_sync(app, slug)
+        target = directory or default_directory(app.config.resolve(DEFAULT_BASE), community,
+                                                utc_now())
+        outcome = archive_community(app.records, backend, app.templates, community, target)
+    _print(outcome.frozen, outcome.notes)
+    if outcome.snapshot is not None:
+        click.echo(f"snapshot: {outcome.snapshot.pages} page(s), {outcome.snapshot.rows} "
+                   f"row(s) in {outcome.snapshot.html} (open it in a browser) and "
+                   f"{outcome.snapshot.json}")
+    click.echo(f"{slug} archived (`cop archive {slug} --undo` reopens it)")
+    raise SystemExit(code)
+
+
+def _last_sync(app: App, slug: str) -> int:
+    """cop-sync of this community, so the snapshot holds its last changes; its problems
+    are shown, the archive goes on (exit 1 at the end)."""
+    syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=app.budget)
+    report = syncer.run(SyncOptions(community=slug,
+                                    overlap_seconds=app.config.sync.overlap_seconds))
+    for outcome in report.communities:
+        if outcome.error:
+            click.echo(f"cop: warning: the last sync of {slug} failed: {outcome.error}",
+                       err=True)
+    click.echo(f"last sync: {report.summary_line()}", err=True)
+    return report.exit_code
+
+
+def _print(frozen: str, notes: list[str]) -> None:
+    if frozen:
+        click.echo(f"wiki: {frozen}")
+    for note in notes:
+        click.echo(note)
