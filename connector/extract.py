@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from page_templates import PageKind, localize
+
+Node = TypeVar("Node")  # a format's top-level block: a wikitext node, a storage-format tag
 
 
 @dataclass(frozen=True)
@@ -68,3 +74,50 @@ def blocks_to_prose(blocks: list[tuple[str, list[str]]]) -> tuple[tuple[str, ...
     paragraphs = tuple(t for kind, texts in blocks if kind == "p" for t in texts if t)
     bullets = tuple(t for kind, texts in blocks if kind == "ul" for t in texts if t)
     return paragraphs, bullets
+
+
+@dataclass
+class SectionCollector(Generic[Node]):
+    """The format-neutral part of reading a page's sections, in page order: each format
+    walks its own blocks and reports headings with the blocks under them (``close``) and the
+    template regions it found edited (``edited``); this class names and places them."""
+
+    kind: PageKind
+    lang: str
+    found: list[FoundSection] = field(default_factory=list)
+    last: str | None = None  # the section the next one follows
+
+    def __post_init__(self) -> None:
+        self.taken = {s.id for s in self.kind.sections}
+        self.titles = {localize(s.title, self.lang): s.id for s in self.kind.sections
+                       if s.title}
+
+    def prose(self, blocks: Sequence[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Paragraphs and bullets of a run of blocks (format-specific)."""
+        raise NotImplementedError
+
+    def close(self, title: str | None, blocks: Sequence[Node]) -> None:
+        """A heading members wrote (``title``) and the blocks under it."""
+        if not title:
+            return
+        paragraphs, bullets = self.prose(blocks)
+        known = self.titles.get(title)
+        if known is not None:  # a template section whose markers are gone: edited
+            self.found.append(FoundSection(known, False, "", paragraphs, bullets, self.last))
+            self.last = known
+            return
+        section_id = identifier(title, self.taken, prefix="section")
+        self.found.append(FoundSection(section_id, True, title, paragraphs, bullets,
+                                       self.last))
+        self.last = section_id
+
+    def edited(self, region_id: str, heading: str, body: Sequence[Node]) -> None:
+        """A template region members edited: its heading's text and its other blocks."""
+        section = next((s for s in self.kind.sections if s.id == region_id), None)
+        shipped_title = localize(section.title, self.lang) if section and section.title else ""
+        title = heading if heading != shipped_title else ""
+        prose_only = section is None or section.rows or section.help or section.index
+        paragraphs, bullets = ((), ()) if prose_only else self.prose(body)
+        if title or paragraphs or bullets:
+            self.found.append(FoundSection(region_id, False, title, paragraphs, bullets,
+                                           self.last))

@@ -5,14 +5,21 @@ with their prose outside the template's regions, and the template's regions they
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from page_templates import PageKind, localize
+from page_templates import PageKind
 
 from ..base import PageContext
-from ..extract import FoundField, FoundSection, PageFindings, blocks_to_prose, identifier
+from ..extract import (
+    FoundField,
+    FoundSection,
+    PageFindings,
+    SectionCollector,
+    blocks_to_prose,
+)
 from .storage_markers import is_anchor
 from .storage_parse import find_charter_table, find_rows_table, read_rows
 from .storage_regions import StorageDoc, adopt_legacy, sections_marked
@@ -59,16 +66,13 @@ def _fields(soup: BeautifulSoup, kind: PageKind) -> tuple[FoundField, ...]:
     return tuple(fields)
 
 
-class _Sections:
+class _Sections(SectionCollector[Tag]):
     """Walk the page's top-level blocks: regions (edited ones are read), headings members
     added and the prose under them, in order."""
 
     def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
-        self.soup, self.kind, self.lang = soup, kind, lang
-        self.taken = {s.id for s in kind.sections}
-        self.titles = {localize(s.title, lang): s.id for s in kind.sections if s.title}
-        self.found: list[FoundSection] = []
-        self.last: str | None = None
+        super().__init__(kind, lang)
+        self.soup = soup
 
     def read(self) -> list[FoundSection]:
         doc = StorageDoc(self.soup, {}, "")
@@ -82,7 +86,7 @@ class _Sections:
             if id(node) in skip or not isinstance(node, Tag):
                 continue
             if id(node) in starts or _HEADING.match(node.name):
-                self._close(title, blocks)
+                self.close(title, blocks)
                 title, blocks = None, []
             if id(node) in starts:
                 region_id, nodes = starts[id(node)]
@@ -94,35 +98,16 @@ class _Sections:
                 title = node.get_text().strip()
             elif title is not None:
                 blocks.append(node)
-        self._close(title, blocks)
+        self.close(title, blocks)
         return self.found
-
-    def _close(self, title: str | None, blocks: list[Tag]) -> None:
-        if not title:
-            return
-        paragraphs, bullets = _prose(blocks)
-        known = self.titles.get(title)
-        if known is not None:  # a template section whose anchors are gone: edited
-            self.found.append(FoundSection(known, False, "", paragraphs, bullets, self.last))
-            self.last = known
-            return
-        section_id = identifier(title, self.taken, prefix="section")
-        self.found.append(FoundSection(section_id, True, title, paragraphs, bullets,
-                                       self.last))
-        self.last = section_id
 
     def _edited(self, region_id: str, nodes: list[Tag]) -> None:
         headings = [n for n in nodes if _HEADING.match(n.name)]
-        title = headings[0].get_text().strip() if headings else ""
-        section = next((s for s in self.kind.sections if s.id == region_id), None)
-        shipped_title = localize(section.title, self.lang) if section and section.title else ""
-        title = title if title != shipped_title else ""
-        prose_only = section is None or section.rows or section.help or section.index
-        paragraphs, bullets = ((), ()) if prose_only else _prose(
-            [n for n in nodes if not _HEADING.match(n.name)])
-        if title or paragraphs or bullets:
-            self.found.append(FoundSection(region_id, False, title, paragraphs, bullets,
-                                           self.last))
+        heading = headings[0].get_text().strip() if headings else ""
+        self.edited(region_id, heading, [n for n in nodes if not _HEADING.match(n.name)])
+
+    def prose(self, blocks: Sequence[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return _prose(list(blocks))
 
 
 def _prose(blocks: list[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:

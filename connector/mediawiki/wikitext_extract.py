@@ -4,13 +4,21 @@ the template's regions, and the template's regions they edited."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mwparserfromhell.nodes import Comment, Heading, Node, Template
 from mwparserfromhell.wikicode import Wikicode
 
-from page_templates import PageKind, localize
+from page_templates import PageKind
 
 from ..base import PageContext
-from ..extract import FoundField, FoundSection, PageFindings, blocks_to_prose, identifier
+from ..extract import (
+    FoundField,
+    FoundSection,
+    PageFindings,
+    SectionCollector,
+    blocks_to_prose,
+)
 from .wikitext_parse import parse_wikitext, plain_text, row_templates
 from .wikitext_regions import WikitextDoc, adopt_legacy, legacy_sections, sections_marked
 from .wikitext_render import LANG_PARAM
@@ -45,16 +53,13 @@ def _fields(code: Wikicode, kind: PageKind) -> tuple[FoundField, ...]:
                  for name, values in seen.items())
 
 
-class _Sections:
+class _Sections(SectionCollector[Node]):
     """Walk the page's top-level nodes: regions (edited ones are read), headings members
     added and the prose under them, in order."""
 
     def __init__(self, code: Wikicode, kind: PageKind, lang: str) -> None:
-        self.code, self.kind, self.lang = code, kind, lang
-        self.taken = {s.id for s in kind.sections}
-        self.titles = {localize(s.title, lang): s.id for s in kind.sections if s.title}
-        self.found: list[FoundSection] = []
-        self.last: str | None = None
+        super().__init__(kind, lang)
+        self.code = code
 
     def read(self) -> list[FoundSection]:
         doc = WikitextDoc(self.code, {}, "")
@@ -67,7 +72,7 @@ class _Sections:
         while index < len(nodes):
             node = nodes[index]
             if index in spans or isinstance(node, Heading):
-                self._close(title, buffer)
+                self.close(title, buffer)
                 title, buffer = None, []
             if index in spans:
                 region_id, end = spans[index]
@@ -81,35 +86,16 @@ class _Sections:
             elif title is not None:
                 buffer.append(node)
             index += 1
-        self._close(title, buffer)
+        self.close(title, buffer)
         return self.found
-
-    def _close(self, title: str | None, buffer: list[Node]) -> None:
-        if not title:
-            return
-        paragraphs, bullets = _prose(buffer)
-        known = self.titles.get(title)
-        if known is not None:  # a template section whose markers are gone: edited
-            self.found.append(FoundSection(known, False, "", paragraphs, bullets, self.last))
-            self.last = known
-            return
-        section_id = identifier(title, self.taken, prefix="section")
-        self.found.append(FoundSection(section_id, True, title, paragraphs, bullets,
-                                       self.last))
-        self.last = section_id
 
     def _edited(self, region_id: str, nodes: list[Node]) -> None:
         headings = [n for n in nodes if isinstance(n, Heading)]
-        title = plain_text(headings[0].title).strip() if headings else ""
-        section = next((s for s in self.kind.sections if s.id == region_id), None)
-        shipped_title = localize(section.title, self.lang) if section and section.title else ""
-        title = title if title != shipped_title else ""
-        prose_only = section is None or section.rows or section.help or section.index
-        paragraphs, bullets = ((), ()) if prose_only else _prose(
-            [n for n in nodes if not isinstance(n, Heading)])
-        if title or paragraphs or bullets:
-            self.found.append(FoundSection(region_id, False, title, paragraphs, bullets,
-                                           self.last))
+        heading = plain_text(headings[0].title).strip() if headings else ""
+        self.edited(region_id, heading, [n for n in nodes if not isinstance(n, Heading)])
+
+    def prose(self, blocks: Sequence[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return _prose(list(blocks))
 
 
 def _prose(nodes: list[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
