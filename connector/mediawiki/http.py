@@ -19,7 +19,8 @@ from connector.http import check_site_url
 
 BACKEND = "mediawiki"
 # Loggers of this adapter that may see request data (the password on login).
-LOGGERS = ("mwclient.client", "mwclient.sleep", "connector.mediawiki.backend")
+LOGGERS = ("mwclient.client", "mwclient.sleep", "connector.mediawiki.backend",
+           "connector.mediawiki.api")
 
 
 def check_url(url: str, *, allow_http: bool = False) -> str:
