@@ -22,8 +22,9 @@ from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
 from .support import support_pages
-from .wikitext_parse import children, parse_wikitext, plain_text, row_templates, row_values
+from .wikitext_parse import row_values
 from .wikitext_render import MARKER_PREFIX, param_value, render_row
+from .wikitext_text import children, parse_wikitext, plain_text, row_templates
 
 
 class WikitextCodec:

@@ -19,9 +19,9 @@ from ..extract import (
     SectionCollector,
     blocks_to_prose,
 )
-from .wikitext_parse import parse_wikitext, plain_text, row_templates
 from .wikitext_regions import WikitextDoc, adopt_legacy, legacy_sections, sections_marked
 from .wikitext_render import LANG_PARAM
+from .wikitext_text import parse_wikitext, plain_text, row_templates
 
 
 def extract_page(content: str, kind: PageKind, context: PageContext,

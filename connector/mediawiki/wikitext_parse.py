@@ -1,9 +1,8 @@
 """Read the rows of a page kind from wikitext, with mwparserfromhell.
 
 Rows are the calls of the kind's row template, found anywhere in the page (inside ``<div>``,
-tables, other templates...) in document order. A value's plain text is what the page displays:
-character references decoded, comments dropped, ``<br>`` a line break, ``{{!}}`` a pipe (the
-visual editor writes those). A row that cannot be read is reported as a ``RowProblem`` with
+tables, other templates...) in document order; a value is its plain text (wikitext_text.py).
+A row that cannot be read is reported as a ``RowProblem`` with
 page, row, field and line, and left out of the rows; the other rows are still returned.
 Nothing here raises on member input.
 """
@@ -11,154 +10,38 @@ Nothing here raises on member input.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import mwparserfromhell
-from mwparserfromhell.definitions import is_parsable, is_visible
+from mwparserfromhell.definitions import is_parsable
 from mwparserfromhell.nodes import (
-    Argument,
-    Comment,
-    ExternalLink,
-    Heading,
-    HTMLEntity,
     Node,
     Tag,
     Template,
     Text,
-    Wikilink,
 )
 from mwparserfromhell.parser import ParserError
 from mwparserfromhell.parser.builder import Builder
 from mwparserfromhell.wikicode import Wikicode
 
 from connector.errors import RowProblem
-from page_templates import FieldDef, PageKind, normalize_template_name
+from page_templates import PageKind, normalize_template_name
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
 from . import wikitext_tokens
 from .wikitext_render import LANG_PARAM
+from .wikitext_text import (
+    CHAR_TEMPLATES,
+    field_text,
+    parse_wikitext,
+    plain_text,
+    template_name,
+    walk,
+)
 
 TEMPLATE_FIELD = "(template)"  # RowProblem.field when the row template itself is broken
-# Magic words that stand for a character (the visual editor escapes pipes with {{!}}).
-_CHAR_TEMPLATES = {"!": "|", "=": "="}
-# Tags whose own wiki markup is the text a member typed (list items, definition, rule).
-_MARKUP_TAGS = {"li", "dt", "dd", "hr"}
-
-
-def parse_wikitext(content: str) -> Wikicode | None:
-    """The parsed page, or None if mwparserfromhell gives up (an internal error)."""
-    try:
-        return mwparserfromhell.parse(content)
-    except (ParserError, RecursionError, ValueError):
-        return None
-
-
-# --- walking the tree ----------------------------------------------------------------------
-
-def children(node: Node) -> list[Wikicode]:
-    """The wikicode nested in ``node``, in the order it appears in the source."""
-    if isinstance(node, Template):
-        return [node.name, *(part for p in node.params for part in (p.name, p.value))]
-    if isinstance(node, Tag):
-        attributes = [part for a in node.attributes for part in (a.name, a.value)
-                      if part is not None]
-        return [*attributes, *([node.contents] if node.contents is not None else [])]
-    if isinstance(node, Wikilink | ExternalLink):
-        first, second = (node.title, node.text) if isinstance(node, Wikilink) \
-            else (node.url, node.title)
-        return [code for code in (first, second) if code is not None]
-    if isinstance(node, Heading):
-        return [node.title]
-    if isinstance(node, Argument):
-        return [code for code in (node.name, node.default) if code is not None]
-    return []
-
-
-def walk(code: Wikicode,
-         parents: tuple[Node, ...] = ()) -> Iterator[tuple[Node, tuple[Node, ...]]]:
-    """Every node in document order (pre-order), with its ancestor nodes."""
-    for node in code.nodes:
-        yield node, parents
-        for child in children(node):
-            yield from walk(child, (*parents, node))
-
-
-def template_name(template: Template) -> str:
-    """The normalized name of a template call (comments in the name ignored)."""
-    name = "".join(str(n) for n in template.name.nodes if not isinstance(n, Comment))
-    return normalize_template_name(name)
-
-
-def row_templates(code: Wikicode, kind: PageKind) -> list[Template]:
-    """The calls of ``kind``'s row template, in document order."""
-    wanted = normalize_template_name(kind.row_template or "")
-    return [node for node, _ in walk(code)
-            if isinstance(node, Template) and template_name(node) == wanted]
-
-
-# --- plain text ----------------------------------------------------------------------------
-
-def plain_text(code: Wikicode, *, trim: bool = True) -> str:
-    """What ``code`` displays, as plain text; ``trim`` strips the white space MediaWiki
-    strips around a named parameter (literal white space only, not character references)."""
-    pieces = [(_node_text(node), isinstance(node, Text | Comment)) for node in code.nodes]
-    if trim:
-        wikitext_tokens.trim(pieces, str.lstrip, range(len(pieces)))
-        wikitext_tokens.trim(pieces, str.rstrip, range(len(pieces) - 1, -1, -1))
-    return "".join(text for text, _ in pieces)
-
-
-def _node_text(node: Node) -> str:
-    reader = _READERS.get(type(node))
-    return reader(node) if reader else ""  # comments, and anything unknown, show nothing
-
-
-def _wikilink_text(link: Wikilink) -> str:
-    shown = link.text if link.text is not None else link.title
-    return plain_text(shown, trim=False).lstrip(":")
-
-
-def _external_link_text(link: ExternalLink) -> str:
-    shown = link.url if not link.brackets else link.title
-    return plain_text(shown, trim=False) if shown is not None else ""
-
-
-def _tag_text(tag: Tag) -> str:
-    name = str(tag.tag).strip().lower()
-    if name == "br":
-        return "\n"
-    if tag.wiki_markup and name in _MARKUP_TAGS:
-        return str(tag.wiki_markup)
-    if tag.contents is None or not is_visible(name):
-        return ""
-    return plain_text(tag.contents, trim=False)
-
-
-_READERS: dict[type, Callable[[Any], str]] = {
-    Text: lambda node: node.value,
-    HTMLEntity: lambda node: node.normalize(),
-    Tag: _tag_text,
-    Template: lambda node: _CHAR_TEMPLATES.get(template_name(node), ""),
-    Wikilink: _wikilink_text,
-    ExternalLink: _external_link_text,
-    Heading: lambda node: plain_text(node.title),
-    Argument: str,
-}
-
-
-def field_text(field: FieldDef, value: Wikicode) -> str:
-    """A parameter's plain text; for a URL field, the target of a ``[url label]`` link if a
-    member wrote one (a bare URL is its own text, trailing punctuation included)."""
-    if field.type == "url":
-        links = [link for link in value.filter_external_links(recursive=True) if link.brackets]
-        if links:
-            return plain_text(links[0].url)
-    return plain_text(value)
-
-
 # --- rows ----------------------------------------------------------------------------------
 
 def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
@@ -358,7 +241,7 @@ def _trouble(showkey: bool, is_field: bool, value: Wikicode, row_name: str) -> s
         return (f"a value without a name ({text[:40]!r}): write name=value; "
                 "a '|' inside a value is written {{!}}")
     names = [template_name(t) for t in value.filter_templates(recursive=True)]
-    names = [name for name in names if name not in _CHAR_TEMPLATES]
+    names = [name for name in names if name not in CHAR_TEMPLATES]
     if row_name in names:
         return f'another {{{{{row_name}}}}} starts inside this row: probably a missing "}}}}"'
     if names and is_field:

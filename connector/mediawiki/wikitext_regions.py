@@ -30,8 +30,8 @@ from .wikitext_markers import (
     region,
     version_marker,
 )
-from .wikitext_parse import parse_wikitext, plain_text
 from .wikitext_render import section_text
+from .wikitext_text import parse_wikitext, plain_text
 
 
 def upgrade_page(content: str, kind: PageKind, context: PageContext,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from mwparserfromhell.nodes import HTMLEntity, Text
 
 from connector.mediawiki.escape import escape_text, escape_url
-from connector.mediawiki.wikitext_parse import plain_text
+from connector.mediawiki.wikitext_text import plain_text
 from page_templates.values import clean_text
 
 INJECTIONS = [
