@@ -60,9 +60,11 @@ def check_languages(kinds: list[PageKind], ui: UiTexts, languages: tuple[str, ..
 
 def _gap(lang: str, languages: tuple[str, ...], path: str,
          field: str) -> TemplateDefinitionError:
+    where = "" if Path(path).exists() else (
+        " (this file is not in your templates directory yet: create it with the texts)")
     return TemplateDefinitionError(
         f"no {lang!r} text: every text needs each language the templates offer "
-        f"({', '.join(languages)})", path=path, field=field)
+        f"({', '.join(languages)}){where}", path=path, field=field)
 
 
 def _kind_texts(kind: PageKind) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -21,7 +21,7 @@ from connector.errors import TemplateDefinitionError
 
 from .languages import check_languages, languages_in, ui_languages
 from .loader import SHIPPED_DIR, build_set, parse_kind, read_toml, shipped, shipped_raw
-from .model import LANGUAGES, TemplateSet
+from .model import CHARTER_VALUES, LANGUAGES, PAGE_VALUES, PageKind, TemplateSet
 from .override_merge import check_lang, merge_kind, merge_texts
 from .ui import UI_FILE, placeholders, ui_texts
 
@@ -37,8 +37,10 @@ def load_templates(directory: Path | None) -> TemplateSet:
         raise TemplateDefinitionError("no such directory (see [templates] dir in cop.toml)",
                                       path=str(directory))
     raw = shipped_raw()
-    files: dict[str, Path] = {kind: SHIPPED_DIR / f"{kind}.toml" for kind in raw}
-    files[UI_STEM] = UI_FILE
+    # Where a text is missing: the company's file, even one it has not written yet (the
+    # shipped files are not theirs to edit).
+    files: dict[str, Path] = {kind: directory / f"{kind}.toml" for kind in raw}
+    files[UI_STEM] = directory / UI_FILE.name
     ui: dict[str, dict[str, str]] = copy.deepcopy({k: dict(v) for k, v in ui_texts().items()})
     languages = set(LANGUAGES)
     for path in sorted(directory.glob("*.toml")):
@@ -54,7 +56,10 @@ def load_templates(directory: Path | None) -> TemplateSet:
             raise TemplateDefinitionError(f"unknown file (expected one of: {expected})",
                                           path=str(path))
         files[path.stem] = path
-    kinds = [parse_kind(data, str(files[kind])) for kind, data in raw.items()]
+    kinds = [parse_kind(data, str(files[kind] if files[kind].exists()
+                                  else SHIPPED_DIR / f"{kind}.toml"))
+             for kind, data in raw.items()]
+    check_prose_placeholders(kinds, files)
     offered = (*LANGUAGES, *sorted(languages - set(LANGUAGES)))
     check_languages(kinds, ui, offered, files)
     return build_set(kinds, ui, source=str(directory), languages=offered)
@@ -83,3 +88,20 @@ def merge_ui(ui: Mapping[str, Mapping[str, str]], data: Mapping[str, Any],
                 raise error(f"unknown placeholder {{{sorted(unknown)[0]}}} in {lang!r} "
                             f"(this sentence has: {shown})", key)
     return merged
+
+
+def check_prose_placeholders(kinds: list[PageKind], files: Mapping[str, Path]) -> None:
+    """Section prose may only use the charter's values as placeholders: anything else
+    would be published as is (``{nosuch}`` on every page)."""
+    for kind in kinds:
+        names = (*CHARTER_VALUES, *PAGE_VALUES.get(kind.kind, ()))
+        allowed = ", ".join(f"{{{name}}}" for name in names)
+        for section in kind.sections:
+            for texts in (section.paragraphs, section.bullets):
+                for lang, lines in texts.items():
+                    unknown = set().union(*map(placeholders, lines)) - set(names)
+                    if unknown:
+                        raise TemplateDefinitionError(
+                            f"unknown placeholder {{{sorted(unknown)[0]}}} in {lang!r} "
+                            f"(section prose may use: {allowed})",
+                            path=str(files[kind.kind]), field=f"sections.{section.id}")

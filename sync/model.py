@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from connector.base import PageRef
+from page_templates.model import CHARTER_VALUES
 
 # Charter fields that live on the community record (the charter page shows them).
-CHARTER_FIELDS = ("slug", "name", "theme", "axes", "pilot", "expert", "sponsor", "status",
-                  "account", "objectives", "scope")
+CHARTER_FIELDS = CHARTER_VALUES
 
 Rows = Mapping[str, Mapping[str, str]]  # key -> field -> canonical value
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from connector.base import WikiBackend
-from connector.errors import EXIT_PARTIAL, CopError, NotFoundError
+from connector.errors import EXIT_PARTIAL, CopError, NotFoundError, TemplateDefinitionError
 from connector.http import Budget
 from page_templates import TemplateSet, load_templates
 from page_templates.profiles import with_profiles
@@ -60,9 +60,24 @@ class App:
         the members' profile a choice among the configured vocabulary), loaded and
         validated once per invocation. Raises TemplateDefinitionError."""
         if self._templates is None:
-            self._templates = with_profiles(load_templates(self.config.templates_dir),
-                                            self.config.method.profiles)
+            templates = with_profiles(load_templates(self.config.templates_dir),
+                                      self.config.method.profiles)
+            self._check_languages(templates)
+            self._templates = templates
         return self._templates
+
+    def _check_languages(self, templates: TemplateSet) -> None:
+        """A community whose language the templates stopped offering would have its
+        pages rewritten in English by the next upgrade: refused before anything runs."""
+        stranded = [f"{c.slug} ({c.lang})" for c in self.records.communities()
+                    if c.lang not in templates.languages]
+        if stranded:
+            raise TemplateDefinitionError(
+                f"these communities use a language the templates no longer offer: "
+                f"{', '.join(stranded)}; the templates offer {', '.join(templates.languages)}."
+                " Restore that language's texts in the templates directory",
+                path=str(self.config.templates_dir or "the shipped templates"),
+                field="languages")
 
     @property
     def budget(self) -> Budget:

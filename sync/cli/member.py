@@ -50,6 +50,7 @@ def add(app: App, slug: str, email: str, name: str, profile: str, role: str, sit
 def remove(app: App, slug: str, email: str) -> None:
     """Remove member EMAIL from community SLUG (kept in the records as removed)."""
     community = _open(app, slug)
+    _ = app.templates  # checked before anything is written (exit 2 when broken)
     with app.lock():
         forget_member(app.records, community, email)
         click.echo(f"{email.lower()} removed from {slug}")

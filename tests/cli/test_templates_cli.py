@@ -51,6 +51,22 @@ def test_a_language_the_company_adds_can_be_chosen(run, tmp_path: Path) -> None:
     assert "space CoP_Energie, de)" in result.output
 
 
+def test_templates_that_drop_a_community_language_are_refused(run, tmp_path: Path) -> None:
+    german(tmp_path / "corp", complete=True)
+    use_templates(tmp_path, "corp")
+    assert add(run, "energie", "--lang", "de").exit_code == 0
+    text = (tmp_path / "cop.toml").read_text().replace('dir = "corp"', 'dir = "plain"')
+    (tmp_path / "cop.toml").write_text(text)
+    (tmp_path / "plain").mkdir()
+    for command in (("provision", "--upgrade", "--all", "--dry-run"),
+                    ("member", "remove", "energie", "pia@corp.example")):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert "energie (de)" in result.output and "no longer offer" in result.output
+    (tmp_path / "cop.toml").write_text(text.replace('dir = "plain"', 'dir = "corp"'))
+    assert "pia@corp.example" in run("community", "show", "energie").output  # kept
+
+
 def test_a_broken_templates_directory_is_refused_with_file_and_field(run,
                                                                     tmp_path: Path) -> None:
     (tmp_path / "corp").mkdir()

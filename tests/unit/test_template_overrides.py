@@ -162,6 +162,26 @@ def test_an_incomplete_new_language_names_the_missing_text(tmp_path: Path) -> No
     assert "'de'" in str(error)
 
 
+def test_a_text_missing_from_a_shipped_kind_names_the_company_file_to_create(
+        tmp_path: Path) -> None:
+    write(tmp_path, "watch.toml", '[[fields]]\nname = "trl"\n'
+          'label = { en = "TRL", fr = "TRL", de = "TRL" }\n')
+    error = refused(tmp_path)
+    assert error.path is not None and Path(error.path).parent == tmp_path
+    assert "'de'" in str(error) and "not in your templates directory yet" in str(error)
+
+
+def test_section_prose_may_only_use_known_placeholders(tmp_path: Path) -> None:
+    write(tmp_path, "charter.toml", '[[sections]]\nid = "more"\n'
+          'paragraphs = { en = ["See {nosuch}."], fr = ["Voir {nosuch}."] }\n')
+    error = refused(tmp_path)
+    assert error.field == "sections.more" and "{nosuch}" in str(error)
+    assert "{theme}" in str(error)
+    write(tmp_path, "charter.toml", '[[sections]]\nid = "more"\n'
+          'paragraphs = { en = ["On {theme}."], fr = ["Sur {theme}."] }\n')
+    assert "more" in [s.id for s in load_templates(tmp_path)["charter"].sections]
+
+
 def test_the_version_changes_with_any_edit_even_without_a_bump(tmp_path: Path) -> None:
     before = template_version(SHIPPED["watch"])
     assert before.startswith("1.0-")
