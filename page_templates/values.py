@@ -85,6 +85,8 @@ def normalize(field: FieldDef, raw: str) -> str:
     """
     if not raw:
         return ""
+    if field.type == "tags":  # one tag per line (a paragraph or bullet per tag) counts too
+        raw = _LINE_BREAKS.sub(",", raw)
     if raw.isascii() and raw.isprintable():  # clean_text's shortcut, without the call
         value = " ".join(raw.split())
     else:
@@ -176,6 +178,7 @@ def derived(source: S, build: Callable[[S], T]) -> T:
 
 
 _TAG_SEPARATORS = re.compile(r"[,;]")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
 
 def _tags(field: FieldDef, value: str) -> str:

@@ -213,3 +213,11 @@ def test_a_url_urlsplit_refuses_is_a_field_problem_not_a_crash() -> None:
     field = TEMPLATES["watch"].field("url")
     with pytest.raises(FieldInvalid):
         normalize(field, "https://[x")
+
+
+def test_a_tag_per_line_is_a_tag() -> None:
+    """A cell with a paragraph or a bullet per tag (Enter in a Confluence cell), or a
+    parameter written over several lines, gives one tag per line."""
+    field = next(f for f in FIELDS if f.type == "tags")
+    assert normalize(field, "alpha\nbeta") == "alpha, beta"
+    assert normalize(field, "alpha,\n\nbéta; gamma\r\n") == "alpha, béta, gamma"
