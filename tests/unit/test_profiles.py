@@ -27,7 +27,8 @@ def config(**sections: object):
 
 @pytest.mark.parametrize("text, canonical", [
     ("ventes", "sales"), ("Commercial", "sales"), ("R & D", "R&D"), ("rd", "R&D"),
-    ("Recherche et Développement", "R&D"), ("Achats", "purchasing"), ("qualité", "quality"),
+    ("Recherche et Développement", "R&D"), ("Recherche & Développement", "R&D"),
+    ("Research & Development", "R&D"), ("Achats", "purchasing"), ("qualité", "quality"),
     ("", ""), ("rnd", None), ("logistics", None)])
 def test_the_shipped_vocabulary_reads_every_spelling(text: str, canonical: str | None) -> None:
     assert shipped_profiles().canonical(text) == canonical
