@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -76,6 +76,22 @@ def blocks_to_prose(blocks: list[tuple[str, list[str]]]) -> tuple[tuple[str, ...
     return paragraphs, bullets
 
 
+def split_at_headings(nodes: Sequence[Node], heading_text: Callable[[Node], str | None]
+                      ) -> list[tuple[str | None, list[Node]]]:
+    """``nodes`` split at headings (``heading_text`` gives a heading's text, None for any
+    other node): (heading text or None for what comes first, the nodes under it)."""
+    runs: list[tuple[str | None, list[Node]]] = []
+    for node in nodes:
+        text = heading_text(node)
+        if text is not None:
+            runs.append((text, []))
+        elif runs:
+            runs[-1][1].append(node)
+        else:
+            runs.append((None, [node]))
+    return runs
+
+
 @dataclass
 class SectionCollector(Generic[Node]):
     """The format-neutral part of reading a page's sections, in page order: each format
@@ -100,24 +116,53 @@ class SectionCollector(Generic[Node]):
         """A heading members wrote (``title``) and the blocks under it."""
         if not title:
             return
-        paragraphs, bullets = self.prose(blocks)
         known = self.titles.get(title)
         if known is not None:  # a template section whose markers are gone: edited
-            self.found.append(FoundSection(known, False, "", paragraphs, bullets, self.last))
+            paragraphs, bullets = self._own_prose(known, blocks)
+            if paragraphs or bullets:
+                self.found.append(FoundSection(known, False, "", paragraphs, bullets,
+                                               self.last))
             self.last = known
             return
+        paragraphs, bullets = self.prose(blocks)
         section_id = identifier(title, self.taken, prefix="section")
         self.found.append(FoundSection(section_id, True, title, paragraphs, bullets,
                                        self.last))
         self.last = section_id
 
-    def edited(self, region_id: str, heading: str, body: Sequence[Node]) -> None:
-        """A template region members edited: its heading's text and its other blocks."""
+    def edited(self, region_id: str, runs: Sequence[tuple[str | None, Sequence[Node]]]
+               ) -> None:
+        """A template region members edited, as runs of blocks under their heading (None:
+        blocks before the first heading). The run under the section's own title -- else
+        under the first heading: the title was renamed -- is the section; other headings
+        members wrote inside the region are sections of their own, before or after it."""
         section = next((s for s in self.kind.sections if s.id == region_id), None)
         shipped_title = localize(section.title, self.lang) if section and section.title else ""
-        title = heading if heading != shipped_title else ""
-        prose_only = section is None or section.rows or section.help or section.index
-        paragraphs, bullets = ((), ()) if prose_only else self.prose(body)
+        headed = [index for index, (heading, _) in enumerate(runs) if heading is not None]
+        own = next((i for i in headed if runs[i][0] == shipped_title),
+                   headed[0] if headed else None)
+        lead = [block for heading, blocks in runs[:1] if heading is None for block in blocks]
+        for index, (heading, blocks) in enumerate(runs):
+            if index == own:
+                title = heading if heading and heading != shipped_title else ""
+                self._edited_own(region_id, title, [*lead, *blocks])
+            elif heading is not None:
+                self.close(heading, blocks)
+        if own is None:
+            self._edited_own(region_id, "", lead)
+
+    def _edited_own(self, region_id: str, title: str, blocks: Sequence[Node]) -> None:
+        paragraphs, bullets = self._own_prose(region_id, blocks)
         if title or paragraphs or bullets:
             self.found.append(FoundSection(region_id, False, title, paragraphs, bullets,
                                            self.last))
+        self.last = region_id
+
+    def _own_prose(self, section_id: str, blocks: Sequence[Node]
+                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The prose of a template section, but none for the sections the connector
+        generates (rows, help, page index): their text is not the members'."""
+        section = next((s for s in self.kind.sections if s.id == section_id), None)
+        if section is None or section.rows or section.help or section.index:
+            return (), ()
+        return self.prose(blocks)

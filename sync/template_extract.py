@@ -12,16 +12,19 @@ What is written:
   from the values seen (date, url, email, longtext, else text), its label in every language
   of the set (the same text: translate the copies), placed after the kind's last field;
 * a new section: its title and prose in every language, ``after`` the section it follows;
-* an edited section: its new text in the community's language only;
+* an edited section: its new text in the community's language (and copied into the
+  languages where the template had no such text, since every text needs each language);
 * the community's name and theme in prose become the ``{name}`` and ``{theme}``
   placeholders; each kind file that changes gets its ``version`` bumped.
 
-Rows are never extracted. The directory is loaded back before returning (valid by
-construction); TOML is written with tomli-w.
+Rows are never extracted. The files are loaded back as templates before they are moved
+into the directory, so an invalid set is never left there; TOML is written with tomli-w.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +33,7 @@ from typing import Any
 import tomli_w
 
 from connector.base import PageRef, WikiBackend
-from connector.errors import UsageError
+from connector.errors import TemplateDefinitionError, UsageError
 from connector.extract import FoundField, FoundSection, PageFindings, identifier
 from page_templates import FieldDef, PageKind, TemplateSet, load_templates, shipped
 from page_templates.loader import read_toml
@@ -89,13 +92,29 @@ def extract_templates(records: Records, backend: WikiBackend, templates: Templat
             data["version"] = int(data.get("version", 0)) + 1
             files[kind.kind] = data
             report.notes.append(f"{kind.kind}: " + "; ".join(notes))
-    directory.mkdir(parents=True, exist_ok=True)
-    for stem, data in files.items():
-        path = directory / f"{stem}.toml"
-        path.write_text(tomli_w.dumps(data), encoding="utf-8")
-        report.files.append(path)
-    load_templates(directory)  # valid by construction: an error here is a bug, not input
+    _write_checked(files, directory, report)
     return report
+
+
+def _write_checked(files: Mapping[str, Mapping[str, Any]], directory: Path,
+                   report: ExtractReport) -> None:
+    """Write the files into a scratch directory next to ``directory``, load them back as
+    templates, and only then move them in: a set that would not load is never left."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory.parent,
+                                     prefix=f".{directory.name}.") as scratch:
+        for stem, data in files.items():
+            (Path(scratch) / f"{stem}.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+        try:
+            load_templates(Path(scratch))
+        except TemplateDefinitionError as error:  # a bug of ours, said as one
+            raise UsageError(f"the extracted templates would not load ({error}); nothing "
+                             f"was written to {directory}. Please report this") from error
+        directory.mkdir(parents=True, exist_ok=True)
+        for stem in files:
+            path = directory / f"{stem}.toml"
+            shutil.move(Path(scratch) / f"{stem}.toml", path)
+            report.files.append(path)
 
 
 def _page_keys(kinds: list[PageKind], refs: Mapping[str, PageRef],
@@ -137,7 +156,7 @@ def apply_findings(data: dict[str, Any], kind: PageKind, findings: PageFindings,
         s.id for s in findings.sections if s.new}
     for found in findings.sections:
         if found.new or found.id in {s.id for s in kind.sections}:
-            _section(data, found, section_ids, community, languages)
+            _section(data, found, section_ids, community, languages, kind)
             notes.append(f"{'new' if found.new else 'edited'} section {found.id!r}")
     return notes
 
@@ -172,18 +191,28 @@ def _reads(definition: FieldDef, value: str) -> bool:
 
 
 def _section(data: dict[str, Any], found: FoundSection, section_ids: set[str],
-             community: Community, languages: tuple[str, ...]) -> None:
-    """A new section in every language, or an edited one in the community's language."""
-    langs = languages if found.new else (community.lang,)
+             community: Community, languages: tuple[str, ...], kind: PageKind) -> None:
+    """A new section in every language; an edited one in the community's language, and
+    copied into the languages where the template has no such text yet (every text must
+    exist in each language: the copies are there to translate)."""
     entry: dict[str, Any] = next((s for s in data.get("sections", [])
                                   if s.get("id") == found.id), {"id": found.id})
+    current = next((s for s in kind.sections if s.id == found.id), None)
+
+    def langs(key: str) -> tuple[str, ...]:
+        if found.new or current is None:
+            return languages
+        held = getattr(current, key)
+        return tuple(lang for lang in languages
+                     if lang == community.lang or not held.get(lang))
+
     if found.title:
-        entry["title"] = {**entry.get("title", {}),
-                          **dict.fromkeys(langs, placeholders(found.title, community))}
+        entry["title"] = {**entry.get("title", {}), **dict.fromkeys(
+            langs("title"), placeholders(found.title, community))}
     for key, texts in (("paragraphs", found.paragraphs), ("bullets", found.bullets)):
         if texts:
             filled = [placeholders(text, community) for text in texts]
-            entry[key] = {**entry.get(key, {}), **{lang: filled for lang in langs}}
+            entry[key] = {**entry.get(key, {}), **{lang: filled for lang in langs(key)}}
     if found.new and found.after in section_ids:
         entry["after"] = found.after
     if entry not in data.get("sections", []) and len(entry) > 1:

@@ -19,6 +19,7 @@ from ..extract import (
     PageFindings,
     SectionCollector,
     blocks_to_prose,
+    split_at_headings,
 )
 from .storage_markers import is_anchor
 from .storage_parse import find_charter_table, find_rows_table, read_rows
@@ -91,9 +92,10 @@ class _Sections(SectionCollector[Tag]):
             if id(node) in starts:
                 region_id, nodes = starts[id(node)]
                 skip |= {id(n) for n in nodes}
-                if not regions[region_id].intact:
-                    self._edited(region_id, [n for n in nodes if isinstance(n, Tag)])
-                self.last = region_id
+                if regions[region_id].intact:
+                    self.last = region_id
+                else:
+                    self.edited(region_id, _runs([n for n in nodes if isinstance(n, Tag)]))
             elif _HEADING.match(node.name):
                 title = node.get_text().strip()
             elif title is not None:
@@ -101,13 +103,13 @@ class _Sections(SectionCollector[Tag]):
         self.close(title, blocks)
         return self.found
 
-    def _edited(self, region_id: str, nodes: list[Tag]) -> None:
-        headings = [n for n in nodes if _HEADING.match(n.name)]
-        heading = headings[0].get_text().strip() if headings else ""
-        self.edited(region_id, heading, [n for n in nodes if not _HEADING.match(n.name)])
-
     def prose(self, blocks: Sequence[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return _prose(list(blocks))
+
+
+def _runs(nodes: list[Tag]) -> list[tuple[str | None, list[Tag]]]:
+    return split_at_headings(
+        nodes, lambda node: node.get_text().strip() if _HEADING.match(node.name) else None)
 
 
 def _prose(blocks: list[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -5,6 +5,7 @@ the template's regions, and the template's regions they edited."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
 
 from mwparserfromhell.nodes import Comment, Heading, Node, Template
 from mwparserfromhell.wikicode import Wikicode
@@ -18,6 +19,7 @@ from ..extract import (
     PageFindings,
     SectionCollector,
     blocks_to_prose,
+    split_at_headings,
 )
 from .wikitext_regions import WikitextDoc, adopt_legacy, legacy_sections, sections_marked
 from .wikitext_render import LANG_PARAM
@@ -76,9 +78,10 @@ class _Sections(SectionCollector[Node]):
                 title, buffer = None, []
             if index in spans:
                 region_id, end = spans[index]
-                if not regions[region_id].intact:
-                    self._edited(region_id, nodes[index + 1:end])
-                self.last = region_id
+                if regions[region_id].intact:
+                    self.last = region_id
+                else:
+                    self.edited(region_id, _runs(nodes[index + 1:end]))
                 index = end + 1
                 continue
             if isinstance(node, Heading):
@@ -89,13 +92,14 @@ class _Sections(SectionCollector[Node]):
         self.close(title, buffer)
         return self.found
 
-    def _edited(self, region_id: str, nodes: list[Node]) -> None:
-        headings = [n for n in nodes if isinstance(n, Heading)]
-        heading = plain_text(headings[0].title).strip() if headings else ""
-        self.edited(region_id, heading, [n for n in nodes if not isinstance(n, Heading)])
-
     def prose(self, blocks: Sequence[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return _prose(list(blocks))
+
+
+def _runs(nodes: list[Node]) -> list[tuple[str | None, list[Node]]]:
+    return split_at_headings(
+        nodes, lambda node: plain_text(node.title).strip() if isinstance(node, Heading)
+        else None)
 
 
 def _prose(nodes: list[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -104,12 +108,12 @@ def _prose(nodes: list[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     blocks: list[tuple[str, list[str]]] = []
     for block in source.split("\n\n"):
         lines = [line for line in block.split("\n") if line.strip()]
-        if not lines:
-            continue
-        if all(line.lstrip().startswith("*") for line in lines):
-            blocks.append(("ul", [_text(line.lstrip().lstrip("*")) for line in lines]))
-        else:
-            blocks.append(("p", [" ".join(_text(line) for line in lines).strip()]))
+        # Consecutive list lines are bullets, the others (joined) a paragraph.
+        for is_list, run in groupby(lines, key=lambda line: line.lstrip().startswith("*")):
+            if is_list:
+                blocks.append(("ul", [_text(line.lstrip().lstrip("*")) for line in run]))
+            else:
+                blocks.append(("p", [" ".join(_text(line) for line in run).strip()]))
     return blocks_to_prose(blocks)
 
 

@@ -77,3 +77,61 @@ def test_findings_become_a_valid_override(tmp_path: Path) -> None:
     (("one\ntwo",), "longtext"), (("12", "x"), "text"), ((), "text")])
 def test_the_type_is_guessed_from_the_values(values: tuple[str, ...], expected: str) -> None:
     assert guess_type(values) == expected
+
+
+STORY = "Créée en 2026 après le séminaire de Lyon."
+
+
+@pytest.mark.parametrize("codec", [WikitextCodec(), StorageCodec()], ids=["wikitext", "storage"])
+def test_a_heading_written_inside_a_template_section_is_a_section_of_its_own(
+        codec: PageCodec) -> None:
+    """A member writes "Notre histoire" at the top of the rules section: that is a new
+    section before it, and the rules keep their title (not renamed)."""
+    page = codec.render_page(T["charter"], context(codec), [{}])
+    if codec.format == "wikitext":
+        page = page.replace("== Fonctionnement ==",
+                            f"== Notre histoire ==\n{STORY}\n\n== Fonctionnement ==", 1)
+    else:
+        page = page.replace("<h2>Fonctionnement</h2>",
+                            f"<h2>Notre histoire</h2><p>{STORY}</p><h2>Fonctionnement</h2>", 1)
+    found = codec.extract_page(page, T["charter"], context(codec), T["charter"])
+    story = next(s for s in found.sections if s.new)
+    assert (story.title, story.paragraphs, story.after) == ("Notre histoire", (STORY,), "rows")
+    rules = next((s for s in found.sections if s.id == "rules"), None)
+    assert rules is None or rules.title == ""  # not renamed to the member's heading
+
+
+def test_paragraphs_and_bullets_of_one_block_are_told_apart() -> None:
+    codec = WikitextCodec()
+    page = codec.render_page(T["members"], context(codec), [])
+    page += "\n== Partenaires ==\nNos partenaires sur Energy.\n* Labo LEPMI\n* CEA\n"
+    found = codec.extract_page(page, T["members"], context(codec), T["members"])
+    partners = next(s for s in found.sections if s.new)
+    assert partners.paragraphs == ("Nos partenaires sur Energy.",)
+    assert partners.bullets == ("Labo LEPMI", "CEA")
+
+
+def test_a_copied_help_section_is_not_taken_as_the_members_prose() -> None:
+    codec = WikitextCodec()
+    page = codec.render_page(T["members"], context(codec), [])
+    howto = localize_title(T["members"], "howto")
+    page += f"\n== {howto} ==\nUne copie de l'aide.\n"
+    found = codec.extract_page(page, T["members"], context(codec), T["members"])
+    assert all(s.id != "howto" for s in found.sections)
+
+
+def localize_title(kind, section_id: str) -> str:
+    return next(s for s in kind.sections if s.id == section_id).title["fr"]
+
+
+def test_an_edited_section_without_text_in_other_languages_stays_loadable(
+        tmp_path: Path) -> None:
+    """The rules section ships bullets only: a paragraph a member added in French is copied
+    into English (to translate), so the set loads."""
+    findings = PageFindings(sections=(FoundSection("rules", False, "", (STORY,)),))
+    data: dict = {}
+    apply_findings(data, T["charter"], findings, PILOT, T.languages)
+    (tmp_path / "charter.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    rules = next(s for s in load_templates(tmp_path)["charter"].sections if s.id == "rules")
+    assert rules.paragraphs == {"fr": (STORY,), "en": (STORY,)}
+    assert rules.bullets == next(s for s in T["charter"].sections if s.id == "rules").bullets
