@@ -72,3 +72,11 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
     if remote is None:
         return None
     return PageSync(records, backend, templates, clock).sync(community, state, remote)
+
+
+def members_pending(records: Records, community: Community) -> bool:
+    """Whether the records hold member changes the Members page does not have yet (the
+    live rows differ from the last synced state)."""
+    state = records.page_state(community.slug, KIND)
+    return state is not None and \
+        records.live_rows(community.slug, KIND) != (state.base or {})

@@ -9,6 +9,7 @@ from page_templates import TemplateSet
 from .clock import utc_now
 from .config import Config
 from .health_run import community_health, default_since
+from .members import members_pending
 from .method_status import community_warnings, members_by_profile, rollout
 from .model import Community
 from .pages import page_keys
@@ -32,9 +33,8 @@ def community_status(records: Records, templates: TemplateSet,
             for k in templates.row_kinds if not k.single and not k.host}
     rows.update({key: len(records.live_rows(community.slug, key)) for key in states
                  if "@" in key and templates.kind_for(key).has_rows})
-    members = states.get("members")
     live_members = records.live_rows(community.slug, "members")
-    pending = members is not None and live_members != (members.base or {})
+    pending = members_pending(records, community)
     status = {
         "slug": community.slug, "name": community.name, "backend": community.backend,
         "space": community.space, "lang": community.lang, "status": community.status,

@@ -6,8 +6,9 @@ import click
 
 from connector.errors import CopError, UsageError
 
-from ..members import forget_member, record_member, write_members_page
+from ..members import forget_member, members_pending, record_member, write_members_page
 from ..model import Community
+from ..pull import PageOutcome
 from .app import App, GuardedGroup, common_options, pass_app
 
 
@@ -86,6 +87,25 @@ def _write_page(app: App, slug: str) -> None:
     else:
         click.echo(f"Members page {outcome.page}: {outcome.pushed} change(s) written, "
                    f"{outcome.upserted} wiki change(s) read back")
-        for conflict in outcome.conflicts:
-            click.echo(f"conflict on {conflict.key} {conflict.field}: wiki {conflict.wiki!r}, "
-                       f"records {conflict.local!r} (left as is)", err=True)
+        _explain_held(app, community, outcome)
+
+
+def _explain_held(app: App, community: Community, outcome: PageOutcome) -> None:
+    """Say why the records and the page still differ after the write, and exit 1: the
+    command did not do all it was asked (the change stays recorded for the next sync)."""
+    for conflict in outcome.conflicts:
+        click.echo(f"cop: conflict on {conflict.key} {conflict.field}: wiki {conflict.wiki!r}, "
+                   f"records {conflict.local!r} (left as is; `cop conflicts resolve` settles "
+                   "it)", err=True)
+    if not members_pending(app.records, community) and not outcome.conflicts:
+        return
+    reasons = []
+    if outcome.refused_empty:
+        reasons.append("the page reads as empty on the wiki (refused, see `cop status`)")
+    reasons += [str(problem) for problem in outcome.problems[:3]]
+    if outcome.notice:
+        reasons.append(outcome.notice)
+    why = "; ".join(reasons) or "see `cop status " + community.slug + "`"
+    click.echo(f"cop: the member change is recorded but not on the wiki yet ({why}); the next "
+               "cop-sync writes it once the page allows", err=True)
+    raise SystemExit(1)

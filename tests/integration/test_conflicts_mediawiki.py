@@ -49,3 +49,19 @@ def test_a_settled_conflict_is_applied_by_the_next_sync(battery: CopDir, keep: s
                 if "karim@corp.example" in x)
     assert f"site={site}" in line
     assert json.loads(battery("conflicts", "--json").output) == []
+
+
+def test_member_add_says_when_its_change_cannot_reach_the_wiki(battery: CopDir) -> None:
+    """A member changed Karim's site on the wiki meanwhile: `cop member add` with another
+    site records a conflict, leaves the page alone and exits 1 saying so."""
+    people = member(battery.wiki)
+    text = people.read(f"{NS}:Members")
+    line = next(x for x in text.splitlines() if "karim@corp.example" in x)
+    people.save(f"{NS}:Members", text.replace(line, re.sub(r"\|site=[^|}]*", "|site=Paris",
+                                                           line)))
+    added = battery("member", "add", "battery", "karim@corp.example", "--name", "Karim Haddad",
+                    "--profile", "R&D", "--role", "expert", "--site", "Lyon")
+    assert added.exit_code == 1, added.output
+    assert "conflict on karim@corp.example site" in added.output
+    assert "not on the wiki yet" in added.output
+    assert "site=Paris" in people.read(f"{NS}:Members")
