@@ -45,7 +45,7 @@ def foreign_texts(templates: TemplateSet, lang: str) -> Iterator[str]:
             if other == lang or text == own:
                 continue
             for part in re.split(r"\{[a-z_]+\}", text):
-                piece = part.strip(" :.,;«»()")
+                piece = part.strip(" :.,;«»“”()")
                 if len(piece) >= 4 and piece not in own:
                     yield piece
 

@@ -502,6 +502,6 @@ def test_ui_text_falls_back_to_english_and_fills_only_named_placeholders() -> No
     assert ui_text("required", "fr") == "obligatoire"
     assert ui_text("required", "de") == "required"
     assert ui_text("visual_editor", "en", template="{x} {template}") == \
-        "With the visual editor: Insert → Template → «{x} {template}», then fill the form."
+        "With the visual editor: Insert → Template → “{x} {template}”, then fill the form."
     with pytest.raises(KeyError):
         ui_text("no such key", "en")
