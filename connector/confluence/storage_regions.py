@@ -2,8 +2,10 @@
 
 Regions are the runs of sibling blocks between a ``cop-section-<id>-<hash>`` anchor's
 paragraph and the ``cop-end-<id>`` one (see storage_markers); they are replaced, removed or
-inserted in the parsed page (BeautifulSoup), which is then serialized. Besides the regions,
-an upgrade brings the rows table's header row and the charter's keys to the template
+inserted in the parsed page (BeautifulSoup), which is then written back (``write_back``,
+see storage_source): what the upgrade did not change, byte for byte as it was written;
+the new and changed parts with the storage escaping. Besides the regions, an upgrade
+brings the rows table's header row and the charter's keys to the template
 (storage_columns); the cells members filled are not touched.
 
 A page made before markers existed (no section anchor at all) is first *adopted*: each
@@ -39,7 +41,7 @@ from .storage_markers import (
     version_name,
 )
 from .storage_render import PAGES_REGION, managed_sections
-from .xml_escape import parse_storage, serialize
+from .xml_escape import parse_storage, write_back
 
 _CONTAINERS = {"[document]", "ac:layout-cell", "ac:rich-text-body", "div"}
 _HEADINGS = re.compile(r"^h[1-6]$")
@@ -49,7 +51,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
                  legacy: PageKind | None = None) -> PageUpgrade:
     """``content`` brought to ``kind``'s template (see connector.regions); ``legacy``: the
     kind as rendered before markers, to adopt the sections of such a page."""
-    soup = parse_storage(content)
+    soup = parse_storage(content, keep_source=True)
     if soup is None:
         return PageUpgrade(content, drift=("the page cannot be parsed: not upgraded",))
     changes: list[str] = []
@@ -72,7 +74,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
         changes += upgrade_columns(soup, row_set, context.lang)
     if not changes:
         return PageUpgrade(content, drift=(*drift, *notes.drift))
-    return PageUpgrade(serialize(soup), tuple(changes), (*drift, *notes.drift))
+    return PageUpgrade(write_back(soup), tuple(changes), (*drift, *notes.drift))
 
 
 def _title(kind: PageKind, region_id: str, lang: str) -> str:

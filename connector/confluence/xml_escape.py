@@ -14,6 +14,10 @@ attribute-value normalization turns them into spaces.
 
 The same escaping is the serialization policy (``StorageFormatter``) when a parsed page is
 written back, so a page rendered by cop-connector is a fixed point of parse -> serialize.
+A page members wrote and cop-connector changes (an upgrade) is parsed with
+``keep_source=True`` and written with ``write_back``: what was not changed comes back byte
+for byte as it was written, only the changed and new nodes go through the formatter (see
+storage_source).
 
 Reading and writing back (``parse_storage``, ``serialize``) use BeautifulSoup with the
 standard library's ``html.parser`` (lxml is not a dependency, and BeautifulSoup's "xml"
@@ -62,6 +66,9 @@ from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from bs4.exceptions import ParserRejectedMarkup
 from bs4.formatter import HTMLFormatter
+
+from .storage_source import SpanRecorder, StorageSoup
+from .storage_source import write_back as source_write_back
 
 # Everything outside XML 1.0's Char production.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -121,8 +128,16 @@ FORMATTER = StorageFormatter()
 
 
 def serialize(node: Tag) -> str:
-    """A parsed page (or part of one) as storage format, with ``FORMATTER``."""
+    """A parsed page (or part of one) as storage format, with ``FORMATTER``: all of it
+    normalized (see ``write_back`` to keep what was not changed as it was written)."""
     return node.decode(formatter=FORMATTER)
+
+
+def write_back(node: Tag) -> str:
+    """A page parsed by ``parse_storage(..., keep_source=True)`` (or part of one) after
+    changes: every node as parsed written as its source, byte for byte; changed and new
+    nodes with ``FORMATTER`` (see storage_source). Without a source, ``serialize``."""
+    return source_write_back(node, FORMATTER)
 
 
 class _StorageHTMLParser(BeautifulSoupHTMLParser):
@@ -146,6 +161,79 @@ class _StorageHTMLParser(BeautifulSoupHTMLParser):
         self.handle_endtag(tag, check_already_closed=False)
 
 
+class _SourceHTMLParser(_StorageHTMLParser):
+    """The same, also telling a SpanRecorder (storage_source) where each html.parser event
+    starts (``getpos()`` in a callback), so each node's source is known (``write_back``).
+    BeautifulSoup's parser calls some handlers itself (``handle_starttag`` from
+    ``handle_startendtag``, ``handle_endtag`` for a void element, ``handle_data`` for a
+    character reference): those nested calls are no new event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spans = SpanRecorder(self.soup)
+
+    def feed(self, data: str) -> None:
+        self.spans.feed(data)
+        super().feed(data)
+
+    def close(self) -> None:
+        super().close()
+        self.spans.close()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.spans.event(self.getpos())
+        super().handle_startendtag(tag, attrs)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]],
+                        handle_empty_element: bool = True) -> None:
+        if handle_empty_element:  # html.parser's call, not handle_startendtag's
+            self.spans.event(self.getpos())
+        super().handle_starttag(tag, attrs, handle_empty_element)
+
+    def handle_endtag(self, tag: str, check_already_closed: bool = True) -> None:
+        if not check_already_closed:  # a void or self-closing element, closed at once
+            self.spans.closed_with_start_tag(self.soup.currentTag, self.get_starttag_text())
+            super().handle_endtag(tag, check_already_closed)
+            return
+        self.spans.event(self.getpos())
+        closing = None
+        if tag not in self.already_closed_empty_element and self.soup.open_tag_counter.get(tag):
+            # The element this end tag closes, as BeautifulSoup's _popToTag finds it; those
+            # still open inside it are closed implicitly and get no source of their own.
+            stack = self.soup.tagStack
+            for at in range(len(stack) - 1, 0, -1):
+                if stack[at].name == tag and stack[at].prefix is None:
+                    closing = stack[at]
+                    break
+        super().handle_endtag(tag, check_already_closed)
+        if closing is not None:
+            self.spans.closed_by_end_tag(closing)
+
+    def handle_data(self, data: str) -> None:
+        self.spans.data(self.getpos())
+        super().handle_data(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.spans.event(self.getpos())
+        super().handle_comment(data)
+        self.spans.string_made()
+
+    def handle_decl(self, decl: str) -> None:
+        self.spans.event(self.getpos())
+        super().handle_decl(decl)
+        self.spans.string_made()
+
+    def unknown_decl(self, data: str) -> None:
+        self.spans.event(self.getpos())
+        super().unknown_decl(data)
+        self.spans.string_made()
+
+    def handle_pi(self, data: str) -> None:
+        self.spans.event(self.getpos())
+        super().handle_pi(data)
+        self.spans.string_made()
+
+
 # BeautifulSoup turns a text made only of white space into one space or line break, except
 # inside these elements; the document itself among them, white space is kept everywhere (a
 # CDATA section of blank lines in a code macro, spaces a member typed).
@@ -154,15 +242,21 @@ _KEEP_WHITE_SPACE = {"[document]", "pre", "textarea"}
 
 class _StorageTreeBuilder(HTMLParserTreeBuilder):
     """The html.parser tree builder, driving our parser subclass (``feed`` takes the parser
-    class since beautifulsoup4 4.13)."""
+    class since beautifulsoup4 4.13); the one recording sources for a StorageSoup."""
 
     def feed(self, markup: Any,
              _parser_class: type[BeautifulSoupHTMLParser] = _StorageHTMLParser) -> None:
+        if isinstance(self.soup, StorageSoup):
+            _parser_class = _SourceHTMLParser
         super().feed(markup, _parser_class=_parser_class)
 
 
-def parse_storage(content: str) -> BeautifulSoup | None:
+def parse_storage(content: str, *, keep_source: bool = False) -> BeautifulSoup | None:
     """The parsed page, or None when html.parser rejects it. Never raises.
+
+    ``keep_source``: remember where each node came from, so ``write_back`` writes what was
+    not changed as it was written (a page that is changed and written back); it costs some
+    time, needless to read a page.
 
     Markup that looks like a file name or XML is still parsed as storage format (the
     warnings BeautifulSoup gives for those are for people, not for page content)."""
@@ -172,9 +266,13 @@ def parse_storage(content: str) -> BeautifulSoup | None:
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
             builder = _StorageTreeBuilder(multi_valued_attributes=None,
                                           preserve_whitespace_tags=_KEEP_WHITE_SPACE)
-            return BeautifulSoup(content, builder=builder)
+            soup_class = StorageSoup if keep_source else BeautifulSoup
+            soup = soup_class(content, builder=builder)
     except (ParserRejectedMarkup, AssertionError, RecursionError, ValueError):
         return None
+    if isinstance(soup, StorageSoup) and soup.source_map is not None:
+        soup.source_map.remember(soup)
+    return soup
 
 
 # --- reading text back ---------------------------------------------------------------------
