@@ -27,12 +27,14 @@ from .storage_parse import (
     Column,
     Pair,
     RowsTable,
+    anchor_block,
     field_value,
     find_charter_table,
     find_rows_table,
     own_cells,
     read_row,
     read_rows,
+    rows_ends,
     rows_table,
     span,
 )
@@ -89,9 +91,11 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
       the value after normalization is left as written; a cell made of paragraphs keeps its
       first paragraph). A field without a column gets one, at the end (header in ``lang``).
       When no row has the key, the row is added.
-    * ``add``: a new row after the table's last row, cells in the table's current column
-      order (members' own columns left empty). An add whose key is on the page updates
-      that row instead (no duplicate). A page without a rows table gets one at its end.
+    * ``add``: a new row after the table's last row below the header, cells in the
+      table's current column order (members' own columns left empty). An add whose key is
+      on the page updates that row instead (no duplicate). A page without a rows table
+      gets one where the template puts it (after the rows section's end anchor), else at
+      its end. The table is ``storage_parse.find_rows_table``'s, as for reading.
     * ``remove``: removes every row with the key. An absent key changes nothing.
     * The charter (a single kind) edits its key/value table whatever key is given; a field
       without a row there gets one. It cannot be removed.
@@ -166,6 +170,9 @@ class _TableEdit:
         # The table's rows in order, with their key (None: unreadable key, never touched).
         self.rows: list[tuple[Tag, str | None]] = [(r.row, self._key_of(r.values))
                                                    for r in reads]
+        # Rows above the header row (read like the others; a new row never goes there).
+        self.above = {id(row) for row in self.table.rows[:self.table.above]} \
+            if self.table is not None else set()
 
     def _key_of(self, raw: Mapping[str, str]) -> str | None:
         return row_key(self.kind, normalize_row(self.kind, raw)[0])
@@ -213,8 +220,9 @@ class _TableEdit:
             f"<td>{cell_content(c.field, values.get(c.field.name, ''), self.lang)}</td>"
             if c.field is not None else "<td></td>" for c in table.columns)
         (row,) = _fragment(f"<tr>{cells}</tr>")
-        if self.rows:
-            self.rows[-1][0].insert_after(row)
+        last = next((r for r, _ in reversed(self.rows) if id(r) not in self.above), None)
+        if last is not None:
+            last.insert_after(row)
         elif table.header.parent is not None and table.header.parent.name == "thead":
             self._body(table).append(row)
         else:
@@ -222,10 +230,15 @@ class _TableEdit:
         return row
 
     def _table(self) -> RowsTable:
-        """The rows table; a new one (header row in the page language) at the page's end."""
+        """The rows table; a new one (header row in the page language) where the template
+        puts it, after the rows section's end anchor, else at the page's end."""
         if self.table is None:
             (element,) = _fragment(render_table(self.kind, [], self.lang))
-            self.soup.append(element)
+            ends = rows_ends(self.soup, self.kind)
+            if ends:
+                anchor_block(ends[0]).insert_after(element)
+            else:
+                self.soup.append(element)
             self.table = rows_table(element, self.kind)
             assert self.table is not None  # it names every field
         return self.table

@@ -9,17 +9,28 @@ English. Confluence keeps no hidden marker in a table (it drops data attributes 
 on save), so the visible header is the only robust anchor; the help section asks members to
 keep it.
 
+Which table: the one cop-connector placed, right after the end anchor (``cop-end-<id>``, see
+storage_markers) of the section holding the rows, so a copy of the table elsewhere on the
+page ("Former members") never takes its place; on a page without such an anchor (made
+before markers, or the region deleted), the table naming the most fields.
+
+A row above the header row (the editor's "insert row above" on the header) is a data row
+too, read by the header's columns, unless it is a caption (one cell, or no text).
+
 The charter is a key/value table (label in the first column) in a Page Properties
 (``details``) macro, or failing that any table whose first column names charter fields.
 
 A cell reads as the text it shows (``xml_escape.read_cell``); a URL field takes the first
-link's target, a date field the first ``<time>``'s date. Nothing here raises on member input.
+link's target, a date field the first ``<time>``'s date, an e-mail field the address of a
+``mailto:`` link whose text is not an address. Nothing here raises on member input.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from bs4 import BeautifulSoup, Tag
 
@@ -28,20 +39,36 @@ from page_templates import FieldDef, PageKind
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
+from ..regions import region_hash
+from .storage_markers import BEGIN, END, anchor_name, canonical, is_anchor
 from .xml_escape import CellText, attribute, parse_storage, read_cell
 
 TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
-_HEADER_SEARCH = 3  # the header is one of the first rows (a caption row may come first)
+_HEADER_SEARCH = 3  # the header is one of the first rows (a caption, or rows added above it)
+
+
+_MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 
 
 def field_value(definition: FieldDef, cell: CellText) -> str:
     """The raw value of a field from its cell: a URL field's link target, a date field's
-    ``<time>``, else the text."""
+    ``<time>``, an e-mail field's address (see ``email_value``), else the text."""
     if definition.type == "url" and cell.href:
         return cell.href
     if definition.type == "date" and cell.date:
         return cell.date
+    if definition.type == "email":
+        return email_value(cell)
     return cell.text
+
+
+def email_value(cell: CellText) -> str:
+    """What an e-mail cell shows, without a leading ``mailto:``; when that is no address
+    (``<a href="mailto:bob@corp.example">Bob</a>``), the address of the ``mailto:`` link."""
+    text = _MAILTO.sub("", cell.text, count=1)
+    if "@" in text or not cell.href or not _MAILTO.match(cell.href):
+        return text
+    return unquote(_MAILTO.sub("", cell.href, count=1).split("?", 1)[0]).strip()
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -108,12 +135,14 @@ def _namer(kind: PageKind) -> Callable[[str], Column]:
 
 @dataclass
 class RowsTable:
-    """The table holding a list kind's rows: its header row, columns and data rows."""
+    """The table holding a list kind's rows: its header row, columns and data rows in table
+    order (the first ``above`` of them sit above the header row)."""
 
     table: Tag
     header: Tag
     columns: list[Column]
     rows: list[Tag] = field(default_factory=list)
+    above: int = 0
 
     @property
     def mapped(self) -> int:
@@ -138,21 +167,107 @@ def header_columns(row: Tag, kind: PageKind) -> list[Column]:
 
 
 def rows_table(table: Tag, kind: PageKind) -> RowsTable | None:
-    """The table read as a rows table, or None when none of its first rows names a field."""
+    """The table read as a rows table, or None when none of its first rows names a field.
+
+    The header is the one of the first rows naming the most fields (the first of equals).
+    Rows above it are data rows (a row inserted above the header), except captions: a row
+    of a single cell, or without text."""
     rows = own_rows(table)
+    best: tuple[int, int, list[Column]] | None = None  # (fields named, position, columns)
     for at, row in enumerate(rows[:_HEADER_SEARCH]):
         columns = header_columns(row, kind)
-        if any(column.field is not None for column in columns):
-            return RowsTable(table, row, columns, rows[at + 1:])
-    return None
+        named = sum(1 for column in columns if column.field is not None)
+        if named and (best is None or named > best[0]):
+            best = (named, at, columns)
+    if best is None:
+        return None
+    _, at, columns = best
+    above = [row for row in rows[:at] if not _caption(row)]
+    return RowsTable(table, rows[at], columns, above + rows[at + 1:], above=len(above))
+
+
+def _caption(row: Tag) -> bool:
+    cells = own_cells(row)
+    return len(cells) < 2 or not any(read_cell(cell).text for cell in cells)
 
 
 def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | None, bool]:
-    """The table naming the most fields of ``kind`` (the first of equals), and whether the
-    page has any table at all."""
+    """The rows table of ``kind``, and whether the page has any table at all.
+
+    The table placed after the rows section's end anchor (see ``rows_ends``) wins; without
+    one, the table naming the most fields of ``kind`` (the first of equals)."""
     tables = soup.find_all("table")
+    if not tables:
+        return None, False
+    for end in rows_ends(soup, kind):
+        placed = _table_after(end, kind)
+        if placed is not None:
+            return placed, True
     found = [read for read in (rows_table(table, kind) for table in tables) if read is not None]
-    return max(found, key=lambda f: f.mapped, default=None), bool(tables)  # first of equals
+    return max(found, key=lambda f: f.mapped, default=None), True  # first of equals
+
+
+def rows_section_ids(kind: PageKind) -> set[str]:
+    """The ids of the sections after which ``kind``'s rows table is rendered: its own rows
+    section(s), or for a kind placed on another kind's page (attendance, actions on the
+    seminar page) the host's section named after it."""
+    if kind.host:
+        return {kind.kind}
+    return {s.id for s in kind.sections if s.rows and not s.part}
+
+
+def rows_ends(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
+    """The end anchors (``cop-end-<id>``) of the rows section, best first: one closing an
+    intact region (its begin anchor's hash matches), then one closing a region, then a
+    lone one (e.g. copied with the table by a member); page order among equals."""
+    ids = rows_section_ids(kind)
+    opened: dict[str, tuple[Tag, str]] = {}  # region id -> its begin anchor and hash
+    ranked: list[tuple[int, int, Tag]] = []
+    anchors = [m for m in soup.find_all(["ac:structured-macro", "ac:macro"]) if is_anchor(m)]
+    for macro in anchors:
+        name = anchor_name(macro)
+        begin, end = BEGIN.match(name), END.match(name)
+        if begin:
+            opened[begin["id"]] = (macro, begin["hash"])
+        elif end:
+            start = opened.pop(end["id"], None)
+            if end["id"] in ids:
+                rank = 0 if start is None else 1 + _intact(start[0], macro, start[1])
+                ranked.append((-rank, len(ranked), macro))
+    return [macro for _, _, macro in sorted(ranked, key=lambda r: r[:2])]
+
+
+def anchor_block(macro: Tag) -> Tag:
+    """The paragraph an anchor sits alone in (the macro itself when it has none)."""
+    parent = macro.parent
+    return parent if isinstance(parent, Tag) and parent.name == "p" else macro
+
+
+def _intact(begin: Tag, end: Tag, digest: str) -> bool:
+    """Whether the blocks between two anchors still hash to the begin anchor's hash."""
+    first, last = anchor_block(begin), anchor_block(end)
+    if first.parent is None or first.parent is not last.parent:
+        return False
+    nodes: list[object] = []
+    for node in first.next_siblings:
+        if node is last:
+            return region_hash(canonical(nodes)) == digest
+        nodes.append(node)
+    return False
+
+
+def _table_after(end: Tag, kind: PageKind) -> RowsTable | None:
+    """The first rows table after an end anchor, before the next region begins."""
+    for element in end.next_elements:
+        if not isinstance(element, Tag):
+            continue
+        if element.name == "table":
+            found = rows_table(element, kind)
+            if found is not None:
+                return found
+        elif is_anchor(element) and BEGIN.match(anchor_name(element)):
+            return None
+    return None
 
 
 # --- the charter's key/value table ---------------------------------------------------------
@@ -287,10 +402,11 @@ def _read_cells(read: RowRead, cells: list[tuple[Tag, Column]]) -> RowRead:
 def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
     """The rows of ``kind`` on a page and the problems of the rows that cannot be read.
 
-    Row indexes count every data row of the table (empty rows too, though they give no
-    row), so "row 3" is the third row a person sees under the header; ``line`` is None
-    (storage format has no lines worth citing). A page without any table has no rows; a
-    page whose tables name none of the kind's columns has one problem. Never raises.
+    Row indexes count every data row of the table from its top (empty rows too, though
+    they give no row; the header row and captions above it not), so "row 3" is the third
+    row a person sees under the header when none sits above it; ``line`` is None (storage
+    format has no lines worth citing). A page without any table has no rows; a page whose
+    tables name none of the kind's columns has one problem. Never raises.
     """
     if not kind.has_rows:
         return ParsedPage(rows=())
