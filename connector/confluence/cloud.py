@@ -5,9 +5,10 @@ space permissions (what v2 lacks). Atlassian removed the v1 content endpoints fr
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from connector.errors import BackendError
+from connector.errors import BackendError, EditConflict
 
 from . import v1
 from .model import MARK_KEY, Mark, PageRecord, Permission, SpaceRecord, stamp
@@ -16,6 +17,8 @@ from .transport import ConfluenceHttp, detail
 
 V2 = "api/v2"
 PAGE_SIZE = 250  # v2 lists' maximum
+
+log = logging.getLogger(__name__)
 
 
 class CloudDialect:
@@ -57,8 +60,10 @@ class CloudDialect:
         return None if answer.status == 404 else _page(answer.data, space_key)
 
     def page_by_title(self, space: SpaceRecord, title: str) -> PageRecord | None:
+        """The current page of that title (v2 lists archived pages too unless told)."""
         answer = self.http.call("GET", f"{V2}/pages", purpose="reads", params={
-            "space-id": space.id, "title": title, "body-format": "storage"})
+            "space-id": space.id, "title": title, "status": "current",
+            "body-format": "storage"})
         for item in answer.data.get("results") or []:
             if item.get("title") == title:
                 return _page(item, space.key)
@@ -81,6 +86,10 @@ class CloudDialect:
 
     def update_page(self, page_id: str, space_key: str, title: str, body: str,
                     version: int, message: str, *, page: str) -> PageRecord:
+        """Save version ``version``. A page moved to the trash since it was read is not
+        saved but restored, as it was ("For restoration, page contents will not be
+        updated"): the answer then is not the version sent, and the save is an
+        EditConflict (read it again, then write), never taken as done."""
         answer = self.http.call("PUT", f"{V2}/pages/{page_id}", purpose="writes", page=page,
                                 allow=(400, 404, 409), body={
                                     "id": page_id, "status": "current", "title": title,
@@ -88,7 +97,15 @@ class CloudDialect:
                                     "version": {"number": version, "message": message}})
         if answer.status >= 400:
             raise v1.write_refused(answer, page, version - 1)
-        return _page(answer.data, space_key)
+        record = _page(answer.data, space_key)
+        if record.version != version or record.status not in ("", "current"):
+            log.warning("%s: Confluence answered version %s (status %r) to the save of "
+                        "version %s, so nothing was saved: the page was most likely in the "
+                        "trash, and a save restores a trashed page without its new "
+                        "content; it is read again", page, record.version, record.status,
+                        version)
+            raise EditConflict(backend=BACKEND, page=page, base_revision=str(version - 1))
+        return record
 
     # --- the cop-connector content property ----------------------------------------------
 

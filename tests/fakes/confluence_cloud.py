@@ -166,8 +166,9 @@ class CloudRoutes:
 
     # -- v2 pages ----------------------------------------------------------------------
     def get_pages(self, call: Call) -> Reply:
+        """The spec's default statuses: "By default, `current` and `archived` are used"."""
         ids, space_ids = call.args("id"), call.args("space-id")
-        statuses, title = call.args("status") or ["current"], call.arg("title")
+        statuses, title = call.args("status") or ["current", "archived"], call.arg("title")
         pages = [p for p in sorted(self.state.pages.values(), key=lambda p: int(p.id))
                  if (not ids or p.id in ids) and (not space_ids or str(p.space.id) in space_ids)
                  and p.status in statuses and (title is None or p.title == title)]

@@ -307,7 +307,12 @@ class ConfluenceState:
                     status: str = "current", message: str = "",
                     by: User | None = None) -> Page:
         """Save a new version. ``version`` must be the current number + 1, else Conflict
-        (after a concurrent edit queued with ``pending_conflicts`` is applied)."""
+        (after a concurrent edit queued with ``pending_conflicts`` is applied).
+
+        A trashed page saved as "current" is restored and nothing else, as both specs say
+        (Cloud v2: "For restoration, page contents will not be updated and only the page
+        status will be changed"; Data Center: "No other field modifications will be
+        performed when restoring"): no new version, body and title as they were."""
         page = self.page(page_id, ("current", "trashed"))
         if page.id in self.pending_conflicts:
             concurrent = self.pending_conflicts.pop(page.id)
@@ -316,6 +321,12 @@ class ConfluenceState:
         if version != page.version + 1:
             raise Conflict("Version must be incremented on update. Current version is: "
                            f"{page.version}")
+        if page.status == "trashed":
+            if status != "current":
+                raise BadRequest(f"A trashed page can only be restored, not saved as {status}")
+            page.status = "current"
+            self.clock.tick()
+            return page
         new_title = title if title is not None else page.title
         if new_title != page.title and self.find_page(page.space.key, new_title):
             raise BadRequest("A page with this title already exists: A page already exists "
@@ -345,6 +356,12 @@ class ConfluenceState:
                 raise BadRequest(f"Cannot move page {page.id} under {parent_id}")
         page.parent_id = parent_id
         self._refresh_ancestors()
+
+    def archive(self, page: Page) -> None:
+        """Archive the page (status "archived"): out of the space's current pages and of
+        search, still listed by v2 ``GET /pages`` unless ``status=current`` is asked."""
+        page.status = "archived"
+        self.clock.tick()
 
     def trash(self, page: Page) -> None:
         """Move to the trash (status "trashed"); its children move up to its parent."""
