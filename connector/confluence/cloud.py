@@ -5,10 +5,9 @@ space permissions (what v2 lacks). Atlassian removed the v1 content endpoints fr
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from connector.errors import BackendError, EditConflict
+from connector.errors import BackendError
 
 from . import v1
 from .model import MARK_KEY, Mark, PageRecord, Permission, SpaceRecord, stamp
@@ -17,9 +16,6 @@ from .transport import ConfluenceHttp, detail
 
 V2 = "api/v2"
 PAGE_SIZE = 250  # v2 lists' maximum
-
-log = logging.getLogger(__name__)
-
 
 class CloudDialect:
     """model.Dialect for Confluence Cloud."""
@@ -97,15 +93,7 @@ class CloudDialect:
                                     "version": {"number": version, "message": message}})
         if answer.status >= 400:
             raise v1.write_refused(answer, page, version - 1)
-        record = _page(answer.data, space_key)
-        if record.version != version or record.status not in ("", "current"):
-            log.warning("%s: Confluence answered version %s (status %r) to the save of "
-                        "version %s, so nothing was saved: the page was most likely in the "
-                        "trash, and a save restores a trashed page without its new "
-                        "content; it is read again", page, record.version, record.status,
-                        version)
-            raise EditConflict(backend=BACKEND, page=page, base_revision=str(version - 1))
-        return record
+        return v1.saved(_page(answer.data, space_key), version, page=page)
 
     # --- the cop-connector content property ----------------------------------------------
 

@@ -75,6 +75,7 @@ class DataCenterDialect:
 
     def update_page(self, page_id: str, space_key: str, title: str, body: str,
                     version: int, message: str, *, page: str) -> PageRecord:
+        """Save version ``version`` (a trashed page is restored, not saved: v1.saved)."""
         answer = self.http.call("PUT", f"rest/api/content/{page_id}", purpose="writes",
                                 page=page, allow=(400, 404, 409), body={
                                     "id": page_id, "type": "page", "title": title,
@@ -84,7 +85,7 @@ class DataCenterDialect:
                                                          "representation": "storage"}}})
         if answer.status >= 400:
             raise v1.write_refused(answer, page, version - 1)
-        return v1.content_record(answer.data, space_key)
+        return v1.saved(v1.content_record(answer.data, space_key), version, page=page)
 
     # --- the cop-connector content property ----------------------------------------------
 

@@ -3,6 +3,7 @@ space creation, and the v1 content JSON as a PageRecord."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -11,6 +12,8 @@ from connector.errors import BackendError, EditConflict, PageExists, PageMissing
 from .model import PageRecord, SpaceRecord, SpaceTaken, stamp
 from .settings import BACKEND
 from .transport import Answer, ConfluenceHttp, detail
+
+log = logging.getLogger(__name__)
 
 SEARCH = "rest/api/content/search"
 
@@ -36,6 +39,20 @@ def content_record(item: Mapping[str, Any], space_key: str = "") -> PageRecord:
         body=body, when=stamp(str(version.get("when") or "")),
         created=stamp(str(history.get("createdDate") or "")),
         message=str(version.get("message") or ""), status=str(item.get("status") or ""))
+
+
+def saved(record: PageRecord, version: int, *, page: str) -> PageRecord:
+    """The answer to a save of ``version``, checked: a page moved to the trash since it was
+    read is not saved but restored as it was (both specs: "For restoration, page contents
+    will not be updated"), so an answer that is not the version sent is an EditConflict
+    (read it again, then write), never taken as done."""
+    if record.version != version or record.status not in ("", "current"):
+        log.warning("%s: Confluence answered version %s (status %r) to the save of version "
+                    "%s, so nothing was saved: the page was most likely in the trash, and a "
+                    "save restores a trashed page without its new content; it is read again",
+                    page, record.version, record.status, version)
+        raise EditConflict(backend=BACKEND, page=page, base_revision=str(version - 1))
+    return record
 
 
 def add_labels(http: ConfluenceHttp, page_id: str, labels: Sequence[str], *,

@@ -172,17 +172,8 @@ def test_the_fake_restores_a_trashed_page_without_its_new_content(
     assert (restored.status, restored.body, restored.version) == ("current", body, version)
 
 
-def dc_does_not_check_yet(request: pytest.FixtureRequest) -> None:
-    if "dc" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "datacenter.py's update_page takes any 200 as the save; it needs the same check "
-            "as cloud.py (the answer's version is the one sent)")))
-
-
 def test_a_save_that_restored_a_trashed_page_is_not_taken_as_written(
-        request: pytest.FixtureRequest, provisioned: Cli,  # noqa: F811
-        backend: ConfluenceBackend) -> None:
-    dc_does_not_check_yet(request)
+        provisioned: Cli, backend: ConfluenceBackend) -> None:  # noqa: F811
     fake = provisioned.fake
     base = backend.read_pages([MEMBERS])[MEMBERS]
     page = fake.page(KEY, "Members")
@@ -196,8 +187,7 @@ def test_a_save_that_restored_a_trashed_page_is_not_taken_as_written(
 
 
 def test_member_add_racing_a_trash_writes_to_the_restored_page(
-        request: pytest.FixtureRequest, provisioned: Cli) -> None:  # noqa: F811
-    dc_does_not_check_yet(request)
+        provisioned: Cli) -> None:  # noqa: F811
     cli = provisioned
     page = cli.fake.page(KEY, "Members")
     trash_before_next_save(cli.fake, page)
