@@ -2,10 +2,9 @@
 
 Rendering lives in ``storage_render``, reading in ``storage_parse``, escaping and the
 BeautifulSoup round trip in ``xml_escape``; this module holds the codec and the row edits
-(``apply_changes``), which change the parsed tree and serialize it: only the touched cells
-and rows change, the rest of the page is written back as it was read (see ``xml_escape``
-for what "as it was" means in XML terms; a page cop-connector rendered comes back byte for
-byte).
+(``apply_changes``), which change the parsed tree and write it back: only the touched
+cells and rows change, every other element is written back byte for byte as it was read
+(``xml_escape.write_back``).
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from .storage_parse import (
     span,
 )
 from .storage_render import cell_content, details_row, render_details, render_table
-from .xml_escape import parse_storage, read_cell, serialize
+from .xml_escape import parse_storage, read_cell, write_back
 
 
 class StorageCodec:
@@ -110,13 +109,13 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
         raise UsageError(f"pages of kind {kind.kind!r} have no rows to change")
     for change in changes:
         _check(kind, change)
-    soup = parse_storage(content)
+    soup = parse_storage(content, keep_source=True)
     if soup is None:
         raise BackendError("the page cannot be parsed, so its rows cannot be changed",
                            backend="confluence")
     edit = _CharterEdit(soup, kind, lang) if kind.single else _TableEdit(soup, kind, lang)
     changed = [edit.apply(change) for change in changes]
-    return serialize(soup) if any(changed) else content
+    return write_back(soup) if any(changed) else content
 
 
 def _check(kind: PageKind, change: RowChange) -> None:
