@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import math
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +27,13 @@ from urllib.parse import SplitResult, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import InvalidHeader
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    InvalidHeader,
+    NameResolutionError,
+    NewConnectionError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 from connector.errors import BudgetExceeded, ConfigError
@@ -263,3 +270,57 @@ def check_site_url(url: str, *, backend: str, expected: str, exposed: str,
             f"network in clear; use https, or set {backend}.allow_http = true if the "
             "network is trusted", setting=f"{backend}.allow_http")
     return parts
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` fit for a message: scheme, host, port and path only; never user info, query
+    string or fragment (where a token could be). Empty when there is none."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}" if host else ""
+
+
+def failed_url(error: BaseException) -> str:
+    """The (safe) URL of the request that failed, when requests recorded it."""
+    response = getattr(error, "response", None)
+    request = getattr(error, "request", None) or getattr(response, "request", None)
+    return safe_url(getattr(request, "url", None) or getattr(response, "url", None))
+
+
+def failure_reason(error: BaseException) -> str:
+    """Why a request got no answer, in a few words ("connection refused", "host name not
+    found", "timed out"...), from the chain requests and urllib3 wrap it in; else the
+    exception's type name."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    fallback = type(error).__name__
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (NameResolutionError, socket.gaierror)):
+            return "host name not found"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset"
+        if isinstance(current, NewConnectionError):  # (urllib3 makes it a ConnectTimeoutError)
+            fallback = "could not connect"  # its cause says why
+        elif isinstance(current, (ConnectTimeoutError, requests.exceptions.ConnectTimeout)):
+            return "connection timed out"
+        elif isinstance(current, (TimeoutError, Urllib3Timeout,
+                                  requests.exceptions.ReadTimeout)):
+            return "timed out waiting for the answer"
+        pending.extend(link for link in (getattr(current, "reason", None), current.__cause__,
+                                         current.__context__, *current.args)
+                       if isinstance(link, BaseException))
+    return fallback

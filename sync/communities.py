@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from connector.errors import UsageError, ValidationError
-from connector.mediawiki.namespaces import namespace_name
+from connector.mediawiki.namespaces import folded, namespace_name
 from page_templates import LANGUAGES, shipped
 from page_templates.values import FieldInvalid, normalize
 
@@ -20,7 +20,9 @@ from .method_model import Theme
 from .model import Community
 from .records import Records
 
-SLUG = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+# No "--": the namespace CoP_Abc__def would be folded by MediaWiki into CoP_Abc_def, the
+# namespace of community abc-def (two communities sharing their pages).
+SLUG = re.compile(r"^(?!.*--)[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,13 @@ def add_community(records: Records, config: Config, new: NewCommunity,
             "(a company adds one with a templates directory, [templates] dir in cop.toml)",
             field=where, value=lang)
     now = clock()
+    pilot, expert = _email("--pilot", new.pilot), _email("--expert", new.expert)
+    _check_pair(pilot, expert)
     community = Community(
         slug=new.slug, name=_text("--name", new.name, required=True),
         theme=_text("--theme", new.theme or (theme.title if theme else ""), required=True),
-        axes=theme.axis if theme else "", pilot=_email("--pilot", new.pilot),
-        expert=_email("--expert", new.expert), sponsor=_text("--sponsor", new.sponsor),
+        axes=theme.axis if theme else "", pilot=pilot,
+        expert=expert, sponsor=_text("--sponsor", new.sponsor),
         account=_text("--account", new.account), backend=backend, lang=lang,
         status="proposed", created_at=now, updated_at=now,
         is_pilot=not records.communities(), theme_slug=theme.slug if theme else None,
@@ -84,6 +88,52 @@ def add_community(records: Records, config: Config, new: NewCommunity,
             records.upsert_entry(community.slug, "members", email, _first_member(
                 email, role, now), origin="command", now=now)
     return community
+
+
+LEADERS = ("pilot", "expert")
+
+
+def set_leaders(records: Records, community: Community, *, pilot: str | None = None,
+                expert: str | None = None, clock: Callable[[], str] = utc_now) -> Community:
+    """Name a new pilot and/or expert (``cop community set --pilot/--expert``): the
+    charter fields change in the records (the charter on the wiki follows, like sponsor and
+    account), the person named is, or becomes, a member with that role, and a previous
+    holder stays a member with the role ``member``. Returns the community as saved.
+
+    ``community`` may carry other changes (sponsor, account): they are saved with it.
+    Raises ValidationError (an e-mail, or the same person as pilot and expert).
+    """
+    new_pilot = community.pilot if pilot is None else _email("--pilot", pilot)
+    new_expert = community.expert if expert is None else _email("--expert", expert)
+    _check_pair(new_pilot, new_expert, option="--expert" if expert is not None else "--pilot")
+    now = clock()
+    changed = replace(community, pilot=new_pilot, expert=new_expert, updated_at=now)
+    members = records.live_rows(community.slug, "members")
+    with records.transaction():
+        records.save_community(changed)
+        for email in dict.fromkeys((community.pilot, community.expert, new_pilot, new_expert)):
+            role = {new_pilot: "pilot", new_expert: "expert"}.get(email, "member")
+            row = members.get(email)
+            if row is None and role == "member":
+                continue  # a former holder who left the member list stays out of it
+            if row is not None and row.get("role") == role:
+                continue
+            data = {**row, "role": role} if row else _first_member(email, role, now)
+            records.upsert_entry(community.slug, "members", email, data, origin="command",
+                                 now=now)
+    return changed
+
+
+def check_removable(community: Community, email: str) -> None:
+    """The pilot and the expert named on the charter stay members while they hold the role
+    (``cop member remove``): a new one is named first. Raises UsageError."""
+    key = email.strip().lower()
+    for role in LEADERS:
+        if key and key == getattr(community, role):
+            raise UsageError(
+                f"{key} is the {role} of {community.slug} (on its charter): name a new "
+                f"{role} first (`cop community set {community.slug} --{role} EMAIL`; "
+                f"{key} then stays a member), then remove them")
 
 
 def add_warnings(records: Records, slug: str) -> list[str]:
@@ -130,12 +180,32 @@ def _check_count(records: Records, config: Config, new: NewCommunity) -> None:
 def _space(records: Records, config: Config, backend: str, slug: str) -> dict[str, object]:
     if backend == "mediawiki":
         assert config.mediawiki is not None
-        used = records.used_namespace_ids()
-        number = config.mediawiki.namespace_base
-        while number in used:
-            number += 2  # each community takes a pair: pages and talk
-        return {"space": namespace_name(slug), "namespace_id": number}
+        name = namespace_name(slug)
+        _check_namespace_free(records, name)
+        return {"space": name, "namespace_id": free_namespace_id(
+            records.used_namespace_ids(), config.mediawiki.namespace_base)}
     return {"space": confluence_space_key(slug, {c.space for c in records.communities()})}
+
+
+def free_namespace_id(used: set[int], base: int) -> int:
+    """The first even id from ``base`` whose pair (id: pages, id + 1: talk) is free: an id
+    in ``used`` takes its talk id too (an odd id recorded by an older version included)."""
+    taken = used | {number + 1 for number in used}
+    number = base + base % 2
+    while number in taken or number + 1 in taken:
+        number += 2
+    return number
+
+
+def _check_namespace_free(records: Records, name: str) -> None:
+    """No other MediaWiki community's namespace is the same name to the wiki (MediaWiki
+    folds underscores, spaces and case): the two would share their pages."""
+    for other in records.communities():
+        if other.backend == "mediawiki" and other.space and folded(other.space) == folded(name):
+            raise UsageError(
+                f"namespace {name} is the same, on MediaWiki, as {other.space}, the "
+                f"namespace of community {other.slug!r} (the wiki ignores case and folds "
+                "runs of underscores): choose another slug")
 
 
 def confluence_space_key(slug: str, taken: set[str]) -> str:
@@ -156,8 +226,16 @@ def _first_member(email: str, role: str, now: str) -> dict[str, str]:
 
 def _check_slug(slug: str) -> None:
     if not SLUG.match(slug):
-        raise ValidationError("use 3 to 40 lower-case letters, digits and hyphens, starting "
-                              "with a letter (e.g. battery-storage)", field="SLUG", value=slug)
+        raise ValidationError("use 3 to 40 lower-case letters, digits and single hyphens, "
+                              "starting with a letter and not ending with a hyphen (e.g. "
+                              "battery-storage)", field="SLUG", value=slug)
+
+
+def _check_pair(pilot: str, expert: str, *, option: str = "--expert") -> None:
+    if pilot == expert:
+        raise ValidationError(f"{pilot} cannot be both pilot and expert: the method pairs "
+                              "the pilot with an expert of the theme", field=option,
+                              value=expert)
 
 
 def _text(option: str, value: str, *, required: bool = False) -> str:

@@ -135,6 +135,33 @@ def _check(config: Config) -> None:
         raise ConfigError(f"default backend {config.default_backend!r} has no "
                           f"[{config.default_backend}] section", setting="defaults.backend",
                           path=str(config.path))
+    _check_numbers(config)
+
+
+def _check_numbers(config: Config) -> None:
+    """Numbers that parse but cannot work: a timeout of -5 s, a namespace pair that would
+    overlap another (odd base: its pages would take a talk namespace's number)."""
+    where = str(config.path)
+    if config.mediawiki is not None:
+        base = config.mediawiki.namespace_base
+        if base < 100 or base % 2:
+            raise ConfigError(
+                f"must be an even number of at least 100, not {base}: each community takes "
+                "a pair, the even number for its pages and the next odd one for their talk "
+                "pages (MediaWiki keeps the numbers below 100)",
+                setting="mediawiki.namespace_base", path=where)
+    for name in ("mediawiki", "confluence"):
+        section = getattr(config, name)
+        if section is not None and not section.timeout > 0:
+            raise ConfigError(f"must be a positive number of seconds, not {section.timeout:g}",
+                              setting=f"{name}.timeout", path=where)
+    if config.sync.budget_seconds <= 0:
+        raise ConfigError(f"must be a positive number of seconds, not "
+                          f"{config.sync.budget_seconds}", setting="sync.budget_seconds",
+                          path=where)
+    if config.sync.overlap_seconds < 0:
+        raise ConfigError(f"must be zero or more seconds, not {config.sync.overlap_seconds}",
+                          setting="sync.overlap_seconds", path=where)
 
 
 def secret(env_var: str, *, user: str, setting: str, service: str) -> str:

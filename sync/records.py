@@ -34,13 +34,24 @@ class Records(StateRecords, MethodRecords):
         self.path = path
 
     @classmethod
-    def open(cls, path: Path | str) -> Records:
-        """Open (creating and migrating as needed). Raises RecordsError."""
+    def open(cls, path: Path | str, *, create: bool = True) -> Records:
+        """Open, migrating as needed. ``create``: make the file (and its directory) when
+        missing, else a missing file is a RecordsError (the CLI creates the records only
+        in ``cop init``: a mistyped path must not start an empty database). Raises
+        RecordsError."""
         where = str(path)
         try:
-            if where != ":memory:":
+            if where == ":memory:":
+                db = sqlite3.connect(where, isolation_level=None, timeout=30)
+            elif create:
                 Path(where).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(where, isolation_level=None, timeout=30)
+                db = sqlite3.connect(where, isolation_level=None, timeout=30)
+            else:
+                if not Path(where).is_file():
+                    raise RecordsError("no records database there", path=where)
+                # mode=rw: never create it, even if it vanished since the check above
+                db = sqlite3.connect(Path(where).resolve().as_uri() + "?mode=rw", uri=True,
+                                     isolation_level=None, timeout=30)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
             if where != ":memory:":
@@ -48,6 +59,9 @@ class Records(StateRecords, MethodRecords):
             db.execute("PRAGMA synchronous = FULL")
             records = cls(db, where)
             records._migrate()
+        except OSError as error:
+            raise RecordsError(f"cannot create it: {error.strerror or error}",
+                               path=where) from error
         except sqlite3.Error as error:
             raise RecordsError(str(error), path=where) from error
         return records
@@ -163,6 +177,14 @@ class Records(StateRecords, MethodRecords):
                 "UPDATE entries SET deleted_at = ?, deleted_by = ?, updated_at = ? "
                 "WHERE community = ? AND kind = ? AND key = ? AND deleted_at IS NULL",
                 (now, by, now, community, kind, key))
+
+    def rename_entry(self, community: str, kind: str, old: str, new: str) -> None:
+        """Give a row its key as spelled now (a key recorded before web addresses kept
+        their case in keys, see page_templates.values.row_key): data, dates and tombstone
+        stay. ``new`` must not be a key of that kind already."""
+        with self.transaction():
+            self.db.execute("UPDATE entries SET key = ? WHERE community = ? AND kind = ? "
+                            "AND key = ?", (new, community, kind, old))
 
     def tombstoned_rows(self, community: str, kind: str, *, by: str) -> dict[str, dict[str, str]]:
         """key -> data of the rows tombstoned by ``by`` (e.g. 'page-deleted')."""

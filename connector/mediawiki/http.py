@@ -15,7 +15,7 @@ from connector.errors import (
     PermissionDenied,
     Unreachable,
 )
-from connector.http import check_site_url
+from connector.http import check_site_url, failed_url, failure_reason
 
 BACKEND = "mediawiki"
 # Loggers of this adapter that may see request data (the password on login).
@@ -43,27 +43,30 @@ def check_url(url: str, *, allow_http: bool = False) -> str:
 
 def request_error(error: requests.RequestException, *, write: bool = False,
                   page: str | None = None) -> Exception:
-    """The product error for a requests failure (never the library's own).
+    """The product error for a requests failure (never the library's own), naming the URL
+    that failed (scheme, host and path: never credentials or a query string).
 
     A refused connection or exhausted retries is Unreachable; HTTP 401 is
     AuthenticationFailed, 403 PermissionDenied; a failure after a write was sent says the
     write may have landed (it is never replayed).
     """
+    url = failed_url(error)
+    wiki = f"the wiki at {url}" if url else "the wiki"
     if isinstance(error, requests.exceptions.SSLError):
-        return Unreachable("TLS verification failed; if the wiki's certificate comes from a "
-                           "private authority, set mediawiki.ca_bundle to its CA file",
-                           backend=BACKEND, page=page)
+        return Unreachable(f"TLS verification failed for {url or 'the wiki'}; if the wiki's "
+                           "certificate comes from a private authority, set "
+                           "mediawiki.ca_bundle to its CA file", backend=BACKEND, page=page)
     if isinstance(error, requests.HTTPError) and error.response is not None:
-        return _status_error(error.response.status_code, write=write, page=page)
+        return _status_error(error.response.status_code, write=write, page=page, url=url)
     if write and _maybe_sent(error):
-        return Unreachable(f"the connection failed after the write was sent "
-                           f"({type(error).__name__}); it was not replayed and may or may "
+        return Unreachable(f"the connection to {wiki} failed after the write was sent "
+                           f"({failure_reason(error)}); it was not replayed and may or may "
                            "not have been saved: re-read the page before writing again",
                            backend=BACKEND, page=page)
     if isinstance(error, requests.exceptions.RetryError):
-        return Unreachable("the wiki kept answering with errors (retries exhausted)",
+        return Unreachable(f"{wiki} kept answering with errors (retries exhausted)",
                            backend=BACKEND, page=page)
-    return Unreachable(f"the wiki did not answer ({type(error).__name__})",
+    return Unreachable(f"{wiki} did not answer ({failure_reason(error)})",
                        backend=BACKEND, page=page)
 
 
@@ -76,21 +79,22 @@ def _maybe_sent(error: requests.RequestException) -> bool:
     return not isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one
 
 
-def _status_error(status: int, *, write: bool, page: str | None) -> Exception:
+def _status_error(status: int, *, write: bool, page: str | None, url: str = "") -> Exception:
+    wiki = f"the wiki at {url}" if url else "the wiki"
     if status == 401:
-        return AuthenticationFailed("the wiki answered 401 (HTTP authentication required)",
+        return AuthenticationFailed(f"{wiki} answered 401 (HTTP authentication required)",
                                     backend=BACKEND, page=page)
     if status == 403:
-        return PermissionDenied("the wiki answered 403 (forbidden)", backend=BACKEND, page=page)
+        return PermissionDenied(f"{wiki} answered 403 (forbidden)", backend=BACKEND, page=page)
     if status == 404:
-        return BackendError("no api.php there (HTTP 404): set mediawiki.url to the wiki's "
-                            "script path, e.g. https://wiki.example.com/w/",
-                            backend=BACKEND, page=page)
+        return BackendError(f"no api.php there (HTTP 404{' at ' + url if url else ''}): set "
+                            "mediawiki.url to the wiki's script path, e.g. "
+                            "https://wiki.example.com/w/", backend=BACKEND, page=page)
     if status == 429:
-        return BackendError("the wiki is rate limiting this client (HTTP 429)",
+        return BackendError(f"{wiki} is rate limiting this client (HTTP 429)",
                             backend=BACKEND, page=page)
     if write and status >= 500:
-        return Unreachable(f"the wiki answered {status} to a write; it was not replayed and "
+        return Unreachable(f"{wiki} answered {status} to a write; it was not replayed and "
                            "may or may not have been saved: re-read the page before "
                            "writing again", backend=BACKEND, page=page)
-    return Unreachable(f"the wiki answered HTTP {status}", backend=BACKEND, page=page)
+    return Unreachable(f"{wiki} answered HTTP {status}", backend=BACKEND, page=page)

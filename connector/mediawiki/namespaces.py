@@ -6,6 +6,7 @@ The MediaWiki API cannot create a namespace, so an administrator pastes the snip
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from connector.errors import ValidationError
@@ -22,9 +23,22 @@ _HEADER = """\
 
 
 def namespace_name(slug: str) -> str:
-    """The namespace of a community: ``"battery-storage"`` -> ``"CoP_Battery_storage"``."""
+    """The namespace of a community: ``"battery-storage"`` -> ``"CoP_Battery_storage"``.
+
+    A slug with consecutive hyphens would give a name MediaWiki cannot address (it folds
+    ``__`` into ``_``, landing in another namespace): ``cop community add`` refuses those
+    slugs, and two names are compared with ``folded``.
+    """
     words = slug.replace("-", "_")
     return PREFIX + words[:1].upper() + words[1:]
+
+
+def folded(name: str) -> str:
+    """A namespace name as MediaWiki matches a title's prefix against it: spaces and
+    underscores are the same, a run of them counts as one, leading and trailing ones are
+    dropped, and case does not matter (``"CoP_Abc__def"`` and ``"cop abc def"`` are the
+    same namespace to the wiki)."""
+    return re.sub(r"[\s_]+", "_", name).strip("_").lower()
 
 
 def snippet(entries: Iterable[tuple[str, int, str]]) -> str:
@@ -40,10 +54,16 @@ def snippet(entries: Iterable[tuple[str, int, str]]) -> str:
     return "\n".join(blocks)
 
 
-def _block(name: str, number: int, community: str) -> str:
+def check_namespace_id(number: int, *, field: str = "namespace_id") -> None:
+    """Even (the pages' namespace; ``number + 1`` is its talk namespace) and at least 100
+    (MediaWiki keeps the lower ones). Raises ValidationError naming ``field``."""
     if number < 100 or number % 2:
         raise ValidationError(f"namespace id {number} must be even and at least 100",
-                              field="namespace_id", value=str(number))
+                              field=field, value=str(number))
+
+
+def _block(name: str, number: int, community: str) -> str:
+    check_namespace_id(number, field=f"{name} ({_comment(community)}): namespace_id")
     talk = name + "_talk"
     return (
         f"# {_comment(community)}\n"

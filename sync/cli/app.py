@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,14 @@ from typing import Any, TypeVar
 import click
 
 from connector.base import WikiBackend
-from connector.errors import EXIT_PARTIAL, CopError, NotFoundError, TemplateDefinitionError
+from connector.errors import (
+    EXIT_PARTIAL,
+    ConfigError,
+    CopError,
+    NotFoundError,
+    TemplateDefinitionError,
+    UsageError,
+)
 from connector.http import Budget
 from page_templates import TemplateSet, load_templates
 from page_templates.profiles import with_profiles
@@ -50,8 +58,18 @@ class App:
 
     @property
     def records(self) -> Records:
+        """The records database, which must exist: only `cop init` creates it, so a
+        mistyped or moved [records] path stops the command instead of starting an empty
+        database (and a cron job reporting success over nothing)."""
         if self._records is None:
-            self._records = Records.open(self.config.records_path)
+            path = self.config.records_path
+            if not path.exists():
+                raise ConfigError(
+                    f"the records database {path} does not exist: fix [records] path if "
+                    "the file moved, or create an empty one with `cop init` (on an existing "
+                    "cop.toml it only creates the records)",
+                    setting="records.path", path=str(self.config.path))
+            self._records = Records.open(path, create=False)
         return self._records
 
     @property
@@ -110,6 +128,17 @@ class App:
             self._records.close()
 
 
+def write_file(path: Path, text: str) -> None:
+    """Write a command's output file (UTF-8, whatever the locale), creating its missing
+    directories as `cop report -o` does. Raises UsageError ("cannot write PATH: reason",
+    exit 2) for a path that cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+
+
 def pass_app(function: F) -> F:
     """Give the command the App (created on first use)."""
     @functools.wraps(function)
@@ -149,6 +178,19 @@ def common_options(function: F) -> F:
 
 
 _HANDLERS: list[logging.Handler] = []  # the handler configure_logging added, if any
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: see report_errors
+
+
+class QuietLibraries(logging.Filter):
+    """On the console, without -v, the HTTP library's own warnings (urllib3's "Retrying
+    ... after connection broken by NewConnectionError(...)") are left out: the command's
+    message says what failed and where. -v shows them; a log file (sync.log_file) keeps
+    them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR or record.name.split(".")[0] != "urllib3":
+            return True
+        return logging.getLogger().getEffectiveLevel() <= logging.INFO
 
 
 def configure_logging(log_file: str | Path | None = None) -> None:
@@ -165,6 +207,8 @@ def configure_logging(log_file: str | Path | None = None) -> None:
     handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
                                 else logging.StreamHandler(sys.stderr))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not log_file:
+        handler.addFilter(QuietLibraries())
     root.addHandler(handler)
     _HANDLERS.append(handler)
     if root.level == logging.NOTSET or root.level > logging.WARNING:
@@ -185,6 +229,13 @@ def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, clic
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # Whoever read standard output stopped (`cop status | head -1`): stop quietly,
+            # as a Unix tool ended by SIGPIPE does, and with the status a shell reports for
+            # one (141 = 128 + SIGPIPE, e.g. `yes | head` under pipefail). Not click's 1:
+            # here 1 means "a community failed", which is not what happened.
+            _silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as error:  # the last line of defence: no traceback for users
             app = ctx.find_root().obj
             if app is not None and app.debug:
@@ -193,6 +244,16 @@ def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, clic
                        f"{type(error).__name__}: {error} (run with -vv for details)", err=True)
             ctx.exit(EXIT_PARTIAL)
     return guarded
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit does not raise the
+    broken pipe a second time (the way Python's documentation recommends)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests): nothing to flush
+        pass
 
 
 class GuardedGroup(click.Group):

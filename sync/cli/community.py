@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import click
 
-from connector.errors import CopError
+from connector.errors import CopError, UsageError
 
 from ..clock import utc_now
-from ..communities import NewCommunity, add_community, add_warnings
+from ..communities import LEADERS, NewCommunity, add_community, add_warnings, set_leaders
 from ..lifecycle import activate as activate_community
+from ..members import write_members_page
 from ..model import Community
 from ..provision_run import Provisioner
 from ..status import community_status
@@ -139,22 +140,67 @@ def activate(app: App, slug: str) -> None:
 @community.command("set")
 @common_options
 @click.argument("slug")
+@click.option("--pilot", default=None, metavar="EMAIL",
+              help="New pilot: a member (or made one) with the role pilot; the previous "
+                   "pilot stays a member.")
+@click.option("--expert", default=None, metavar="EMAIL",
+              help="New theme expert: a member (or made one) with the role expert; the "
+                   "previous expert stays a member.")
 @click.option("--sponsor", default=None, help="Sponsor (top management).")
 @click.option("--account", default=None, metavar="CODE", help="Analytic (cost) account.")
 @pass_app
-def set_(app: App, slug: str, sponsor: str | None, account: str | None) -> None:
-    """Change the sponsor or the analytic account of SLUG (charter fields the records
-    own: its charter is written at once when it is on the wiki)."""
+def set_(app: App, slug: str, pilot: str | None, expert: str | None, sponsor: str | None,
+         account: str | None) -> None:
+    """Change the governance fields of SLUG that the records own: pilot, expert, sponsor,
+    analytic account. Its charter is written at once when it is on the wiki (else at the
+    next `cop provision`); a new pilot or expert also goes on the Members page."""
     found = app.community(slug)
     changes = {name: clean(f"--{name}", value) for name, value in
                (("sponsor", sponsor), ("account", account)) if value is not None}
-    if not changes:
-        raise click.UsageError("nothing to set: give --sponsor or --account")
+    leaders = pilot is not None or expert is not None
+    if not changes and not leaders:
+        raise click.UsageError("nothing to set: give --pilot, --expert, --sponsor or --account")
+    if leaders and found.archived:
+        raise UsageError(f"{slug} is archived: its member list is frozen (`cop archive "
+                         f"{slug} --undo` reopens it)")
+    _ = app.templates  # checked before anything is written (exit 2 when broken)
     with app.lock():
         changed = replace(found, updated_at=utc_now(), **changes)
-        app.records.save_community(changed)
-        click.echo(f"{slug}: " + ", ".join(f"{k} {v!r}" for k, v in changes.items()))
+        if leaders:
+            changed = set_leaders(app.records, changed, pilot=pilot, expert=expert)
+        else:
+            app.records.save_community(changed)
+        shown = {**changes, **{role: getattr(changed, role) for role in LEADERS
+                               if getattr(changed, role) != getattr(found, role)}}
+        click.echo(f"{slug}: " + (", ".join(f"{k} {v!r}" for k, v in shown.items())
+                                  or "unchanged"))
+        members = app.records.live_rows(slug, "members")
+        for role in LEADERS:
+            before = getattr(found, role)
+            if before not in (changed.pilot, changed.expert) and before in members:
+                click.echo(f"{before}, {role} before, stays a member of {slug} (role member)")
         _write_charter(app, changed)
+        if (changed.pilot, changed.expert) != (found.pilot, found.expert):
+            _write_members(app, changed)
+
+
+def _write_members(app: App, community: Community) -> None:
+    """The roles changed in the records: the Members page follows now when it is on the
+    wiki (a failure is only reported: the next cop-sync writes it)."""
+    try:
+        outcome = write_members_page(app.records, app.backend(community.backend),
+                                     app.templates, community)
+    except CopError as error:
+        click.echo(f"cop: warning: the Members page was not written ({error}); the next "
+                   "cop-sync writes it", err=True)
+        return
+    if outcome is None:
+        return
+    if outcome.error:
+        click.echo(f"cop: warning: the Members page was not written ({outcome.error}); the "
+                   "next cop-sync writes it", err=True)
+    else:
+        click.echo(f"Members page {outcome.page}: {outcome.pushed} change(s) written")
 
 
 def _write_charter(app: App, community: Community) -> None:

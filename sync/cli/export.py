@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..export import export_csv, export_json
-from .app import App, GuardedCommand, common_options, pass_app
+from .app import App, GuardedCommand, common_options, pass_app, write_file
 from .output import echo_json
 
 KINDS = ["members", "watch", "references", "regulation", "competition"]
@@ -24,7 +24,8 @@ KINDS = ["members", "watch", "references", "regulation", "competition"]
 @click.option("--include-deleted", is_flag=True,
               help="Also rows removed on the wiki or by command (tombstones).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write to a file instead of standard output.")
+              default=None, help="Write to a file (UTF-8; missing directories are "
+                                 "created) instead of standard output.")
 @pass_app
 def export(app: App, slug: str | None, fmt: str, kind: str | None, include_deleted: bool,
            output: Path | None) -> None:
@@ -43,13 +44,13 @@ def export(app: App, slug: str | None, fmt: str, kind: str | None, include_delet
                 if other != kind:
                     community.pop(other, None)
     if output:
-        output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        write_file(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         echo_json(data)
 
 
 def _emit(text: str, output: Path | None) -> None:
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
     else:
         click.echo(text, nl=False)

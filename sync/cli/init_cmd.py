@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-import click
+import os
+import shutil
+import tomllib
+from pathlib import Path
 
-from connector.errors import UsageError
+import click
+from click.core import ParameterSource
+
+from connector.confluence.settings import check_url as check_confluence_url
+from connector.errors import ConfigError, UsageError
+from connector.mediawiki.http import check_url as check_mediawiki_url
 
 from .. import config as config_module
+from ..config import Config, toml_string
 from ..records import Records
 from ..starter import StarterSettings, starter_text
 from .app import App, GuardedCommand, common_options, pass_app
+
+# The options that are settings of the file (given on an existing file, they need --force).
+SETTINGS = ("records_path", "mediawiki_url", "mediawiki_user", "mediawiki_password_env",
+            "confluence_url", "confluence_user", "confluence_token_env", "cloud", "lang",
+            "allow_http")
+OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-url",
+           "mediawiki.allow_http": "--allow-http", "confluence.allow_http": "--allow-http"}
 
 
 @click.command("init", cls=GuardedCommand)
@@ -32,17 +48,32 @@ from .app import App, GuardedCommand, common_options, pass_app
               help="Confluence deployment (default: Cloud).")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
               help="Default language of new communities' pages.")
-@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+@click.option("--allow-http", is_flag=True,
+              help="Accept a plain http:// wiki URL on a host other than this machine (the "
+                   "password or token then crosses the network in clear: trusted networks "
+                   "only).")
+@click.option("--force", is_flag=True,
+              help="Overwrite an existing configuration file (the previous one is kept as "
+                   "FILE.bak; the records are kept).")
 @pass_app
 def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user: str,
          mediawiki_password_env: str, confluence_url: str | None, confluence_user: str,
-         confluence_token_env: str, cloud: bool, lang: str, force: bool) -> None:
+         confluence_token_env: str, cloud: bool, lang: str, allow_http: bool,
+         force: bool) -> None:
     """Write a starter cop.toml (every setting can be given as a flag) and create the
     records database. Without a wiki URL, the local MediaWiki of the quick start
-    (http://127.0.0.1:8080/) is assumed."""
+    (http://127.0.0.1:8080/) is assumed.
+
+    On an existing cop.toml whose records database is missing, and without settings
+    flags, it keeps the file and only creates the records. Nothing is written when a URL
+    is refused or the records cannot be created."""
     path = config_module.find_config_path(app.config_path)
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory: give the configuration file's path "
+                         f"(e.g. --config {path / config_module.DEFAULT_PATH})")
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists (use --force to overwrite it)")
+        _records_only(path)
+        return
     backend = "confluence" if confluence_url and not mediawiki_url else "mediawiki"
     settings = StarterSettings(
         records=records_path, lang=lang, backend=backend,
@@ -51,10 +82,88 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
         confluence_url=confluence_url or "", confluence_user=confluence_user,
         confluence_token_env=confluence_token_env,
         confluence_deployment="cloud" if cloud else "datacenter")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter_text(settings), encoding="utf-8")
-    config = config_module.load(str(path))  # proves the file we wrote is valid
-    Records.open(config.records_path).close()
-    click.echo(f"wrote {path}")
+    text = starter_text(settings)
+    if allow_http:
+        text = _allow_http(text, settings)
+    config = config_module.parse(tomllib.loads(text), path.resolve())  # before any write
+    _check_urls(config)
+    _write(path, text, config)
+
+
+def _records_only(path: Path) -> None:
+    """``cop init`` on an existing file: create its missing records, nothing else."""
+    ctx = click.get_current_context()
+    given = [name for name in SETTINGS
+             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if given:
+        raise UsageError(f"{path} already exists (use --force to overwrite it with these "
+                         "settings; the previous file is kept as .bak)")
+    config = config_module.load(str(path))
+    if config.records_path.exists():
+        raise UsageError(f"{path} already exists, and so do its records "
+                         f"({config.records_path}): nothing to do (use --force to overwrite "
+                         "the configuration)")
+    _create_records(config)
+    click.echo(f"kept {path}")
+    click.echo(f"records: {config.records_path} (created)")
+
+
+def _write(path: Path, text: str, config: Config) -> None:
+    """The file (via a temporary one), the records, then the file in place: a records
+    database that cannot be created leaves no configuration behind."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+    try:
+        _create_records(config)
+        backup = None
+        if path.exists():
+            backup = path.with_name(path.name + ".bak")
+            shutil.copy2(path, backup)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    click.echo(f"wrote {path}" + (f" (the previous one is {backup})" if backup else ""))
     click.echo(f"records: {config.records_path}")
     click.echo("next: cop community add SLUG --name ... --theme ... --pilot ... --expert ...")
+
+
+def _create_records(config: Config) -> None:
+    directory = config.records_path.parent
+    new_directory = not directory.exists()
+    Records.open(config.records_path, create=True).close()
+    if new_directory:
+        click.echo(f"created directory {directory}", err=True)
+
+
+def _check_urls(config: Config) -> None:
+    """The checks the adapters make when they start, now, with the flag to blame."""
+    try:
+        if config.mediawiki is not None:
+            check_mediawiki_url(config.mediawiki.url, allow_http=config.mediawiki.allow_http)
+        if config.confluence is not None:
+            check_confluence_url(config.confluence.url, deployment=config.confluence.deployment,
+                                 allow_http=config.confluence.allow_http)
+    except ConfigError as error:
+        option = OPTIONS.get(error.setting or "", error.setting or "URL")
+        message = str(error).removeprefix(f"[{error.setting}] ")
+        if option == "--allow-http":
+            message += " (here: pass --allow-http)"
+        raise UsageError(f"{option}: {message}") from error
+
+
+def _allow_http(text: str, settings: StarterSettings) -> str:
+    """``allow_http = true`` under each configured wiki's url line."""
+    for section, url in (("mediawiki", settings.mediawiki_url),
+                         ("confluence", settings.confluence_url)):
+        if not url:
+            continue
+        line = f"url = {toml_string(url)}\n"
+        at = text.index(line, text.index(f"[{section}]\n")) + len(line)
+        text = text[:at] + "allow_http = true   # cop init --allow-http\n" + text[at:]
+    return text

@@ -18,7 +18,8 @@ from .output import echo_json
 log = logging.getLogger("cop-sync")
 
 
-@click.command("cop-sync", cls=GuardedCommand)
+@click.command("cop-sync", cls=GuardedCommand,
+               context_settings={"help_option_names": ["-h", "--help"]})
 @common_options
 @click.option("--community", metavar="SLUG", default=None, help="Only this community.")
 @click.option("--dry-run", is_flag=True, help="Read and plan; write nothing anywhere.")
@@ -35,17 +36,18 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
+    records = app.records  # a [records] path with no database stops here (exit 2)
     budget = app.budget  # the run's clock starts now
     with app.lock(wait=0):
         checkpoint("locked")
-        syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=budget)
-        run_id = None if dry_run else app.records.start_run(syncer.clock(), dry_run=False)
+        syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget)
+        run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
         data = report.to_dict()
         if run_id is not None:
-            app.records.finish_run(run_id, report.finished_at, report.exit_code, data)
+            records.finish_run(run_id, report.finished_at, report.exit_code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print(report, as_json)
