@@ -3,7 +3,8 @@
 Why matplotlib: it draws offline into a string (``Figure`` + the SVG backend: no display, no
 pyplot global state, no JavaScript, nothing fetched when the report is opened), text stays
 text (``svg.fonttype = none``: small, selectable, read by the tests from the DOM), and its
-output is stable (fixed hash salt, no date), so the same figures give the same file.
+output is stable (fixed hash salt, no date), so the same figures give the same file; no
+metadata block is written.
 Colours are the Okabe-Ito palette, told apart by colour-blind readers.
 
 Every label that comes from members (names, profiles) has ``$`` escaped: matplotlib would
@@ -36,6 +37,9 @@ STATE_COLOURS = {"ok": "#009E73", "overdue": "#D55E00", "free": "#999999"}
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "cop-connector", "font.size": 10,
           "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
 _SEQUENTIAL_ID = re.compile(r'id="([A-Za-z0-9_.]+_\d+)"')
+# No <metadata> block: matplotlib's RDF names its site and Dublin Core URLs (nothing is
+# fetched, but the report is meant to hold no http(s) address besides XML namespaces).
+NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 def charts(health: CommunityHealth) -> dict[str, str]:
@@ -55,7 +59,7 @@ def _svg(draw: Callable[[Axes, CommunityHealth], None], health: CommunityHealth,
         draw(axes, health)
         figure.tight_layout()
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata=NO_METADATA)
     markup = buffer.getvalue()
     markup = markup[markup.index("<svg"):]
     # matplotlib numbers its elements per figure ("patch_1"): made unique in the page.

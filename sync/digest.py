@@ -22,7 +22,7 @@ from page_templates.report import (
     report_text,
 )
 
-from .health_model import CommunityHealth
+from .health_model import CommunityHealth, counted_text
 from .results_doc import (
     actions_block,
     activity_table,
@@ -80,9 +80,10 @@ def digest(health: CommunityHealth) -> str:
     lang = health.lang
     title = report_text("digest_title", lang, name=health.name, since=health.since,
                         until=health.until)
-    numbers = report_text("digest_numbers", lang, members=health.members,
-                          active=health.active, edits=health.edits, added=health.added,
-                          updated=health.updated)
+    numbers = report_text("digest_numbers", lang, **{
+        name: counted_text(f"n_{name}", lang, count) for name, count in (
+            ("members", health.members), ("active", health.active), ("edits", health.edits),
+            ("added", health.added), ("updated", health.updated))})
     blocks: list[Block] = [Paragraph(numbers), alerts_block(health)]
     news = _new_rows(health)
     if news.items:

@@ -6,11 +6,15 @@ the change, minutes after it was made when cop-sync runs from cron); edit times 
 wiki's own. Only a row's last update is known, so "rows updated" counts rows, not edits; the
 wiki's history gives the edits.
 
+Activity is per page: a seminar page's attendance and actions count on it, and every edit
+of the period is on a line (the charter, the home page and the space's other pages once
+edited), so that the table adds up to the totals.
+
 Alerts are judged at ``now`` (not over the report's period): a community fades when nobody
 contributed for ``fading_weeks``; a page is overdue when its kind was not reviewed (a
 person's edit of the page, or a row change) within its review period, counted from the
 community's creation when it never was; seminar actions past their due date; required
-profiles missing among the members.
+profiles missing among the members. An archived community has no alert: its space is frozen.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from page_templates.report import report_text
+
 from .health_config import HealthConfig
 from .health_model import (
+    OTHER_PAGES,
     UNKNOWN,
     ActionItem,
     ActionsFigure,
@@ -56,6 +63,13 @@ class HealthInput:
     fields: Mapping[str, tuple[str, ...]]  # row kind -> its field names
     actions: tuple[Mapping[str, str], ...] | None = None  # None: no actions kind yet
     accounts: Mapping[str, str] | None = None  # Confluence e-mail -> account id
+    # Every page of the community, page key -> title, in page order (None: ``titles``).
+    # Pages holding rows are always in the activity table, the others (home, charter) once
+    # people edited them in the period; edits of the space's other pages come last.
+    pages: Mapping[str, str] | None = None
+    # Row kind -> the page key its rows are on ("attendance@2027" -> "seminar@2027");
+    # None, or a kind not named: its own page.
+    row_pages: Mapping[str, str] | None = None
 
 
 def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> CommunityHealth:
@@ -65,9 +79,11 @@ def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> Co
     finder = MemberFinder(data.members, config.users, data.accounts)
     edits = [c for c in data.contributions if start <= c.at and c.kind != RESULTS]
     events = list(_row_events(data.entries))
-    in_period = [e for e in events if start <= e[2]]
+    row_pages = _row_pages(data)
+    in_period = [(row_pages.get(kind, kind), what, at) for kind, what, at in events
+                 if start <= at]  # per page: a seminar page's attendance and actions
     contributors = _contributors(edits, finder, config)
-    activity = _activity(data.titles, in_period, edits)
+    activity = _activity(data, row_pages, in_period, edits)
     freshness = tuple(_freshness(data, config, events, now))
     actions = _actions(data.actions, now)
     last = _last_contribution(data.entries, data.contributions)
@@ -90,7 +106,8 @@ def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> Co
         timeline=_timeline(in_period, edits, start, end, monthly), monthly=monthly,
         contributors=contributors, freshness=freshness, actions=actions,
         alerts=_alerts(data.community, config, last, freshness, actions, missing, now),
-        new_rows=tuple(_new_rows(data, start)))
+        new_rows=tuple(_new_rows(data, row_pages, start)),
+        archived=data.community.archived)
 
 
 # --- rows and edits ---------------------------------------------------------------------------
@@ -105,13 +122,30 @@ def _row_events(entries: Iterable[Entry]) -> Iterable[tuple[str, str, str]]:
             yield entry.kind, "updated", entry.updated_at
 
 
-def _activity(titles: Mapping[str, str], events: Sequence[tuple[str, str, str]],
+def _row_pages(data: HealthInput) -> dict[str, str]:
+    """Row kind -> the page key its rows are on."""
+    return {kind: kind for kind in data.titles} | dict(data.row_pages or {})
+
+
+def _activity(data: HealthInput, row_pages: Mapping[str, str],
+              events: Sequence[tuple[str, str, str]],
               edits: Sequence[StoredContribution]) -> tuple[KindActivity, ...]:
-    counts = Counter((kind, what) for kind, what, _ in events)
-    edited = Counter(c.kind for c in edits)
-    return tuple(KindActivity(kind, title, counts[kind, "added"], counts[kind, "updated"],
-                              counts[kind, "removed"], edited[kind])
-                 for kind, title in titles.items())
+    """Per page: the row changes on it and people's edits of it. Every edit of the period
+    is on one line, so the lines add up to the totals: pages with rows always, other pages
+    of the community when edited, then the space's other pages."""
+    pages = data.pages if data.pages is not None else data.titles
+    with_rows = set(row_pages.values())
+    counts = Counter((page, what) for page, what, _ in events)
+    edited = Counter(row_pages.get(c.kind, c.kind) for c in edits)
+    found = [KindActivity(key, title, counts[key, "added"], counts[key, "updated"],
+                          counts[key, "removed"], edited[key])
+             for key, title in pages.items() if key in with_rows or edited[key]]
+    elsewhere = sum(n for key, n in edited.items() if key not in pages)
+    if elsewhere:
+        found.append(KindActivity(OTHER_PAGES, report_text("other_pages",
+                                                           data.community.lang),
+                                  edits=elsewhere))
+    return tuple(found)
 
 
 def _contributors(edits: Sequence[StoredContribution], finder: MemberFinder,
@@ -177,10 +211,14 @@ def _bucket_starts(start: str, end: str, monthly: bool) -> list[str]:
     return starts
 
 
-def _new_rows(data: HealthInput, start: str) -> Iterable[NewRow]:
+def _new_rows(data: HealthInput, row_pages: Mapping[str, str],
+              start: str) -> Iterable[NewRow]:
+    """The rows first seen in the period, by page."""
     for entry in data.entries:
-        if entry.live and start <= entry.first_seen and entry.kind in data.titles:
-            yield NewRow(entry.kind, row_label(entry.data, data.fields.get(entry.kind, ())))
+        if entry.live and start <= entry.first_seen and entry.kind in row_pages:
+            fields = data.fields.get(entry.kind) or \
+                data.fields.get(entry.kind.partition("@")[0], ())
+            yield NewRow(row_pages[entry.kind], row_label(entry.data, fields))
 
 
 def row_label(values: Mapping[str, str], fields: Sequence[str]) -> str:
@@ -220,6 +258,8 @@ def _actions(rows: Sequence[Mapping[str, str]] | None, now: str) -> ActionsFigur
 def _alerts(community: Community, config: HealthConfig, last: str | None,
             freshness: Sequence[Freshness], actions: ActionsFigure,
             missing: Sequence[str], now: str) -> tuple[Alert, ...]:
+    if community.archived:  # its space is frozen: no activity to expect
+        return ()
     alerts: list[Alert] = []
     weeks = str(config.fading_weeks)
     since = last or community.created_at
@@ -234,7 +274,7 @@ def _alerts(community: Community, config: HealthConfig, last: str | None,
     if actions.overdue:
         alerts.append(Alert("actions", {"count": str(len(actions.overdue))}))
     if missing:
-        alerts.append(Alert("profiles", {"profiles": ", ".join(missing)}))
+        alerts.append(Alert("profiles", {"profiles": ", ".join(missing)}, profiles=missing))
     return tuple(alerts)
 
 

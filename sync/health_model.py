@@ -8,10 +8,28 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from page_templates.report import report_text
+from page_templates.report import profile_display, report_text
 
 NO_PROFILE = ""  # a member who gave no profile
 UNKNOWN = "?"  # a contributor who could not be matched to a member
+OTHER_PAGES = ""  # the activity line of the space's pages that are not the community's own
+
+
+def singular(count: int, lang: str) -> bool:
+    """Whether ``count`` things take the singular in ``lang`` (French: 0 and 1)."""
+    return count in (0, 1) if lang == "fr" else count == 1
+
+
+def counted_text(key: str, lang: str, count: int, **values: object) -> str:
+    """report_text for a sentence about ``count`` things: its ``<key>_one`` form when the
+    count is singular in ``lang`` (and report.toml has one), else ``key``; ``{count}``
+    is filled with the count."""
+    if singular(count, lang):
+        try:
+            return report_text(f"{key}_one", lang, count=count, **values)
+        except KeyError:
+            pass
+    return report_text(key, lang, count=count, **values)
 
 
 @dataclass(frozen=True)
@@ -85,13 +103,35 @@ class ActionsFigure:
 
 @dataclass(frozen=True)
 class Alert:
-    """Something to act on; its sentence comes from report.toml ``[alerts]``."""
+    """Something to act on; its sentence comes from report.toml ``[alerts]``, in the
+    singular or the plural (``<code>_one``) as its number says, profiles by their label in
+    the sentence's language."""
 
     code: str  # fading | fading_never | review | review_never | actions | profiles
     values: Mapping[str, str] = field(default_factory=dict)
+    profiles: tuple[str, ...] = ()  # "profiles": the missing profiles' names
 
     def message(self, lang: str) -> str:
-        return report_text(f"alerts.{self.code}", lang, **self.values)
+        values = dict(self.values)
+        if self.profiles:
+            values["profiles"] = ", ".join(profile_display(p, lang) for p in self.profiles)
+        count = self._count()
+        if count is None:
+            return report_text(f"alerts.{self.code}", lang, **values)
+        values.pop("count", None)
+        return counted_text(f"alerts.{self.code}", lang, count, **values)
+
+    def _count(self) -> int | None:
+        """The number the sentence agrees with (profiles, weeks, months, actions)."""
+        if self.profiles:
+            return len(self.profiles)
+        number = _NUMBER.get(self.code, "")
+        value = self.values.get(number, "")
+        return int(value) if value.isdigit() else None
+
+
+_NUMBER = {"fading": "weeks", "fading_never": "weeks", "review": "months",
+           "review_never": "months", "actions": "count"}  # what the sentence counts
 
 
 @dataclass(frozen=True)
@@ -129,6 +169,7 @@ class CommunityHealth:
     actions: ActionsFigure
     alerts: tuple[Alert, ...]
     new_rows: tuple[NewRow, ...] = ()
+    archived: bool = False  # its space is frozen: no activity alerts
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data, alerts with their sentence in the community's language."""

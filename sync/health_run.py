@@ -10,6 +10,7 @@ from datetime import timedelta
 from connector.base import WikiBackend
 from connector.errors import CopError
 from page_templates import TemplateSet, localize
+from page_templates.model import instance_of
 
 from .clock import format_time, parse_time, utc_now
 from .config import Config
@@ -17,8 +18,10 @@ from .health import ACTIONS_KIND, HealthInput, compute
 from .health_model import CommunityHealth
 from .history import refresh_history, stored_contributions
 from .model import Community
+from .pages import page_keys, page_title, part_keys
 from .people import Member
 from .records import Records
+from .seminar_pages import seminar_instances
 
 
 @dataclass
@@ -68,6 +71,14 @@ def health_input(records: Records, templates: TemplateSet, config: Config,
     kinds = [k for k in templates.row_kinds if not k.single and not k.host]
     titles = {k.kind: states[k.kind].ref.title if k.kind in states
               else localize(k.title, community.lang) for k in kinds}
+    pages: dict[str, str] = {}  # every page, in page order
+    row_pages: dict[str, str] = {}  # row kind -> the page its rows are on
+    for key, kind in page_keys(templates, seminar_instances(records, community)):
+        pages[key] = states[key].ref.title if key in states else \
+            page_title(kind, community.lang, instance_of(key))
+        if kind.has_rows and not kind.single:
+            row_pages[key] = key
+        row_pages.update(dict.fromkeys(part_keys(key, kind).values(), key))
     members = tuple(Member(email=key, name=row.get("name", ""), profile=row.get("profile", ""))
                     for key, row in records.live_rows(slug, "members").items())
     actions = None  # not tracked when the templates have no actions kind
@@ -80,9 +91,10 @@ def health_input(records: Records, templates: TemplateSet, config: Config,
     return HealthInput(
         community=community, members=members,
         entries=tuple(e for e in records.entries(slug, include_deleted=True)
-                      if e.kind in titles),
+                      if e.kind in titles or e.kind in row_pages),
         contributions=tuple(stored_contributions(records, slug)), titles=titles,
-        fields={k.kind: k.field_names for k in kinds}, actions=actions, accounts=accounts)
+        fields={k.kind: k.field_names for k in templates.row_kinds if not k.single},
+        actions=actions, accounts=accounts, pages=pages, row_pages=row_pages)
 
 
 def all_health(records: Records, templates: TemplateSet, config: Config,

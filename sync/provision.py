@@ -4,7 +4,12 @@ A page is created when missing, rewritten only when cop-connector was its last w
 what it would write changed, and otherwise left alone: a page members edited is never
 overwritten (reported as drift). Rows are never touched here (cop-sync owns them), except
 the charter's records-owned fields (pilot, expert, sponsor, status, account), which the
-innovation manager changes by command and provisioning writes.
+innovation manager changes by command and provisioning writes (and the charter's block
+itself, added again when members removed it: see ``_unreadable_charter``).
+
+"Last writer" is judged by content as well as by revision (``still_ours``): a revision that
+left the page as cop-connector wrote it (MediaWiki makes one when a page is protected or
+unprotected) is no one's edit.
 
 ``cop provision --upgrade`` goes further for pages that exist: their managed regions are
 brought to the current template (sync/upgrade.py), members' rows and text left as they are.
@@ -15,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from connector.base import PageCodec, PageContext, PageRef, RemotePage, RowChange
+from connector.base import PageCodec, PageContext, PageRef, ParsedPage, RemotePage, RowChange
 from page_templates import PageKind, TemplateSet, template_version
 from page_templates.values import row_key
 
-from .merge import plan_charter
+from .merge import CharterPlan, plan_charter
 from .model import Community, PageState, Rows
 from .pages import (
     content_hash,
@@ -39,11 +44,13 @@ __all__ = [
     "Op",
     "PageAction",
     "PlanInput",
+    "charter_block_name",
     "charter_line",
     "community_kinds",
     "plan_community",
     "plan_support",
     "ref_kind",
+    "still_ours",
     "with_extras",
 ]
 
@@ -161,7 +168,7 @@ def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
                               "by someone else and different; not overwritten", base=remote)
         return PageAction("adopt", community, name, ref,
                           "already on the wiki; adopted, not overwritten", base=remote)
-    ours = remote.revision == state.revision  # nobody edited since cop-connector wrote it
+    ours = still_ours(remote, state.revision, state.written_hash)
     if not managed or same_text(remote.content, desired) or (
             ours and content_hash(desired) == state.written_hash):
         return PageAction("skip", community, name, ref, "unchanged", base=remote)
@@ -171,6 +178,21 @@ def _decide(community: str, kind: PageKind | str, ref: PageRef, desired: str,
     return PageAction("drift", community, name, ref,
                       "edited on the wiki since cop-connector wrote it; not overwritten",
                       base=remote)
+
+
+def still_ours(remote: RemotePage, revision: str, written_hash: str) -> bool:
+    """Nobody changed the page since cop-connector wrote it: it is still at the revision
+    written, or it holds exactly the content written (``written_hash``), whatever its
+    revision. Revisions that change nothing happen: MediaWiki adds one, by the bot, each
+    time a page is protected or unprotected (``cop archive`` and ``--undo``). MediaWiki
+    drops trailing white space on save, so the text is also compared as it stores it."""
+    if revision and remote.revision == revision:
+        return True
+    if not written_hash:
+        return False
+    text = remote.content.rstrip()
+    return written_hash in (content_hash(remote.content), content_hash(text),
+                            content_hash(text + "\n"))
 
 
 def charter_line(kind: PageKind, community: Community, state: PageState,
@@ -190,7 +212,9 @@ def _charter_update(kind: PageKind, action: PageAction, community: Community,
     content = action.content if action.op == "upgrade" else action.base.content
     parsed = codec.parse_rows(content, kind, str(action.ref))
     plan = plan_charter(kind, str(action.ref), parsed, community.charter_values())
-    if not plan.drift or plan.values is None:
+    if plan.values is None:
+        return _unreadable_charter(kind, action, community, codec, content, parsed, plan)
+    if not plan.drift:
         return action
     changes = {name: ours for name, (_, ours) in plan.drift.items()}
     content = codec.apply_changes(content, kind,
@@ -198,11 +222,64 @@ def _charter_update(kind: PageKind, action: PageAction, community: Community,
                                   community.lang)
     fields = ", ".join(f"{name}: {wiki!r} -> {ours!r}"
                        for name, (wiki, ours) in sorted(plan.drift.items()))
+    return _charter_written(action, f"records-owned fields ({fields})", content)
+
+
+def _unreadable_charter(kind: PageKind, action: PageAction, community: Community,
+                        codec: PageCodec, content: str, parsed: ParsedPage,
+                        plan: CharterPlan) -> PageAction:
+    """The charter's block cannot be read, so which records-owned field differs is unknown.
+
+    * The block is there, one of its values unreadable (a status that is no status...):
+      the records-owned fields are written where they differ (cop-sync reports the rest).
+    * No block at all (a member removed the ``{{CoP charter}}`` call, or Confluence's Page
+      Properties macro): it is added again with the records' values (the members' fields
+      as last synced), but only if the page then reads cleanly. Otherwise (a block left
+      open...) adding one would make two: the line says the governance values cannot be
+      written until the block is repaired on the wiki.
+    """
+    owned = {d.name: community.charter_values().get(d.name, "")
+             for d in kind.fields if d.owner == "records"}
+    if parsed.rows:
+        written = codec.apply_changes(content, kind,
+                                      [RowChange("update", community.slug, owned)],
+                                      community.lang)
+        if same_text(written, content):
+            return action
+        return _charter_written(action, "records-owned fields written (the charter has a "
+                                "value that cannot be read: see `cop status`)", written)
+    block = charter_block_name(kind, codec)
+    values = community.charter_values()
+    readded = codec.apply_changes(content, kind, [RowChange("update", community.slug, values)],
+                                  community.lang)
+    check = plan_charter(kind, str(action.ref), codec.parse_rows(readded, kind, str(action.ref)),
+                         values)
+    if check.values is not None and not check.problems and not check.drift \
+            and not check.accepted:
+        return _charter_written(action, f"the charter had no {block}: added again with the "
+                                "records' values", readded)
+    problem = (plan.problems or parsed.problems or (None,))[0]
+    why = f" ({problem.message})" if problem is not None else ""
+    reason = (f"the charter's {block} cannot be read{why}: the records-owned fields "
+              f"({', '.join(owned)}) cannot be written; repair the block on the wiki, or "
+              f"remove it so that provisioning adds it again")
     if action.op == "upgrade":
-        return _with(action, reason=f"{action.reason}; records-owned fields ({fields})",
-                     content=content)
-    return _with(action, op="update", reason=f"records-owned fields ({fields})",
-                 content=content)
+        return _with(action, notes=(*action.notes, reason))
+    return _with(action, op="drift", reason=reason)
+
+
+def charter_block_name(kind: PageKind, codec: PageCodec) -> str:
+    """What members see of the charter's block: a template call, or a Page Properties
+    table."""
+    if codec.format == "wikitext":
+        return f"{{{{{kind.row_template}}}}} block"
+    return "Page Properties (details) table"
+
+
+def _charter_written(action: PageAction, reason: str, content: str) -> PageAction:
+    if action.op == "upgrade":
+        return _with(action, reason=f"{action.reason}; {reason}", content=content)
+    return _with(action, op="update", reason=reason, content=content)
 
 
 def _key(kind: PageKind, values: Mapping[str, str]) -> str:

@@ -22,7 +22,8 @@ from .checkpoints import checkpoint
 from .clock import utc_now
 from .deletions import PAGE_DELETED
 from .lifecycle import provisioned_status, set_status
-from .model import Community, PageState
+from .merge import plan_charter
+from .model import Community, PageState, StoredProblem
 from .pages import content_hash, current_refs
 from .provision import (
     SUPPORT,
@@ -37,6 +38,11 @@ from .seminar_pages import seminar_extras, seminar_instances
 
 log = logging.getLogger(__name__)
 SUMMARY_LENGTH = 250  # MediaWiki cuts edit summaries at 500 bytes; keep them readable
+
+
+class CharterUnwritable(CopError):
+    """The charter's records-owned fields cannot be written: its block cannot be read, and
+    adding one again would leave two (see provision._unreadable_charter)."""
 
 
 @dataclass
@@ -104,7 +110,8 @@ class Provisioner:
     def write_charter(self, community: Community) -> PageAction | None:
         """Write the charter's records-owned fields (its status...) as ``community`` has
         them, nothing else of the space (``cop archive``); None when the charter is not on
-        the wiki or already says so. Raises BackendError subclasses."""
+        the wiki or already says so. Raises CharterUnwritable (its block cannot be read
+        and cannot be added again), BackendError subclasses."""
         state = self.records.page_state(community.slug, "charter")
         kind = self.templates.get("charter")
         if state is None or state.state == "deleted" or kind is None:
@@ -113,6 +120,8 @@ class Provisioner:
         if remote is None:
             return None
         action = charter_line(kind, community, state, remote, self.backend.codec)
+        if action.op == "drift":
+            raise CharterUnwritable(f"{action.ref}: {action.reason}")
         if action.op != "update":
             return None
         self._update(action)
@@ -267,8 +276,28 @@ class Provisioner:
         # old revision then, so the next sync still reads them.
         synced = state is None or state.revision == action.base.revision or _managed(action)
         revision = written.revision if synced else (state.revision if state else "")
-        self._save(action, written.page_id, revision, state.base if state else None,
-                   written_hash=content_hash(action.content))
+        with self.records.transaction():
+            self._save(action, written.page_id, revision, state.base if state else None,
+                       written_hash=content_hash(action.content))
+            if synced and state is not None:
+                self._charter_read(action)
+
+    def _charter_read(self, action: PageAction) -> None:
+        """The charter as written is the one cop-sync has read (its revision is recorded):
+        its row problems are those of the written content (none left when its block was
+        added again), not those of the page it replaced; and it holds the records-owned
+        values cop-connector means (no drift left)."""
+        kind = self.templates.get(action.kind)
+        if kind is None or not kind.single:
+            return
+        page = str(action.ref)
+        parsed = self.backend.codec.parse_rows(action.content, kind, page)
+        problems = plan_charter(kind, page, parsed, {}).problems
+        now = self.clock()
+        self.records.replace_problems(action.community, action.kind, [
+            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
+                          p.line, p.key, now) for p in problems])
+        self.records.replace_drift(action.community, page, {}, now)
 
     def _remember(self, action: PageAction) -> None:
         """No write: record what is there (managed pages only, row pages belong to sync);

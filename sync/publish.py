@@ -35,6 +35,7 @@ from .health_config import HealthConfig
 from .health_model import CommunityHealth
 from .model import Community
 from .pages import content_hash, same_text
+from .provision import still_ours
 from .records import Records
 from .results_doc import portfolio_document, portfolio_title, results_document, results_title
 
@@ -107,7 +108,7 @@ def decide(target: Target, remote: RemotePage | None, state: Published | None, *
         if same_text(remote.content, target.content):
             return Action("adopt", target, "already on the wiki as it should be", remote)
         return _edited(target, remote, force, "already on the wiki, written by someone else")
-    ours = remote.revision == state.revision
+    ours = still_ours(remote, state.revision, state.written_hash)
     if same_text(remote.content, target.content) or (
             ours and content_hash(target.content) == state.written_hash):
         return Action("skip", target, "unchanged", remote)

@@ -25,7 +25,7 @@ from page_templates.report import (
     report_text,
 )
 
-from .health_model import NO_PROFILE, UNKNOWN, CommunityHealth
+from .health_model import NO_PROFILE, UNKNOWN, CommunityHealth, counted_text
 
 CONTRIBUTORS_SHOWN = 15  # on pages and in digests; the JSON report has them all
 
@@ -116,7 +116,7 @@ def contributors_table(h: CommunityHealth) -> Table:
 def freshness_table(h: CommunityHealth) -> Table:
     t = _texts(h.lang)
     rows = [(f.title, f.last_reviewed or t("never"),
-             t("months", count=f.months) if f.months else "", f.due or "",
+             counted_text("months", h.lang, f.months) if f.months else "", f.due or "",
              t(f"state_{f.state}")) for f in h.freshness]
     return Table((t("page"), t("last_review"), t("review_period"), t("due"), t("state")),
                  tuple(rows))
@@ -132,6 +132,8 @@ def actions_block(h: CommunityHealth) -> Block:
 
 
 def alerts_block(h: CommunityHealth) -> Block:
+    if h.archived:
+        return Paragraph(report_text("archived_note", h.lang))
     if not h.alerts:
         return Paragraph(report_text("no_alert", h.lang))
     return Bullets(tuple(alert.message(h.lang) for alert in h.alerts))
@@ -144,12 +146,20 @@ def portfolio_table(healths: Sequence[CommunityHealth], lang: str,
     for h in healths:
         required = len(h.required_profiles)
         present = required - len(h.missing_profiles)
-        rows.append((links.get(h.slug) or h.name, str(h.members), str(h.active),
+        rows.append((_named(h, lang, links.get(h.slug)), str(h.members), str(h.active),
                      f"{present}/{required}", str(h.edits), str(h.added), str(h.updated),
                      h.last_contribution or t("never"), str(len(h.alerts))))
     headers = (t("community"), t("members"), t("active"), t("required_profiles"), t("edits"),
                t("added"), t("updated"), t("last_contribution"), t("alerts"))
     return Table(headers, tuple(rows))
+
+
+def _named(h: CommunityHealth, lang: str, link: Link | None) -> Cell:
+    """The community's cell in the portfolio: its name (linked), marked when archived."""
+    label = link.label if link else h.name
+    if h.archived:
+        label = report_text("archived_mark", lang, name=label)
+    return Link(link.space, link.title, label) if link else label
 
 
 def portfolio_alerts(healths: Sequence[CommunityHealth], lang: str) -> Block:

@@ -3,7 +3,8 @@
 
 The records first (charter fields, lifecycle, theme, seminars), then each page: its rows as
 tables with the column titles of the community's language (removed rows marked), and the
-page's source as the wiki held it, in a collapsed block.
+page's source as the wiki held it, in a collapsed block. Every text around them is in the
+community's language too (report.toml ``[snapshot]``), choices by their label.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from html import escape
 from typing import Any
 
 from page_templates import PageKind, TemplateSet, localize
+from page_templates.report import report_text
+from page_templates.values import display
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
@@ -28,45 +31,58 @@ def snapshot_html(data: Mapping[str, Any], templates: TemplateSet) -> str:
     """The document (see the module docstring) for ``data`` from sync/snapshot.py."""
     community = data["community"]
     lang = community["lang"]
+
+    def text(key: str, **values: object) -> str:
+        return report_text(f"snapshot.{key}", lang, **values)
+
+    charter = templates.get("charter")
+    status = charter.field("status") if charter is not None else None
+
+    def state(value: str) -> str:
+        return display(status, value, lang) if status is not None and value else value
+
     parts = [f"<h1>{escape(community['name'])}</h1>",
-             f"<p>Snapshot of <code>{escape(community['slug'])}</code> taken "
-             f"{escape(data['snapshot_at'])} by cop-connector.</p>",
-             _table(("", ""), [(name, str(community.get(name) or "")) for name in
-                                CHARTER_FIELDS], "records")]
+             f"<p>{escape(text('taken', slug=community['slug'], date=data['snapshot_at']))}"
+             "</p>",
+             _table(("", ""), [(_charter_label(charter, name, lang),
+                                state(str(community.get(name) or "")) if name == "status"
+                                else str(community.get(name) or ""))
+                               for name in CHARTER_FIELDS], "records")]
     if data["decisions"]:
-        parts += ["<h2>Lifecycle</h2>", _table(
-            ("at", "from", "to", "by", "note"),
-            [(d["at"], d["previous"], d["decision"], d["decided_by"], d["note"])
+        parts += [f"<h2>{escape(text('lifecycle'))}</h2>", _table(
+            (text("at"), text("from"), text("to"), text("by"), text("note")),
+            [(d["at"], state(d["previous"]), state(d["decision"]), d["decided_by"], d["note"])
              for d in data["decisions"]], "lifecycle")]
     if data["workshops"]:
-        parts += ["<h2>Workshops</h2>", _table(
-            ("seminar", "workshop"), [(str(w["year"]), w["title"]) for w in data["workshops"]],
-            "workshops")]
-    shown: set[str] = set()
-    for page in data["pages"]:
-        parts.append(_page(page, data["pages"], data["rows"], templates, lang, shown))
+        parts += [f"<h2>{escape(text('workshops'))}</h2>", _table(
+            (text("seminar"), text("workshop")),
+            [(str(w["year"]), w["title"]) for w in data["workshops"]], "workshops")]
+    parts += [_page(page, data["rows"], templates, lang, text("source"))
+              for page in data["pages"]]
+    title = text("title", name=community["name"])
     return ("<!DOCTYPE html>\n<html lang=\"" + escape(lang) + "\"><head><meta charset=\"utf-8\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
-            f"<title>{escape(community['name'])} — snapshot</title><style>{STYLE}</style>"
+            f"<title>{escape(title)}</title><style>{STYLE}</style>"
             "</head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def _page(page: Mapping[str, Any], pages: Sequence[Mapping[str, Any]],
-          rows: Mapping[str, list[Mapping[str, Any]]], templates: TemplateSet, lang: str,
-          shown: set[str]) -> str:
-    """A page once (row sets sharing it are shown under it): title, rows, source."""
-    where = (page["space"], page["title"])
-    if where in {(p["space"], p["title"]) for p in pages if p["key"] in shown}:
-        return ""
-    keys = [p["key"] for p in pages if (p["space"], p["title"]) == where]
-    shown.update(keys)
+def _charter_label(charter: PageKind | None, name: str, lang: str) -> str:
+    definition = charter.field(name) if charter is not None else None
+    if definition is not None:
+        return localize(definition.label, lang)
+    return report_text(f"snapshot.{name}", lang) if name == "created_at" else name
+
+
+def _page(page: Mapping[str, Any], rows: Mapping[str, list[Mapping[str, Any]]],
+          templates: TemplateSet, lang: str, source: str) -> str:
+    """A page: its title, the tables of the row sets it holds, its source."""
     out = [f"<section class=\"page\" id=\"page-{escape(page['key'])}\">",
            f"<h2>{escape(page['title'])}</h2>"]
-    for key in keys:
+    for key in page.get("row_kinds", ()):
         kind = templates.get(key.partition("@")[0])
-        if kind is not None and kind.has_rows and not kind.single:
+        if kind is not None:
             out.append(_rows_table(kind, key, rows.get(key, []), lang))
-    out.append("<details><summary>Source</summary><pre>"
+    out.append(f"<details><summary>{escape(source)}</summary><pre>"
                f"{escape(page['content'])}</pre></details></section>")
     return "\n".join(out)
 
@@ -76,7 +92,8 @@ def _rows_table(kind: PageKind, key: str, rows: Sequence[Mapping[str, Any]],
     headers = tuple(localize(f.label, lang) for f in kind.fields)
     body = "".join(
         f"<tr class=\"{'removed' if row.get('_deleted_at') else 'live'}\">"
-        + "".join(f"<td>{escape(str(row.get(f.name, '')))}</td>" for f in kind.fields)
+        + "".join(f"<td>{escape(display(f, str(row.get(f.name, '')), lang))}</td>"
+                  for f in kind.fields)
         + "</tr>" for row in rows)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return (f"<h3>{escape(localize(kind.title, lang))}</h3><table class=\"rows\" "

@@ -84,6 +84,13 @@ def _warnings(records: Records, config: Config, theme: Theme) -> list[str]:
 
 
 def theme_rows(records: Records) -> list[dict[str, Any]]:
-    """Every theme with its decision and the community made from it (for listing)."""
+    """Every theme with its latest decision, the whole history of its decisions (oldest
+    first: what, from what, who, when, why) and the community made from it."""
     by_theme = {c.theme_slug: c.slug for c in records.communities() if c.theme_slug}
-    return [{**vars(t), "community": by_theme.get(t.slug)} for t in records.themes()]
+    history: dict[str, list[dict[str, str]]] = {}
+    for d in records.decisions("theme"):
+        history.setdefault(d.slug, []).append({
+            "decision": d.decision, "previous": d.previous, "decided_by": d.decided_by,
+            "decided_at": d.at, "note": d.note})
+    return [{**vars(t), "community": by_theme.get(t.slug), "decisions": history.get(t.slug, [])}
+            for t in records.themes()]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..archive import archive as archive_community
-from ..archive import default_directory, reopen
+from ..archive import default_directory, refuse_archived, reopen
 from ..clock import utc_now
 from ..run import Syncer, SyncOptions
 from .app import App, GuardedCommand, common_options, pass_app
@@ -24,13 +24,18 @@ DEFAULT_BASE = "archives"
                                  "<slug>-<date>/ beside cop.toml).")
 @click.option("--no-sync", is_flag=True,
               help="Do not read the community's last changes first (cop-sync).")
+@click.option("--force", is_flag=True,
+              help="Archive a community already archived once more: its pages protected "
+                   "again and a new snapshot taken (without it, that is refused).")
 @pass_app
-def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bool) -> None:
+def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bool,
+            force: bool) -> None:
     """Archive community SLUG: a last sync, its charter's status set to archived, a snapshot
     of its pages and records (snapshot.json and snapshot.html, which opens in a browser),
     then its space frozen (MediaWiki: every page protected; Confluence: the space
     archived). Nothing is deleted; cop-sync and provisioning then leave it alone.
-    --undo reopens it with the status it had."""
+    --undo reopens it with the status it had. A community already archived is refused
+    (exit 2) unless --force."""
     community = app.community(slug)
     backend = app.backend(community.backend)
     with app.lock():
@@ -39,16 +44,21 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
             _print(outcome.frozen, outcome.notes)
             click.echo(f"{slug} reopened: {outcome.community.status}")
             return
-        code = 0 if no_sync or not app.records.page_states(slug) else _last_sync(app, slug)
+        if not force:  # before the last sync, which skips an archived community anyway
+            refuse_archived(app.records, community)
+        sync = not (no_sync or community.archived or not app.records.page_states(slug))
+        code = _last_sync(app, slug) if sync else 0
         target = directory or default_directory(app.config.resolve(DEFAULT_BASE), community,
                                                 utc_now())
-        outcome = archive_community(app.records, backend, app.templates, community, target)
+        outcome = archive_community(app.records, backend, app.templates, community, target,
+                                    again=force)
     _print(outcome.frozen, outcome.notes)
     if outcome.snapshot is not None:
         click.echo(f"snapshot: {outcome.snapshot.pages} page(s), {outcome.snapshot.rows} "
                    f"row(s) in {outcome.snapshot.html} (open it in a browser) and "
                    f"{outcome.snapshot.json}")
-    click.echo(f"{slug} archived (`cop archive {slug} --undo` reopens it)")
+    again = " again" if community.archived else ""
+    click.echo(f"{slug} archived{again} (`cop archive {slug} --undo` reopens it)")
     raise SystemExit(code)
 
 

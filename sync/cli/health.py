@@ -7,6 +7,8 @@ from datetime import datetime
 
 import click
 
+from connector.errors import UsageError
+
 from ..clock import utc_now
 from ..health_model import CommunityHealth
 from ..health_run import HistoryRead, all_health, default_since, read_history
@@ -23,7 +25,8 @@ SINCE_HELP = "Start of the period (YYYY-MM-DD)"
 @click.argument("slug", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help=f"{SINCE_HELP}; default: [health] history_days (90) days ago.")
+              help=f"{SINCE_HELP}; default: [health] history_days (90) days ago. A date "
+                   "after today is refused.")
 @click.option("--no-wiki", is_flag=True,
               help="Do not ask the wikis for their latest history: the records only.")
 @pass_app
@@ -35,8 +38,8 @@ def health(app: App, slug: str | None, as_json: bool, since: datetime | None,
     (stored in the records) unless --no-wiki."""
     communities = [app.community(slug)] if slug else app.records.communities()
     now = utc_now()
+    start = period_start(since, now) or default_since(app.config, now)
     read = HistoryRead() if no_wiki else history(app, communities)
-    start = since.date().isoformat() if since else default_since(app.config, now)
     healths = all_health(app.records, app.templates, app.config, communities, since=start,
                          now=now)
     if as_json:
@@ -46,6 +49,19 @@ def health(app: App, slug: str | None, as_json: bool, since: datetime | None,
         for figures in healths:
             print_health(figures)
     raise SystemExit(1 if read.errors else 0)
+
+
+def period_start(since: datetime | None, now: str) -> str | None:
+    """``--since`` as YYYY-MM-DD (None when not given). A day after today (UTC) is refused
+    (UsageError, exit 2): the period would hold nothing, which is never what was meant."""
+    if since is None:
+        return None
+    today = now[:10]
+    start = since.date().isoformat()
+    if start > today:
+        raise UsageError(f"--since {start} is in the future (today is {today}, UTC): the "
+                         "period would be empty")
+    return start
 
 
 def history(app: App, communities: Sequence[Community]) -> HistoryRead:
@@ -67,11 +83,12 @@ def print_health(h: CommunityHealth) -> None:
     click.echo("  profiles (members/active): " + ", ".join(
         f"{profile_label(p.profile, lang)} {p.members}/{p.active}" for p in h.profiles))
     click.echo("  activity: " + ", ".join(
-        f"{a.kind} +{a.added} ~{a.updated} -{a.removed} ({a.edits} edits)"
-        for a in h.activity))
+        f"{a.kind or 'other pages'} +{a.added} ~{a.updated} -{a.removed} "
+        f"({a.edits} edit{'' if a.edits == 1 else 's'})" for a in h.activity))
     if h.contributors:
         click.echo("  contributors: " + ", ".join(
-            f"{c.name} ({profile_label(c.profile, lang)}) {c.edits}" for c in h.contributors))
+            f"{c.name} {_parenthesized(profile_label(c.profile, lang))} {c.edits}"
+            for c in h.contributors))
     for item in h.freshness:
         due = f", due {item.due} ({item.state})" if item.due else ""
         click.echo(f"  freshness: {item.kind} last reviewed {item.last_reviewed or 'never'}"
@@ -79,5 +96,12 @@ def print_health(h: CommunityHealth) -> None:
     click.echo("  actions: " + (f"{h.actions.open} open, {len(h.actions.overdue)} overdue"
                                 if h.actions.tracked else
                                 "not tracked yet (no actions page): none reported"))
+    if h.archived:
+        click.echo("  archived: its space is frozen, no activity alerts")
     for alert in h.alerts:
         click.echo(f"  ! {alert.message(lang)}")
+
+
+def _parenthesized(label: str) -> str:
+    """``(sales)``; a label in parentheses already ("(not identified)") as it is."""
+    return label if label.startswith("(") else f"({label})"

@@ -22,7 +22,7 @@ from ..health_run import HistoryRead, all_health
 from ..model import Community
 from ..publish import Publisher, PublishReport
 from .app import App, GuardedGroup, common_options, pass_app
-from .health import SINCE_HELP, history
+from .health import SINCE_HELP, history, period_start
 from .report_accounts import accounts
 
 DEFAULT_DAYS = 30
@@ -52,7 +52,8 @@ class ReportGroup(GuardedGroup):
 @click.argument("slug", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every community (and the portfolio).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help=f"{SINCE_HELP}; default: {DEFAULT_DAYS} days ago.")
+              help=f"{SINCE_HELP}; default: {DEFAULT_DAYS} days ago. A date after today "
+                   "is refused.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
               show_default=True, help="md: a digest to mail; html: one file with charts.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -87,7 +88,7 @@ def report(app: App, ctx: click.Context, slug: str | None, all_: bool,
         raise UsageError("give a community SLUG or --all")
     communities = app.records.communities() if all_ else [app.community(slug or "")]
     now = utc_now()
-    start = since.date().isoformat() if since else _days_ago(now, DEFAULT_DAYS)
+    start = period_start(since, now) or _days_ago(now, DEFAULT_DAYS)
     read = HistoryRead() if no_wiki else history(app, communities)
     healths = all_health(app.records, app.templates, app.config, communities, since=start,
                          now=now)

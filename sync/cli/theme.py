@@ -34,7 +34,8 @@ def add(app: App, slug: str, title: str, axis: str, portfolio: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def list_(app: App, as_json: bool) -> None:
-    """Every theme, its decision and its community."""
+    """Every theme, its latest decision (and how many were taken) and its community; with
+    --json, every decision: what, who, when, why."""
     rows = theme_rows(app.records)
     if as_json:
         echo_json(rows)
@@ -42,9 +43,11 @@ def list_(app: App, as_json: bool) -> None:
     if not rows:
         click.echo("no themes yet: cop theme add SLUG --title TEXT --axis TEXT")
         return
-    echo_table(["slug", "title", "axis", "portfolio", "status", "decided by", "community"],
+    echo_table(["slug", "title", "axis", "portfolio", "status", "decided by", "decisions",
+                "community"],
                [[r["slug"], r["title"], r["axis"], r["portfolio"] or None, r["status"],
-                 r["decided_by"], r["community"]] for r in rows])
+                 r["decided_by"], len(r["decisions"]) or None, r["community"]]
+                for r in rows])
 
 
 @theme.command("decide")

@@ -142,3 +142,37 @@ def test_a_community_never_provisioned_is_archived_and_reopened(run, tmp_path: P
                "sales").exit_code == 2
     reopened = run("archive", "battery", "--undo")
     assert reopened.exit_code == 0 and "reopened: proposed" in reopened.output
+
+
+def test_theme_list_json_gives_every_decision(run) -> None:
+    assert run("theme", "add", "quantum", "--title", "Quantum", "--axis", "X").exit_code == 0
+    for decision, by, note in (("reject", "Executive committee", "not ours"),
+                               ("approve", "Board", "reconsidered"),
+                               ("reject", "Executive committee", "final no")):
+        assert run("theme", "decide", "quantum", decision, "--by", by, "--note",
+                   note).exit_code == 0
+    [quantum] = json.loads(run("theme", "list", "--json").output)
+    assert quantum["status"] == "rejected" and quantum["note"] == "final no"
+    assert [(d["previous"], d["decision"], d["decided_by"], d["note"])
+            for d in quantum["decisions"]] == [
+        ("proposed", "rejected", "Executive committee", "not ours"),
+        ("rejected", "approved", "Board", "reconsidered"),
+        ("approved", "rejected", "Executive committee", "final no")]
+    assert all(d["decided_at"] for d in quantum["decisions"])
+    table = run("theme", "list").output.splitlines()
+    assert "decisions" in table[0] and " 3 " in table[2]
+
+
+def test_archiving_an_archived_community_is_refused_unless_forced(run,
+                                                                   tmp_path: Path) -> None:
+    run("community", "add", "battery", "--name", "Battery", "--theme", "E", *PEOPLE)
+    assert run("archive", "battery", "--to", str(tmp_path / "snap")).exit_code == 0
+    again = run("archive", "battery", "--to", str(tmp_path / "other"))
+    assert again.exit_code == 2 and "battery is already archived (since " in again.output
+    assert "--undo" in again.output and not (tmp_path / "other").exists()
+    forced = run("archive", "battery", "--to", str(tmp_path / "other"), "--force")
+    assert forced.exit_code == 0 and "battery archived again" in forced.output
+    assert (tmp_path / "other" / "snapshot.json").exists()
+    lifecycle = json.loads((tmp_path / "other" / "snapshot.json").read_text())["decisions"]
+    assert [d["decision"] for d in lifecycle] == ["archived"]  # recorded once
+    assert run("archive", "battery", "--undo").exit_code == 0

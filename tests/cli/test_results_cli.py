@@ -4,7 +4,9 @@ configuration, formats, exit codes."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -66,7 +68,7 @@ def test_report_formats(ready, tmp_path: Path) -> None:
     digest = ready("report", "battery", "--no-wiki", "--since", "2026-01-01")
     assert digest.exit_code == 0, digest.output
     assert digest.stdout.startswith("# Stockage batterie : résumé du 2026-01-01 au")
-    assert "2 membres, 0 contributeurs actifs" in digest.stdout
+    assert "2 membres, 0 contributeur actif, 0 modification du wiki" in digest.stdout
     data = json.loads(ready("report", "--all", "--no-wiki", "--format", "json").stdout)
     assert data["communities"][0]["slug"] == "battery"
     out = tmp_path / "out" / "report.html"
@@ -74,6 +76,37 @@ def test_report_formats(ready, tmp_path: Path) -> None:
     assert html.exit_code == 0 and f"report written to {out}" in html.stderr
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 4
+
+
+def test_the_html_report_holds_no_address_but_xml_namespaces(ready, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert ready("report", "battery", "--no-wiki", "--format", "html", "-o",
+                 str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<metadata" not in text and "matplotlib.org" not in text
+    addresses = re.findall(r'(\S+)="?(https?://[^"\s<]*)', text)
+    assert addresses and all(name.startswith("xmlns") for name, _ in addresses), addresses
+
+
+def test_a_period_starting_in_the_future_is_refused(ready) -> None:
+    for command in ("report", "health"):
+        refused = ready(command, "battery", "--no-wiki", "--since", "2999-01-01")
+        assert refused.exit_code == 2, refused.output
+        assert "--since 2999-01-01 is in the future" in refused.output
+    assert ready("report", "battery", "--no-wiki", "--since", "2026-01-01").exit_code == 0
+
+
+def test_an_unidentified_contributor_is_named_once(ready, tmp_path: Path) -> None:
+    today = datetime.now(UTC).date()
+    with sqlite3.connect(tmp_path / "cop.db") as db:
+        db.execute("INSERT INTO contributions (community, kind, page, wiki_user, display_name,"
+                   " at, revision) VALUES ('battery', 'watch', 'CoP Battery:Veille', 'Member',"
+                   " '', ?, '7')", (f"{today - timedelta(days=2)}T08:00:00Z",))
+    shown = ready("health", "battery", "--no-wiki", "--since", str(today - timedelta(days=9)))
+    assert shown.exit_code == 0, shown.output
+    assert "contributors: Member (not identified) 1" in shown.output
+    assert "((" not in shown.output
+    assert "watch +0 ~0 -0 (1 edit)" in shown.output
 
 
 def test_report_needs_a_community_or_all(ready) -> None:

@@ -113,7 +113,7 @@ def test_the_method_on_confluence(cop: Cli, tmp_path: Path) -> None:
                                    "attendees": 2, "person_hours": 10.5}]
     status = cop.ok("status", "battery").output
     assert "rollout stage: steady" in status
-    assert "1 seminar action(s) past their due date" in status
+    assert "1 seminar action past its due date" in status
 
     archived = cop.ok("archive", "battery", "--to", str(tmp_path / "snap"))
     assert "space BATTERY archived" in archived.output

@@ -19,6 +19,8 @@ from cop_wiki import CopDir, create
 from report_demo import dump_dom
 from wiki_people import member
 
+from connector.base import PageRef
+
 YEAR = date.today().year
 SEMINAR = f"Seminar {YEAR}"
 THEMES = {"storage": "Energy storage", "hydrogen": "Hydrogen", "solar": "Solar power",
@@ -119,7 +121,7 @@ def test_the_method_from_themes_to_the_account_report(wiki: Any, tmp_path: Path)
     assert "lifecycle: active, the pilot community" in status
     assert "profiles missing among the members: marketing, R&D, sales" in status
     assert "role vacant: no sponsor" in status
-    assert "1 seminar action(s) past their due date" in status
+    assert "1 seminar action past its due date" in status
     charter = people.read("CoP_Battery:Charter")
     assert "|status=active" in charter and "|axes=Energy transition" in charter
 
@@ -167,3 +169,58 @@ def test_the_snapshot_opens_in_a_browser(archived: tuple[CopDir, Path]) -> None:
     references = dom.select_one('table[data-kind="references"]')
     assert references is not None and "IEC 62660" in references.get_text()
     assert dom.select_one("section#page-members") is not None
+
+
+def test_pages_stay_cop_connectors_after_archive_and_undo(battery: CopDir,
+                                                          tmp_path: Path) -> None:
+    """Protecting and unprotecting a page adds a revision (by the bot, same content): the
+    home page and the results page are still cop-connector's afterwards, so provisioning
+    and publishing write them as before, without --force."""
+    since = f"{YEAR - 1}-01-01"
+    cli_ok(battery, "report", "battery", "--since", since, "--publish")
+    ref = PageRef("CoP Battery", "Home")
+    home = battery.backend().read_pages([ref])[ref]
+    cli_ok(battery, "archive", "battery", "--to", str(tmp_path / "snapshot"))
+    cli_ok(battery, "archive", "battery", "--undo")
+    reopened = battery.backend().read_pages([ref])[ref]
+    assert reopened.revision != home.revision and reopened.content == home.content
+
+    cli_ok(battery, "seminar", "add", str(YEAR), "--title", "Communities days", "--start",
+           f"{YEAR}-06-10", "--days", "2", "--place", "Lyon")  # the home page lists it
+    provisioned = cli_ok(battery, "provision", "battery")
+    assert "drift" not in provisioned.output, provisioned.output
+    assert "~ update  CoP Battery:Home" in provisioned.output
+    assert SEMINAR in member(battery.wiki).read("CoP_Battery:Home")
+
+    member(battery.wiki).append("CoP_Battery:Watch",
+                                "{{CoP watch|title=After the reopening|date=2026-11-02}}")
+    assert battery.sync().exit_code == 0
+    published = cli_ok(battery, "report", "battery", "--since", since, "--publish")
+    assert "drift" not in published.stderr and "--force" not in published.stderr
+    assert "~ update  CoP Battery:Results" in published.stderr, published.stderr
+
+
+def test_the_seminar_page_counts_in_the_activity_and_the_lines_add_up(battery: CopDir) -> None:
+    """Attendance and actions entered on the wiki are rows added on the seminar page's line,
+    its edits are on that line, and the table adds up to the totals (health and report)."""
+    cli_ok(battery, "seminar", "add", str(YEAR), "--title", "Communities days", "--start",
+           f"{YEAR}-06-10", "--days", "2", "--place", "Lyon")
+    cli_ok(battery, "provision", "battery")
+    attend_and_decide(battery.wiki, "CoP_Battery")
+    member(battery.wiki).append("CoP_Battery:Watch",
+                                "{{CoP watch|title=Cells news|date=2026-11-02}}")
+    assert battery.sync().exit_code == 0
+    since = f"{YEAR - 1}-01-01"
+    [health] = json.loads(cli_ok(battery, "health", "battery", "--json", "--since",
+                                 since).output)["communities"]
+    lines = {line["kind"]: line for line in health["activity"]}
+    seminar = lines[f"seminar@{YEAR}"]
+    assert seminar["title"] == SEMINAR
+    assert seminar["added"] == 4 and seminar["edits"] == 1  # 2 attendances, 2 actions
+    assert health["edits"] == sum(line["edits"] for line in health["activity"])
+    assert health["added"] == sum(line["added"] for line in health["activity"])
+    [report] = json.loads(cli_ok(battery, "report", "battery", "--since", since, "--format",
+                                 "json").output)["communities"]
+    assert report["activity"] == health["activity"]
+    digest = cli_ok(battery, "report", "battery", "--since", since).output
+    assert f"| {SEMINAR} | 4 |" in digest

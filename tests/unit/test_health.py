@@ -4,16 +4,19 @@ profiles, contributors, activity over time, freshness and actions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from sync.digest import digest
 from sync.health import HealthInput, add_months, compute
 from sync.health_config import HealthConfig
-from sync.health_model import UNKNOWN
+from sync.health_model import UNKNOWN, Alert
 from sync.history import StoredContribution
 from sync.model import Community, Entry
 from sync.people import Member, MemberFinder, canonical_profile
+from sync.results_doc import alerts_block, freshness_table, portfolio_table
 
 NOW = "2026-11-28T12:00:00Z"
 TITLES = {"members": "Members", "watch": "Watch", "references": "References",
@@ -217,3 +220,107 @@ def test_profiles_compare_through_their_aliases(profile: str, canonical: str) ->
     ("2026-03-31", -1, "2026-02-28"), ("2024-02-29", 12, "2025-02-28")])
 def test_add_months_clamps_the_day(day: str, months: int, expected: str) -> None:
     assert add_months(date.fromisoformat(day), months).isoformat() == expected
+
+
+# --- every edit and every row on a line of the activity table (seminar pages too) ------------
+
+SEMINAR_PAGES = {**TITLES, "home": "Home", "charter": "Charter", "seminar@2026": "Seminar 2026"}
+SEMINAR_ROWS = {"attendance@2026": "seminar@2026", "actions@2026": "seminar@2026"}
+
+
+def seminar_health(edits: list[StoredContribution]):
+    entries = [entry("watch", "w1", "2026-11-20T08:00:00Z"),
+               entry("attendance@2026", "ann", "2026-11-02T08:00:00Z", name="Ann"),
+               entry("attendance@2026", "bob", "2026-11-02T08:00:00Z", name="Bob"),
+               entry("actions@2026", "roadmap", "2026-11-03T08:00:00Z", "2026-11-10T08:00:00Z",
+                     action="Write the roadmap", owner="Ann")]
+    data = HealthInput(community(), PEOPLE, tuple(entries), tuple(edits), TITLES,
+                       {**FIELDS, "attendance": ("email", "name"), "actions": ("action",)},
+                       pages=SEMINAR_PAGES, row_pages=SEMINAR_ROWS)
+    return compute(data, HealthConfig(), "2026-10-01", NOW)
+
+
+def test_seminar_rows_and_edits_are_on_its_page_line_and_the_lines_add_up() -> None:
+    h = seminar_health([edit("watch", "Julie_roux", "2026-11-20T07:00:00Z"),
+                        edit("seminar@2026", "Karim", "2026-11-02T07:00:00Z"),
+                        edit("charter", "Karim", "2026-11-05T07:00:00Z"),
+                        edit("", "Karim", "2026-11-06T07:00:00Z")])  # another page
+    lines = {a.kind: a for a in h.activity}
+    assert lines["seminar@2026"].title == "Seminar 2026"
+    assert (lines["seminar@2026"].added, lines["seminar@2026"].updated,
+            lines["seminar@2026"].edits) == (3, 1, 1)
+    assert lines["charter"].edits == 1 and lines[""].edits == 1
+    assert lines[""].title == "Other pages of the space"
+    assert "home" not in lines  # nobody edited it: no line
+    assert list(lines)[-1] == ""  # the space's other pages last
+    assert h.edits == sum(a.edits for a in h.activity) == 4
+    assert h.added == sum(a.added for a in h.activity) == 4
+    assert h.updated == sum(a.updated for a in h.activity) == 1
+    assert sum(b.rows.get("seminar@2026", 0) for b in h.timeline) == 4  # 3 added, 1 updated
+    assert {(r.kind, r.label) for r in h.new_rows} >= {
+        ("seminar@2026", "Ann"), ("seminar@2026", "Write the roadmap")}
+
+
+def test_a_seminar_page_without_activity_still_has_its_line() -> None:
+    h = seminar_health([])
+    assert [a.kind for a in h.activity] == [*TITLES, "seminar@2026"]
+    assert h.edits == 0
+
+
+# --- an archived community: no activity alerts ------------------------------------------------
+
+def test_an_archived_community_has_no_alert_and_says_it_is_archived() -> None:
+    archived = replace(community("2025-01-05T09:00:00Z"), status="archived")
+    data = HealthInput(archived, PEOPLE, (), (), TITLES, FIELDS)
+    h = compute(data, HealthConfig(), "2026-10-01", NOW)
+    assert h.archived and h.alerts == ()
+    assert "Archived" in alerts_block(h).text  # type: ignore[union-attr]
+    fading = health(created="2025-01-05T09:00:00Z")
+    assert "fading_never" in [a.code for a in fading.alerts]  # the same, not archived
+    [first, second] = portfolio_table([h, fading], "fr", {}).rows
+    assert first[0] == "Battery (archivée)" and first[-1] == "0"
+    assert second[0] == "Battery" and second[-1] == str(len(fading.alerts))
+
+
+# --- sentences: singular and plural, profiles in the reader's language -------------------------
+
+def test_alerts_agree_with_their_number() -> None:
+    one, two = Alert("actions", {"count": "1"}), Alert("actions", {"count": "2"})
+    assert one.message("en") == "1 seminar action past its due date."
+    assert two.message("en") == "2 seminar actions past their due date."
+    assert one.message("fr") == "1 action de séminaire a dépassé son échéance."
+    assert two.message("fr") == "2 actions de séminaire ont dépassé leur échéance."
+    weekly = Alert("fading", {"date": "2026-11-01", "weeks": "1"})
+    assert weekly.message("en").endswith("(more than a week).")
+    assert weekly.message("fr").endswith("(plus d'une semaine).")
+    monthly = Alert("review", {"page": "Regulation", "date": "2026-01-01", "due": "2026-02-01",
+                               "months": "1"})
+    assert monthly.message("en").endswith("(every month).")
+    assert monthly.message("fr").endswith("(tous les mois).")
+
+
+def test_missing_profiles_are_named_in_the_readers_language() -> None:
+    h = health(members=[PEOPLE[1]])  # only R&D
+    [alert] = [a for a in h.alerts if a.code == "profiles"]
+    assert alert.values["profiles"] == "marketing, sales"  # JSON: the profiles' names
+    assert alert.message("en").endswith("no member with the profile marketing, sales.")
+    assert alert.message("fr").endswith("aucun membre de profil marketing, ventes.")
+    fr = compute(HealthInput(replace(community(), lang="fr"), (PEOPLE[1],), (), (), TITLES,
+                             FIELDS), HealthConfig(), "2026-10-01", NOW)
+    assert "ventes" in next(a["message"] for a in fr.as_json()["alerts"]
+                            if a["code"] == "profiles")
+
+
+def test_digest_and_tables_in_the_singular_where_french_and_english_want_it() -> None:
+    fr = compute(HealthInput(replace(community(), lang="fr"), PEOPLE[:1],
+                             (entry("watch", "w1", "2026-11-20T08:00:00Z"),),
+                             (edit("watch", "Julie_roux", "2026-11-20T07:00:00Z"),), TITLES,
+                             FIELDS), HealthConfig(), "2026-10-01", NOW)
+    text = digest(fr)
+    assert "1 membre, 1 contributeur actif, 1 modification du wiki, 1 ligne ajoutée, " \
+           "0 modifiée." in text
+    en = health(healthy_entries(), config=HealthConfig(review_months={"regulation": 1}))
+    assert "| 1 month |" in "|".join(f"| {c} |" for row in freshness_table(en).rows
+                                     for c in row)
+    assert "3 members, 0 active contributors, 0 wiki edits, 2 rows added, 1 updated." \
+        in digest(en)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from connector.base import PageRef
-from connector.errors import PermissionDenied, UsageError, ValidationError
+from connector.errors import PermissionDenied, Unreachable, UsageError, ValidationError
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
@@ -241,8 +241,8 @@ def test_open_actions_past_due_raise_the_actions_alert(records: Records,
     assert health.actions.tracked and health.actions.open == 1
     assert [a.title for a in health.actions.overdue] == ["Write the roadmap"]
     assert "actions" in [alert.code for alert in health.alerts]
-    assert "1 seminar action(s) past their due date." in [a.message("en")
-                                                          for a in health.alerts]
+    assert "1 seminar action past its due date." in [a.message("en")
+                                                     for a in health.alerts]
 
 
 # --- archive -------------------------------------------------------------------------------
@@ -326,3 +326,54 @@ def test_records_of_an_earlier_version_migrate_with_their_communities_active(
     assert rollout_stage(records.communities(), records.themes()) == "steady"
     assert records.seminars() == [] and records.themes() == []
     records.close()
+
+
+def test_the_snapshot_is_complete_and_in_the_communitys_language(
+        records: Records, wiki: MemoryBackend, tmp_path: Path) -> None:
+    add(records, "battery", lang="fr")
+    seminar_ready(records, wiki)
+    ref = PageRef("CoP_Battery", "Séminaire 2026")
+    member_writes(wiki, ref, [ANN], [LATE])
+    sync(records, wiki)
+    before = records.decisions("community", "battery")
+    outcome = archive(records, wiki, T, records.community("battery"), tmp_path / "snap")
+    assert outcome.snapshot is not None
+    data = json.loads(outcome.snapshot.json.read_text(encoding="utf-8"))
+    # the lifecycle ends with the archiving, the very decision the records then hold
+    assert [(d["previous"], d["decision"]) for d in data["decisions"]][-1] == ("pilot",
+                                                                               "archived")
+    recorded = records.decisions("community", "battery")
+    assert len(recorded) == len(before) + 1
+    assert (recorded[-1].at, recorded[-1].note) == (data["decisions"][-1]["at"],
+                                                    data["decisions"][-1]["note"])
+    # the seminar page once, with the two row sets it holds, its title filled
+    seminar = [p for p in data["pages"] if p["title"] == "Séminaire 2026"]
+    assert len(seminar) == 1 and len(data["pages"]) == outcome.snapshot.pages
+    assert seminar[0]["key"] == "seminar@2026" and seminar[0]["kind_title"] == "Séminaire 2026"
+    assert seminar[0]["row_kinds"] == ["attendance@2026", "actions@2026"]
+    assert {p["key"] for p in data["pages"]} >= {"home", "charter", "members", "watch"}
+    html = outcome.snapshot.html.read_text(encoding="utf-8")
+    assert html.count('data-kind="attendance@2026"') == 1
+    assert "Instantané de battery pris le" in html and "Cycle de vie" in html
+    assert "Snapshot of" not in html and "Lifecycle" not in html
+    assert "<td>ouverte</td>" in html and "<td>open</td>" not in html  # the action's status
+    assert "<td>archivée</td>" in html  # the lifecycle's statuses too
+
+
+def test_a_failed_freeze_records_nothing(records: Records, wiki: MemoryBackend,
+                                         tmp_path: Path) -> None:
+    add(records, "battery")
+    provision(records, wiki, "battery")
+    wiki.fail_next("freeze_space", Unreachable("down", backend="memory"))
+    with pytest.raises(Unreachable):
+        archive(records, wiki, T, records.community("battery"), tmp_path / "snap")
+    assert records.community("battery").status == "pilot"
+    assert [d.decision for d in records.decisions("community", "battery")] == ["pilot"]
+    done = archive(records, wiki, T, records.community("battery"), tmp_path / "snap")
+    assert done.community.status == "archived"
+    with pytest.raises(UsageError, match="already archived"):
+        archive(records, wiki, T, records.community("battery"), tmp_path / "again")
+    assert archive(records, wiki, T, records.community("battery"), tmp_path / "again",
+                   again=True).community.status == "archived"
+    assert [d.decision for d in records.decisions("community", "battery")] == ["pilot",
+                                                                                "archived"]
