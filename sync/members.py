@@ -44,7 +44,8 @@ def record_member(records: Records, templates: TemplateSet, community: Community
     values, invalid = normalize_row(kind, merged)
     if invalid:
         problem = invalid[0]
-        raise ValidationError(problem.message, field=f"--{problem.field}",
+        option = "EMAIL" if problem.field == "email" else f"--{problem.field}"
+        raise ValidationError(problem.message, field=option,
                               value=merged.get(problem.field))
     action = "updated" if values["email"] in current else "added"
     records.upsert_entry(community.slug, KIND, values["email"], values, origin="command",

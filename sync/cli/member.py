@@ -6,6 +6,7 @@ import click
 
 from connector.errors import CopError, UsageError
 
+from ..communities import LEADERS, check_removable
 from ..members import forget_member, members_pending, record_member, write_members_page
 from ..model import Community
 from ..pull import PageOutcome
@@ -33,8 +34,13 @@ def member() -> None:
 @pass_app
 def add(app: App, slug: str, email: str, name: str, profile: str, role: str, site: str,
         since: str | None) -> None:
-    """Add member EMAIL to community SLUG (or update their details)."""
+    """Add member EMAIL to community SLUG (or update their details). The pilot and the
+    expert are named on the charter: `cop community set SLUG --pilot|--expert EMAIL`."""
     community = _open(app, slug)
+    if not profile.strip():
+        raise click.BadParameter("give the member's function (marketing, R&D, sales...)",
+                                 param_hint="--profile")
+    _check_role(community, email, role)
     with app.lock():
         action = record_member(app.records, app.templates, community,
                                {"email": email, "name": name, "profile": profile,
@@ -51,11 +57,28 @@ def add(app: App, slug: str, email: str, name: str, profile: str, role: str, sit
 def remove(app: App, slug: str, email: str) -> None:
     """Remove member EMAIL from community SLUG (kept in the records as removed)."""
     community = _open(app, slug)
+    check_removable(community, email)
     _ = app.templates  # checked before anything is written (exit 2 when broken)
     with app.lock():
         forget_member(app.records, community, email)
         click.echo(f"{email.lower()} removed from {slug}")
         _write_page(app, slug)
+
+
+def _check_role(community: Community, email: str, role: str) -> None:
+    """Pilot and expert are governance (the charter names them, PRODUCT.md §4): this
+    command neither names one nor takes the role away from one."""
+    key = email.strip().lower()
+    for leader in LEADERS:
+        holder = getattr(community, leader) == key
+        if role == leader and not holder:
+            raise UsageError(f"the {leader} of {community.slug} is named on its charter: "
+                             f"`cop community set {community.slug} --{leader} {key}` (the "
+                             f"current {leader} stays a member)")
+        if holder and role != leader:
+            raise UsageError(f"{key} is the {leader} of {community.slug} (on its charter): "
+                             f"name a new {leader} first (`cop community set "
+                             f"{community.slug} --{leader} EMAIL`)")
 
 
 def _open(app: App, slug: str) -> Community:

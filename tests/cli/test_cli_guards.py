@@ -302,3 +302,26 @@ def test_non_positive_durations_are_refused(ready, tmp_path: Path, setting: str,
     result = ready("status")
     name = value.split(" ", maxsplit=1)[0]
     assert result.exit_code == 2 and name in result.output, result.output
+
+
+def test_member_commands_leave_pilot_and_expert_to_the_charter(ready) -> None:
+    """`cop member` neither names a pilot or expert nor takes the role from one (they are
+    governance: `cop community set`), nor removes them while they hold it."""
+    named = ready("member", "add", "battery", "tom@corp.example", "--name", "Tom",
+                  "--profile", "sales", "--role", "pilot")
+    assert named.exit_code == 2 and "cop community set battery --pilot" in named.output
+    demoted = ready("member", "add", "battery", "pia@corp.example", "--name", "Pia",
+                    "--profile", "sales", "--role", "member")
+    assert demoted.exit_code == 2 and "name a new pilot first" in demoted.output
+    removed = ready("member", "remove", "battery", "eli@corp.example")
+    assert removed.exit_code == 2 and "name a new expert first" in removed.output
+    assert set(members(ready)) == {"pia@corp.example", "eli@corp.example"}
+
+
+def test_member_add_needs_a_profile_and_names_the_email_argument(ready) -> None:
+    empty = ready("member", "add", "battery", "tom@corp.example", "--name", "Tom",
+                  "--profile", " ")
+    assert empty.exit_code == 2 and "--profile" in empty.output
+    bad = ready("member", "add", "battery", "not-an-address", "--name", "Tom",
+                "--profile", "sales")
+    assert bad.exit_code == 2 and "EMAIL" in bad.output and "--email" not in bad.output

@@ -59,7 +59,8 @@ def test_templates_that_drop_a_community_language_are_refused(run, tmp_path: Pat
     (tmp_path / "cop.toml").write_text(text)
     (tmp_path / "plain").mkdir()
     for command in (("provision", "--upgrade", "--all", "--dry-run"),
-                    ("member", "remove", "energie", "pia@corp.example")):
+                    ("member", "add", "energie", "ann@corp.example", "--name", "Ann",
+                     "--profile", "sales")):
         result = run(*command)
         assert result.exit_code == 2, result.output
         assert "energie (de)" in result.output and "no longer offer" in result.output
