@@ -33,12 +33,19 @@ PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s<>\
 
 
 class FieldInvalid(ValueError):
-    """A value that cannot be read as its field's type."""
+    """A value that cannot be read as its field's type. ``message`` is in English;
+    ``message_in(lang)`` says it in a page's language where it names what members may
+    write (a choice's labels)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str,
+                 localized: Callable[[str], str] | None = None) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self._localized = localized
+
+    def message_in(self, lang: str) -> str:
+        return self._localized(lang) if self._localized is not None else self.message
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -130,10 +137,16 @@ def _choice(field: FieldDef, value: str) -> str:
     found = names.get(value.casefold()) or names.get(loose(value))
     if found is not None:
         return found
-    allowed = ", ".join(choice.value for choice in field.choices)
     close = suggest(value, names)
-    hint = f" (did you mean {close!r}?)" if close else ""
-    raise FieldInvalid(field.name, f"{value!r} is not one of: {allowed}{hint}")
+
+    def message(lang: str) -> str:
+        """What members may write, as they write it: the labels in the page's language
+        ("projet, adopté, en vigueur, abrogé"), not the values the records keep."""
+        allowed = ", ".join(display(field, choice.value, lang) for choice in field.choices)
+        hint = f" (did you mean {display(field, close, lang)!r}?)" if close else ""
+        return f"{value!r} is not one of: {allowed}{hint}"
+
+    raise FieldInvalid(field.name, message("en"), message)
 
 
 def _choice_names(field: FieldDef) -> dict[str, str]:
@@ -244,14 +257,44 @@ def _invalid(problems: list[FieldInvalid], name: str) -> bool:
 def row_key(kind: PageKind, values: Mapping[str, str]) -> str | None:
     """The row's identity: the first key alternative whose fields are all filled.
 
-    Keys compare case-insensitively with spaces collapsed, so re-typing a title does not
-    make a new row. None when no alternative is complete.
+    Text keys compare case-insensitively with spaces collapsed, so re-typing a title does
+    not make a new row. A web address is case-sensitive but for its scheme and host
+    (``https://youtu.be/AbC`` and ``…/abc`` are two items; ``HTTPS://Ex.com/A`` is
+    ``https://ex.com/A``). None when no alternative is complete.
     """
-    for alternative in kind.keys:
+    for alternative, url_at in derived(kind, _key_alternatives):
         parts = [values.get(name, "") for name in alternative]
         if all(parts):
+            if url_at:
+                return "|".join([url_key(part) if i in url_at else " ".join(part.casefold().split())
+                                 for i, part in enumerate(parts)])
             return "|".join([" ".join(part.casefold().split()) for part in parts])
     return None
+
+
+def _key_alternatives(kind: PageKind) -> tuple[tuple[tuple[str, ...], frozenset[int]], ...]:
+    """The key alternatives, each with the positions of its web address fields."""
+    return tuple((alternative, frozenset(i for i, name in enumerate(alternative)
+                                         if _is_url(kind.field(name))))
+                 for alternative in kind.keys)
+
+
+def _is_url(field: FieldDef | None) -> bool:
+    return field is not None and field.type == "url"
+
+
+_URL_HEAD = re.compile(r"[^:/?#]*://[^/?#]*")  # scheme and authority: up to the path
+
+
+def url_key(url: str) -> str:
+    """A web address as a key: its scheme and host lower-cased (they are case-insensitive),
+    its path, query and fragment as written (they are not)."""
+    head = _URL_HEAD.match(url)
+    if head is None or head.group().islower():  # the usual case: nothing to change
+        return url
+    scheme, sep, authority = head.group().partition("://")
+    user, at, host = authority.rpartition("@")
+    return scheme.lower() + sep + user + at + host.lower() + url[head.end():]
 
 
 def key_fields(kind: PageKind) -> str:

@@ -29,7 +29,12 @@ def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
     """Pages to read for one community. ``feed`` None means a full read knowing nothing of
     moves; ``full`` reads every page too, where the feed says it now is (moved), except
     the pages it says were deleted. ``always`` are kinds to read regardless (local changes
-    to push, refused pages)."""
+    to push, refused pages).
+
+    The changes are taken in time order, and a page's last word counts: a deletion
+    followed by a creation or an edit (``cop provision`` recreating the page, a member
+    writing it again, an undeletion) is no deletion, even when that later revision is
+    already synced (provisioning records the revision it creates)."""
     where = {state.kind: state.ref for state in states}
     if feed is None:
         return ReadPlan(to_read={s.kind: s.ref for s in states})
@@ -51,12 +56,14 @@ def plan_reads(states: Sequence[PageState], feed: ChangeFeed | None,
                 to_read.add(kind)
             elif change.action == "delete":
                 deleted.add(kind)
-                to_read.discard(kind)
-            elif change.action == "restore" or _newer(change.revision, synced.get(kind, "")):
+            else:  # the page is there again (or still): created, edited or restored
                 deleted.discard(kind)
-                to_read.add(kind)
+                if change.action == "restore" or _newer(change.revision,
+                                                        synced.get(kind, "")):
+                    to_read.add(kind)
     if full:
-        to_read |= set(where) - deleted
+        to_read |= set(where)
+    to_read -= deleted
     return ReadPlan(to_read={kind: where[kind] for kind in sorted(to_read)}, moved=moved,
                     deleted=frozenset(deleted))
 

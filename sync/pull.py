@@ -43,6 +43,7 @@ class PageOutcome:
     refused_empty: bool = False
     notice: str = ""
     error: str = ""
+    held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class PageSync:
         live = {e.key: e.data for e in entries if e.live}
         deleted = frozenset(e.key for e in entries if not e.live)
         return plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
-                         local_deleted=deleted, force_delete=force_delete)
+                         local_deleted=deleted, force_delete=force_delete,
+                         lang=community.lang)
 
     def _push(self, community: Community, kind: PageKind, state: PageState,
               remote: RemotePage, plan: PagePlan,
@@ -121,6 +123,8 @@ class PageSync:
                 remote: RemotePage, plan: PagePlan, revision: str) -> None:
         now = self.clock()
         with self.records.transaction():
+            for old, new in plan.renames.items():  # first: the rest of the plan uses them
+                self.records.rename_entry(community.slug, state.kind, old, new)
             for key, values in plan.upserts.items():
                 self.records.upsert_entry(community.slug, state.kind, key, values,
                                           origin="wiki", now=now)
@@ -140,7 +144,8 @@ class PageSync:
     def _charter(self, community: Community, kind: PageKind, state: PageState,
                  remote: RemotePage, parsed: ParsedPage, outcome: PageOutcome,
                  dry_run: bool) -> PageOutcome:
-        plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values())
+        plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values(),
+                            lang=community.lang)
         outcome.problems, outcome.drift = list(plan.problems), dict(plan.drift)
         outcome.upserted = int(bool(plan.accepted))
         if dry_run:
@@ -185,6 +190,9 @@ def _fill(outcome: PageOutcome, plan: PagePlan) -> None:
     outcome.problems = list(plan.problems)
     outcome.conflicts = list(plan.conflicts)
     outcome.refused_empty = plan.refused_empty
+    outcome.held_back = list(plan.notes)
     if plan.refused_empty:
         outcome.notice = ("reads as empty; the recorded rows are kept (run cop-sync "
                           "--force-delete to accept the deletion)")
+    else:  # what waits until the page is fixed, and why (the CLI prints the notice)
+        outcome.notice = "; ".join(plan.notes)

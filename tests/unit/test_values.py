@@ -198,15 +198,54 @@ def reference_normalize_row(kind: PageKind, raw: Mapping[str, str]) -> tuple[dic
 @settings(max_examples=100, deadline=None)
 def test_rows_normalize_as_defined(kind: PageKind, data: st.DataObject) -> None:
     values = st.sampled_from(["", " ", "x", "2024-01-02", "2024-13-01", "a@b.c", "a@b",
-                              "https://x.y", "ftp://x", "member", "in-force", "t1, t2"])
+                              "https://x.y", "HTTPS://X.Y/AbC?Q=D", "ftp://x", "member",
+                              "in-force", "t1, t2"])
     raw = data.draw(st.dictionaries(st.sampled_from([*kind.field_names, "typo"]), values))
     values_, problems = normalize_row(kind, raw)
     assert (values_, [f"{p.field}: {p.message}" for p in problems]) == \
         reference_normalize_row(kind, raw)
     keys = [alternative for alternative in kind.keys if all(values_[n] for n in alternative)]
-    expected = "|".join(" ".join(values_[n].casefold().split()) for n in keys[0]) \
+    expected = "|".join(reference_key_part(kind.field(n), values_[n]) for n in keys[0]) \
         if keys else None
     assert row_key(kind, values_) == expected
+
+
+def reference_key_part(field: FieldDef | None, value: str) -> str:
+    """Text compares case-insensitively; a web address only in its scheme and host."""
+    if field is None or field.type != "url":
+        return " ".join(value.casefold().split())
+    parts = urlsplit(value)
+    return parts._replace(scheme=parts.scheme.lower(),
+                          netloc=parts.netloc.lower()).geturl()
+
+
+def test_url_keys_keep_the_case_of_path_and_query() -> None:
+    """Paths are case-sensitive (https://youtu.be/AbC is not …/abc); scheme and host
+    are not."""
+    watch = TEMPLATES["watch"]
+
+    def key(url: str) -> str | None:
+        return row_key(watch, {"url": url, "title": "T", "date": "2024-01-02"})
+
+    assert key("https://ex.com/Upper") != key("https://ex.com/upper")
+    assert key("HTTPS://EX.com/Upper") == key("https://ex.com/Upper") == "https://ex.com/Upper"
+    assert key("https://ex.com/p?Q=A#Frag") == "https://ex.com/p?Q=A#Frag"
+    assert row_key(watch, {"title": "Solid  State", "date": "2024-01-02"}) == \
+        "solid state|2024-01-02"
+
+
+def test_choice_messages_list_what_members_write_in_the_page_language() -> None:
+    status = TEMPLATES["regulation"].field("status")
+    with pytest.raises(FieldInvalid) as invalid:
+        normalize(status, "en cours")
+    assert invalid.value.message == \
+        "'en cours' is not one of: draft, adopted, in force, repealed"
+    assert invalid.value.message_in("fr") == \
+        "'en cours' is not one of: projet, adopté, en vigueur, abrogé"
+    with pytest.raises(FieldInvalid) as typo:
+        normalize(status, "en vigeur")
+    assert typo.value.message_in("fr").endswith("(did you mean 'en vigueur'?)")
+    assert typo.value.message_in("en").endswith("(did you mean 'in force'?)")
 
 
 def test_a_url_urlsplit_refuses_is_a_field_problem_not_a_crash() -> None:
