@@ -11,6 +11,8 @@ from cop_wiki import NS, CopDir, recorded_rows
 from wiki_people import admin, member
 
 MARKER = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
+JULIE = ("{{CoP member|email=julie.roux@corp.example|name=Julie Roux|profile=marketing"
+         "|role=member|site=Nice|since=2026-11-28}}")
 
 
 def counts(result) -> dict[str, int]:
@@ -62,42 +64,42 @@ def test_a_page_deleted_then_recreated_by_provision_stays_alive(battery: CopDir)
 
 def test_a_duplicate_inserted_above_never_replaces_the_established_row(
         battery: CopDir) -> None:
-    """qa1 #2: a copy of Karim's row inserted above his row is the duplicate; his
-    recorded fields stay; a command's change to him waits until the copy is removed."""
+    """qa1 #2: a copy of Julie's row inserted above her row is the duplicate; her recorded
+    fields stay; a command's change to her waits until the copy is removed."""
     people = member(battery.wiki)
-    text = people.read(f"{NS}:Members")
-    original = line_of(battery, "Members", "karim@corp.example")
-    fixed = original.replace("|site=", "|site=Nice")  # his row as it was established
-    people.save(f"{NS}:Members", text.replace(original, fixed))
+    people.append(f"{NS}:Members", JULIE)
     assert battery.sync().exit_code == 0
-    karim = recorded_rows(battery)["members"]["karim@corp.example"]
-    assert karim["site"] == "Nice" and karim["since"]
+    julie = recorded_rows(battery)["members"]["julie.roux@corp.example"]
+    assert (julie["site"], julie["since"]) == ("Nice", "2026-11-28")
 
-    copy = "{{CoP member|email=karim@corp.example|name=K. Haddad (copy)}}"
+    copy = "{{CoP member|email=julie.roux@corp.example|name=J. Roux (copy)}}"
     text = people.read(f"{NS}:Members")
     people.save(f"{NS}:Members", text.replace(MARKER, MARKER + "\n" + copy))
     synced = battery.sync()
     assert synced.exit_code == 1
     [problem] = status(battery)["problems"]
     assert (problem["row"], problem["field"]) == (1, "email")
+    assert "same key as row 4" in problem["message"]
     assert "the row already recorded; this row is ignored" in problem["message"]
-    assert recorded_rows(battery)["members"]["karim@corp.example"] == karim
+    assert recorded_rows(battery)["members"]["julie.roux@corp.example"] == julie
 
-    added = battery("member", "add", "battery", "karim@corp.example", "--name",
-                    "Karim Haddad", "--profile", "R&D", "--site", "Annecy")
-    assert "karim@corp.example updated" in added.output
-    assert member(battery.wiki).read(f"{NS}:Members").count("karim@corp.example") == 2
-    assert line_of(battery, "Members", "Nice") == fixed  # neither row rewritten
-    assert recorded_rows(battery)["members"]["karim@corp.example"]["since"] == karim["since"]
+    added = battery("member", "add", "battery", "julie.roux@corp.example", "--name",
+                    "Julie Roux", "--profile", "marketing", "--site", "Annecy")
+    assert "julie.roux@corp.example updated" in added.output, added.output
+    assert member(battery.wiki).read(f"{NS}:Members").count("julie.roux@corp.example") == 2
+    assert line_of(battery, "Members", "site=Nice") == JULIE  # neither row rewritten
+    assert line_of(battery, "Members", "(copy)") == copy
+    recorded = recorded_rows(battery)["members"]["julie.roux@corp.example"]
+    assert recorded == {**julie, "site": "Annecy"}  # since and the rest kept
     held = battery.sync()
-    assert "1 member change(s) held back (karim@corp.example: rows 1 and 3 have the same " \
-           "key)" in held.output, held.output
+    assert "1 member change(s) held back (julie.roux@corp.example: rows 1 and 4 have the " \
+           "same key)" in held.output, held.output
 
     people.save(f"{NS}:Members", people.read(f"{NS}:Members").replace(copy + "\n", ""))
     written = battery.sync("--json")
     assert written.exit_code == 0 and counts(written)["rows_pushed"] == 1
-    line = line_of(battery, "Members", "karim@corp.example")
-    assert "site=Annecy" in line and f"since={karim['since']}" in line
+    line = line_of(battery, "Members", "julie.roux@corp.example")
+    assert "site=Annecy" in line and "since=2026-11-28" in line
     assert not status(battery)["pending_member_changes"]
 
 
