@@ -324,3 +324,13 @@ def failure_reason(error: BaseException) -> str:
                                          current.__context__, *current.args)
                        if isinstance(link, BaseException))
     return fallback
+
+
+def maybe_sent(error: requests.RequestException) -> bool:
+    """False only when the request surely never left: no connection was made (a write that
+    may have been received is never replayed)."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return False
+    # requests wraps urllib3's MaxRetryError, whose ``reason`` tells connect from read.
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return not isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one

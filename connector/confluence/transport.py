@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import requests
 from atlassian.rest_client import AtlassianRestAPI
-from urllib3.exceptions import ConnectTimeoutError
 
 from connector.errors import (
     AuthenticationFailed,
@@ -33,7 +32,14 @@ from connector.errors import (
     PermissionDenied,
     Unreachable,
 )
-from connector.http import Budget, make_client, redact_secrets
+from connector.http import (
+    Budget,
+    failed_url,
+    failure_reason,
+    make_client,
+    maybe_sent,
+    redact_secrets,
+)
 
 from .settings import BACKEND, LOGGERS, BackendStats, ConfluenceSettings, check_url
 
@@ -203,24 +209,20 @@ def _status_error(answer: Answer, *, write: bool, page: str | None) -> BackendEr
 
 def _request_error(error: requests.RequestException, *, write: bool,
                    page: str | None) -> BackendError:
+    """The product error for a requests failure, naming the URL that failed (scheme, host
+    and path: never credentials or a query string) and why."""
+    url = failed_url(error)
+    site = f"the site at {url}" if url else "the site"
     if isinstance(error, requests.exceptions.SSLError):
-        return Unreachable("TLS verification failed; if the site's certificate comes from a "
-                           "private authority, set confluence.ca_bundle to its CA file",
-                           backend=BACKEND, page=page)
+        return Unreachable(f"TLS verification failed for {url or 'the site'}; if the site's "
+                           "certificate comes from a private authority, set "
+                           "confluence.ca_bundle to its CA file", backend=BACKEND, page=page)
     if isinstance(error, requests.exceptions.RetryError):
-        return Unreachable("the site kept answering with errors (retries exhausted)",
+        return Unreachable(f"{site} kept answering with errors (retries exhausted)",
                            backend=BACKEND, page=page)
-    if write and _maybe_sent(error):
-        return WriteUncertain(f"the connection failed after the write was sent "
-                              f"({type(error).__name__}); it was not replayed",
+    if write and maybe_sent(error):
+        return WriteUncertain(f"the connection to {site} failed after the write was sent "
+                              f"({failure_reason(error)}); it was not replayed",
                               backend=BACKEND, page=page)
-    return Unreachable(f"the site did not answer ({type(error).__name__})", backend=BACKEND,
+    return Unreachable(f"{site} did not answer ({failure_reason(error)})", backend=BACKEND,
                        page=page)
-
-
-def _maybe_sent(error: requests.RequestException) -> bool:
-    """False only when the request surely never left: no connection was made."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return False
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return not isinstance(reason, ConnectTimeoutError)

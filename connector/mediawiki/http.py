@@ -7,7 +7,6 @@ every adapter: connector/http.py.
 from __future__ import annotations
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError
 
 from connector.errors import (
     AuthenticationFailed,
@@ -15,7 +14,7 @@ from connector.errors import (
     PermissionDenied,
     Unreachable,
 )
-from connector.http import check_site_url, failed_url, failure_reason
+from connector.http import check_site_url, failed_url, failure_reason, maybe_sent
 
 BACKEND = "mediawiki"
 # Loggers of this adapter that may see request data (the password on login).
@@ -58,7 +57,7 @@ def request_error(error: requests.RequestException, *, write: bool = False,
                            "mediawiki.ca_bundle to its CA file", backend=BACKEND, page=page)
     if isinstance(error, requests.HTTPError) and error.response is not None:
         return _status_error(error.response.status_code, write=write, page=page, url=url)
-    if write and _maybe_sent(error):
+    if write and maybe_sent(error):
         return Unreachable(f"the connection to {wiki} failed after the write was sent "
                            f"({failure_reason(error)}); it was not replayed and may or may "
                            "not have been saved: re-read the page before writing again",
@@ -68,15 +67,6 @@ def request_error(error: requests.RequestException, *, write: bool = False,
                            backend=BACKEND, page=page)
     return Unreachable(f"{wiki} did not answer ({failure_reason(error)})",
                        backend=BACKEND, page=page)
-
-
-def _maybe_sent(error: requests.RequestException) -> bool:
-    """False only when the request surely never left: no connection was made."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return False
-    # requests wraps urllib3's MaxRetryError, whose ``reason`` tells connect from read.
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return not isinstance(reason, ConnectTimeoutError)  # NewConnectionError is one
 
 
 def _status_error(status: int, *, write: bool, page: str | None, url: str = "") -> Exception:
