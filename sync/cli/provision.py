@@ -31,7 +31,8 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
     current templates (the plan shows per page what changes); run it again after an
     interruption."""
     if bool(slug) == all_:
-        raise UsageError("give a community SLUG or --all")
+        raise UsageError("give a community SLUG or --all, not both" if all_
+                         else "give a community SLUG or --all")
     templates = app.templates  # loaded and validated before anything is written
     communities = app.records.communities() if all_ else [app.community(slug or "")]
     if not all_ and communities[0].archived:

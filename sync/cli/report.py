@@ -21,9 +21,11 @@ from ..health_model import CommunityHealth
 from ..health_run import HistoryRead, all_health
 from ..model import Community
 from ..publish import Publisher, PublishReport
-from .app import App, GuardedGroup, common_options, pass_app
+from .app import App, GuardedGroup, common_options, pass_app, write_file
 from .health import SINCE_HELP, history, period_start
 from .report_accounts import accounts
+
+REPORT_LANGUAGES = ("en", "fr")  # the report frame's texts (page_templates/report.toml)
 
 DEFAULT_DAYS = 30
 SYMBOLS = {"create": "+", "update": "~", "skip": "=", "adopt": "?", "drift": "!"}
@@ -58,9 +60,10 @@ class ReportGroup(GuardedGroup):
               show_default=True, help="md: a digest to mail; html: one file with charts.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write the report to this file (default: standard output).")
-@click.option("--lang", type=click.Choice(["en", "fr"]), default=None,
-              help="Language of the report's frame and portfolio (default: from cop.toml; "
-                   "each community's figures are in its own language).")
+@click.option("--lang", type=click.Choice(REPORT_LANGUAGES), default=None,
+              help="Language of the report's frame and portfolio (default: the language "
+                   "its communities share, else from cop.toml; each community's figures "
+                   "are in its own language).")
 @click.option("--publish", is_flag=True,
               help="Also write each community's results page (and with --all the "
                    "sponsor's portfolio page) on its wiki, when their figures changed.")
@@ -85,14 +88,19 @@ def report(app: App, ctx: click.Context, slug: str | None, all_: bool,
     if ctx.invoked_subcommand:
         return
     if bool(slug) == all_:
-        raise UsageError("give a community SLUG or --all")
+        raise UsageError("give a community SLUG or --all, not both" if all_
+                         else "give a community SLUG or --all")
     communities = app.records.communities() if all_ else [app.community(slug or "")]
     now = utc_now()
     start = period_start(since, now) or _days_ago(now, DEFAULT_DAYS)
     read = HistoryRead() if no_wiki else history(app, communities)
     healths = all_health(app.records, app.templates, app.config, communities, since=start,
                          now=now)
-    language = lang or app.config.default_lang
+    # The report's own texts: --lang, else the language its communities share, else the
+    # configured default (a French community's report is French without being asked).
+    shared = {community.lang for community in communities}
+    language = lang or (next(iter(shared)) if len(shared) == 1
+                        and shared <= set(REPORT_LANGUAGES) else app.config.default_lang)
     _write(_render(healths, fmt, language, now, start), output)
     code = 1 if read.errors else 0
     if publish:
@@ -117,8 +125,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    write_file(output, text)
     click.echo(f"report written to {output}", err=True)
 
 

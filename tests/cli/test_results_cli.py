@@ -111,7 +111,8 @@ def test_an_unidentified_contributor_is_named_once(ready, tmp_path: Path) -> Non
 
 def test_report_needs_a_community_or_all(ready) -> None:
     assert ready("report").exit_code == 2
-    assert ready("report", "battery", "--all").exit_code == 2
+    both = ready("report", "battery", "--all")
+    assert both.exit_code == 2 and "not both" in both.output
     assert ready("report", "nope", "--no-wiki").exit_code == 2  # no such community
 
 
@@ -135,3 +136,19 @@ def test_bad_health_settings_are_named(ready, tmp_path: Path, setting: str, name
     config.write_text(config.read_text() + f"\n[health]\n{setting}\n")
     result = ready("status")
     assert result.exit_code == 2 and named in result.output
+
+
+def test_a_french_communitys_report_frame_is_french_unless_asked(ready, tmp_path: Path) -> None:
+    out = tmp_path / "fr.html"
+    assert ready("report", "battery", "--no-wiki", "--format", "html", "-o",
+                 str(out)).exit_code == 0
+    assert '<html lang="fr"' in out.read_text(encoding="utf-8")
+    assert ready("report", "battery", "--no-wiki", "--format", "html", "-o", str(out),
+                 "--lang", "en").exit_code == 0
+    assert '<html lang="en"' in out.read_text(encoding="utf-8")
+
+
+def test_a_report_file_that_cannot_be_written_is_exit_2(ready, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a directory")
+    refused = ready("report", "battery", "--no-wiki", "-o", str(tmp_path / "taken" / "r.md"))
+    assert refused.exit_code == 2 and "cannot write" in refused.output
