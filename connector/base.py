@@ -174,8 +174,11 @@ class PageCodec(Protocol):
         """``content`` with the changes applied; everything else left byte for byte."""
         ...
 
-    def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
-        """Pages the format needs besides the spaces (MediaWiki: the row templates)."""
+    def support_pages(self, templates: TemplateSet,
+                      space_languages: Mapping[str, str] | None = None
+                      ) -> list[tuple[PageRef, str]]:
+        """Pages the format needs besides the spaces (MediaWiki: the row templates, whose
+        texts follow ``space_languages``: each community's space -> its language)."""
         ...
 
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,

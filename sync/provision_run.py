@@ -90,7 +90,11 @@ class Provisioner:
                     "reopens it)")
         spaces = self._spaces([c for c in communities if not c.archived], report)
         inputs = [self._input(space) for space in spaces]
-        support = self.backend.codec.support_pages(self.templates)
+        # Every community of this wiki, not only those provisioned now: the shared row
+        # templates show each community's labels in its language.
+        languages = {c.space: c.lang for c in self.records.communities()
+                     if c.backend == self.backend.name and c.space}
+        support = self.backend.codec.support_pages(self.templates, languages)
         wanted = [ref for ref, _ in support] + [
             ref for space, data in zip(spaces, inputs, strict=True) if space.info
             for ref in data.refs.values()]

@@ -61,7 +61,9 @@ class StorageCodec:
         """``content`` with the row changes applied; see ``apply_changes``."""
         return apply_changes(content, kind, changes, lang)
 
-    def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
+    def support_pages(self, templates: TemplateSet,
+                      space_languages: Mapping[str, str] | None = None
+                      ) -> list[tuple[PageRef, str]]:
         """None: Confluence pages need no shared pages (no templates to install)."""
         return []
 

@@ -32,17 +32,21 @@ TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "d
                       "number": "number"}
 
 
-def support_pages(templates: TemplateSet) -> list[tuple[PageRef, str]]:
-    """``(Template:<row template>, source)`` for every row kind, in page order."""
+def support_pages(templates: TemplateSet, space_languages: Mapping[str, str] | None = None
+                  ) -> list[tuple[PageRef, str]]:
+    """``(Template:<row template>, source)`` for every row kind, in page order;
+    ``space_languages`` maps each community's namespace to its language."""
     return [(PageRef(space=TEMPLATE_NAMESPACE, title=str(kind.row_template)),
-             template_source(kind, templates.languages))
+             template_source(kind, templates.languages, space_languages))
             for kind in templates.row_kinds]
 
 
-def template_source(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> str:
+def template_source(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
+                    space_languages: Mapping[str, str] | None = None) -> str:
     """The wikitext of ``kind``'s row template: display, description, TemplateData, with
     texts in every one of ``languages`` (the template serves communities in each)."""
-    display = charter_box(kind) if kind.single else row_card(kind, languages)
+    display = charter_box(kind) if kind.single else row_card(kind, languages,
+                                                              space_languages)
     key = "template_block_description" if kind.single else "template_row_description"
     descriptions = "\n\n".join(f"''{escape_text(_description(kind, key, lang))}''"
                                for lang in languages)
@@ -56,10 +60,25 @@ def _description(kind: PageKind, key: str, lang: str) -> str:
     return ui_text(key, lang, kind.ui, row=localize(kind.row_label, lang) or kind.kind)
 
 
-def _tooltip(field: FieldDef, languages: tuple[str, ...]) -> str:
-    """Labels in every language, for a ``title`` attribute ('E-mail / Courriel')."""
-    labels = dict.fromkeys(localize(field.label, lang) for lang in languages)
-    return escape_text(" / ".join(labels))
+def _tooltip(field: FieldDef, languages: tuple[str, ...],
+             space_languages: Mapping[str, str] | None) -> str:
+    """A field's label for a ``title`` attribute, in the language of the community whose
+    page shows the row: rows carry no language, so the template tells the communities
+    apart by namespace (``{{NAMESPACE}}``, spaces for underscores). Without that map,
+    the labels in every language ('E-mail / Courriel')."""
+    if not space_languages:
+        labels = dict.fromkeys(localize(field.label, lang) for lang in languages)
+        return escape_text(" / ".join(labels))
+    default = localize(field.label, "en")
+    by_label: dict[str, list[str]] = {}
+    for space, lang in sorted(space_languages.items()):
+        label = localize(field.label, lang)
+        if label != default:
+            by_label.setdefault(label, []).append(space.replace("_", " "))
+    cases = [f"{'|'.join(escape_text(s) for s in spaces)}={escape_text(label)}"
+             for label, spaces in by_label.items()]
+    cases.append(f"#default={escape_text(default)}")
+    return f"{{{{#switch:{{{{NAMESPACE}}}}|{'|'.join(cases)}}}}}"
 
 
 def _headline(kind: PageKind) -> FieldDef:
@@ -67,7 +86,8 @@ def _headline(kind: PageKind) -> FieldDef:
     return next((f for f in kind.fields if f.required and f.type == "text"), kind.fields[0])
 
 
-def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> str:
+def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
+             space_languages: Mapping[str, str] | None = None) -> str:
     """A list row as a card: headline (linked to the URL field if any), then the fields."""
     head = _headline(kind).name
     url = next((f.name for f in kind.fields if f.type == "url"), None)
@@ -80,9 +100,12 @@ def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> str:
     inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
     blocks = [f for f in kind.fields if f.type == "longtext"]
     parts = [headline]
-    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{_tooltip(f, languages)}">'
+    def tip(field: FieldDef) -> str:
+        return _tooltip(field, languages, space_languages)
+
+    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{tip(f)}">'
                      f" · {{{{{{{f.name}}}}}}}</span>") for f in inline]
-    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{_tooltip(f, languages)}">'
+    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{tip(f)}">'
                      f"{{{{{{{f.name}}}}}}}</div>") for f in blocks]
     return f'<div class="cop-row cop-{kind.kind}">{"".join(parts)}</div>'
 

@@ -47,9 +47,12 @@ class WikitextCodec:
         """``content`` with the row changes applied; see ``apply_changes``."""
         return apply_changes(content, kind, changes, lang)
 
-    def support_pages(self, templates: TemplateSet) -> list[tuple[PageRef, str]]:
-        """The row templates (with TemplateData) that pages of every kind call."""
-        return support_pages(templates)
+    def support_pages(self, templates: TemplateSet,
+                      space_languages: Mapping[str, str] | None = None
+                      ) -> list[tuple[PageRef, str]]:
+        """The row templates (with TemplateData) that pages of every kind call; their
+        tooltips follow ``space_languages`` (namespace -> language)."""
+        return support_pages(templates, space_languages)
 
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
                      legacy: PageKind | None = None) -> PageUpgrade:

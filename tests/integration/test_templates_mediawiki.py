@@ -107,6 +107,10 @@ def test_pages_are_entirely_in_their_language(wiki, three: Cli) -> None:
             source = people.read(title)
             assert foreign_in(shown_wikitext(source), shipped(), lang) == [], title
             html = BeautifulSoup(people.parse(title)["text"], "html.parser")
+            tooltips = " ".join(str(node["title"]) for node in html.select(".cop-row [title]"))
+            assert foreign_in(tooltips, shipped(), lang) == [], title  # the rows' labels
+            if kind.kind == "members":
+                assert tooltips, title
             for node in html.select(".mw-editsection, .cop-row, .cop-box td, code"):
                 node.decompose()
             assert foreign_in(html.get_text(" "), shipped(), lang) == [], title
