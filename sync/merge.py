@@ -284,7 +284,8 @@ def _rows(indexes: tuple[int, ...]) -> str:
 def _unknown_hint(unknown: tuple[str, ...]) -> str:
     if not unknown:
         return ""
-    return f" (unknown parameter {', '.join(repr(u) for u in unknown)}: a typo?)"
+    names = ", ".join(repr(u) for u in unknown)
+    return f" (unknown field {names}: a misspelt parameter or column header?)"
 
 
 def plan_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | None,
