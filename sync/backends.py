@@ -66,20 +66,23 @@ def _confluence(config: Config, records: Records | None, budget: Budget) -> Conf
         allow_http=section.allow_http,
         ca_bundle=str(config.resolve(section.ca_bundle)) if section.ca_bundle else "",
         accounts=dict(section.accounts))
-    spaces, pages = _confluence_known(records)
+    spaces, pages, trashed = _confluence_known(records)
     return ConfluenceBackend(settings, StorageCodec(), spaces=spaces, pages=pages,
-                             budget=budget)
+                             trashed=trashed, budget=budget)
 
 
-def _confluence_known(records: Records | None) -> tuple[dict[str, str], dict[str, PageRef]]:
-    """The spaces cop-connector made or adopted (key -> id) and the pages it knows (id ->
-    ref): the adapter tells its spaces from others' by them, and its change feed reports
-    these pages moved or deleted."""
+def _confluence_known(records: Records | None
+                      ) -> tuple[dict[str, str], dict[str, PageRef], dict[str, PageRef]]:
+    """The spaces cop-connector made or adopted (key -> id), the pages it knows (id -> ref)
+    and those the records hold as deleted: the adapter tells its spaces from others' by
+    them, and its change feed reports the known pages moved or deleted, the deleted ones
+    restored (a restore from the trash makes no new version: CQL alone cannot tell)."""
     if records is None:
-        return {}, {}
+        return {}, {}, {}
     communities = [c for c in records.communities() if c.backend == "confluence"]
     spaces = {c.space: c.space_id for c in communities if c.space_id}
-    pages = {state.page_id: state.ref for c in communities
-             for state in records.page_states(c.slug)
-             if state.page_id and state.state != "deleted"}
-    return spaces, pages
+    states = [state for c in communities for state in records.page_states(c.slug)
+              if state.page_id]
+    pages = {s.page_id: s.ref for s in states if s.state != "deleted"}
+    trashed = {s.page_id: s.ref for s in states if s.state == "deleted"}
+    return spaces, pages, trashed

@@ -75,6 +75,7 @@ class ConfluenceBackend:
     def __init__(self, settings: ConfluenceSettings, codec: PageCodec, *,
                  spaces: Mapping[str, str] | None = None,
                  pages: Mapping[str, PageRef] | None = None,
+                 trashed: Mapping[str, PageRef] | None = None,
                  budget: Budget | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
@@ -87,6 +88,7 @@ class ConfluenceBackend:
         self._spaces: dict[str, SpaceRecord] = {}
         self._fresh_homes: dict[str, str] = {}  # space key -> the home page it came with
         self._known: dict[str, PageRef] = dict(pages or {})
+        self._trashed: dict[str, PageRef] = dict(trashed or {})  # known deleted: restored?
         self._fed: dict[PageRef, PageRecord] = {}  # pages the last feed brought, read once
         self._feed = FeedReader(self.http, limit=self.max_batch, clock=clock)
         self._accounts = permissions.account_map(settings.accounts)
@@ -214,11 +216,14 @@ class ConfluenceBackend:
             answer = self.http.call("GET", "rest/api/user/current", purpose="feeds")
             when = answer.server_time
             return ChangeFeed((), format_stamp(when) if when else since or EPOCH)
-        outcome = self._feed.read(spaces, since, self._known)
+        outcome = self._feed.read(spaces, since, self._known, self._trashed)
         self._fed = {record.ref: record for record in outcome.pages}
         self._known.update(outcome.moved)
+        for page_id, ref in outcome.restored.items():
+            self._known[page_id] = ref
+            self._trashed.pop(page_id, None)
         for page_id in outcome.gone:
-            self._known.pop(page_id, None)
+            self._trashed[page_id] = self._known.pop(page_id)
         return outcome.feed
 
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:

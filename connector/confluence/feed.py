@@ -11,7 +11,10 @@ What CQL can tell, and what this makes of it:
 * deletions: a trashed page leaves CQL's results silently, so the known pages of the asked
   spaces that the feed did not return are looked up by id (``id in (...)``, no bodies, 200
   per request); a known page that is no longer there is a "delete" dated at the signpost.
-  Pages never seen by the records or this adapter cannot be reported moved or deleted.
+  Pages never seen by the records or this adapter cannot be reported moved or deleted;
+* restores: a page restored from the trash keeps its version (no edit for CQL to find), so
+  the pages the records hold as deleted are looked up by id in the same check; one that is
+  there again is a "restore" dated at the signpost.
 
 The signpost is the server's time: the ``Date`` header of the first answer (the check of
 known pages when there is one, else the feed), never the client's clock, which may run
@@ -45,6 +48,7 @@ class FeedOutcome:
     pages: list[PageRecord]
     moved: dict[str, PageRef] = field(default_factory=dict)  # page id -> where it is now
     gone: set[str] = field(default_factory=set)  # page ids no longer there
+    restored: dict[str, PageRef] = field(default_factory=dict)  # page id -> where it is
 
 
 class FeedReader:
@@ -57,12 +61,16 @@ class FeedReader:
         self.limit = limit
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def read(self, spaces: Sequence[str], since: str | None,
-             known: Mapping[str, PageRef]) -> FeedOutcome:
-        """Changes in ``spaces`` at or after ``since`` (everything when None)."""
+    def read(self, spaces: Sequence[str], since: str | None, known: Mapping[str, PageRef],
+             trashed: Mapping[str, PageRef] | None = None) -> FeedOutcome:
+        """Changes in ``spaces`` at or after ``since`` (everything when None); ``known``
+        are the pages to follow, ``trashed`` those known as deleted (restored?)."""
         asked = set(spaces)
         mine = {pid: ref for pid, ref in known.items() if ref.space in asked and pid.isdigit()}
-        checked_at, alive = self._check(list(mine)) if mine else (None, {})
+        gone_before = {pid: ref for pid, ref in (trashed or {}).items()
+                       if ref.space in asked and pid.isdigit() and pid not in mine}
+        checked = [*mine, *gone_before]
+        checked_at, alive = self._check(checked) if checked else (None, {})
         since_time = parse_stamp(since) if since else None
         records, scanned_at = self._scan(spaces, since_time, checked_at)
         server_time = checked_at or scanned_at
@@ -70,8 +78,9 @@ class FeedReader:
         outcome.add_feed(records)
         signpost = format_stamp(server_time) if server_time else outcome.newest(since)
         outcome.add_checked(alive, signpost)
+        outcome.add_restored(gone_before, alive, signpost)
         return FeedOutcome(ChangeFeed(outcome.within(signpost), signpost), records,
-                           outcome.moved, outcome.gone)
+                           outcome.moved, outcome.gone, outcome.restored)
 
     def _check(self, ids: list[str]) -> tuple[datetime | None, dict[str, PageRecord]]:
         """Known pages still there (id -> record), and the server's time."""
@@ -123,6 +132,7 @@ class _Changes:
         self.seen: set[str] = set()
         self.moved: dict[str, PageRef] = {}
         self.gone: set[str] = set()
+        self.restored: dict[str, PageRef] = {}
 
     def add_feed(self, records: list[PageRecord]) -> None:
         for record in records:
@@ -149,6 +159,20 @@ class _Changes:
                 self.gone.add(page_id)
             elif record.ref != ref:
                 self._move(ref, record)
+
+    def add_restored(self, trashed: Mapping[str, PageRef], alive: Mapping[str, PageRecord],
+                     signpost: str) -> None:
+        """Pages known as deleted that are there again: restored (and moved, when they
+        came back elsewhere)."""
+        for page_id, ref in trashed.items():
+            record = alive.get(page_id)
+            if record is None:
+                continue
+            self.changes.append(Change(ref, "restore", signpost, page_id,
+                                       str(record.version)))
+            if record.ref != ref:
+                self._move(ref, record)
+            self.restored[page_id] = record.ref
 
     def _move(self, was: PageRef, record: PageRecord) -> None:
         when = max(record.when, self.since)  # renamed before the window: noticed now

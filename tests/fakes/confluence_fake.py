@@ -344,6 +344,13 @@ class ConfluenceFake:
         self.state.trash(page)
         return page
 
+    def restore_page(self, page: Page) -> Page:
+        """Restore a trashed page, as a space administrator does: no new version (so CQL's
+        last-modified search does not see it)."""
+        page.status = "current"
+        self.state.clock.tick()
+        return page
+
     # -- request log -------------------------------------------------------------------
     def requests(self, method: str | None = None, path: str | None = None
                  ) -> list[LoggedRequest]:

@@ -327,6 +327,23 @@ def test_deleted_and_moved_pages_are_followed(provisioned: Cli) -> None:
     assert "IEC 62660" in fake.page(KEY, "References").body
 
 
+def test_a_page_restored_from_the_trash_is_read_back(provisioned: Cli) -> None:
+    """Restoring makes no new version, so the feed finds it by checking the pages the
+    records hold as deleted; their rows come back without --full."""
+    fake = provisioned.fake
+    add_row(fake, "References", ["IEC 62660", "Cells", "", "", "", ""])
+    assert provisioned.sync().exit_code == 0
+    page = fake.delete_page(KEY, "References")
+    fake.clock.advance(60)
+    assert "deleted on the wiki" in provisioned.sync().output
+    assert provisioned.export()["references"] == []
+    fake.restore_page(page)
+    fake.clock.advance(60)
+    assert provisioned.sync().exit_code == 0
+    assert [r["ref"] for r in provisioned.export()["references"]] == ["IEC 62660"]
+    assert "create" not in provisioned("provision", "battery").output  # not made again
+
+
 # --- many communities: the cost of a sync -------------------------------------------------
 
 def test_a_sync_of_k_changed_pages_costs_k_over_50_searches(cop: Cli) -> None:
