@@ -246,6 +246,12 @@ class WikiBackend(Protocol):
         people who could not be given their rights (no account known for them)."""
         ...
 
+    def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
+        """Add the labels ``wanted`` pages lack (Confluence: as last read; MediaWiki has
+        none); writes nothing when every page has its labels. Returns notes for the user
+        (what was added, labels a failed write left out)."""
+        ...
+
     def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
         """Freeze the space (``frozen``: members can no longer change it; nothing is
         deleted) or reopen it; idempotent. Returns what was done, in a few words, for the

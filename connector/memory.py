@@ -13,7 +13,7 @@ wiki fails, without mocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -167,6 +167,10 @@ class MemoryBackend:
             self.roles[space.space] = (tuple(admins), tuple(editors))
         self._write("grant_roles", [space.space], grant)
         return ()
+
+    def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
+        """Pages here have no labels (like MediaWiki's)."""
+        return []
 
     def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
         """Members' edits of the space's pages are refused while it is frozen (the

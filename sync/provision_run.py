@@ -185,6 +185,7 @@ class Provisioner:
                 if action.community == space.community.slug:
                     self._apply(action, report)
             try:
+                self._label(space.community, report)
                 self._grant(space.community, info, report)
             except CopError as error:  # pages are written; rights are the space admin's call
                 report.community_errors[space.community.slug] = error
@@ -208,6 +209,15 @@ class Provisioner:
         if space.community.space_id != info.space_id:  # as the wiki knows it
             self.records.save_community(replace(space.community, space_id=info.space_id))
         return info
+
+    def _label(self, community: Community, report: ProvisionReport) -> None:
+        """Labels a page lacks (a label write failed after the page was saved) are added:
+        Page Properties Reports and CQL find the pages by them."""
+        wanted = {action.ref: action.labels for action in report.actions
+                  if action.community == community.slug and action.labels}
+        notes = self.backend.ensure_labels(wanted)
+        if notes:
+            report.notices.setdefault(community.slug, []).extend(notes)
 
     def _grant(self, community: Community, info: SpaceInfo,
                report: ProvisionReport) -> None:

@@ -90,6 +90,8 @@ class ConfluenceBackend:
         self._known: dict[str, PageRef] = dict(pages or {})
         self._trashed: dict[str, PageRef] = dict(trashed or {})  # known deleted: restored?
         self._fed: dict[PageRef, PageRecord] = {}  # pages the last feed brought, read once
+        self._labels: dict[PageRef, tuple[str, ...]] = {}  # as last read (ensure_labels)
+        self._unlabelled: dict[PageRef, str] = {}  # written, but labelling failed: why
         self._feed = FeedReader(self.http, limit=self.max_batch, clock=clock)
         self._accounts = permissions.account_map(settings.accounts)
         self.unmapped: dict[str, list[str]] = {}  # space key -> e-mails without an account
@@ -207,6 +209,8 @@ class ConfluenceBackend:
 
     def _learn(self, record: PageRecord, ref: PageRef) -> RemotePage:
         self._known[record.id] = ref
+        if record.labels is not None:
+            self._labels[ref] = record.labels
         return record.remote(ref)
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
@@ -347,6 +351,31 @@ class ConfluenceBackend:
         except CopError as error:
             log.warning("%s: saved, but its labels or cop-connector property were not: %s",
                         ref, error)
+            self._unlabelled[ref] = error.message
+
+    def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
+        """Add the labels ``wanted`` pages lack, as the last read of each page showed them
+        (the search that reads pages brings their labels: no extra request); a label write
+        that failed after a page was saved is so repaired by the next provisioning. Pages
+        not read since are left alone. Returns what was added; raises BackendError naming
+        the pages whose labels a failed write left out (in this run)."""
+        notes: list[str] = []
+        for ref, labels in wanted.items():
+            have = self._labels.get(ref)
+            missing = [label for label in labels if have is not None and label not in have]
+            page_id = next((pid for pid, known in self._known.items() if known == ref), "")
+            if not missing or not page_id:
+                continue
+            v1.add_labels(self.http, page_id, missing, page=str(ref))
+            self._labels[ref] = (*(have or ()), *missing)
+            notes.append(f"{ref}: labels {', '.join(missing)} added")
+        failed, self._unlabelled = self._unlabelled, {}
+        if failed:
+            raise BackendError("saved, but the labels or cop-connector property of "
+                               + "; ".join(f"{ref} ({why})" for ref, why in failed.items())
+                               + " were not written; the next `cop provision` adds the labels",
+                               backend=self.name)
+        return notes
 
     def _page_id(self, ref: PageRef) -> str:
         for page_id, known in self._known.items():

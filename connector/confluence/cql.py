@@ -17,7 +17,7 @@ from datetime import datetime
 
 from connector.base import PageRef
 
-READ_EXPAND = "body.storage,version,space"
+READ_EXPAND = "body.storage,version,space,metadata.labels"  # labels: ensure_labels
 FEED_EXPAND = "body.storage,version,space,history"  # history: creation date
 CHECK_EXPAND = "space,version"
 # Seconds the window is widened by, beyond ``since``: the Date header's one-second

@@ -62,6 +62,7 @@ class PageRecord:
     created: str = ""
     message: str = ""
     status: str = "current"
+    labels: tuple[str, ...] | None = None  # None: not asked for
 
     @property
     def ref(self) -> PageRef:

@@ -33,12 +33,15 @@ def content_record(item: Mapping[str, Any], space_key: str = "") -> PageRecord:
     version = item.get("version") or {}
     history = item.get("history") or {}
     body = ((item.get("body") or {}).get("storage") or {}).get("value")
+    labels = (item.get("metadata") or {}).get("labels")
     return PageRecord(
         id=str(item["id"]), space=str((item.get("space") or {}).get("key") or space_key),
         title=str(item.get("title") or ""), version=int(version.get("number") or 0),
         body=body, when=stamp(str(version.get("when") or "")),
         created=stamp(str(history.get("createdDate") or "")),
-        message=str(version.get("message") or ""), status=str(item.get("status") or ""))
+        message=str(version.get("message") or ""), status=str(item.get("status") or ""),
+        labels=None if not isinstance(labels, Mapping) else tuple(
+            str(label.get("name")) for label in labels.get("results") or []))
 
 
 def saved(record: PageRecord, version: int, *, page: str) -> PageRecord:

@@ -186,6 +186,10 @@ class MediaWikiBackend(ApiCalls, Protection):
         """Nothing to do: MediaWiki rights are per group, not per namespace."""
         return ()
 
+    def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
+        """Nothing to do: MediaWiki pages have no labels."""
+        return []
+
     @answer_checked
     def create_page(self, ref: PageRef, content: str, *, summary: str,
                     parent: PageRef | None = None, home: bool = False,

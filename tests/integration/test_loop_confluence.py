@@ -327,6 +327,21 @@ def test_deleted_and_moved_pages_are_followed(provisioned: Cli) -> None:
     assert "IEC 62660" in fake.page(KEY, "References").body
 
 
+def test_labels_a_failed_write_left_out_are_added_by_the_next_provisioning(cop: Cli) -> None:
+    fake = cop.fake
+    fake.fail_next("POST", r"/label$", status=503)  # the first page's labels
+    first = cop("provision", "battery")
+    assert first.exit_code == 1 and "labels" in first.output, first.output
+    charter = fake.page(KEY, "Charter")
+    assert not charter.labels
+    again = cop("provision", "battery")
+    assert again.exit_code == 0, again.output
+    assert set(charter.labels) == {"cop", "cop-charter"}
+    log = len(fake.log)
+    assert cop("provision", "battery").exit_code == 0
+    assert not [r for r in fake.log[log:] if r.method != "GET"]  # nothing more to write
+
+
 def test_a_page_restored_from_the_trash_is_read_back(provisioned: Cli) -> None:
     """Restoring makes no new version, so the feed finds it by checking the pages the
     records hold as deleted; their rows come back without --full."""
