@@ -90,6 +90,7 @@ class BackendError(CopError):
         super().__init__(f"{prefix}: {message}")
         self.backend = backend
         self.page = page
+        self.detail = message  # without the prefix: for an error that wraps this one
 
 
 class Unreachable(BackendError):

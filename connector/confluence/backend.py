@@ -125,7 +125,7 @@ class ConfluenceBackend:
         except SpaceTaken:
             return self.check_space(spec)
         except WriteUncertain as lost:
-            why = lost.message
+            why = lost.detail
             found = self.dialect.find_space(spec.space)  # never replay: look
             if found is None:
                 raise Unreachable(f"{why}; re-read: the space was not created (the next "
@@ -266,7 +266,7 @@ class ConfluenceBackend:
             return self.dialect.create_page(space, ref.title, content, parent_id,
                                             page=str(ref))
         except WriteUncertain as lost:
-            why = lost.message
+            why = lost.detail
             found = self.dialect.page_by_title(space, ref.title)  # never replay: look
         if found is None:
             raise Unreachable(f"{why}; re-read: it was not created (the next provisioning "
@@ -323,7 +323,7 @@ class ConfluenceBackend:
             return self.dialect.update_page(current.id, ref.space, ref.title, content,
                                             version, summary, page=str(ref))
         except WriteUncertain as lost:
-            why = lost.message
+            why = lost.detail
             found = self.dialect.page_by_id(current.id, ref.space)
         if found is None:
             raise v1.gone(str(ref))
@@ -351,7 +351,7 @@ class ConfluenceBackend:
         except CopError as error:
             log.warning("%s: saved, but its labels or cop-connector property were not: %s",
                         ref, error)
-            self._unlabelled[ref] = error.message
+            self._unlabelled[ref] = getattr(error, "detail", error.message)
 
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
         """Add the labels ``wanted`` pages lack, as the last read of each page showed them

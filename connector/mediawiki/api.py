@@ -112,10 +112,10 @@ class ApiCalls:
                                   base_revision=base_revision, token=token, **params)
             except _SessionLost as lost:
                 if attempt == 2:
-                    raise BackendError(f"the wiki keeps refusing the session ({lost.message})",
+                    raise BackendError(f"the wiki keeps refusing the session ({lost.detail})",
                                        backend=self.name, page=page) from None
                 self._csrf = None
-                if not lost.message.startswith("badtoken"):  # the session itself is gone
+                if not lost.detail.startswith("badtoken"):  # the session itself is gone
                     self._logged_in = False
                     self._http.session.cookies.clear()
         raise AssertionError("unreachable")  # pragma: no cover
