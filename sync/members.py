@@ -41,6 +41,7 @@ def record_member(records: Records, templates: TemplateSet, community: Community
     email = fields.get("email", "").strip().lower()
     merged = {**current.get(email, {}), **{k: v for k, v in fields.items() if v is not None}}
     merged.setdefault("since", clock()[:10])
+    merged.setdefault("role", "member")
     values, invalid = normalize_row(kind, merged)
     if invalid:
         problem = invalid[0]

@@ -49,7 +49,7 @@ def community_warnings(community: Community, members: Mapping[str, Mapping[str, 
     for role in ROLES:
         if role not in roles:
             warnings.append(f"role vacant: no member is {role} on the member list "
-                            f"(`cop member add {community.slug} EMAIL --role {role} ...`)")
+                            f"(`cop community set {community.slug} --{role} EMAIL`)")
     if not community.sponsor:
         warnings.append(f"role vacant: no sponsor (`cop community set {community.slug} "
                         "--sponsor NAME`)")

@@ -27,15 +27,18 @@ def member() -> None:
               help="Function, from the profile vocabulary: marketing, R&D, sales, "
                    "production, purchasing, quality... (in English or French; cop.toml "
                    "[method.profiles] adds profiles). A typo is refused with a suggestion.")
-@click.option("--role", type=click.Choice(["member", "pilot", "expert"]), default="member",
-              show_default=True)
-@click.option("--site", default="", help="Plant, office or country.")
+@click.option("--role", type=click.Choice(["member", "pilot", "expert"]), default=None,
+              help="Role (a new member: member). Pilot and expert are named with `cop "
+                   "community set`.")
+@click.option("--site", default=None, help="Plant, office or country (an option left out "
+                                            "keeps what the member list holds).")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Date joined (default: today).")
 @pass_app
-def add(app: App, slug: str, email: str, name: str, profile: str, role: str, site: str,
-        since: str | None) -> None:
-    """Add member EMAIL to community SLUG (or update their details). The pilot and the
-    expert are named on the charter: `cop community set SLUG --pilot|--expert EMAIL`."""
+def add(app: App, slug: str, email: str, name: str, profile: str, role: str | None,
+        site: str | None, since: str | None) -> None:
+    """Add member EMAIL to community SLUG, or update their details (options left out keep
+    what the member list holds). The pilot and the expert are named on the charter:
+    `cop community set SLUG --pilot|--expert EMAIL`."""
     community = _open(app, slug)
     if not profile.strip():
         raise click.BadParameter("give the member's function (marketing, R&D, sales...)",
@@ -65,7 +68,7 @@ def remove(app: App, slug: str, email: str) -> None:
         _write_page(app, slug)
 
 
-def _check_role(community: Community, email: str, role: str) -> None:
+def _check_role(community: Community, email: str, role: str | None) -> None:
     """Pilot and expert are governance (the charter names them, PRODUCT.md §4): this
     command neither names one nor takes the role away from one."""
     key = email.strip().lower()
@@ -75,7 +78,7 @@ def _check_role(community: Community, email: str, role: str) -> None:
             raise UsageError(f"the {leader} of {community.slug} is named on its charter: "
                              f"`cop community set {community.slug} --{leader} {key}` (the "
                              f"current {leader} stays a member)")
-        if holder and role != leader:
+        if holder and role not in (None, leader):
             raise UsageError(f"{key} is the {leader} of {community.slug} (on its charter): "
                              f"name a new {leader} first (`cop community set "
                              f"{community.slug} --{leader} EMAIL`)")
@@ -123,9 +126,12 @@ def _explain_held(app: App, community: Community, outcome: PageOutcome) -> None:
     if not members_pending(app.records, community) and not outcome.conflicts:
         return
     reasons = []
-    if outcome.refused_empty:
+    if outcome.conflicts:
+        reasons.append("a conflict on this member, above")
+    elif outcome.refused_empty:
         reasons.append("the page reads as empty on the wiki (refused, see `cop status`)")
-    reasons += [str(problem) for problem in outcome.problems[:3]]
+    if not outcome.conflicts:
+        reasons += [str(problem) for problem in outcome.problems[:3]]
     if outcome.notice:
         reasons.append(outcome.notice)
     why = "; ".join(reasons) or "see `cop status " + community.slug + "`"

@@ -325,3 +325,18 @@ def test_member_add_needs_a_profile_and_names_the_email_argument(ready) -> None:
     bad = ready("member", "add", "battery", "not-an-address", "--name", "Tom",
                 "--profile", "sales")
     assert bad.exit_code == 2 and "EMAIL" in bad.output and "--email" not in bad.output
+
+
+def test_updating_a_member_keeps_what_the_command_does_not_give(ready) -> None:
+    assert ready("member", "add", "battery", "tom@corp.example", "--name", "Tom",
+                 "--profile", "sales", "--site", "Lyon").exit_code == 0
+    assert ready("member", "add", "battery", "tom@corp.example", "--name", "Tom Roux",
+                 "--profile", "marketing").exit_code == 0
+    shown = json.loads(ready("community", "show", "battery", "--json").output)
+    tom = next(m for m in shown["members"] if m["email"] == "tom@corp.example")
+    assert (tom["name"], tom["profile"], tom["site"], tom["role"]) == (
+        "Tom Roux", "marketing", "Lyon", "member")
+    # the pilot's details can be updated without repeating the role
+    assert ready("member", "add", "battery", "pia@corp.example", "--name", "Pia",
+                 "--profile", "R&D").exit_code == 0
+    assert members(ready)["pia@corp.example"] == "pilot"
