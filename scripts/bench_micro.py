@@ -95,8 +95,7 @@ def _fresh_records(directory: Path, name: str) -> Records:
 def _commit(records: Records, kind: PageKind, plan: PagePlan) -> None:
     """What PageSync._commit does (sync/pull.py): one transaction for the page."""
     with records.transaction():
-        for key, values in plan.upserts.items():
-            records.upsert_entry("bench", kind.kind, key, values, origin="wiki", now=NOW)
+        records.upsert_entries("bench", kind.kind, plan.upserts, origin="wiki", now=NOW)
         records.save_page_state(PageState(community="bench", kind=kind.kind,
                                           ref=PageRef("CoP Bench", kind.kind), revision="2",
                                           base=plan.new_base, synced_at=NOW))

@@ -125,9 +125,8 @@ class PageSync:
         with self.records.transaction():
             for old, new in plan.renames.items():  # first: the rest of the plan uses them
                 self.records.rename_entry(community.slug, state.kind, old, new)
-            for key, values in plan.upserts.items():
-                self.records.upsert_entry(community.slug, state.kind, key, values,
-                                          origin="wiki", now=now)
+            self.records.upsert_entries(community.slug, state.kind, plan.upserts,
+                                        origin="wiki", now=now)
             for key in plan.tombstones:
                 self.records.tombstone_entry(community.slug, state.kind, key, by="wiki",
                                              now=now)

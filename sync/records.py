@@ -161,13 +161,32 @@ class Records(StateRecords, MethodRecords):
     def upsert_entry(self, community: str, kind: str, key: str, data: Mapping[str, str], *,
                      origin: str, now: str) -> None:
         """Insert or update a row; an upsert brings a tombstoned row back to life."""
+        self.upsert_entries(community, kind, {key: data}, origin=origin, now=now)
+
+    def upsert_entries(self, community: str, kind: str,
+                       rows: Mapping[str, Mapping[str, str]], *, origin: str,
+                       now: str) -> None:
+        """Insert or update rows (one statement for all); an upsert brings a tombstoned row
+        back to life. A row whose filled values did not change keeps its ``updated_at``:
+        a field a template upgrade added, still empty, is no activity."""
+        if not rows:
+            return
         with self.transaction():
-            self.db.execute(
+            stored = dict(self.db.execute(
+                "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
+                "deleted_at IS NULL", (community, kind)).fetchall()) if len(rows) > 1 else \
+                dict(self.db.execute(
+                    "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
+                    "key = ? AND deleted_at IS NULL", (community, kind, *rows)).fetchall())
+            self.db.executemany(
                 "INSERT INTO entries (community, kind, key, data, origin, first_seen, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (community, kind, key) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at, deleted_at = NULL, deleted_by = NULL",
-                (community, kind, key, _json(data), origin, now, now))
+                "updated_at = CASE WHEN ? THEN excluded.updated_at ELSE entries.updated_at "
+                "END, deleted_at = NULL, deleted_by = NULL",
+                [(community, kind, key, encoded, origin, now, now,
+                  _changed(stored.get(key), encoded))
+                 for key, data in rows.items() for encoded in [_json(data)]])
 
     def tombstone_entry(self, community: str, kind: str, key: str, *, by: str,
                         now: str) -> None:
@@ -212,8 +231,23 @@ def _statements(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _json(data: Mapping[str, object]) -> str:
-    return json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(dict(data))
+
+
+def _changed(stored: str | None, encoded: str) -> bool:
+    """Whether a live row's filled values differ (None: no live row, so it is new)."""
+    if stored is None:
+        return True
+    if stored == encoded:
+        return False
+    def filled(text: str) -> dict[str, object]:
+        return {k: v for k, v in json.loads(text).items() if v not in ("", None)}
+    return filled(stored) != filled(encoded)
 
 
 def _community(row: sqlite3.Row) -> Community:
