@@ -18,6 +18,7 @@ class CommunityOutcome:
     notices: list[str] = field(default_factory=list)
     watermark: str | None = None
     refused_empty: bool = False  # the whole community read as empty: nothing recorded
+    open_problems: int = 0  # row problems the records still hold after the run
 
     @property
     def failed(self) -> bool:
@@ -37,9 +38,11 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        """1 when a community or a page failed, a row could not be read, a page or a whole
-        community was refused as empty or a conflict needs a person; else 0."""
-        trouble = any(c.failed or c.refused_empty for c in self.communities) or any(
+        """1 when a community or a page failed, a row cannot be read (found this run or
+        still open from an earlier one: exit 1 lasts as long as the problem), a page or a
+        whole community was refused as empty or a conflict needs a person; else 0."""
+        trouble = any(c.failed or c.refused_empty or c.open_problems
+                      for c in self.communities) or any(
             p.problems or p.refused_empty or p.conflicts for p in self.pages)
         return EXIT_PARTIAL if trouble else EXIT_OK
 
@@ -55,6 +58,7 @@ class SyncReport:
             "conflicts": sum(len(p.conflicts) for p in pages),
             "refused_empty": sum(p.refused_empty for p in pages),
             "communities_refused_empty": sum(c.refused_empty for c in self.communities),
+            "open_row_problems": sum(c.open_problems for c in self.communities),
             "drift": sum(len(p.drift) for p in pages),
             "errors": sum(bool(c.error) for c in self.communities)
             + sum(bool(p.error) for p in pages),
@@ -67,6 +71,8 @@ class SyncReport:
                  f"{c['rows_tombstoned']} tombstoned", f"{c['rows_pushed']} pushed",
                  f"{c['row_problems']} row problems", f"{c['conflicts']} conflicts",
                  f"{c['errors']} errors"]
+        if c["open_row_problems"] > c["row_problems"]:
+            words.append(f"{c['open_row_problems']} row problems still open (`cop status`)")
         if c["refused_empty"]:
             words.append(f"{c['refused_empty']} empty pages refused")
         if c["communities_refused_empty"]:
@@ -86,6 +92,7 @@ class SyncReport:
 def _community(outcome: CommunityOutcome) -> dict[str, Any]:
     return {"slug": outcome.slug, "error": outcome.error, "notices": outcome.notices,
             "watermark": outcome.watermark, "refused_empty": outcome.refused_empty,
+            "open_row_problems": outcome.open_problems,
             "pages": [_page(p) for p in outcome.pages]}
 
 

@@ -112,6 +112,8 @@ class Syncer:
             self._sync_community(pages, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
+            outcomes[community.slug].open_problems = len(
+                self.records.problems(community.slug))
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""

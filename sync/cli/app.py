@@ -215,6 +215,11 @@ def configure_logging(log_file: str | Path | None = None) -> None:
         root.setLevel(logging.WARNING)
 
 
+def logging_to_file() -> bool:
+    """Whether log lines go to a file (``[sync] log_file``) rather than the console."""
+    return any(isinstance(handler, logging.FileHandler) for handler in _HANDLERS)
+
+
 def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, click.Context], Any]:
     """Wrap Command.invoke: a CopError becomes 'cop: error: ...' and its exit code; an
     unexpected exception a one-line message (traceback with -vv), never a bare traceback."""
@@ -222,7 +227,10 @@ def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, clic
         try:
             return invoke(self, ctx)  # type: ignore[call-arg]
         except CopError as error:
-            click.echo(f"{ctx.find_root().info_name}: error: {error}", err=True)
+            message = f"{ctx.find_root().info_name}: error: {error}"
+            click.echo(message, err=True)
+            if logging_to_file():  # the operator's log tells why a run stopped too
+                log.error("%s", message)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 import click
 
@@ -36,6 +37,7 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
+        log.setLevel(logging.INFO)  # every run's summary line goes in the file
     records = app.records  # a [records] path with no database stops here (exit 2)
     budget = app.budget  # the run's clock starts now
     with app.lock(wait=0):
@@ -50,35 +52,42 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
             records.finish_run(run_id, report.finished_at, report.exit_code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, as_json)
+    _print(report, as_json, to_log=bool(config.sync.log_file))
     raise SystemExit(report.exit_code)
 
 
-def _print(report: SyncReport, as_json: bool) -> None:
+def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
+    """The run's outcome on the console; with a log file (``to_log``), in it too, so the
+    file alone tells the operator what happened (errors and problems as WARNING)."""
+    def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
+        click.echo(text, err=err)
+        if to_log:
+            log.log(level, "%s", text)
+
     if as_json:
         echo_json(report.to_dict())
     else:
         for community in report.communities:
             if community.error:
-                click.echo(f"{community.slug}: error: {community.error}", err=True)
+                say(f"{community.slug}: error: {community.error}")
             for notice in community.notices:
-                click.echo(f"{community.slug}: {notice}", err=True)
+                say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
-                _print_page(page)
-    click.echo(report.summary_line(), err=as_json)
+                _print_page(page, say)
+    summary = report.summary_line()
+    say(summary, err=as_json, level=logging.WARNING if report.exit_code else logging.INFO)
 
 
-def _print_page(page: PageOutcome) -> None:
+def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
     if page.error:
-        click.echo(f"{page.page}: error: {page.error}", err=True)
+        say(f"{page.page}: error: {page.error}")
     if page.notice:
-        click.echo(f"{page.page}: {page.notice}", err=True)
+        say(f"{page.page}: {page.notice}", level=logging.INFO)
     for problem in page.problems:
-        click.echo(f"row problem: {problem}", err=True)
+        say(f"row problem: {problem}")
     for conflict in page.conflicts:
-        click.echo(f"conflict: {page.page} {conflict.key} {conflict.field}: wiki "
-                   f"{conflict.wiki!r}, records {conflict.local!r}, base {conflict.base!r}",
-                   err=True)
+        say(f"conflict: {page.page} {conflict.key} {conflict.field}: wiki "
+            f"{conflict.wiki!r}, records {conflict.local!r}, base {conflict.base!r}")
     for name, (wiki, ours) in page.drift.items():
-        click.echo(f"drift: {page.page} {name}: wiki {wiki!r}, records {ours!r} "
-                   "(records win: `cop provision` restores it)", err=True)
+        say(f"drift: {page.page} {name}: wiki {wiki!r}, records {ours!r} "
+            "(records win: `cop provision` restores it)")

@@ -117,3 +117,20 @@ def test_plain_http_to_a_remote_wiki_is_refused_by_cop_sync(battery: CopDir,
     battery.config.write_text(config)
     refused = debug(battery)
     assert refused.returncode == 2 and "mediawiki.allow_http" in refused.stderr
+
+
+def test_the_log_file_tells_the_operator_what_happened(battery: CopDir) -> None:
+    """With [sync] log_file and no -v: every run's summary line, its row problems and a
+    login the wiki refuses are in the file (the console still shows them too)."""
+    config = battery.config.read_text()
+    battery.config.write_text(config.replace('log_file = ""', 'log_file = "cop-sync.log"'))
+    member(battery.wiki).append(f"{NS}:Watch", "{{CoP watch|date=2026-02-30|title=Bad}}")
+    secret = battery.wiki.credentials.bot_password
+    synced = run("cop-sync", config=battery.config, COP_MEDIAWIKI_PASSWORD=secret)
+    refused = run("cop-sync", config=battery.config, COP_MEDIAWIKI_PASSWORD=WRONG)
+    assert synced.returncode == 1 and refused.returncode == 1
+    log = (battery.path / "cop-sync.log").read_text(encoding="utf-8")
+    assert "row problem:" in log and "2026-02-30" in log
+    assert log.count("cop-sync: ") >= 2 and "; exit 1" in log  # both summary lines
+    assert "refused the login" in log and WRONG not in log and secret not in log
+    assert "row problem:" in synced.stderr  # the console as before

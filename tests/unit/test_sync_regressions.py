@@ -271,3 +271,20 @@ def test_choice_problems_name_the_labels_of_the_pages_language(records) -> None:
     report = sync(records, {"mediawiki": wiki})
     [problem] = [p for page_ in report.pages for p in page_.problems]
     assert problem.message == "'en cours' is not one of: projet, adopté, en vigueur, abrogé"
+
+
+# --- 8. exit 1 lasts as long as a row problem ---------------------------------------------
+
+def test_exit_1_lasts_while_a_row_problem_is_open(records, wiki) -> None:
+    """qa1 #8: a cron run after the one that found a bad row still exits 1 (the problem is
+    still there, whether or not the page was read again); fixed on the wiki, exit 0."""
+    bad = "{{CoP regulation|ref=EU-1|title=Bad date|effective=2026-02-30}}"
+    append(wiki, "Regulation", bad)
+    first = run(records, wiki)
+    assert first.exit_code == 1 and first.counts()["row_problems"] == 1
+    again = run(records, wiki)
+    assert again.counts()["row_problems"] == 0  # the page was not read again
+    assert again.exit_code == 1 and "still open" in again.summary_line()
+    wiki.edit(ref("Regulation"), text(wiki, "Regulation").replace("2026-02-30", "2026-02-28"))
+    assert run(records, wiki).exit_code == 0
+    assert run(records, wiki).exit_code == 0
