@@ -261,6 +261,15 @@ class _TableEdit:
         position = table.column_of(definition.name)
         if position is not None or not needed:
             return position
+        if self.rows and any(definition.name in key for key in self.kind.keys):
+            # The rows hold their key in a column whose header no longer names it (renamed,
+            # or deleted): a new column would split the identities in two. A person fixes it.
+            unknown = [c.header for c in table.columns if c.field is None and c.header]
+            hint = f" (renamed to {', '.join(map(repr, unknown))}?)" if unknown else ""
+            label = localize(definition.label, self.lang)
+            raise BackendError(f"the rows table has no {label!r} column{hint}: restore its "
+                               "header on the page, then the change is written",
+                               backend="confluence")
         (header,) = _fragment(storage_render.header_cell(definition, self.lang))
         table.header.append(header)
         table.columns.append(Column(localize(definition.label, self.lang), definition))

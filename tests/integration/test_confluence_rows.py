@@ -198,3 +198,28 @@ def test_member_add_racing_a_trash_writes_to_the_restored_page(
     writes = len(cli.fake.writes())
     assert cli.sync().exit_code == 0
     assert len(cli.fake.writes()) == writes
+
+
+def test_a_renamed_key_header_holds_member_changes_until_it_is_restored(
+        provisioned: Cli) -> None:  # noqa: F811
+    """A member renamed the E-mail header: cop never adds a second E-mail column (that
+    would split the identities); it says what to restore and writes once it is."""
+    assert provisioned.sync().exit_code == 0
+    edit(provisioned.fake, "Members",
+         lambda body: body.replace("<th>E-mail</th>", "<th>Email address</th>"))
+    added = provisioned("member", "add", "battery", "ann@corp.example", "--name", "Ann",
+                        "--profile", "sales")
+    assert added.exit_code == 1
+    assert "no 'E-mail' column (renamed to 'Email address'?)" in added.output
+    table = members_table(provisioned.fake)
+    assert "ann@corp.example" not in table and "E-mail" not in table
+    edit(provisioned.fake, "Members",
+         lambda body: body.replace("<th>Email address</th>", "<th>E-mail</th>"))
+    provisioned.sync()
+    table = members_table(provisioned.fake)
+    assert "ann@corp.example" in table and table.count("<th>E-mail</th>") == 1
+
+
+def members_table(fake: ConfluenceFake) -> str:
+    body = fake.page(KEY, "Members").body
+    return body[body.index("<table"):body.index("</table>")]
