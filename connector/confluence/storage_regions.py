@@ -224,7 +224,9 @@ class StorageDoc:
                 last = node
 
     def has_heading(self, title: str) -> bool:
-        inside = {id(node) for region_id in self.regions()
+        """A heading ``title`` members wrote: outside the regions, or inside one they
+        edited (the template's own headings are in the intact ones)."""
+        inside = {id(node) for region_id, found in self.regions().items() if found.intact
                   for node in (self._span(region_id) or [])}
         for heading in self.soup.find_all(_HEADINGS):
             if heading.get_text().strip() == title and not any(

@@ -187,8 +187,10 @@ class WikitextDoc:
             self.nodes[at:at] = [Text("\n"), *new, Text("\n")] if at else [*new, Text("\n\n")]
 
     def has_heading(self, title: str) -> bool:
+        """A heading ``title`` members wrote: outside the regions, or inside one they
+        edited (the template's own headings are in the intact ones)."""
         inside = {i for b, e in (self.span(r) for r, f in self.regions().items()
-                                 if not f.damaged) for i in range(b, e + 1)}
+                                 if f.intact) for i in range(b, e + 1)}
         return any(isinstance(node, Heading) and plain_text(node.title).strip() == title
                    for i, node in enumerate(self.nodes) if i not in inside)
 

@@ -4,6 +4,7 @@ and the override files made of it (valid by construction: loaded back)."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from connector.confluence.storage import StorageCodec
 from connector.extract import FoundField, FoundSection, PageFindings
 from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import load_templates, shipped
+from page_templates.model import Section
 from sync.model import Community
 from sync.template_extract import apply_findings, guess_type
 
@@ -135,3 +137,25 @@ def test_an_edited_section_without_text_in_other_languages_stays_loadable(
     rules = next(s for s in load_templates(tmp_path)["charter"].sections if s.id == "rules")
     assert rules.paragraphs == {"fr": (STORY,), "en": (STORY,)}
     assert rules.bullets == next(s for s in T["charter"].sections if s.id == "rules").bullets
+
+
+@pytest.mark.parametrize("codec", [WikitextCodec(), StorageCodec()], ids=["wikitext", "storage"])
+def test_the_pilot_upgraded_with_its_own_extract_gets_no_second_copy(codec: PageCodec) -> None:
+    """The section a member wrote inside the rules section becomes a template section;
+    upgrading the pilot itself with it must not add it again next to the member's text."""
+    page = codec.render_page(T["charter"], context(codec), [{}])
+    if codec.format == "wikitext":
+        page = page.replace("== Fonctionnement ==",
+                            f"== Notre histoire ==\n{STORY}\n\n== Fonctionnement ==", 1)
+    else:
+        page = page.replace("<h2>Fonctionnement</h2>",
+                            f"<h2>Notre histoire</h2><p>{STORY}</p><h2>Fonctionnement</h2>", 1)
+    story = Section(id="notre_histoire", title={"fr": "Notre histoire", "en": "Our story"},
+                    paragraphs={"fr": (STORY,), "en": (STORY,)})
+    sections = list(T["charter"].sections)
+    sections.insert([s.id for s in sections].index("rules"), story)
+    upgraded = codec.upgrade_page(page, replace(T["charter"], sections=tuple(sections)),
+                                  context(codec))
+    assert upgraded.content.count("Notre histoire") == 1
+    assert upgraded.content.count(STORY) == 1
+    assert any("notre_histoire" in note for note in upgraded.drift)
