@@ -4,7 +4,8 @@
     python3 scripts/member_edit.py WIKI_DIR "CoP_Battery:Watch" "{{CoP watch|...}}"
 
 Logs in as the wiki's plain ``Member`` account (see WIKI_DIR/credentials.json) and appends
-the given lines to the page, as someone typing in the source editor would. Uses only the
+the given lines to the page, as someone typing in the source editor would; lines the page
+already holds are not added again (so the quick start can be run again). Uses only the
 standard library, like scripts/localwiki.py.
 """
 
@@ -38,6 +39,13 @@ def main(wiki_dir: str, title: str, *lines: str) -> None:
     call("POST", action="login", lgname=credentials["member_user"],
          lgpassword=credentials["member_password"],
          lgtoken=token["query"]["tokens"]["logintoken"])
+    page = call("GET", action="query", prop="revisions", titles=title, rvprop="content",
+                rvslots="main")["query"]["pages"][0]
+    current = page["revisions"][0]["slots"]["main"]["content"] if "revisions" in page else ""
+    lines = tuple(line for line in lines if line not in current.splitlines())
+    if not lines:
+        print(f"{title} already holds these lines")
+        return
     csrf = call("GET", action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
     result = call("POST", action="edit", title=title, appendtext="\n" + "\n".join(lines),
                   summary="member edit (quick start)", token=csrf)
