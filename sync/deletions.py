@@ -39,6 +39,7 @@ def mark_deleted(records: Records, state: PageState, now: str) -> int:
         for key in keys:
             records.tombstone_entry(state.community, state.kind, key, by=PAGE_DELETED, now=now)
         records.save_page_state(replace(state, state="deleted", base={}, synced_at=now))
+        records.replace_problems(state.community, state.kind, [])  # no page, no bad rows
     return len(keys)
 
 
@@ -46,9 +47,11 @@ def deletion_notice(state: PageState, rows: int) -> str:
     if state.state == "deleted":
         return (f"{state.ref} is still deleted on the wiki (run `cop provision "
                 f"{state.community}` to recreate it)")
-    return (f"{state.ref} was deleted on the wiki: its {rows} rows are kept as tombstones "
-            f"(deleted_by '{PAGE_DELETED}'; `cop export --include-deleted` shows them); "
-            f"`cop provision {state.community}` recreates the page with them")
+    held = (f"its {rows} row{'s are' if rows != 1 else ' is'} kept as tombstones (deleted_by "
+            f"'{PAGE_DELETED}'; `cop export --include-deleted` shows them)" if rows
+            else "it held no rows")
+    return (f"{state.ref} was deleted on the wiki: {held}; `cop provision "
+            f"{state.community}` recreates the page" + (" with them" if rows else ""))
 
 
 def community_reads_empty(kinds: Sequence[tuple[str, PageKind] | PageKind],

@@ -90,7 +90,7 @@ def _provisioning_drift(app: App,
 
 
 def _print_community(s: dict[str, Any]) -> None:
-    pages = sum(p["state"] != "missing" for p in s["pages"])
+    pages = sum(p["state"] not in ("missing", "deleted") for p in s["pages"])
     pilot = ", the pilot community" if s["pilot_community"] else ""
     click.echo(f"\n{s['slug']} — {s['name']} ({s['backend']} {s['space']}, {s['lang']})")
     _print_make_up(s, pilot)

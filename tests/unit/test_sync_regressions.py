@@ -288,3 +288,13 @@ def test_exit_1_lasts_while_a_row_problem_is_open(records, wiki) -> None:
     wiki.edit(ref("Regulation"), text(wiki, "Regulation").replace("2026-02-30", "2026-02-28"))
     assert run(records, wiki).exit_code == 0
     assert run(records, wiki).exit_code == 0
+
+
+def test_a_deleted_page_leaves_no_stale_problems_and_says_what_it_held(records, wiki) -> None:
+    """qa1 #10: the deleted page's old row problems go with it; the notice reads right."""
+    append(wiki, "Regulation", "{{CoP regulation|ref=EU-1|title=Bad|effective=2026-02-30}}")
+    assert run(records, wiki).exit_code == 1
+    wiki.delete(ref("Regulation"))
+    deleted = run(records, wiki)
+    assert records.problems("battery") == [] and deleted.exit_code == 0
+    assert any("it held no rows" in n for n in notices(deleted)), notices(deleted)
