@@ -11,7 +11,8 @@ from ..export import export_csv, export_json
 from .app import App, GuardedCommand, common_options, pass_app, write_file
 from .output import echo_json
 
-KINDS = ["members", "watch", "references", "regulation", "competition"]
+KINDS = ["members", "watch", "references", "regulation", "competition", "attendance",
+         "actions"]  # the seminar pages' rows too
 
 
 @click.command("export", cls=GuardedCommand)

@@ -340,3 +340,10 @@ def test_updating_a_member_keeps_what_the_command_does_not_give(ready) -> None:
     assert ready("member", "add", "battery", "pia@corp.example", "--name", "Pia",
                  "--profile", "R&D").exit_code == 0
     assert members(ready)["pia@corp.example"] == "pilot"
+
+
+def test_export_offers_the_seminar_pages_rows(ready) -> None:
+    for kind, field in (("attendance", "hours"), ("actions", "due")):
+        shown = ready("export", "--kind", kind, "--format", "csv")
+        assert shown.exit_code == 0, shown.output
+        assert field in shown.output.splitlines()[0]
