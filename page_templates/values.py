@@ -210,7 +210,10 @@ def _number(field: FieldDef, value: str) -> str:
     """A non-negative decimal ("7", "3.5"; a French "3,5" reads as 3.5), written without
     trailing zeros."""
     if not NUMBER.match(value):
-        raise FieldInvalid(field.name, f"{value!r} is not a number; write e.g. 7 or 3.5")
+        negative = value.startswith("-") and NUMBER.match(value[1:])
+        raise FieldInvalid(field.name, f"{value!r} is " + (
+            "negative: write 0 or more" if negative else
+            "not a number; write e.g. 7 or 3.5"))
     whole, _, decimals = value.replace(",", ".").partition(".")
     decimals = decimals.rstrip("0")
     return f"{int(whole)}.{decimals}" if decimals else str(int(whole))
