@@ -16,23 +16,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sync.cli import _cop
 from sync.cli.app import GuardedCommand
 from sync.cli.sync_command import cop_sync
 from tests.cop_process import argv, environment
 
 PEOPLE = ("--pilot", "pia@corp.example", "--expert", "eli@corp.example")
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("COP_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str, command: click.Command = _cop):
-        return runner.invoke(command, list(args), catch_exceptions=False)
-    return invoke
 
 
 @pytest.fixture

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner
 from languages import german
-
-from sync.cli import _cop
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("COP_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str, command: click.Command = _cop):
-        return runner.invoke(command, list(args), catch_exceptions=False)
-    assert invoke("init", "--mediawiki-url", "http://127.0.0.1:9/").exit_code == 0
-    return invoke
+def run(run):  # tests/cli/conftest.py's, in a directory with a starter cop.toml
+    assert run("init", "--mediawiki-url", "http://127.0.0.1:9/").exit_code == 0
+    return run
 
 
 def add(run, slug: str, *options: str):
