@@ -84,18 +84,22 @@ def test_the_type_is_guessed_from_the_values(values: tuple[str, ...], expected: 
 STORY = "Créée en 2026 après le séminaire de Lyon."
 
 
+def charter_with_story(codec: PageCodec) -> str:
+    """The French charter where a member wrote "Notre histoire" at the top of the rules."""
+    page = codec.render_page(T["charter"], context(codec), [{}])
+    if codec.format == "wikitext":
+        return page.replace("== Fonctionnement ==",
+                            f"== Notre histoire ==\n{STORY}\n\n== Fonctionnement ==", 1)
+    return page.replace("<h2>Fonctionnement</h2>",
+                        f"<h2>Notre histoire</h2><p>{STORY}</p><h2>Fonctionnement</h2>", 1)
+
+
 @pytest.mark.parametrize("codec", [WikitextCodec(), StorageCodec()], ids=["wikitext", "storage"])
 def test_a_heading_written_inside_a_template_section_is_a_section_of_its_own(
         codec: PageCodec) -> None:
     """A member writes "Notre histoire" at the top of the rules section: that is a new
     section before it, and the rules keep their title (not renamed)."""
-    page = codec.render_page(T["charter"], context(codec), [{}])
-    if codec.format == "wikitext":
-        page = page.replace("== Fonctionnement ==",
-                            f"== Notre histoire ==\n{STORY}\n\n== Fonctionnement ==", 1)
-    else:
-        page = page.replace("<h2>Fonctionnement</h2>",
-                            f"<h2>Notre histoire</h2><p>{STORY}</p><h2>Fonctionnement</h2>", 1)
+    page = charter_with_story(codec)
     found = codec.extract_page(page, T["charter"], context(codec), T["charter"])
     story = next(s for s in found.sections if s.new)
     assert (story.title, story.paragraphs, story.after) == ("Notre histoire", (STORY,), "rows")
@@ -143,13 +147,7 @@ def test_an_edited_section_without_text_in_other_languages_stays_loadable(
 def test_the_pilot_upgraded_with_its_own_extract_gets_no_second_copy(codec: PageCodec) -> None:
     """The section a member wrote inside the rules section becomes a template section;
     upgrading the pilot itself with it must not add it again next to the member's text."""
-    page = codec.render_page(T["charter"], context(codec), [{}])
-    if codec.format == "wikitext":
-        page = page.replace("== Fonctionnement ==",
-                            f"== Notre histoire ==\n{STORY}\n\n== Fonctionnement ==", 1)
-    else:
-        page = page.replace("<h2>Fonctionnement</h2>",
-                            f"<h2>Notre histoire</h2><p>{STORY}</p><h2>Fonctionnement</h2>", 1)
+    page = charter_with_story(codec)
     story = Section(id="notre_histoire", title={"fr": "Notre histoire", "en": "Our story"},
                     paragraphs={"fr": (STORY,), "en": (STORY,)})
     sections = list(T["charter"].sections)
