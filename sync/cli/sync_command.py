@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
 
 import click
+
+from connector.errors import LockHeld
 
 from ..checkpoints import checkpoint
 from ..pull import PageOutcome
@@ -40,7 +43,13 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
         log.setLevel(logging.INFO)  # every run's summary line goes in the file
     records = app.records  # a [records] path with no database stops here (exit 2)
     budget = app.budget  # the run's clock starts now
-    with app.lock(wait=0):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(app.lock(wait=0))
+        except LockHeld as held:
+            if as_json:  # a script reading the JSON gets an answer too
+                echo_json({"exit_code": held.exit_code, "error": str(held), "locked": True})
+            raise
         checkpoint("locked")
         syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget)
         run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)

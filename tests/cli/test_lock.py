@@ -4,6 +4,7 @@ process's flock: there is no stale lock to guess about)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -66,6 +67,9 @@ def test_a_second_cop_sync_exits_3_while_the_first_holds_the_lock(config: Path) 
         assert second.returncode == 3, second.stderr
         assert f"pid {first.pid}, started 20" in second.stderr
         assert "another cop-sync is running" in second.stderr
+        as_json = run("cop-sync", "--json", config=config, timeout=30)
+        answer = json.loads(as_json.stdout)  # --json answers even then
+        assert as_json.returncode == 3 and answer["locked"] and answer["exit_code"] == 3
     finally:
         first.send_signal(signal.SIGKILL)  # kill -9 the frozen holder
         first.wait(timeout=10)
