@@ -75,8 +75,8 @@ class PageSync:
                                  "written; they stay pending for the next run)")
                 return outcome
         _fill(outcome, plan)
-        if not dry_run:
-            self._commit(community, kind, state, remote, plan, revision)
+        if not dry_run:  # the count of rows that really changed (not the planned writes)
+            outcome.upserted = self._commit(community, kind, state, remote, plan, revision)
             checkpoint("after-page-commit")
         return outcome
 
@@ -120,13 +120,13 @@ class PageSync:
         raise AssertionError("unreachable")
 
     def _commit(self, community: Community, kind: PageKind, state: PageState,
-                remote: RemotePage, plan: PagePlan, revision: str) -> None:
+                remote: RemotePage, plan: PagePlan, revision: str) -> int:
         now = self.clock()
         with self.records.transaction():
             for old, new in plan.renames.items():  # first: the rest of the plan uses them
                 self.records.rename_entry(community.slug, state.kind, old, new)
-            self.records.upsert_entries(community.slug, state.kind, plan.upserts,
-                                        origin="wiki", now=now)
+            upserted = self.records.upsert_entries(community.slug, state.kind, plan.upserts,
+                                                   origin="wiki", now=now)
             for key in plan.tombstones:
                 self.records.tombstone_entry(community.slug, state.kind, key, by="wiki",
                                              now=now)
@@ -139,6 +139,7 @@ class PageSync:
             self._problems(community, state.kind, plan.problems, now)
             self._conflicts(community, state.kind, plan.conflicts, now)
             checkpoint("before-page-commit")
+        return upserted
 
     def _charter(self, community: Community, kind: PageKind, state: PageState,
                  remote: RemotePage, parsed: ParsedPage, outcome: PageOutcome,

@@ -165,12 +165,13 @@ class Records(StateRecords, MethodRecords):
 
     def upsert_entries(self, community: str, kind: str,
                        rows: Mapping[str, Mapping[str, str]], *, origin: str,
-                       now: str) -> None:
+                       now: str) -> int:
         """Insert or update rows (one statement for all); an upsert brings a tombstoned row
         back to life. A row whose filled values did not change keeps its ``updated_at``:
-        a field a template upgrade added, still empty, is no activity."""
+        a field a template upgrade added, still empty, is no activity. Returns how many
+        rows are new or changed."""
         if not rows:
-            return
+            return 0
         with self.transaction():
             stored = dict(self.db.execute(
                 "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
@@ -178,15 +179,16 @@ class Records(StateRecords, MethodRecords):
                 dict(self.db.execute(
                     "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
                     "key = ? AND deleted_at IS NULL", (community, kind, *rows)).fetchall())
+            values = [(community, kind, key, encoded, origin, now, now,
+                       _changed(stored.get(key), encoded))
+                      for key, data in rows.items() for encoded in [_json(data)]]
             self.db.executemany(
                 "INSERT INTO entries (community, kind, key, data, origin, first_seen, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (community, kind, key) DO UPDATE SET data = excluded.data, "
                 "updated_at = CASE WHEN ? THEN excluded.updated_at ELSE entries.updated_at "
-                "END, deleted_at = NULL, deleted_by = NULL",
-                [(community, kind, key, encoded, origin, now, now,
-                  _changed(stored.get(key), encoded))
-                 for key, data in rows.items() for encoded in [_json(data)]])
+                "END, deleted_at = NULL, deleted_by = NULL", values)
+        return sum(changed for *_, changed in values)
 
     def tombstone_entry(self, community: str, kind: str, key: str, *, by: str,
                         now: str) -> None:

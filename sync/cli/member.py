@@ -128,11 +128,13 @@ def _explain_held(app: App, community: Community, outcome: PageOutcome) -> None:
     reasons = []
     if outcome.conflicts:
         reasons.append("a conflict on this member, above")
-    elif outcome.refused_empty:
-        reasons.append("the page reads as empty on the wiki (refused, see `cop status`)")
+    elif outcome.refused_empty:  # its advice (--force-delete) is not for this command
+        reasons.append("the Members page reads as empty where the records know it: moved "
+                       "on the wiki (the next cop-sync follows it and writes the change) "
+                       "or emptied (see `cop status`)")
     if not outcome.conflicts:
         reasons += [str(problem) for problem in outcome.problems[:3]]
-    if outcome.notice:
+    if outcome.notice and not outcome.refused_empty:
         reasons.append(outcome.notice)
     why = "; ".join(reasons) or "see `cop status " + community.slug + "`"
     click.echo(f"cop: the member change is recorded but not on the wiki yet ({why}); the next "

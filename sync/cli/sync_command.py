@@ -70,8 +70,8 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
     file alone tells the operator what happened (errors and problems as WARNING)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
-        if to_log:
-            log.log(level, "%s", text)
+        if to_log:  # the logger's name says cop-sync already
+            log.log(level, "%s", text.removeprefix("cop-sync: "))
 
     if as_json:
         echo_json(report.to_dict())

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from cop_wiki import NS, CopDir, recorded_rows
-from wiki_people import member
+from wiki_people import admin, member
 
 from page_templates import shipped
 from sync.members import record_member
@@ -65,3 +65,14 @@ def test_member_add_says_when_its_change_cannot_reach_the_wiki(battery: CopDir) 
     assert "conflict on karim@corp.example site" in added.output
     assert "not on the wiki yet" in added.output
     assert "site=Paris" in people.read(f"{NS}:Members")
+
+
+def test_member_add_right_after_a_move_says_so_and_the_next_sync_writes_it(
+        battery: CopDir) -> None:
+    admin(battery.wiki).move(f"{NS}:Members", f"{NS}:Current members")
+    added = battery("member", "add", "battery", "mov@corp.example", "--name", "Mov",
+                    "--profile", "sales")
+    assert added.exit_code == 1
+    assert "moved on the wiki" in added.output and "--force-delete" not in added.output
+    battery.sync()
+    assert "mov@corp.example" in member(battery.wiki).read(f"{NS}:Current members")
