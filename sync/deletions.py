@@ -44,13 +44,14 @@ def mark_deleted(records: Records, state: PageState, now: str) -> int:
 
 
 def deletion_notice(state: PageState, rows: int) -> str:
+    """What the report says of the page (it is printed after the page's title)."""
     if state.state == "deleted":
-        return (f"{state.ref} is still deleted on the wiki (run `cop provision "
-                f"{state.community}` to recreate it)")
+        return (f"still deleted on the wiki (run `cop provision {state.community}` to "
+                "recreate it)")
     held = (f"its {rows} row{'s are' if rows != 1 else ' is'} kept as tombstones (deleted_by "
             f"'{PAGE_DELETED}'; `cop export --include-deleted` shows them)" if rows
             else "it held no rows")
-    return (f"{state.ref} was deleted on the wiki: {held}; `cop provision "
+    return (f"deleted on the wiki: {held}; `cop provision "
             f"{state.community}` recreates the page" + (" with them" if rows else ""))
 
 

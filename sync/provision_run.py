@@ -54,11 +54,12 @@ class ProvisionReport:
     done: list[PageAction] = field(default_factory=list)
     failed: list[tuple[PageAction, str]] = field(default_factory=list)
     community_errors: dict[str, CopError] = field(default_factory=dict)
+    incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
     notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.community_errors else 0
+        return 1 if self.failed or self.community_errors or self.incomplete else 0
 
 
 @dataclass(frozen=True)
@@ -185,11 +186,11 @@ class Provisioner:
                 if action.community == space.community.slug:
                     self._apply(action, report)
             try:
-                self._label(space.community, report)
                 self._grant(space.community, info, report)
             except CopError as error:  # pages are written; rights are the space admin's call
                 report.community_errors[space.community.slug] = error
             self._settle(space.community, report)
+            self._label(space.community, report)  # last: holds back neither rights nor status
 
     def _settle(self, community: Community, report: ProvisionReport) -> None:
         """Every page written: a proposed community becomes pilot (the pilot community)
@@ -215,7 +216,11 @@ class Provisioner:
         Page Properties Reports and CQL find the pages by them."""
         wanted = {action.ref: action.labels for action in report.actions
                   if action.community == community.slug and action.labels}
-        notes = self.backend.ensure_labels(wanted)
+        try:
+            notes = self.backend.ensure_labels(wanted)
+        except CopError as error:  # the pages are written; the next run adds the labels
+            report.incomplete[community.slug] = error
+            return
         if notes:
             report.notices.setdefault(community.slug, []).extend(notes)
 

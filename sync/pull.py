@@ -43,6 +43,7 @@ class PageOutcome:
     refused_empty: bool = False
     notice: str = ""
     error: str = ""
+    deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
     held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
 
 

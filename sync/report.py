@@ -50,7 +50,7 @@ class SyncReport:
         pages = self.pages
         return {
             "communities": len(self.communities),
-            "pages_read": len(pages),
+            "pages_read": sum(not p.deleted for p in pages),
             "rows_upserted": sum(p.upserted for p in pages),
             "rows_tombstoned": sum(p.tombstoned for p in pages),
             "rows_pushed": sum(p.pushed for p in pages),

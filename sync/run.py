@@ -29,7 +29,7 @@ from .deletions import (
 )
 from .feed import ReadPlan, plan_reads
 from .model import Community, PageState
-from .pull import PageSync
+from .pull import PageOutcome, PageSync
 from .records import Records
 from .report import CommunityOutcome, SyncReport
 
@@ -167,8 +167,8 @@ class Syncer:
             outcome.notices.append(empty_community_notice(community.slug))
             return  # nothing recorded, watermark kept: every run refuses it again
         try:
-            for kind in gone:
-                outcome.notices.append(self._mark_deleted(by_kind[kind], options.dry_run))
+            for kind in gone:  # a page of its own in the report: its rows count as tombstoned
+                outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
             for kind, page in found.items():
                 outcome.pages.append(pages.sync(community, by_kind[kind], page,
                                                 dry_run=options.dry_run,
@@ -191,11 +191,13 @@ class Syncer:
         live = {key: self.records.live_rows(community.slug, key) for key, _ in kinds}
         return community_reads_empty(kinds, states, live, parsed, gone)
 
-    def _mark_deleted(self, state: PageState, dry_run: bool) -> str:
-        rows = len(self.records.live_rows(state.community, state.kind))
+    def _mark_deleted(self, state: PageState, dry_run: bool) -> PageOutcome:
+        rows = 0 if state.state == "deleted" else \
+            len(self.records.live_rows(state.community, state.kind))
         if not dry_run:
             mark_deleted(self.records, state, self.clock())
-        return deletion_notice(state, rows)
+        return PageOutcome(state.community, state.kind, str(state.ref), tombstoned=rows,
+                           notice=deletion_notice(state, rows), deleted=True)
 
 
 def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:

@@ -373,7 +373,9 @@ class ConfluenceBackend:
         if failed:
             raise BackendError("saved, but the labels or cop-connector property of "
                                + "; ".join(f"{ref} ({why})" for ref, why in failed.items())
-                               + " were not written; the next `cop provision` adds the labels",
+                               + " were not written; the next `cop provision` adds the "
+                               "missing labels (a missing property stays missing: it only "
+                               "matters to adopt the space if the records are lost)",
                                backend=self.name)
         return notes
 

@@ -51,7 +51,7 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
 
 
 def _print(report: ProvisionReport, dry_run: bool) -> None:
-    for slug, error in report.community_errors.items():
+    for slug, error in (*report.community_errors.items(), *report.incomplete.items()):
         click.echo(f"{slug}: {error}", err=True)
     for slug, notices in report.notices.items():
         for notice in notices:

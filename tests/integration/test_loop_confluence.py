@@ -334,6 +334,8 @@ def test_labels_a_failed_write_left_out_are_added_by_the_next_provisioning(cop: 
     assert first.exit_code == 1 and "labels" in first.output, first.output
     charter = fake.page(KEY, "Charter")
     assert not charter.labels
+    # the rest of the run went on: rights granted, the community is the pilot
+    assert fake.space(KEY).permissions and "lifecycle: proposed -> pilot" in first.output
     again = cop("provision", "battery")
     assert again.exit_code == 0, again.output
     assert set(charter.labels) == {"cop", "cop-charter"}

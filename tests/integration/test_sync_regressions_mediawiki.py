@@ -36,7 +36,7 @@ def test_a_page_deleted_then_recreated_by_provision_stays_alive(battery: CopDir)
     assert battery.sync().exit_code == 0
     admin(battery.wiki).delete(f"{NS}:Competition")
     deleted = battery.sync()
-    assert deleted.exit_code == 0 and "Competition was deleted on the wiki" in deleted.output
+    assert deleted.exit_code == 0 and "Competition: deleted on the wiki" in deleted.output
     assert recorded_rows(battery)["competition"] == {}
     recreated = battery("provision", "battery")
     assert recreated.exit_code == 0 and "+ create  CoP Battery:Competition" in recreated.output

@@ -147,7 +147,7 @@ def test_deleted_page_tombstones_rows_and_provision_recreates_it(records, wiki,
     wiki.delete(ref("References"))
     report = sync(records, wiki)
     assert report.exit_code == 0
-    assert any("deleted on the wiki" in n for n in report.communities[0].notices)
+    assert any("deleted on the wiki" in p.notice for p in report.communities[0].pages)
     assert records.live_rows("battery", "references") == {}
     [kept] = records.entries("battery", "references", include_deleted=True)
     assert (kept.key, kept.deleted_by, kept.data["title"]) == (
