@@ -107,8 +107,8 @@ def _write_page(app: App, slug: str) -> None:
         click.echo(f"the Members page is not on the wiki (not provisioned yet, or deleted "
                    f"there): `cop provision {slug}` writes it")
     elif outcome.error:
-        click.echo(f"cop: error: {outcome.error}; the change is recorded and the next "
-                   "cop-sync writes it", err=True)
+        click.echo(f"cop: error: {outcome.error}; the change is recorded: cop-sync writes "
+                   "it as soon as the page allows", err=True)
         raise SystemExit(1)
     else:
         click.echo(f"Members page {outcome.page}: {outcome.pushed} change(s) written, "
