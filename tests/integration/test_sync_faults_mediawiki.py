@@ -118,7 +118,7 @@ def test_a_read_only_wiki_keeps_the_change_pending_until_it_is_writable(
     battery.wiki.add_php("readonly", "$wgReadOnly = 'Upgrade in progress';")
     result = battery("member", "add", "battery", *ANN)
     assert result.exit_code == 1 and "read-only" in result.output
-    assert "next cop-sync writes it" in result.output
+    assert "cop-sync writes it" in result.output
     assert "ann@corp.example" in recorded_rows(battery)["members"]
     before = watermark(battery)
     synced = battery.sync()
