@@ -539,8 +539,8 @@ def plan_charter(kind: PageKind, page: str, parsed: ParsedPage,
     accepted, drift = {}, {}
     for definition in kind.fields:
         wiki_value, ours = values.get(definition.name, ""), records.get(definition.name, "")
-        if wiki_value == ours:
-            continue
+        if wiki_value == ours or ("@" in ours and wiki_value.casefold() == ours.casefold()):
+            continue  # (an e-mail address's case is no change: the records lower-case them)
         if definition.owner == "records":
             drift[definition.name] = (wiki_value, ours)
         elif not invalid:

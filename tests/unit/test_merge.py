@@ -300,6 +300,14 @@ def test_charter_governance_edit_is_drift_and_prose_flows_back() -> None:
     assert plan.accepted == {"objectives": "Faster charging"}
 
 
+def test_an_e_mail_address_in_another_case_is_no_drift() -> None:
+    records = {"slug": "bat", "name": "Battery", "theme": "", "axes": "", "pilot": "p@x.io",
+               "expert": "karim@corp.example", "sponsor": "", "status": "active",
+               "account": "", "objectives": "", "scope": ""}
+    wiki = {**records, "expert": "Karim@Corp.example"}
+    assert plan_charter(CHARTER, "C", page(wiki), records).drift == {}
+
+
 def test_charter_governance_values_are_drift_even_when_invalid() -> None:
     """A bad status (a French 'actif') or a removed pilot is drift, not a row problem:
     the members' own edits on the charter are still read."""
