@@ -28,3 +28,6 @@ def namespaces(app: App, php_file: bool) -> None:
     entries = [(c.space, c.namespace_id, c.name) for c in app.records.communities()
                if c.backend == "mediawiki" and c.namespace_id is not None]
     click.echo(("<?php\n" if php_file else "") + snippet(entries), nl=False)
+    if not entries:  # on stderr: the output stays a valid (empty) snippet
+        click.echo("cop: no MediaWiki community yet (`cop community add SLUG ...` first)",
+                   err=True)

@@ -335,3 +335,9 @@ def test_export_offers_the_seminar_pages_rows(ready) -> None:
         shown = ready("export", "--kind", kind, "--format", "csv")
         assert shown.exit_code == 0, shown.output
         assert field in shown.output.splitlines()[0]
+
+
+def test_namespaces_without_a_community_says_why_the_snippet_is_empty(run) -> None:
+    assert run("init", "--mediawiki-url", "http://127.0.0.1:9/").exit_code == 0
+    shown = run("mediawiki", "namespaces")
+    assert shown.exit_code == 0 and "no MediaWiki community yet" in shown.stderr
