@@ -23,8 +23,9 @@ from connector.mediawiki.wikitext import WikitextCodec
 from connector.mediawiki.wikitext_parse import parse_rows_tree
 from connector.memory import MemoryBackend
 from page_templates import PageKind, TemplateSet, localize
-from sync.merge import PagePlan, plan_page, read_rows
+from sync.merge import PagePlan, plan_page
 from sync.model import Community, PageState
+from sync.page_rows import read_rows
 from sync.pull import PageSync
 from sync.records import Records
 
@@ -221,7 +222,7 @@ def format_micro(micro: dict[str, Any]) -> list[str]:
               ("tree", "mwparserfromhell.parse (tokenizer + tree)"),
               ("parse_tree", "rows from the tree of the whole page (parse_rows_tree)"),
               ("parse", "WikitextCodec.parse_rows (flat rows from tokens)"),
-              ("validate", "sync.merge.read_rows (validate)"),
+              ("validate", "sync.page_rows.read_rows (validate)"),
               ("plan", "sync.merge.plan_page (validate + plan)"),
               ("upsert", "Records upserts + page state, one transaction"),
               ("end_to_end", "end to end: PageSync.sync (parse, plan, commit)"))

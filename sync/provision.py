@@ -24,7 +24,7 @@ from connector.base import PageCodec, PageContext, PageRef, ParsedPage, RemotePa
 from page_templates import PageKind, TemplateSet, template_version
 from page_templates.values import row_key
 
-from .merge import CharterPlan, plan_charter
+from .charter_plan import CharterPlan, plan_charter
 from .model import Community, PageState, Rows
 from .pages import (
     content_hash,

@@ -18,11 +18,11 @@ from connector.base import SpaceInfo, SpaceSpec, WikiBackend
 from connector.errors import CopError, EditConflict, PageExists, SpaceMissing, Unreachable
 from page_templates import TemplateSet
 
+from .charter_plan import plan_charter
 from .checkpoints import checkpoint
 from .clock import utc_now
 from .deletions import PAGE_DELETED
 from .lifecycle import provisioned_status, set_status
-from .merge import plan_charter
 from .model import Community, PageState, StoredProblem
 from .pages import content_hash, current_refs
 from .provision import (

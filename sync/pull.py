@@ -19,8 +19,9 @@ from connector.base import ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, RowProblem, Unreachable
 from page_templates import PageKind, TemplateSet
 
+from .charter_plan import plan_charter
 from .checkpoints import checkpoint
-from .merge import FieldConflict, PagePlan, plan_charter, plan_page
+from .merge import FieldConflict, PagePlan, plan_page
 from .model import Community, Conflict, PageState, StoredProblem
 from .records import Records
 

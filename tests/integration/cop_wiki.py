@@ -20,7 +20,7 @@ from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import shipped
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
-from sync.merge import read_rows
+from sync.page_rows import read_rows
 from sync.records import Records
 
 NS = "CoP_Battery"

@@ -13,7 +13,7 @@ from memory_world import T, memory_wiki, ready, sync
 from connector.base import PageRef, RemotePage
 from connector.confluence.storage import StorageCodec
 from connector.mediawiki.wikitext import WikitextCodec
-from sync.merge import plan_charter
+from sync.charter_plan import plan_charter
 from sync.model import Community, PageState
 from sync.provision import charter_line
 from sync.provision_run import CharterUnwritable, Provisioner

@@ -5,7 +5,9 @@ from __future__ import annotations
 from connector.base import ParsedPage, RawRow, RowChange
 from connector.errors import RowProblem
 from page_templates import shipped
-from sync.merge import ROW, plan_charter, plan_page, read_rows
+from sync.charter_plan import plan_charter
+from sync.merge import ROW, plan_page
+from sync.page_rows import read_rows
 
 T = shipped()
 MEMBERS, WATCH, CHARTER = T["members"], T["watch"], T["charter"]

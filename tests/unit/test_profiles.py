@@ -13,9 +13,9 @@ from page_templates import shipped
 from page_templates.profiles import shipped_profiles, with_profiles
 from page_templates.values import normalize_row
 from sync.config import parse
-from sync.merge import read_rows
 from sync.method_status import community_warnings, members_by_profile
 from sync.model import Community
+from sync.page_rows import read_rows
 
 PATH = Path("/tmp/cop.toml")
 BASE = {"mediawiki": {"url": "http://127.0.0.1:1/"}}

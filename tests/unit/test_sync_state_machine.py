@@ -29,7 +29,8 @@ from sync import checkpoints
 from sync.communities import NewCommunity, add_community
 from sync.config import parse
 from sync.members import forget_member, record_member
-from sync.merge import ROW, read_rows
+from sync.merge import ROW
+from sync.page_rows import read_rows
 from sync.provision_run import Provisioner
 from sync.records import Records
 from sync.run import Syncer, SyncOptions
