@@ -173,12 +173,12 @@ class Records(StateRecords, MethodRecords):
         if not rows:
             return 0
         with self.transaction():
-            stored = dict(self.db.execute(
-                "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
-                "deleted_at IS NULL", (community, kind)).fetchall()) if len(rows) > 1 else \
-                dict(self.db.execute(
-                    "SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
-                    "key = ? AND deleted_at IS NULL", (community, kind, *rows)).fetchall())
+            query = ("SELECT key, data FROM entries WHERE community = ? AND kind = ? AND "
+                     "deleted_at IS NULL")
+            params: tuple[str, ...] = (community, kind)
+            if len(rows) == 1:  # one row (a command's): not the whole kind
+                query, params = query + " AND key = ?", (*params, *rows)
+            stored = dict(self.db.execute(query, params).fetchall())
             values = [(community, kind, key, encoded, origin, now, now,
                        _changed(stored.get(key), encoded))
                       for key, data in rows.items() for encoded in [_json(data)]]

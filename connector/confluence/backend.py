@@ -90,7 +90,8 @@ class ConfluenceBackend:
         self._known: dict[str, PageRef] = dict(pages or {})
         self._trashed: dict[str, PageRef] = dict(trashed or {})  # known deleted: restored?
         self._fed: dict[PageRef, PageRecord] = {}  # pages the last feed brought, read once
-        self._labels: dict[PageRef, tuple[str, ...]] = {}  # as last read (ensure_labels)
+        # page -> (its id, its labels) as last read (ensure_labels)
+        self._labels: dict[PageRef, tuple[str, tuple[str, ...]]] = {}
         self._unlabelled: dict[PageRef, str] = {}  # written, but labelling failed: why
         self._feed = FeedReader(self.http, limit=self.max_batch, clock=clock)
         self._accounts = permissions.account_map(settings.accounts)
@@ -210,7 +211,7 @@ class ConfluenceBackend:
     def _learn(self, record: PageRecord, ref: PageRef) -> RemotePage:
         self._known[record.id] = ref
         if record.labels is not None:
-            self._labels[ref] = record.labels
+            self._labels[ref] = (record.id, record.labels)
         return record.remote(ref)
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
@@ -361,13 +362,12 @@ class ConfluenceBackend:
         the pages whose labels a failed write left out (in this run)."""
         notes: list[str] = []
         for ref, labels in wanted.items():
-            have = self._labels.get(ref)
+            page_id, have = self._labels.get(ref, ("", None))
             missing = [label for label in labels if have is not None and label not in have]
-            page_id = next((pid for pid, known in self._known.items() if known == ref), "")
-            if not missing or not page_id:
+            if not missing:
                 continue
             v1.add_labels(self.http, page_id, missing, page=str(ref))
-            self._labels[ref] = (*(have or ()), *missing)
+            self._labels[ref] = (page_id, (*(have or ()), *missing))
             notes.append(f"{ref}: labels {', '.join(missing)} added")
         failed, self._unlabelled = self._unlabelled, {}
         if failed:

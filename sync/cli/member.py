@@ -125,18 +125,19 @@ def _explain_held(app: App, community: Community, outcome: PageOutcome) -> None:
                    "it)", err=True)
     if not members_pending(app.records, community) and not outcome.conflicts:
         return
-    reasons = []
-    if outcome.conflicts:
-        reasons.append("a conflict on this member, above")
-    elif outcome.refused_empty:  # its advice (--force-delete) is not for this command
-        reasons.append("the Members page reads as empty where the records know it: moved "
-                       "on the wiki (the next cop-sync follows it and writes the change) "
-                       "or emptied (see `cop status`)")
-    if not outcome.conflicts:
-        reasons += [str(problem) for problem in outcome.problems[:3]]
-    if outcome.notice and not outcome.refused_empty:
-        reasons.append(outcome.notice)
-    why = "; ".join(reasons) or "see `cop status " + community.slug + "`"
+    why = _why_held(outcome) or f"see `cop status {community.slug}`"
     click.echo(f"cop: the member change is recorded but not on the wiki yet ({why}); the next "
                "cop-sync writes it once the page allows", err=True)
     raise SystemExit(1)
+
+
+def _why_held(outcome: PageOutcome) -> str:
+    """The reason the page does not have the change: the first that applies."""
+    if outcome.conflicts:
+        return "a conflict on this member, above"
+    if outcome.refused_empty:  # not the sync's advice (--force-delete): not for this command
+        return ("the Members page reads as empty where the records know it: moved on the "
+                "wiki (the next cop-sync follows it and writes the change) or emptied (see "
+                "`cop status`)")
+    return "; ".join([*(str(problem) for problem in outcome.problems[:3]),
+                      *([outcome.notice] if outcome.notice else [])])
