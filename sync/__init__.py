@@ -13,6 +13,7 @@ go down):
     config       cop.toml, its sections, and the wiki adapters it names
     records      the local store: schema, migrations, the records as frozen dataclasses
     clock        time as ISO 8601 strings
+    progress     (beside clock) how long work reports progress and learns it should stop
 
 All of them may use `connector` (the wikis) and `page_templates` (the page kinds).
 """

@@ -35,6 +35,7 @@ from connector.base import (
 )
 from connector.errors import EditConflict, SpaceMissing
 from connector.http import Budget, make_client, redact_secrets
+from connector.session import SessionStore
 
 from . import history, namespaces
 from .api import ApiCalls, answer_checked
@@ -52,8 +53,9 @@ class MediaWikiBackend(ApiCalls, Protection):
     """connector.base.WikiBackend for MediaWiki (1.35+). Construction makes no request.
 
     ``namespaces`` maps community namespace names to ids when known (records keep them), so
-    the change feed needs no siteinfo request. Every method raises BackendError subclasses
-    only: Unreachable, AuthenticationFailed, PermissionDenied, BudgetExceeded, ...
+    the change feed needs no siteinfo request. ``sessions`` keeps the login between runs
+    (connector/session.py; ``close()`` saves it). Every method raises BackendError
+    subclasses only: Unreachable, AuthenticationFailed, PermissionDenied, BudgetExceeded...
     """
 
     name = "mediawiki"
@@ -63,7 +65,8 @@ class MediaWikiBackend(ApiCalls, Protection):
 
     def __init__(self, settings: MediaWikiSettings, codec: PageCodec, *,
                  namespaces: Mapping[str, int] | None = None,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None,
+                 sessions: SessionStore | None = None) -> None:
         self.settings = settings
         self.codec = codec
         self.budget = budget or Budget()
@@ -91,6 +94,9 @@ class MediaWikiBackend(ApiCalls, Protection):
         self._wiki_names: dict[int, str] | None = None  # from siteinfo: id -> wiki's name
         self._logged_in = False
         self._csrf: str | None = None
+        self._sessions = sessions
+        self._resumed = False
+        self._kept: list[dict[str, Any]] = []  # the cookies last saved
         self.register_namespaces(namespaces or {})
 
     def register_namespaces(self, mapping: Mapping[str, int]) -> None:
@@ -99,6 +105,8 @@ class MediaWikiBackend(ApiCalls, Protection):
             self._ids[space_key(space)] = int(number)
 
     def close(self) -> None:
+        """Keep the session for the next run (see keep_session), then close the HTTP pool."""
+        self.keep_session()
         self._http.session.close()
 
     # --- WikiBackend ----------------------------------------------------------------------

@@ -1,17 +1,24 @@
-"""From configuration to adapters: the one place that knows which class serves which wiki."""
+"""From configuration to adapters: the one place that knows which class serves which wiki.
+
+Each adapter is imported when it is built, not before: a command loads a wiki's libraries
+(requests, mwclient, mwparserfromhell; atlassian-python-api, BeautifulSoup) only when it
+talks to that wiki, so `cop --help` and `cop status` start fast (tests/cli/test_startup.py).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from connector.base import PageRef, WikiBackend
-from connector.confluence.backend import ConfluenceBackend
-from connector.confluence.settings import ConfluenceSettings
-from connector.confluence.storage import StorageCodec
+from connector.budget import Budget
 from connector.errors import ConfigError
-from connector.http import Budget
-from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
-from connector.mediawiki.wikitext import WikitextCodec
+from connector.session import SessionStore
 from sync.config.loader import Config, secret
 from sync.records.store import Records
+
+if TYPE_CHECKING:
+    from connector.confluence.backend import ConfluenceBackend
+    from connector.mediawiki.backend import MediaWikiBackend
 
 
 def build_backend(config: Config, name: str, *, records: Records | None = None,
@@ -28,6 +35,9 @@ def build_backend(config: Config, name: str, *, records: Records | None = None,
 
 
 def _mediawiki(config: Config, records: Records | None, budget: Budget) -> MediaWikiBackend:
+    from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings  # noqa: PLC0415
+    from connector.mediawiki.wikitext import WikitextCodec  # noqa: PLC0415
+
     section = config.mediawiki
     if section is None:
         raise ConfigError("no [mediawiki] section", setting="mediawiki", path=str(config.path))
@@ -44,10 +54,21 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget) -> Media
     known = {} if records is None else {
         c.space: int(c.space_id) for c in records.communities()
         if c.backend == "mediawiki" and (c.space_id or "").isdigit()}
-    return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget)
+    return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget,
+                            sessions=_sessions(config))
+
+
+def _sessions(config: Config) -> SessionStore | None:
+    """The file that keeps the wikis' sessions between runs (None: not kept)."""
+    path = config.session_path
+    return None if path is None else SessionStore(path)
 
 
 def _confluence(config: Config, records: Records | None, budget: Budget) -> ConfluenceBackend:
+    from connector.confluence.backend import ConfluenceBackend  # noqa: PLC0415
+    from connector.confluence.settings import ConfluenceSettings  # noqa: PLC0415
+    from connector.confluence.storage import StorageCodec  # noqa: PLC0415
+
     section = config.confluence
     if section is None:
         raise ConfigError("no [confluence] section", setting="confluence",

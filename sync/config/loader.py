@@ -24,6 +24,7 @@ from sync.config.method import MethodConfig, parse_method
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 KEYRING_SERVICE = "cop-connector"
+SESSION_FILE = "cop-session.json"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class SyncConfig:
     lock_file: str = "cop-sync.lock"
     report_file: str = "cop-sync-report.json"
     log_file: str = ""
+    # the wikis' sessions between runs (connector/session.py): a cron run need not log in
+    keep_session: bool = True
+    session_file: str = ""  # default: cop-session.json beside the records
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,17 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
+
+    @property
+    def session_path(self) -> Path | None:
+        """Where the wikis' sessions are kept between runs (mode 600): ``[sync]
+        session_file``, else ``cop-session.json`` beside the records; None when ``[sync]
+        keep_session = false``."""
+        if not self.sync.keep_session:
+            return None
+        if self.sync.session_file:
+            return self.resolve(self.sync.session_file)
+        return self.records_path.parent / SESSION_FILE
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the file's directory."""

@@ -4,6 +4,9 @@ Each page's state is committed right after its write, so an interrupted run is s
 again: pages already made are found and skipped, only the missing ones are created (a page
 created by a run that died before recording it is found on the wiki and adopted).
 
+Progress goes to the ``monitor`` (sync/progress.py), page by page; asked to stop (Ctrl-C),
+the run stops before its next page and says so (``ProvisionReport.interrupted``).
+
 A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
 rows come back to life in the same transaction as the page's new state.
 """
@@ -24,6 +27,7 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
+from sync.progress import Monitor
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -55,10 +59,17 @@ class ProvisionReport:
     community_errors: dict[str, CopError] = field(default_factory=dict)
     incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
     notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
+    interrupted: bool = False  # asked to stop: the actions not in done/failed are left
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed or self.community_errors or self.incomplete else 0
+
+    @property
+    def left(self) -> list[PageAction]:
+        """Writes planned and not attempted (after an interruption)."""
+        attempted = {id(a) for a in self.done} | {id(a) for a, _ in self.failed}
+        return [a for a in self.actions if a.writes and id(a) not in attempted]
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ class Provisioner:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     upgrade: bool = False  # bring existing pages to the current template (--upgrade)
+    monitor: Monitor = field(default_factory=Monitor)
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
@@ -172,18 +184,22 @@ class Provisioner:
         return rows
 
     def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
-        for action in report.actions:
-            if action.community == SUPPORT:
-                self._apply(action, report)
+        self.monitor.plan("upgrade" if self.upgrade else "provision",
+                          pages=sum(a.writes for a in report.actions), communities=len(spaces))
+        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report):
+            return
         for space in spaces:
+            if self._stopped(report):
+                return
+            self.monitor.community(space.community.slug)
             try:
                 info = self._ensure_space(space)
             except CopError as error:
                 report.community_errors[space.community.slug] = error
                 continue
-            for action in report.actions:
-                if action.community == space.community.slug:
-                    self._apply(action, report)
+            if not self._apply_each([a for a in report.actions
+                                     if a.community == space.community.slug], report):
+                return  # the space's rights, status and labels: the next run
             try:
                 self._grant(space.community, info, report)
             except CopError as error:  # pages are written; rights are the space admin's call
@@ -235,7 +251,26 @@ class Provisioner:
                 f"no space rights for {', '.join(missing)}: no account known (map them "
                 "under [confluence.accounts] in cop.toml, then provision again)")
 
+    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport) -> bool:
+        """Apply ``actions`` in order; False when asked to stop before one of them."""
+        for action in actions:
+            if self._stopped(report):
+                return False
+            self._apply(action, report)
+        return True
+
+    def _stopped(self, report: ProvisionReport) -> bool:
+        report.interrupted = report.interrupted or self.monitor.stopping()
+        return report.interrupted
+
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+        if action.writes:
+            with self.monitor.page(f"{action.op} {action.ref}"):
+                self._apply_one(action, report)
+        else:
+            self._apply_one(action, report)
+
+    def _apply_one(self, action: PageAction, report: ProvisionReport) -> None:
         try:
             self._write(action)
         except CopError as error:
