@@ -6,6 +6,7 @@ go down):
 
     cli          the `cop` and `cop-sync` commands: the only place that prints or exits
     results      health, history, reports and the pages that publish them; `cop status`
+    doctor       (beside results) read-only checks of each wiki, with the fix for each
     method       themes, seminars, analytic accounts, archiving (the method, step by step)
     provision    plan and write a community's space; upgrades; template extraction
     engine       the sync: change feed, pull, pure merge, deletions, conflicts, lock

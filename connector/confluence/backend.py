@@ -44,10 +44,12 @@ from connector.errors import (
     Unreachable,
 )
 from connector.http import Budget
+from connector.session import SessionStore
 
 from . import cql, history, permissions, v1
 from .cloud import CloudDialect
 from .datacenter import DataCenterDialect
+from .doctor import Doctor
 from .feed import EPOCH, FeedReader
 from .model import Dialect, Mark, PageRecord, SpaceRecord, SpaceTaken, content_hash, format_stamp
 from .settings import BACKEND, ConfluenceSettings
@@ -56,7 +58,7 @@ from .transport import ConfluenceHttp, WriteUncertain
 log = logging.getLogger(__name__)
 
 
-class ConfluenceBackend:
+class ConfluenceBackend(Doctor):
     """connector.base.WikiBackend for Confluence Cloud and Data Center. Construction makes
     no request.
 
@@ -77,7 +79,8 @@ class ConfluenceBackend:
                  pages: Mapping[str, PageRef] | None = None,
                  trashed: Mapping[str, PageRef] | None = None,
                  budget: Budget | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 sessions: SessionStore | None = None) -> None:
         self.settings = settings
         self.codec = codec
         self.http = ConfluenceHttp(settings, budget)
@@ -97,6 +100,7 @@ class ConfluenceBackend:
         self._accounts = permissions.account_map(settings.accounts)
         self.unmapped: dict[str, list[str]] = {}  # space key -> e-mails without an account
         self._me: str | None = None  # the connector's own account, once asked
+        self._sessions = sessions  # keeps it between runs (connector/session.py)
 
     def close(self) -> None:
         self.http.close()
@@ -234,13 +238,22 @@ class ConfluenceBackend:
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
         """The last edit of each page of ``spaces`` changed since ``since`` (history.py
         says why only the last): one CQL search per ``max_batch`` changed pages, plus one
-        lookup of the connector's own account the first time."""
+        lookup of the connector's own account the first time (kept between runs)."""
         if not spaces:
             return ()
-        if self._me is None:
-            self._me = history.current_user(self.http)
         return history.contributions(self.http, spaces, since, limit=self.max_batch,
-                                     now=self._feed.clock(), me=self._me)
+                                     now=self._feed.clock(), me=self._account())
+
+    def _account(self) -> str:
+        """The connector's own account id: asked once, then kept for the next runs (by
+        site and user: a token of another account comes with another user)."""
+        if self._me is None:
+            key = SessionStore.key(self.name, self.settings.url, self.settings.user)
+            kept = self._sessions.load(key).get("account") if self._sessions else None
+            self._me = str(kept) if kept else history.current_user(self.http)
+            if self._sessions is not None and not kept and self._me:
+                self._sessions.save(key, {"account": self._me})
+        return self._me
 
     # --- writes ---------------------------------------------------------------------------
 

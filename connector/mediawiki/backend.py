@@ -39,6 +39,7 @@ from connector.session import SessionStore
 
 from . import history, namespaces
 from .api import ApiCalls, answer_checked
+from .doctor import Doctor
 from .http import BACKEND, LOGGERS, check_url
 from .protection import Protection
 from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 FIRST_NAMESPACE = 3000
 
 
-class MediaWikiBackend(ApiCalls, Protection):
+class MediaWikiBackend(ApiCalls, Protection, Doctor):
     """connector.base.WikiBackend for MediaWiki (1.35+). Construction makes no request.
 
     ``namespaces`` maps community namespace names to ids when known (records keep them), so

@@ -22,19 +22,22 @@ if TYPE_CHECKING:
 
 
 def build_backend(config: Config, name: str, *, records: Records | None = None,
-                  budget: Budget | None = None) -> WikiBackend:
+                  budget: Budget | None = None, keep_session: bool = True) -> WikiBackend:
     """The adapter for ``name`` ("mediawiki" | "confluence"). Raises ConfigError when its
-    section or its secret is missing. Makes no request."""
+    section or its secret is missing. Makes no request. ``keep_session=False``: the
+    session is neither taken up from nor saved to [sync] session_file (`cop doctor`)."""
     budget = budget or Budget(config.sync.budget_seconds)
+    sessions = _sessions(config) if keep_session else None
     if name == "mediawiki":
-        return _mediawiki(config, records, budget)
+        return _mediawiki(config, records, budget, sessions)
     if name == "confluence":
-        return _confluence(config, records, budget)
+        return _confluence(config, records, budget, sessions)
     raise ConfigError(f"backend {name!r} is not available in this version",
                       setting="defaults.backend", path=str(config.path))
 
 
-def _mediawiki(config: Config, records: Records | None, budget: Budget) -> MediaWikiBackend:
+def _mediawiki(config: Config, records: Records | None, budget: Budget,
+               sessions: SessionStore | None) -> MediaWikiBackend:
     from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings  # noqa: PLC0415
     from connector.mediawiki.wikitext import WikitextCodec  # noqa: PLC0415
 
@@ -55,7 +58,7 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget) -> Media
         c.space: int(c.space_id) for c in records.communities()
         if c.backend == "mediawiki" and (c.space_id or "").isdigit()}
     return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget,
-                            sessions=_sessions(config))
+                            sessions=sessions)
 
 
 def _sessions(config: Config) -> SessionStore | None:
@@ -64,7 +67,8 @@ def _sessions(config: Config) -> SessionStore | None:
     return None if path is None else SessionStore(path)
 
 
-def _confluence(config: Config, records: Records | None, budget: Budget) -> ConfluenceBackend:
+def _confluence(config: Config, records: Records | None, budget: Budget,
+                sessions: SessionStore | None) -> ConfluenceBackend:
     from connector.confluence.backend import ConfluenceBackend  # noqa: PLC0415
     from connector.confluence.settings import ConfluenceSettings  # noqa: PLC0415
     from connector.confluence.storage import StorageCodec  # noqa: PLC0415
@@ -88,7 +92,7 @@ def _confluence(config: Config, records: Records | None, budget: Budget) -> Conf
         accounts=dict(section.accounts))
     spaces, pages, trashed = _confluence_known(records)
     return ConfluenceBackend(settings, StorageCodec(), spaces=spaces, pages=pages,
-                             trashed=trashed, budget=budget)
+                             trashed=trashed, budget=budget, sessions=sessions)
 
 
 def _confluence_known(records: Records | None
