@@ -13,6 +13,7 @@ next page (the command then says what was done and exits 130); a second one stop
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -55,11 +56,18 @@ class ProgressBar:
         bar = self._bar
         bar.length = progress.total  # a second wiki's pages add to the first's
         bar.label = progress.work
-        bar.current_item = _doing(progress, len(progress.work))
+        bar.current_item = _doing(progress, self._columns() - len(progress.work))
         if progress.done > bar.pos:
             bar.make_step(progress.done - bar.pos)  # (which also keeps the time left)
         bar.finished = bar.pos >= bar.length
         bar.render_progress()
+
+    def _columns(self) -> int:
+        """The terminal's width (standard error's: standard output may be a pipe)."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return shutil.get_terminal_size().columns
 
     def clear(self) -> None:
         """Clear the bar's line, so that a log line written now starts at the margin (the
@@ -77,8 +85,9 @@ class ProgressBar:
             self._bar = None
 
 
-def _doing(progress: Progress, label: int) -> str:
-    """'battery (3/20): create CoP_Battery:Watch', cut to what fits in the terminal."""
+def _doing(progress: Progress, columns: int) -> str:
+    """'battery (3/20): create CoP_Battery:Watch', cut to the ``columns`` left beside the
+    label (a wrapped line cannot be redrawn in place)."""
     where = ""
     if progress.community:
         where = progress.community + (
@@ -87,7 +96,7 @@ def _doing(progress: Progress, label: int) -> str:
     text = ": ".join(part for part in (where, progress.doing) if part)
     if progress.unit != "pages":
         text = f"{progress.unit}: {text}"
-    room = shutil.get_terminal_size().columns - BAR_WIDTH - FIXED - label
+    room = columns - BAR_WIDTH - FIXED
     return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
 
 
