@@ -44,6 +44,8 @@ class ExpectedSpace:
     space_id: str = ""
     planned_id: int | None = None
     archived: bool = False
+    admins: tuple[str, ...] = ()  # e-mails of those who administer the space (pilot, expert)
+    editors: tuple[str, ...] = ()  # e-mails of the members who edit it
 
 
 @dataclass(frozen=True)

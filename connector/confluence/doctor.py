@@ -1,8 +1,9 @@
 """`cop doctor` on Confluence: a mixin of ConfluenceBackend that checks, read-only, what
 provisioning and the cron job need: the site answers over verified TLS, the token is
 accepted, the REST API versions this adapter uses answer, each community's space is there
-and cop-connector's own, the account may set its permissions (when [confluence.accounts]
-asks it to), and the pages carry the labels Page Properties Reports and CQL find them by.
+and cop-connector's own, its pilot, expert and members hold their permissions there (when
+[confluence.accounts] maps them to accounts), and the pages carry the labels Page
+Properties Reports and CQL find them by.
 
 Requests: the account (1), the v2 API on Cloud (1), per provisioned community its space (1),
 its permissions (1, only with [confluence.accounts]) and its pages' labels (1 per 50 pages).
@@ -14,12 +15,10 @@ from connector.base import PageRef, SpaceSpec
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations, ExpectedSpace
 from connector.errors import AuthenticationFailed, CopError, SpaceMissing
 
-from . import history, v1
+from . import history, permissions, v1
 from .model import Dialect, SpaceRecord, SpaceTaken
 from .settings import BACKEND, ConfluenceSettings
 from .transport import ConfluenceHttp
-
-ADMINISTER = ("administer", "space")
 
 
 class Doctor:
@@ -103,26 +102,39 @@ class Doctor:
             return [Check(BACKEND, topic, OK, "exists, made for this community: provisioning "
                           "adopts it")]
         return [Check(BACKEND, topic, OK, "there, cop-connector's own"),
-                *self._permission_check(space, me), self._label_check(space)]
+                *self._permission_check(space), self._label_check(space)]
 
-    def _permission_check(self, space: ExpectedSpace, me: str) -> list[Check]:
-        """Only when [confluence.accounts] asks provisioning to set space permissions."""
+    def _permission_check(self, space: ExpectedSpace) -> list[Check]:
+        """Pilot and expert administer the space, members edit it (permissions.py), for the
+        people [confluence.accounts] maps; only when it maps someone."""
         if not self.settings.accounts:
             return []
         topic = f"space permissions {space.space}"
+        accounts = permissions.account_map(self.settings.accounts)
+        wanted, unmapped = permissions.wanted_permissions(accounts, space.admins,
+                                                          space.editors)
         try:
-            held = self.dialect.permissions(self._space(space.space))
+            held = self.dialect.permissions(self._space(space.space)) if wanted else set()
         except CopError as error:
             return [Check(BACKEND, topic, WARNING, f"cannot be read: {error}",
                           f"give {self.settings.user or 'the account'} the Admin permission "
                           f"on space {space.space} (Space settings > Permissions)")]
-        if (me, *ADMINISTER) in held:
-            return [Check(BACKEND, topic, OK, "the account administers the space")]
-        return [Check(BACKEND, topic, WARNING, "the account is not named an administrator of "
-                      "the space (a group may make it one): pilot, expert and members may not "
-                      "get their permissions",
-                      f"give {self.settings.user or 'the account'} the Admin permission on "
-                      f"space {space.space} (Space settings > Permissions)")]
+        lacking = sorted({account for account, operations in wanted.items()
+                          for operation in operations if (account, *operation) not in held})
+        checks = []
+        if lacking:
+            checks.append(Check(BACKEND, topic, WARNING, f"{len(lacking)} account(s) lack "
+                                f"their permissions on the space: {', '.join(lacking)}",
+                                f"`cop provision {space.slug}` grants them (the account "
+                                "must administer the space)"))
+        if unmapped:
+            checks.append(Check(BACKEND, f"accounts {space.space}", WARNING,
+                                f"no Confluence account known for {', '.join(unmapped)}: "
+                                "they get no space permission",
+                                "map each e-mail to its account under [confluence.accounts] "
+                                "in cop.toml"))
+        return checks or [Check(BACKEND, topic, OK, "pilot, expert and members hold their "
+                                "permissions")]
 
     def _label_check(self, space: ExpectedSpace) -> Check:
         topic = f"labels {space.space}"

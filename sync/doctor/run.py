@@ -36,17 +36,21 @@ def expectations(records: Records, config: Config, backend: str, now: str) -> Ex
     provisioned = {c.slug for c in communities if records.page_states(c.slug)}
     marks = [m for c in communities if c.slug in provisioned and not c.archived
              for m in [records.watermark(c.slug)] if m]
-    return Expectations(spaces=[_space(c, c.slug in provisioned) for c in communities],
+    return Expectations(spaces=[_space(c, c.slug in provisioned, records) for c in communities],
                         now=now, last_sync=min(marks) if marks else None,
                         history_days=config.health.history_days,
                         overlap_seconds=config.sync.overlap_seconds)
 
 
-def _space(community: Community, provisioned: bool) -> ExpectedSpace:
+def _space(community: Community, provisioned: bool, records: Records) -> ExpectedSpace:
+    admins = (community.pilot, community.expert)
+    editors = tuple(key for key in records.live_rows(community.slug, "members")
+                    if key not in admins)
     return ExpectedSpace(slug=community.slug, name=community.name, space=community.space,
                          lang=community.lang, provisioned=provisioned,
                          space_id=community.space_id or "",
-                         planned_id=community.namespace_id, archived=community.archived)
+                         planned_id=community.namespace_id, archived=community.archived,
+                         admins=admins, editors=editors)
 
 
 def wiki_checks(backend: WikiBackend, records: Records | None, templates: TemplateSet | None,
