@@ -45,7 +45,12 @@ log = logging.getLogger("cop-sync")
 @pass_app
 def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
              force_delete: bool, full: bool) -> None:
-    """Read the wikis' changes back into the records (and write pending member changes)."""
+    """Read the wikis' changes back into the records (and write pending member changes).
+
+    Exit 0: all synced; 1: some community, page or row failed (the others were synced);
+    2: configuration (a refused login included); 3: another cop-sync holds the lock; 130:
+    stopped by Ctrl-C (the next run finishes). On a terminal a progress bar shows the pages
+    read; Ctrl-C stops after the current page."""
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
