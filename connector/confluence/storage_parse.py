@@ -39,8 +39,7 @@ from page_templates import FieldDef, PageKind
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
-from ..regions import region_hash
-from .storage_markers import BEGIN, END, anchor_name, canonical, is_anchor
+from .storage_markers import BEGIN, END, anchor_name, is_anchor, region_intact
 from .xml_escape import CellText, attribute, parse_storage, read_cell
 
 TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
@@ -251,7 +250,7 @@ def _intact(begin: Tag, end: Tag, digest: str) -> bool:
     nodes: list[object] = []
     for node in first.next_siblings:
         if node is last:
-            return region_hash(canonical(nodes)) == digest
+            return region_intact(nodes, digest)
         nodes.append(node)
     return False
 
