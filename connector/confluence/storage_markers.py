@@ -7,7 +7,7 @@ markers are Anchor macros, which both Cloud and Data Center keep, each alone in 
 * ``cop-template-<kind>-<version>``: first paragraph, the template version of the page;
 * ``cop-section-<id>-<hash>`` ... ``cop-end-<id>``: around each section's managed part
   (heading, prose, help, page index); ``<hash>`` is the short hash of the region's
-  canonical form (below) as written, so a hand edit shows.
+  canonical form (storage_canonical) as written, so a hand edit shows.
 
 The canonical form (storage_canonical) is what survives the editors' rewriting of the markup
 on save, so a region reads as edited only when a person changed what it shows.
