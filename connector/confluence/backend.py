@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from connector.base import (
     ChangeFeed,
@@ -49,16 +50,18 @@ from connector.session import SessionStore
 from . import cql, history, permissions, v1
 from .cloud import CloudDialect
 from .datacenter import DataCenterDialect
-from .doctor import Doctor
 from .feed import EPOCH, FeedReader
 from .model import Dialect, Mark, PageRecord, SpaceRecord, SpaceTaken, content_hash, format_stamp
 from .settings import BACKEND, ConfluenceSettings
 from .transport import ConfluenceHttp, WriteUncertain
 
+if TYPE_CHECKING:
+    from connector.diagnosis import Check, Expectations
+
 log = logging.getLogger(__name__)
 
 
-class ConfluenceBackend(Doctor):
+class ConfluenceBackend:
     """connector.base.WikiBackend for Confluence Cloud and Data Center. Construction makes
     no request.
 
@@ -104,6 +107,21 @@ class ConfluenceBackend(Doctor):
 
     def close(self) -> None:
         self.http.close()
+
+    def diagnose(self, expect: Expectations) -> list[Check]:
+        """`cop doctor`: read-only checks of this site against ``expect``, each with its fix
+        (connector/confluence/doctor.py, imported now: only `cop doctor` needs it)."""
+        from .doctor import diagnose  # noqa: PLC0415
+
+        return diagnose(self, expect)
+
+    def space_record(self, key: str) -> SpaceRecord:
+        """The space ``key`` as last read (SpaceMissing when there is none)."""
+        return self._space(key)
+
+    def known_pages(self, key: str) -> set[str]:
+        """Ids of the pages of space ``key`` that cop-connector knows (the records')."""
+        return {page_id for page_id, ref in self._known.items() if ref.space == key}
 
     # --- spaces ---------------------------------------------------------------------------
 

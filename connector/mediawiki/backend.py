@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import mwclient
@@ -39,18 +39,20 @@ from connector.session import SessionStore
 
 from . import history, namespaces
 from .api import ApiCalls, answer_checked
-from .doctor import Doctor
 from .http import BACKEND, LOGGERS, check_url
 from .protection import Protection
 from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
 from .titles import api_title, change_from_rc, find_namespace, remote_page, space_key
+
+if TYPE_CHECKING:
+    from connector.diagnosis import Check, Expectations
 
 log = logging.getLogger(__name__)
 
 FIRST_NAMESPACE = 3000
 
 
-class MediaWikiBackend(ApiCalls, Protection, Doctor):
+class MediaWikiBackend(ApiCalls, Protection):
     """connector.base.WikiBackend for MediaWiki (1.35+). Construction makes no request.
 
     ``namespaces`` maps community namespace names to ids when known (records keep them), so
@@ -104,6 +106,13 @@ class MediaWikiBackend(ApiCalls, Protection, Doctor):
         """Namespace ids already known (spaces with spaces or underscores alike)."""
         for space, number in mapping.items():
             self._ids[space_key(space)] = int(number)
+
+    def diagnose(self, expect: Expectations) -> list[Check]:
+        """`cop doctor`: read-only checks of this wiki against ``expect``, each with its
+        fix (connector/mediawiki/doctor.py, imported now: only `cop doctor` needs it)."""
+        from .doctor import diagnose  # noqa: PLC0415
+
+        return diagnose(self, expect)
 
     def close(self) -> None:
         """Keep the session for the next run (see keep_session), then close the HTTP pool."""

@@ -7,9 +7,10 @@ talks to that wiki, so `cop --help` and `cop status` start fast (tests/cli/test_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from connector.base import PageRef, WikiBackend
+from connector.base import PageCodec, PageRef, WikiBackend
 from connector.budget import Budget
 from connector.errors import ConfigError
 from connector.session import SessionStore
@@ -39,7 +40,6 @@ def build_backend(config: Config, name: str, *, records: Records | None = None,
 def _mediawiki(config: Config, records: Records | None, budget: Budget,
                sessions: SessionStore | None) -> MediaWikiBackend:
     from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings  # noqa: PLC0415
-    from connector.mediawiki.wikitext import WikitextCodec  # noqa: PLC0415
 
     section = config.mediawiki
     if section is None:
@@ -57,8 +57,30 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget,
     known = {} if records is None else {
         c.space: int(c.space_id) for c in records.communities()
         if c.backend == "mediawiki" and (c.space_id or "").isdigit()}
-    return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget,
-                            sessions=sessions)
+    return MediaWikiBackend(settings, DeferredCodec("wikitext", _wikitext_codec),
+                            namespaces=known, budget=budget, sessions=sessions)
+
+
+def _wikitext_codec() -> PageCodec:
+    from connector.mediawiki.wikitext import WikitextCodec  # noqa: PLC0415 - see DeferredCodec
+
+    return WikitextCodec()
+
+
+class DeferredCodec:
+    """A PageCodec made on first use: a cron run with nothing to read parses no page, so it
+    need not load the parser (mwparserfromhell and the wikitext codec's modules, a tenth of
+    a no-change cop-sync's start-up)."""
+
+    def __init__(self, page_format: str, make: Callable[[], PageCodec]) -> None:
+        self.format = page_format
+        self._make = make
+        self._codec: PageCodec | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._codec is None:
+            self._codec = self._make()
+        return getattr(self._codec, name)
 
 
 def _sessions(config: Config) -> SessionStore | None:

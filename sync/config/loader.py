@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
@@ -105,8 +106,8 @@ def load(explicit: str | None = None) -> Config:
         raise ConfigError(f"no configuration at {path}; create one with `cop init` "
                           "(or pass --config / set COP_CONFIG)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        data = tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read: {error}", path=str(path)) from error
     return parse(data, path.resolve())
 
