@@ -130,7 +130,10 @@ class Syncer:
         (and --full) read every page anyway; for them the feed gives the signpost and the
         moves and deletions to follow."""
         marks = [m for m in (self.records.watermark(c.slug) for c in ready) if m]
-        since = earlier(min(marks) if marks else self.clock(), options.overlap_seconds)
+        # A wiki whose feed may answer late (Confluence's search index) asks for a wider
+        # overlap; changes already synced cost nothing (plan_reads compares revisions).
+        overlap = int(max(options.overlap_seconds, getattr(backend, "feed_overlap", 0)))
+        since = earlier(min(marks) if marks else self.clock(), overlap)
         # the pages' own spaces: a page moved out of its community's space is followed
         spaces = sorted({s.ref.space for c in ready for s in states[c.slug]})
         return backend.changes_since(spaces, since)

@@ -158,13 +158,15 @@ class DataCenterRoutes:
                                        everything=self.state.pages))
 
     def list_content(self, call: Call) -> Reply:
+        """By space and title, or by ``ids`` ("a list of content ids to fetch"), from the
+        database (not the search index); current pages unless ``status`` says otherwise."""
         if call.arg("type", "page") != "page":
             return self._offset_page(call, [], set())
-        key, title = call.arg("spaceKey"), call.arg("title")
+        key, title, ids = call.arg("spaceKey"), call.arg("title"), call.args("ids")
         statuses = call.args("status") or ["current"]
         pages = [p for p in sorted(self.state.pages.values(), key=lambda p: int(p.id))
                  if (key is None or p.space.key == key) and (title is None or p.title == title)
-                 and p.status in statuses]
+                 and (not ids or p.id in ids) and p.status in statuses]
         return self._offset_page(call, pages, set())
 
     def get_content(self, call: Call) -> Reply:
