@@ -161,6 +161,10 @@ class Syncer:
         by_kind = {s.kind: s for s in states}
         found = {kind: remote[ref] for kind, ref in plan.to_read.items() if ref in remote}
         gone = sorted(plan.deleted | {kind for kind in plan.to_read if kind not in found})
+        # a page whose content the wiki cannot give (a Confluence live doc): an error of
+        # its own, its rows kept as they are, never read as empty
+        unreadable = {kind: page for kind, page in found.items() if page.unreadable}
+        found = {kind: page for kind, page in found.items() if not page.unreadable}
         codec = pages.backend.codec
         parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
                                          str(page.ref))
@@ -169,6 +173,9 @@ class Syncer:
             outcome.refused_empty = True
             outcome.notices.append(empty_community_notice(community.slug))
             return  # nothing recorded, watermark kept: every run refuses it again
+        outcome.pages += [PageOutcome(community.slug, kind, str(page.ref),
+                                      error=f"cannot be read: {page.unreadable}")
+                          for kind, page in unreadable.items()]
         try:
             for kind in gone:  # a page of its own in the report: its rows count as tombstoned
                 outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))

@@ -35,6 +35,7 @@ from connector.errors import (
     AuthenticationFailed,
     BackendError,
     PermissionDenied,
+    RateLimited,
     Unreachable,
 )
 from connector.http import (
@@ -57,11 +58,6 @@ class WriteUncertain(Unreachable):
     seconds a 5xx asked to wait (0 when it said nothing)."""
 
     retry_after: float = 0.0
-
-
-class RateLimited(Unreachable):
-    """The site kept refusing requests with 429 after every retry: the run stops there
-    (what is done is kept; the next run goes on from there)."""
 
 
 class V1Unavailable(BackendError):

@@ -73,6 +73,7 @@ class CloudRoutes:
         self.links_base = self.base.removesuffix("/wiki") if gateway_prefix else self.base
         self.v1 = V1Json(self.base, cloud=True)
         self.search_limit_cap = 250  # lower it to see the adapter follow short pages
+        self.stuck_cursor = False  # lists link the same next cursor again and again
 
     def routes(self) -> list[Route]:
         v2 = [
@@ -187,7 +188,8 @@ class CloudRoutes:
         headers: dict[str, str] = {}
         if start + limit < len(items):
             path = call.path.removeprefix(self.gateway_prefix)
-            links["next"] = next_link(path, call, cursor=encode_cursor(start + limit))
+            following = limit if self.stuck_cursor else start + limit
+            links["next"] = next_link(path, call, cursor=encode_cursor(following))
             headers["Link"] = f'<{links["next"]}>; rel="next", <{self.links_base}>; rel="base"'
         return Reply(200, {"results": chunk, "_links": links}, headers)
 

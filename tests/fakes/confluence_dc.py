@@ -27,6 +27,9 @@ class DataCenterRoutes:
         self.base = site_base.rstrip("/")
         self.v1 = V1Json(self.base, cloud=False)
         self.search_limit_cap = MAX_LIMIT
+        # Lists link a next page even from the last one (an empty page then), as some
+        # servers do (https://github.com/kovetskiy/mark/pull/967)
+        self.next_past_end = False
 
     def routes(self) -> list[Route]:
         table = [
@@ -153,7 +156,8 @@ class DataCenterRoutes:
         start = call.int_arg("start", 0)
         limit = min(call.int_arg("limit", 25), self.search_limit_cap)
         chunk = pages[start:start + limit]
-        return ok(self.v1.content_page(chunk, call, start=start, limit=limit, total=len(pages),
+        total = len(pages) + (limit if self.next_past_end and chunk else 0)
+        return ok(self.v1.content_page(chunk, call, start=start, limit=limit, total=total,
                                        expand=call.expand() or default_expand,
                                        everything=self.state.pages))
 

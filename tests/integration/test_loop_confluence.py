@@ -41,8 +41,7 @@ class Cli:
         self.fake = fake
         self.cloud = fake.deployment == "cloud"
         self.env = {"COP_CONFIG": str(directory / "cop.toml"),
-                    "COP_CONFLUENCE_TOKEN": "cloud-api-token" if self.cloud
-                    else "dc-personal-access-token"}
+                    "COP_CONFLUENCE_TOKEN": fake.token}
         self.runner = CliRunner()
         self.config = directory / "cop.toml"
 
