@@ -65,7 +65,7 @@ class Site:
         self.config = directory / "cop.toml"
         cloud = deployment != "dc"
         self.env = {"COP_CONFIG": str(self.config),
-                    "COP_CONFLUENCE_TOKEN": self.fake.token_for_bench()}
+                    "COP_CONFLUENCE_TOKEN": self.fake.token}
         self.cloud = cloud
 
     def __enter__(self) -> Site:

@@ -325,7 +325,7 @@ class ConfluenceBackend:
         saved is so repaired by the next provisioning). Returns what was added, and what
         was skipped and why (labels are REST v1 only: see labels.py); raises BackendError
         naming the pages whose labels or property a failed write left out (in this run)."""
-        return self.labels.repair(wanted, self.page_id)
+        return self.labels.repair(wanted, self._known)
 
     def _parent_id(self, ref: PageRef) -> str:
         page_id = self.page_id(ref)

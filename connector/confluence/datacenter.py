@@ -30,7 +30,7 @@ PAGE_EXPAND = "body.storage,version,space"
 CHECK_EXPAND = "space,version"
 PROPERTY_PAGE = 100
 BODY_BATCH = 50
-ID_BATCH = 100
+ID_BATCH = 200  # ids per by-id check (Data Center caps lists at 200)
 FEED_LIMIT = 200  # Data Center caps search pages at 200
 WIDENINGS = 3  # how often the feed's window may be widened when the server's clock runs ahead
 

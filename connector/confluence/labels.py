@@ -10,7 +10,7 @@ to do; ``confluence.labels = false`` skips them without trying.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from connector.base import PageRef
 from connector.errors import BackendError, CopError
@@ -59,16 +59,17 @@ class Labels:
         self.known[ref] = (page_id, (*have, *[name for name in labels if name not in have]))
 
     def repair(self, wanted: Mapping[PageRef, Sequence[str]],
-               page_id: Callable[[PageRef], str]) -> list[str]:
-        """Add the labels ``wanted`` pages lack. Pages whose labels this run has not seen
-        are looked up first, several at once (``dialect.labels_of``). Returns notes (what
-        was added, what was skipped and why); raises BackendError naming the pages whose
-        label write failed in this run."""
+               pages: Mapping[str, PageRef]) -> list[str]:
+        """Add the labels ``wanted`` pages lack. When some of them were not seen in this
+        run, the labels of every known page not seen (``pages``: id -> ref) are looked up
+        at once (``dialect.labels_of``, 200 a request): a provisioning of many communities
+        asks once, not once per community. Returns notes (what was added, what was skipped
+        and why); raises BackendError naming the pages whose label write failed in this
+        run."""
         if not self.enabled:
             return []
-        unseen = {page_id(ref): ref for ref in wanted if ref not in self.known}
-        unseen.pop("", None)
-        if unseen and not self.refused:
+        unseen = {pid: ref for pid, ref in pages.items() if ref not in self.known}
+        if set(unseen.values()) & set(wanted) and not self.refused:
             try:
                 for pid, labels in self.dialect.labels_of(list(unseen)).items():
                     if pid in unseen:

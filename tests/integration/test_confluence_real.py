@@ -71,7 +71,7 @@ def current_titles(fake: ConfluenceFake) -> list[str]:
     return sorted(p.title for p in fake.state.pages.values() if p.status == "current")
 
 
-# --- rate limits on every method ---
+# --- rate limits on every method ----------------------------------------------------------
 
 def test_a_provisioning_of_several_communities_survives_429_on_writes(
         site: ConfluenceFake, tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_the_adapter_slows_down_when_the_site_is_near_its_limit(
     assert backend.http.pacer is not None and backend.http.pacer.warnings == 3
 
 
-# --- scoped tokens through the API gateway ------------------------------------------------------
+# --- scoped tokens through the API gateway ------------------------------------------------
 
 def test_a_scoped_token_provisions_and_syncs_through_the_gateway(
         gateway: ConfluenceFake, tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_init_finds_the_gateway_from_the_site_url(gateway: ConfluenceFake,
                      deployment="cloud") == GATEWAY_BASE
 
 
-# --- role-based space permissions ---
+# --- role-based space permissions ---------------------------------------------------------
 
 def test_a_site_with_space_roles_gets_roles_not_v1_permissions(
         confluence_cloud: ConfluenceFake, tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ def test_a_site_with_space_roles_gets_roles_not_v1_permissions(
     assert not [r for r in confluence_cloud.log[log:] if r.method != "GET"]
 
 
-# --- the search index lags ---
+# --- the search index lags ----------------------------------------------------------------
 
 def test_a_write_never_reads_its_page_through_a_lagging_index(site: ConfluenceFake,
                                                               tmp_path: Path) -> None:
@@ -339,7 +339,7 @@ def test_a_409_is_reread_by_id_and_retried(site: ConfluenceFake, tmp_path: Path)
     assert "ann@corp.example" in site.page(KEY, "Members").body
 
 
-# --- the odd pages ---
+# --- the odd pages ------------------------------------------------------------------------
 
 def test_a_live_doc_that_reads_empty_is_unreadable_not_emptied(
         confluence_cloud: ConfluenceFake, tmp_path: Path) -> None:
@@ -400,7 +400,7 @@ def test_a_renamed_space_key_is_followed_by_the_recorded_id(
     assert len(confluence_cloud.state.spaces) == 1
 
 
-# --- lists that do not end cleanly ---
+# --- lists that do not end cleanly --------------------------------------------------------
 
 def test_a_list_stops_on_an_empty_page_whatever_its_link_says(
         confluence_dc: ConfluenceFake) -> None:
@@ -423,7 +423,7 @@ def test_a_cursor_that_does_not_move_ends_the_list(confluence_cloud: ConfluenceF
     assert len(answers) == 2  # the first page, the repeated one; no third request
 
 
-# --- contributions on Cloud ---
+# --- contributions on Cloud ---------------------------------------------------------------
 
 @pytest.fixture
 def cloud_backend(confluence_cloud: ConfluenceFake) -> Iterator[ConfluenceBackend]:
