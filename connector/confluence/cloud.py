@@ -14,6 +14,7 @@ them (form style, exploded); Atlassian's prose also allows comma-separated lists
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,8 @@ from .model import (
 )
 from .settings import BACKEND
 from .transport import ConfluenceHttp, V1Only, detail
+
+log = logging.getLogger(__name__)
 
 V2 = "api/v2"
 PAGE_SIZE = 250  # v2 lists' maximum
@@ -90,12 +93,17 @@ class CloudDialect:
 
     def role_mode(self) -> str:
         """"ROLES", "ROLES_TRANSITION" or "PRE_ROLES" (also for a site that does not know
-        the question: role-based access came to Cloud sites one by one). Asked once."""
+        the question: role-based access came to Cloud sites one by one). Asked once. A
+        scoped token without ``read:configuration:confluence`` cannot ask: through the
+        gateway, where the v1 calls of a site without roles are unreachable anyway, the
+        site is taken to have roles."""
         if self._role_mode is None:
             answer = self.http.call("GET", f"{V2}/space-role-mode", purpose="lookups",
-                                    allow=(403, 404))
+                                    allow=(401, 403, 404))
             mode = (answer.data or {}).get("mode") if answer.status == 200 else None
-            self._role_mode = str(mode or "PRE_ROLES")
+            if mode is None and answer.status == 401 and not self.http.gateway:
+                raise self.http.refused(answer, "GET", f"{V2}/space-role-mode")
+            self._role_mode = str(mode or ("ROLES" if self.http.gateway else "PRE_ROLES"))
         return self._role_mode
 
     @property
@@ -181,7 +189,13 @@ class CloudDialect:
         names: dict[str, str] = {}
         for chunk in _chunks(sorted(set(account_ids)), PAGE_SIZE):
             answer = self.http.call("POST", f"{V2}/users-bulk", purpose="lookups",
-                                    body={"accountIds": chunk})
+                                    body={"accountIds": chunk}, allow=(401, 403))
+            if answer.status != 200:  # a scoped token without read:user:confluence
+                log.warning("display names not read (HTTP %s to POST /users-bulk: the "
+                            "token lacks read:user:confluence?); accounts are matched to "
+                            "members by [health.users] and [confluence.accounts] only",
+                            answer.status)
+                return names
             names.update((str(u.get("accountId")), str(u.get("displayName")
                                                         or u.get("publicName") or ""))
                          for u in answer.results())

@@ -214,6 +214,11 @@ class ConfluenceHttp:
             anchor = self.base
         return _join(anchor, link)
 
+    def refused(self, answer: Answer, method: str, path: str) -> BackendError:
+        """The error a caller that allowed a status would have got."""
+        return self._status_error(answer, method, path, write=method != "GET", page=None,
+                                  v1_only=None)
+
     def _status_error(self, answer: Answer, method: str, path: str, *, write: bool,
                       page: str | None, v1_only: V1Only | None) -> BackendError:
         if answer.status == 410 and self.settings.cloud:

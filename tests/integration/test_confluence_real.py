@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import responses
 from click.testing import CliRunner
 from confluence_site import backend_for, settings_for
 from fakes.confluence_fake import CLOUD_ID, GATEWAY_BASE, SCOPES, ConfluenceFake
 from fakes.confluence_state import MEMBER
+from fakes.openapi_check import Violations
 from test_loop_confluence import EXPERT, KEY, PILOT, TITLES, Cli, add_row
 
 from connector.base import PageRef, SpaceSpec
@@ -61,7 +63,8 @@ def site(request: pytest.FixtureRequest) -> ConfluenceFake:
 
 
 @pytest.fixture
-def gateway(confluence_mock, openapi_violations) -> ConfluenceFake:
+def gateway(confluence_mock: responses.RequestsMock,
+             openapi_violations: Violations) -> ConfluenceFake:
     fake = ConfluenceFake.gateway(violations=openapi_violations)
     fake.register(confluence_mock)
     return fake
@@ -208,13 +211,35 @@ def test_v1_only_operations_say_which_why_and_what_to_do(gateway: ConfluenceFake
     assert "by hand" in message and "classic API token" in message
 
 
-def test_a_scope_the_token_lacks_is_named(confluence_mock, openapi_violations) -> None:
+def test_a_scope_the_token_lacks_is_named(confluence_mock: responses.RequestsMock,
+                                          openapi_violations: Violations) -> None:
     fake = ConfluenceFake.gateway(violations=openapi_violations,
                                   scopes=SCOPES - {"read:space:confluence"})
     fake.register(confluence_mock)
     with pytest.raises(AuthenticationFailed) as caught:
         backend_for(fake, codec=None).check_space(SPEC)
     assert "scope" in str(caught.value) and "GET" in str(caught.value)
+
+
+@pytest.mark.parametrize("scope", ["read:configuration:confluence", "read:user:confluence"])
+def test_a_scope_cop_connector_can_do_without(confluence_mock: responses.RequestsMock,
+                                              openapi_violations: Violations,
+                                              scope: str, tmp_path: Path) -> None:
+    """Without the scope to ask for the site's role mode, the gateway's site is taken to
+    have roles; without the one to read people's names, contributions come without names."""
+    fake = ConfluenceFake.gateway(violations=openapi_violations, scopes=SCOPES - {scope})
+    fake.register(confluence_mock)
+    cop = cli_for(fake, tmp_path)
+    result = cop("provision", "battery")
+    assert result.exit_code == 0, result.output
+    assert fake.space(KEY).roles
+    backend = backend_for(fake, codec=None, spaces={KEY: str(fake.space(KEY).id)})
+    since = backend.changes_since([KEY], None).signpost
+    fake.clock.advance(5)
+    fake.edit_page(KEY, "Watch", "<p>edited</p>")
+    found = backend.contributions([KEY], since)
+    named = scope != "read:user:confluence"
+    assert [(c.user, bool(c.name)) for c in found] == [(MEMBER.account_id, named)]
 
 
 def test_init_finds_the_gateway_from_the_site_url(gateway: ConfluenceFake,
