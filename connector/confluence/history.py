@@ -6,7 +6,7 @@ list of the spaces' pages by modification date (``version.authorId``; display na
 with ``version`` (``version.by.userKey``). A page's earlier versions are not listed: Data
 Center has no version list in its REST API, and on Cloud it would cost one request per page
 (``GET /api/v2/pages/{id}/versions``). So a page edited by several people within one window
-counts its last editor only; the records keep every contribution read (sync/history.py), so
+counts its last editor only; the records keep every contribution read (sync/results/history.py), so
 the more often health is read, the fuller the picture. cop-connector's own versions are left
 out: by its account (on Cloud, REST v2 having no "current user", the author of its writes
 in the run, or of its content property on a page it knows) and, on Cloud, by their
