@@ -20,9 +20,11 @@ class Budget:
     """
 
     def __init__(self, seconds: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.seconds = seconds
         self._clock = clock
+        self._sleep = sleep
         self._start = clock()
 
     def remaining(self) -> float:
@@ -38,3 +40,11 @@ class Budget:
             raise BudgetExceeded(
                 f"{what}: waiting {wait:.1f} s would pass the run's time budget "
                 f"({left:.1f} s left); stopping instead of waiting", backend=backend)
+
+    def wait(self, seconds: float, what: str, backend: str = "wiki") -> None:
+        """Sleep ``seconds`` (a pause the product decides, not a retry's), if the budget
+        affords it. Raises BudgetExceeded otherwise."""
+        if seconds <= 0:
+            return
+        self.check(seconds, what, backend)
+        self._sleep(seconds)

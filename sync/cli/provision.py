@@ -62,6 +62,21 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
             click.echo(f"{slug}: {notice}", err=True)
     for spec in report.new_spaces:
         click.echo(f"+ create  space {spec.space} ({spec.name})")
+    _print_plan(report)
+    writes = sum(a.writes for a in report.actions)
+    verb = "would write" if dry_run else "wrote"
+    done = writes if dry_run else sum(a.writes for a in report.done)
+    click.echo(f"{verb} {done} page(s); {len(report.actions) - writes} left as they are"
+               + (" (dry run: nothing written)" if dry_run else ""))
+    if report.interrupted:
+        click.echo(f"cop: stopped (Ctrl-C) with {len(report.left)} page(s) not written; run "
+                   "the same command again to finish", err=True)
+    if report.stopped:
+        click.echo(f"provisioning {report.stopped}", err=True)
+
+
+def _print_plan(report: ProvisionReport) -> None:
+    """One line per action, with what failed and what an interruption left."""
     failed = {id(action): error for action, error in report.failed}
     left = {id(action) for action in report.left} if report.interrupted else set()
     for action in report.actions:
@@ -73,14 +88,6 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
         click.echo(line)
         for note in action.notes:
             click.echo(f"    ! {note}")
-    writes = sum(a.writes for a in report.actions)
-    verb = "would write" if dry_run else "wrote"
-    done = writes if dry_run else sum(a.writes for a in report.done)
-    click.echo(f"{verb} {done} page(s); {len(report.actions) - writes} left as they are"
-               + (" (dry run: nothing written)" if dry_run else ""))
-    if report.interrupted:
-        click.echo(f"cop: stopped (Ctrl-C) with {len(report.left)} page(s) not written; run "
-                   "the same command again to finish", err=True)
 
 
 def _exit_code(report: ProvisionReport, communities: int) -> int:
