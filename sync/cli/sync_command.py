@@ -24,8 +24,7 @@ from sync.cli.app import (
 from sync.cli.output import echo_json
 from sync.cli.progress import watched
 from sync.engine.checkpoints import checkpoint
-from sync.engine.outcome import SyncReport
-from sync.engine.pull import PageOutcome
+from sync.engine.outcome import PageOutcome, SyncReport
 from sync.engine.run import Syncer, SyncOptions
 
 log = logging.getLogger("cop-sync")

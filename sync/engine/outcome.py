@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connector.errors import EXIT_OK, EXIT_PARTIAL, CopError
-from sync.engine.pull import PageOutcome
+from connector.errors import EXIT_OK, EXIT_PARTIAL, CopError, RowProblem
+
+if TYPE_CHECKING:
+    from sync.engine.merge import FieldConflict
+
+
+@dataclass
+class PageOutcome:
+    """What happened to one page (also what --dry-run shows)."""
+
+    community: str
+    kind: str
+    page: str
+    upserted: int = 0
+    tombstoned: int = 0
+    pushed: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    drift: dict[str, tuple[str, str]] = field(default_factory=dict)
+    refused_empty: bool = False
+    notice: str = ""
+    error: str = ""
+    deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
+    held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
 
 
 @dataclass

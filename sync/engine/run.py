@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
 from connector.budget import Budget
@@ -31,11 +32,13 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
-from sync.engine.outcome import CommunityOutcome, SyncReport
-from sync.engine.pull import PageOutcome, PageSync
+from sync.engine.outcome import CommunityOutcome, PageOutcome, SyncReport
 from sync.progress import Monitor
 from sync.records.model import Community, PageState
 from sync.records.store import Records
+
+if TYPE_CHECKING:
+    from sync.engine.pull import PageSync
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +115,12 @@ class Syncer:
             return
         self.monitor.plan("sync", communities=len(ready), pages=sum(
             len(set(plan.to_read) | plan.deleted) for plan in plans.values()))
-        pages = PageSync(self.records, backend, self.templates, self.clock)
         for community in ready:
             if self._out_of_time([outcomes[community.slug]]) or self._stopped(
                     outcomes[community.slug]):
                 continue
             self.monitor.community(community.slug)
-            self._sync_community(pages, community, states[community.slug],
+            self._sync_community(backend, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
             outcomes[community.slug].open_problems = len(
@@ -169,7 +171,7 @@ class Syncer:
             return False
         return self.records.live_rows(community.slug, state.kind) != (state.base or {})
 
-    def _sync_community(self, pages: PageSync, community: Community,
+    def _sync_community(self, backend: WikiBackend, community: Community,
                         states: list[PageState], plan: ReadPlan,
                         remote: dict[PageRef, RemotePage], signpost: str,
                         options: SyncOptions, outcome: CommunityOutcome) -> None:
@@ -180,9 +182,8 @@ class Syncer:
         # its own, its rows kept as they are, never read as empty
         unreadable = {kind: page for kind, page in found.items() if page.unreadable}
         found = {kind: page for kind, page in found.items() if not page.unreadable}
-        codec = pages.backend.codec
-        parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
-                                         str(page.ref))
+        parsed = {kind: backend.codec.parse_rows(page.content, self.templates.kind_for(kind),
+                                                 str(page.ref))
                   for kind, page in found.items()}  # once: for the guard and the merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True
@@ -197,20 +198,35 @@ class Syncer:
                     break
                 with self.monitor.page(f"deleted {by_kind[kind].ref}"):
                     outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
-            for kind, page in found.items():
-                if self._stopped(outcome):
-                    break
-                with self.monitor.page(f"sync {page.ref}"):
-                    outcome.pages.append(pages.sync(community, by_kind[kind], page,
-                                                    dry_run=options.dry_run,
-                                                    force_delete=options.force_delete,
-                                                    parsed=parsed[kind]))
+            if found:
+                self._sync_pages(self._pages(backend), community, by_kind, found, parsed,
+                                 options, outcome)
         except CopError as error:
             outcome.fail(error)
         if not outcome.failed and not outcome.interrupted and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost
             checkpoint("after-watermark")
+
+    def _sync_pages(self, pages: PageSync, community: Community,
+                    by_kind: Mapping[str, PageState], found: Mapping[str, RemotePage],
+                    parsed: Mapping[str, ParsedPage], options: SyncOptions,
+                    outcome: CommunityOutcome) -> None:
+        for kind, page in found.items():
+            if self._stopped(outcome):
+                return
+            with self.monitor.page(f"sync {page.ref}"):
+                outcome.pages.append(pages.sync(community, by_kind[kind], page,
+                                                dry_run=options.dry_run,
+                                                force_delete=options.force_delete,
+                                                parsed=parsed[kind]))
+
+    def _pages(self, backend: WikiBackend) -> PageSync:
+        """What syncs one page: imported here, when there is a page to sync (a cron run with
+        nothing to read never loads the merge)."""
+        from sync.engine.pull import PageSync  # noqa: PLC0415
+
+        return PageSync(self.records, backend, self.templates, self.clock)
 
     def _empties(self, community: Community, states: Mapping[str, PageState],
                  parsed: Mapping[str, ParsedPage], gone: list[str]) -> bool:
