@@ -8,6 +8,7 @@ line before them, which neither the site nor a forge shows (docs/writing-docs.md
     <!-- test: cop                       a shell session of `cop` commands; lines up to
     cop ... (run first, unseen)          the closing --> are run before the block
     -->
+    <!-- test: sqlite -->                `sqlite3 cop.db "QUERY"` lines, against the records
 
 A marker is a whole line, and the block is the fenced block right after it (its closing
 fence is the same run of backticks, as in CommonMark); nothing else of the Markdown is read.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
-KINDS = ("toml", "wikitext", "storage", "cop")
+KINDS = ("toml", "wikitext", "storage", "cop", "sqlite")
 
 MARKER = re.compile(r"^<!-- test: (?P<kind>\w+)(?P<arg>[^\n]*?)(?P<closed>\s*-->)?[ \t]*$")
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[^\n]*$")

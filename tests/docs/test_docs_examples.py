@@ -1,14 +1,17 @@
 """Every example of the documentation that can run is run (docs/writing-docs.md): cop.toml
 snippets by the real configuration loader, company template files by the real template
 loader, row template calls by the wikitext codec and the sync's row validation, storage-format
-tables by the storage codec, and `cop` sessions by click's CliRunner on throwaway records,
-with an in-memory wiki where a command writes to one."""
+tables by the storage codec, queries on the records by SQLite, and `cop` sessions by click's
+CliRunner on throwaway records, with an in-memory wiki where a command writes to one."""
 
 from __future__ import annotations
 
+import shlex
+import sqlite3
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from sync.cli import _cop, _cop_sync
 from sync.config.loader import load
 from sync.config.method import MethodConfig
 from sync.engine.page_rows import read_rows
+from sync.records.store import Records
 
 BLOCKS = all_blocks()
 A_WIKI = {"mediawiki": {"url": "https://wiki.corp.example/w/"}}
@@ -183,3 +187,19 @@ def steps(found: list[Block]) -> Iterator[tuple[Block, Any]]:
     for block in found:
         for command in commands("\n".join(block.setup) + "\n" + block.code):
             yield block, command
+
+
+# --- queries on the records ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", of_kind("sqlite"))
+def test_record_queries_run(block: Block, tmp_path: Path) -> None:
+    """The queries a reader may type on the records, on a database as `cop init` makes it
+    (every migration applied): each table, view and column they name exists."""
+    path = tmp_path / "cop.db"
+    Records.open(path).close()
+    queries = [shlex.split(line)[2] for line in block.code.splitlines()
+               if line.startswith("sqlite3 ")]
+    assert queries, block.where
+    with closing(sqlite3.connect(path)) as db:
+        for query in queries:
+            db.execute(query).fetchall()
