@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = Path(sys.executable).with_name("mkdocs")
+markdown = pytest.importorskip("markdown", reason="MkDocs is not installed (the docs extra)")
 
 pytestmark = [
     pytest.mark.skipif(not MKDOCS.exists(), reason="MkDocs is not installed (the docs extra)"),
@@ -35,22 +37,29 @@ def _build(tree: Path) -> subprocess.CompletedProcess[str]:
                           cwd=tree, env=env, capture_output=True, text=True, check=False)
 
 
-def test_the_site_builds_strictly_and_fetches_nothing(tmp_path: Path) -> None:
-    tree = _copy(tmp_path)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The docs built once, strictly, from a copy of the tree."""
+    tree = _copy(tmp_path_factory.mktemp("docs"))
     result = _build(tree)
     assert result.returncode == 0, result.stderr
-    pages = sorted((tree / "site").glob("*.html"))
+    return tree / "site"
+
+
+def test_the_site_builds_strictly_and_fetches_nothing(site: Path) -> None:
+    pages = sorted(site.glob("*.html"))
     assert {page.stem for page in pages} >= {
         "index", "members", "innovation-manager", "method", "templates", "results",
         "operator", "confluence", "configuration", "cli", "design", "benchmark"}
     for page in pages:
-        html = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         # no stylesheet, script or font from elsewhere: the site reads offline
-        for tag in re.findall(r"<(?:script|link)\b[^>]*>", html):
-            assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", tag), (page, tag)
-    home = (tree / "site" / "index.html").read_text(encoding="utf-8")
-    assert "community of practice" in home  # README.md's summary, included
-    assert "--8&lt;--" not in home
+        for tag in soup.find_all(["script", "link", "img"]):
+            address = tag.get("src") or tag.get("href") or ""
+            assert not re.match(r"^(?:[a-z]+:)?//", address), (page.name, str(tag))
+    home = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "community of practice" in home.get_text()  # README.md's summary, included
+    assert "--8<--" not in home.get_text()
 
 
 @pytest.mark.parametrize(("mistake", "warning"), [
@@ -71,3 +80,21 @@ def test_a_broken_link_fails_the_build(tmp_path: Path, mistake, warning: str) ->
 
 def _append(page: Path, text: str) -> None:
     page.write_text(page.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def test_the_readme_links_lead_somewhere(site: Path) -> None:
+    """README.md is not part of the site, so MkDocs does not check its links: each one
+    that stays in the repository names a file that exists, and an anchor into a page of
+    docs/ is an id of that page on the built site."""
+    html = markdown.markdown((ROOT / "README.md").read_text(encoding="utf-8"))
+    links = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a", href=True)]
+    links += [img["src"] for img in BeautifulSoup(html, "html.parser").find_all("img")]
+    local = [link for link in links if not re.match(r"^[a-z]+:", link)]
+    assert len(local) > 10
+    for link in local:
+        path, _, anchor = link.partition("#")
+        assert (ROOT / path).exists(), link
+        if anchor:
+            page = site / Path(path).relative_to("docs").with_suffix(".html")
+            ids = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            assert ids.find(id=anchor) is not None, link
