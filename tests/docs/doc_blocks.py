@@ -141,6 +141,11 @@ def _logical_lines(text: str) -> list[str]:
     return lines
 
 
+def uncommented(toml: str) -> str:
+    """A TOML example with its commented-out settings (`# key = value`) set."""
+    return re.sub(r"^#\s*(?=[\w\"]+\s*=)", "", toml, flags=re.MULTILINE)
+
+
 def matches(expected: str, output: str) -> bool:
     """Whether ``output`` holds ``expected``, where "…" in it stands for any text."""
     position = 0

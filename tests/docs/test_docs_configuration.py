@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from doc_blocks import all_blocks
+from doc_blocks import all_blocks, uncommented
 
 from connector.errors import ConfigError
 from sync.config.loader import parse
@@ -43,8 +43,7 @@ def documented() -> set[str]:
     for block in all_blocks():
         if block.kind != "toml" or block.arg:
             continue
-        uncommented = re.sub(r"^#\s*(?=[\w\"]+\s*=)", "", block.code, flags=re.MULTILINE)
-        for text in (block.code, uncommented):
+        for text in (block.code, uncommented(block.code)):
             try:
                 data = tomllib.loads(text)
             except tomllib.TOMLDecodeError:

@@ -20,7 +20,16 @@ import mwparserfromhell
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from doc_blocks import KINDS, Block, MarkerError, all_blocks, blocks, commands, matches
+from doc_blocks import (
+    KINDS,
+    Block,
+    MarkerError,
+    all_blocks,
+    blocks,
+    commands,
+    matches,
+    uncommented,
+)
 
 import sync.cli.app
 from connector.base import SpaceInfo, SpaceSpec
@@ -74,12 +83,15 @@ def test_a_marker_shown_in_a_code_block_marks_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("block", of_kind("toml"))
 def test_a_configuration_example_loads(block: Block, tmp_path: Path) -> None:
-    data = tomllib.loads(block.code)
-    data = {**A_WIKI, **data}  # a part of cop.toml: added to a file whose default wiki is set
-    path = tmp_path / "cop.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    config = load(str(path))
-    assert config.path == path.resolve()
+    """As shown, and with its commented-out settings set (`# timeout = 30` shows a value
+    the loader must accept too)."""
+    for text in (block.code, uncommented(block.code)):
+        # a part of cop.toml: added to a file whose default wiki is set
+        data = {**A_WIKI, **tomllib.loads(text)}
+        path = tmp_path / "cop.toml"
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")
+        config = load(str(path))
+        assert config.path == path.resolve()
 
 
 def template_pages() -> list[Any]:
