@@ -66,6 +66,9 @@ def test_ignored_rows_are_reported_per_row_until_fixed(battery: CopDir) -> None:
     texts = [p["text"] for p in status["communities"][0]["problems"]]
     assert "A row of another page ({{CoP watch}}) is not recorded here: move it to the Watch " \
            "page." in texts
+    shown = battery("status", "battery").output
+    assert f"! {NS.replace('_', ' ')}:References, row 3 (line " in shown
+    assert "- note: " in shown and "did you mean 'summary'?" in shown
     # fixed on the wiki: the errors are gone, the exit code is 0 again
     content = person.read(title).replace("{{cop reference", "{{CoP reference").replace(
         "{{CoP watch|date=2026-01-01|title=W|url=https://w.example}}\n", "")
