@@ -16,6 +16,8 @@ import pytest
 from cop_wiki import NS, CopDir, declare_namespace
 from wiki_people import member
 
+# Parsoid's template data, in either quoting (what VisualEditor's form edits)
+DATA_MW = re.compile(r"data-mw='([^']*)'|data-mw=\"([^\"]*)\"")
 SIGNATURE = r"Member <User:Member> \(talk <User talk:Member>\) \d\d:\d\d, \d+ \w+ \d{4} \(UTC\)"
 
 
@@ -122,14 +124,15 @@ def test_visual_editor_form_turns_tildes_into_a_signature(battery: CopDir) -> No
     except Exception as error:  # VisualEditor missing from this MediaWiki: nothing to measure
         pytest.skip(f"VisualEditor is not available here: {error}")
     content = page["content"]
-    data = next(m for m in re.finditer(r"data-mw='([^']*)'", content)
-                if '"IEC 62660"' in html.unescape(m.group(1)))
-    mw = json.loads(html.unescape(data.group(1)))
+    data = next(m for m in DATA_MW.finditer(content)
+                if "IEC 62660" in html.unescape(m.group(m.lastindex or 1)))
+    group = data.lastindex or 1
+    mw = json.loads(html.unescape(data.group(group)))
     params = mw["parts"][0]["template"]["params"]
     params["title"] = {"wt": "Typed ~~~~"}
     params["summary"] = {"wt": "~~~~ | and }} too"}
-    changed = (content[:data.start(1)] + html.escape(json.dumps(mw), quote=True)
-               + content[data.end(1):])
+    changed = (content[:data.start(group)] + html.escape(json.dumps(mw), quote=True)
+               + content[data.end(group):])
     saved = person.site.post("visualeditoredit", paction="save", page=title, html=changed,
                              oldid=page["oldid"], etag=page.get("etag", ""), summary="ve",
                              token=person.site.get_token("csrf"))
