@@ -9,6 +9,8 @@ them with the line `cop --help` shows), so a command loads only the libraries it
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from sync.cli.app import common_options, configure_logging
@@ -36,6 +38,16 @@ def cop_sync() -> None:
 
     configure_logging()
     command()
+
+
+def __getattr__(name: str) -> Any:
+    """``_cop_sync``, the click command of cop-sync, imported when asked for (the docs'
+    command reference walks it; `cop` itself never needs it)."""
+    if name == "_cop_sync":
+        from sync.cli.sync_command import cop_sync as command  # noqa: PLC0415
+
+        return command
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["cop", "cop_sync"]

@@ -124,7 +124,7 @@ class Syncer:
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
             outcomes[community.slug].open_problems = len(
-                self.records.problems(community.slug))
+                self.records.problems(community.slug, blocking=True))
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""
@@ -182,9 +182,9 @@ class Syncer:
         # its own, its rows kept as they are, never read as empty
         unreadable = {kind: page for kind, page in found.items() if page.unreadable}
         found = {kind: page for kind, page in found.items() if not page.unreadable}
-        parsed = {kind: backend.codec.parse_rows(page.content, self.templates.kind_for(kind),
-                                                 str(page.ref))
-                  for kind, page in found.items()}  # once: for the guard and the merge
+        pages = self._pages(backend) if found else None  # (what syncs one page)
+        parsed = {kind: pages.parse(community, self.templates.kind_for(kind), page)
+                  for kind, page in found.items()} if pages else {}  # once: guard and merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True
             outcome.notices.append(empty_community_notice(community.slug))
@@ -198,9 +198,8 @@ class Syncer:
                     break
                 with self.monitor.page(f"deleted {by_kind[kind].ref}"):
                     outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
-            if found:
-                self._sync_pages(self._pages(backend), community, by_kind, found, parsed,
-                                 options, outcome)
+            if pages is not None:
+                self._sync_pages(pages, community, by_kind, found, parsed, options, outcome)
         except CopError as error:
             outcome.fail(error)
         if not outcome.failed and not outcome.interrupted and not options.dry_run:
