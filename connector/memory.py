@@ -172,6 +172,9 @@ class MemoryBackend:
         """Pages here have no labels (like MediaWiki's)."""
         return []
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Links here are always current."""
+
     def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
         """Members' edits of the space's pages are refused while it is frozen (the
         backend's own writes still land, as a sysop's do on MediaWiki)."""

@@ -354,6 +354,9 @@ class ConfluenceBackend:
                         ref, error)
             self._unlabelled[ref] = getattr(error, "detail", error.message)
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Confluence renders links when a page is viewed: nothing to do."""
+
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
         """Add the labels ``wanted`` pages lack, as the last read of each page showed them
         (the search that reads pages brings their labels: no extra request); a label write

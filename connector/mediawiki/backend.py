@@ -190,6 +190,17 @@ class MediaWikiBackend(ApiCalls, Protection):
         """Nothing to do: MediaWiki pages have no labels."""
         return []
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Re-render ``refs`` and update their link tables now: ``action=purge`` with
+        ``forcelinkupdate``, ``max_batch`` titles per request (one for a community). A page
+        written before the pages it links to (Home) otherwise shows them as red links until
+        the wiki's job queue catches up, and many wikis run it late or rarely."""
+        titles = [api_title(ref) or str(ref) for ref in refs]
+        for start in range(0, len(titles), self.max_batch):
+            batch = titles[start:start + self.max_batch]
+            self._write("purge", batch[0], {"titles": "|".join(batch),
+                                            "forcelinkupdate": 1})
+
     @answer_checked
     def create_page(self, ref: PageRef, content: str, *, summary: str,
                     parent: PageRef | None = None, home: bool = False,

@@ -19,6 +19,14 @@ _HEADER = """\
 # Pasting it twice is harmless (a repeated content namespace is ignored). Namespace numbers
 # must never change once pages exist (the pages would be orphaned), and each pair (even
 # number: pages, odd number: talk pages) must be free on this wiki.
+
+# What members need (all three ship with MediaWiki): VisualEditor, whose Insert > Template
+# shows each row template as a form; TemplateData, which gives those forms their labels;
+# ParserFunctions, with which the row templates show a member what is wrong with a row.
+# Loading an extension a second time is harmless.
+wfLoadExtension( 'ParserFunctions' );
+wfLoadExtension( 'TemplateData' );
+wfLoadExtension( 'VisualEditor' );
 """
 
 
@@ -72,6 +80,7 @@ def _block(name: str, number: int, community: str) -> str:
         f"$wgNamespacesWithSubpages[{number}] = true;\n"
         f"$wgContentNamespaces[] = {number};\n"
         f"$wgNamespacesToBeSearchedDefault[{number}] = true;\n"
+        f"$wgVisualEditorAvailableNamespaces[{number}] = true;\n"
     )
 
 

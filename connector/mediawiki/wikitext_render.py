@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from urllib.parse import quote, urlencode
 
 from page_templates import FieldDef, PageKind, Section, localize
 from page_templates.loader import PAGE_ORDER
@@ -21,6 +22,7 @@ from .escape import escape_prose, escape_text, escape_url
 from .wikitext_markers import region, version_marker
 
 MARKER_PREFIX = "cop-connector: rows of "
+PRELOAD_TEMPLATE = "CoP preload"  # the page the "Add" buttons preload (see support.py)
 # Extra parameter of a single block (the charter): the language of the box's labels.
 LANG_PARAM = "lang"
 _HOLD = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: holds a placeholder's place while escaping
@@ -140,22 +142,60 @@ def rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> 
     return "\n".join([marker_comment(kind), *(render_row(kind, row, lang) for row in rows)])
 
 
-def example_row(kind: PageKind) -> str:
-    """The empty row template, as shown (in ``<nowiki>``) in the help section."""
+def example_row(kind: PageKind, *, raw: bool = False) -> str:
+    """The empty row template, as shown (in ``<nowiki>``) in the help section; ``raw``:
+    as typed (for the "Add" button's link, where it is URL-encoded)."""
     body = "".join(f"|{name}=" for name in kind.field_names)
-    template = str(kind.row_template).replace("&", "&amp;").replace("<", "&lt;")
+    template = str(kind.row_template)
+    if not raw:
+        template = template.replace("&", "&amp;").replace("<", "&lt;")
     return f"{{{{{template}{body}}}}}"
 
 
 def _help(kind: PageKind, lang: str) -> list[str]:
     template = str(kind.row_template)
     row = localize(kind.row_label, lang) or kind.kind
-    visual = escape_prose(ui_text("visual_editor", lang, kind.ui, template=template))
     source = escape_prose(ui_text("source_editor", lang, kind.ui, row=row))
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
-    return [visual, f"{source}\n{example}", "\n".join(fields)]
+    return [add_button(kind, lang), _visual_help(kind, lang, template),
+            f"{source}\n{example}", "\n".join(fields)]
+
+
+# A link styled as a button (inline: a wiki may have no site CSS); "plainlinks" drops the
+# external-link arrow MediaWiki adds to a full URL.
+BUTTON_STYLE = ("display:inline-block;padding:0.45em 1em;background:#36c;color:#fff;"
+                "border-radius:2px;font-weight:bold")
+
+
+def add_button(kind: PageKind, lang: str) -> str:
+    """The "Add a …" button: the page's source editor in new-section mode (without a subject
+    line), preloaded with an empty row (``Template:CoP preload`` and ``preloadparams``), in
+    the community's language (``uselang``). The only way that opens an editor with a new
+    entry ready on both MediaWiki 1.39 and 1.43: the visual editor ignores ``preload`` and
+    ``section=new`` on an existing page (measured). The row goes at the end of the page,
+    which is why the list is the last section of a list page."""
+    row = localize(kind.row_label, lang) or kind.kind
+    query = urlencode({"action": "edit", "section": "new", "nosummary": "1",
+                       "preload": f"Template:{PRELOAD_TEMPLATE}",
+                       "preloadparams[]": example_row(kind, raw=True), "uselang": lang},
+                      quote_via=quote)
+    label = escape_prose(ui_text("add_row", lang, kind.ui, row=row))
+    source = escape_prose(ui_text("add_row_source", lang, kind.ui, row=row))
+    return (f'<span class="plainlinks cop-add">[{{{{fullurl:{{{{FULLPAGENAME}}}}|{query}}}}} '
+            f'<span style="{BUTTON_STYLE}">{label}</span>]</span>\n\n{source}')
+
+
+def _visual_help(kind: PageKind, lang: str, template: str) -> str:
+    """Where the cursor goes in the visual editor, with a link opening it in the
+    community's language (TemplateData's labels follow the interface language)."""
+    link = escape_prose(ui_text("visual_editor_link", lang, kind.ui))
+    opened = (f'<span class="plainlinks">[{{{{fullurl:{{{{FULLPAGENAME}}}}|veaction=edit&'
+              f"uselang={quote(lang)}}}}} {link}]</span>")
+    text = escape_prose(ui_text("add_row_visual", lang, kind.ui, template=template,
+                                link=_HOLD))
+    return text.replace(_HOLD, opened)
 
 
 def _field_help(kind: PageKind, field: FieldDef, lang: str) -> str:
