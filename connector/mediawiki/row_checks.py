@@ -47,7 +47,7 @@ def row_problems(kind: PageKind, languages: tuple[str, ...],
         return ""
     heading = _texts(kind, "row_problem", languages, space_languages)
     return (f'{{{{#if:{notes}|<div class="cop-problem" style="{PROBLEM_STYLE}">'
-            f"⚠ {heading} {notes}</div>}}}}")
+            f"<div>⚠ {heading}</div>{notes}</div>}}}}")
 
 
 def _field_checks(kind: PageKind, field: FieldDef, languages: tuple[str, ...],
@@ -95,7 +95,8 @@ def _note(kind: PageKind, field: FieldDef, key: str, languages: tuple[str, ...],
 
     texts = {lang: escape_text(text(lang)) for lang in languages}
     shown = by_space(texts, languages, space_languages)
-    return f'<span class="cop-problem-field cop-problem-{field.name}">{shown}</span> '
+    # one line per problem (a trailing space would be trimmed by the parser functions)
+    return f'<div class="cop-problem-field cop-problem-{field.name}">{shown}</div>'
 
 
 def _texts(kind: PageKind, key: str, languages: tuple[str, ...],

@@ -114,7 +114,10 @@ def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
     if url:
         label = f"{{{{#if:{{{{{{{head}|}}}}}}|{{{{{{{head}}}}}}}|{{{{{{{url}}}}}}}}}}}"
         plain = f"'''{{{{{{{head}|}}}}}}'''"
-        headline = f"{{{{#if:{{{{{{{url}|}}}}}}|'''[{{{{{{{url}}}}}}} {label}]'''|{plain}}}}}"
+        # linked only when the address starts like one (else its brackets would show)
+        scheme = f"{{{{lc:{{{{padleft:|4|{{{{{{{url}|}}}}}}}}}}}}}}"
+        linked = f"'''[{{{{{{{url}}}}}}} {label}]'''"
+        headline = f"{{{{#ifeq:{scheme}|http|{linked}|{plain}}}}}"
     else:
         headline = f"'''{{{{{{{head}|}}}}}}'''"
     inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
