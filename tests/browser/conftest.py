@@ -118,7 +118,7 @@ def _provision(wiki: MemberWiki, base: Path) -> None:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415  (optional)
     except ImportError:
         _skip_or_fail("Playwright for Python is not installed (pip install -e '.[test]')")
     if not CHROMIUM.exists():

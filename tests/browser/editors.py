@@ -72,8 +72,10 @@ def fill_form(page: Any, values: Mapping[str, str]) -> list[str]:
 
 
 def edit_row(page: Any, row_text: str, values: Mapping[str, str]) -> None:
-    """Double-click the row's card (opens its form), change fields, apply."""
-    page.locator(".ve-ce-surface .cop-row", has_text=row_text).first.dblclick(force=True)
+    """Click the row's card, Edit in its context menu (opens its form), change fields,
+    apply."""
+    page.locator(".ve-ce-surface .cop-row", has_text=row_text).first.click(force=True)
+    page.locator(".ve-ui-linearContextItem-actions .oo-ui-buttonElement-button").first.click()
     page.locator(".ve-ui-mwParameterPage").first.wait_for()
     fill_form(page, values)
     page.locator(PRIMARY).first.click()
@@ -82,7 +84,9 @@ def edit_row(page: Any, row_text: str, values: Mapping[str, str]) -> None:
 
 def delete_row(page: Any, row_text: str) -> None:
     page.locator(".ve-ce-surface .cop-row", has_text=row_text).first.click(force=True)
-    page.keyboard.press("Delete")
+    page.wait_for_timeout(300)
+    page.locator(".ve-ce-surface").first.focus()
+    page.keyboard.press("Backspace")
 
 
 def save_visual_editor(page: Any, shot: Path | None = None) -> None:
