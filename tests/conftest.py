@@ -115,5 +115,5 @@ def pytest_report_header() -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "wiki" in getattr(item, "fixturenames", ()):
+        if {"wiki", "_wiki_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.mediawiki)

@@ -153,6 +153,6 @@ def test_a_bad_row_shows_its_problem_where_it_is(member_wiki: Any, member_page: 
     title = STOCKAGE["watch"]
     member_wiki.person().append(title, "{{CoP watch|date=12/03/2024|title=|url=www.x.fr}}")
     view(member_page, member_wiki.url, title, member_wiki.shots / "stockage-watch-problem.png")
-    note = member_page.locator(".cop-row .cop-problem").first.inner_text()
+    note = member_page.locator(".cop-row .cop-problem").first.inner_text().replace("\xa0", " ")
     assert "Non enregistré" in note and "AAAA-MM-JJ" in note and "https://" in note
     assert "Titre : obligatoire" in note
