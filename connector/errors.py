@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXIT_OK = 0
-EXIT_PARTIAL = 1  # some community, page or row failed; the others were processed
-EXIT_USAGE = 2  # usage or configuration error
-EXIT_LOCKED = 3  # another cop-sync holds the lock
-
-
-class CopError(Exception):
-    """Base of every error the product raises on purpose."""
-
-    exit_code = EXIT_PARTIAL
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+# The root of the hierarchy lives in the bottom layer (page_templates raises it too);
+# re-exported here so the rest of the product imports every error from this module.
+from page_templates.errors import (  # noqa: F401  (re-exported)
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    CopError,
+    TemplateDefinitionError,
+    UsageError,
+)
 
 
 class ConfigError(CopError):
@@ -38,12 +32,6 @@ class ConfigError(CopError):
         super().__init__(f"{where} {message}".strip())
         self.setting = setting
         self.path = path
-
-
-class UsageError(CopError):
-    """A command was asked something that cannot be done as asked."""
-
-    exit_code = EXIT_USAGE
 
 
 class ValidationError(UsageError):
@@ -157,13 +145,3 @@ class RowProblem:
     def __str__(self) -> str:
         where = f"{self.page}, row {self.row}" + (f" (line {self.line})" if self.line else "")
         return f"{where}, field {self.field!r}: {self.message}"
-
-
-class TemplateDefinitionError(UsageError):
-    """A page template definition (shipped or company override) is invalid."""
-
-    def __init__(self, message: str, *, path: str, field: str | None = None):
-        where = f"{path}" + (f", field {field!r}" if field else "")
-        super().__init__(f"template {where}: {message}")
-        self.path = path
-        self.field = field

@@ -4,7 +4,7 @@
 members added (row-template parameters the kind does not define on MediaWiki, table columns
 on Confluence, with the values seen, to guess a type), the sections they added (a heading
 and the prose under it, outside the template's regions) and the template's sections they
-edited. Rows are never part of it. sync/template_extract.py turns findings into a company
+edited. Rows are never part of it. sync/provision/extract.py turns findings into a company
 override directory.
 
 Prose is kept as plain text (what the page shows): the template format holds plain text,

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from connector.errors import TemplateDefinitionError
+from page_templates.errors import TemplateDefinitionError
 
 from .model import (
     FIELD_TYPES,

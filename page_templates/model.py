@@ -13,11 +13,11 @@ LANGUAGES = ("en", "fr")  # the shipped languages; a company override may add ot
 FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags", "number")
 INSTANCE_SEPARATOR = "@"  # a page key: "<kind>@<instance>" for kinds made per seminar
 OWNERS = ("wiki", "records")
-# The community's charter values: the records hold them (sync.model.Community), section prose
-# may use them as {placeholders}.
+# The community's charter values: the records hold them (sync.records.model.Community),
+# section prose may use them as {placeholders}.
 CHARTER_VALUES = ("slug", "name", "theme", "axes", "pilot", "expert", "sponsor", "status",
                   "account", "objectives", "scope")
-# Placeholders a kind's prose may use besides the charter values (sync.seminar_pages).
+# Placeholders a kind's prose may use besides the charter values (sync.community.seminar_pages).
 PAGE_VALUES = {"seminar": ("instance", "seminar_title", "seminar_place", "seminar_start",
                            "seminar_end", "seminar_year", "seminar_days")}
 

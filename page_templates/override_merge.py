@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connector.errors import TemplateDefinitionError
+from page_templates.errors import TemplateDefinitionError
 
 KIND_KEYS = {"kind", "version", "title", "row_label", "fields", "sections"}
 FIELD_KEYS = {"name", "type", "required", "label", "help", "default", "choices", "aliases",

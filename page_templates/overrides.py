@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from connector.errors import TemplateDefinitionError
+from page_templates.errors import TemplateDefinitionError
 
 from .languages import check_languages, languages_in, ui_languages
 from .loader import SHIPPED_DIR, build_set, parse_kind, read_toml, shipped, shipped_raw

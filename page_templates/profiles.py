@@ -2,7 +2,7 @@
 labels per language and the other spellings read as them.
 
 Shipped in ``profiles.toml``; a company extends it in cop.toml (``[method.profiles]``, read
-by sync/method_config.py). One vocabulary serves everything: ``with_profiles`` turns the
+by sync/config/method.py). One vocabulary serves everything: ``with_profiles`` turns the
 members kind's ``profile`` field into a choice among it (so ``cop member add --profile`` and
 the members' rows on the wiki are validated the same way, a typo refused with the closest
 profile suggested), and health and reports count members by its canonical names.

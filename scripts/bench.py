@@ -43,9 +43,9 @@ from bench_wiki import (
 
 from connector.mediawiki.backend import MediaWikiBackend
 from page_templates import TemplateSet, shipped
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.store import Records
 
 K_CHANGES = (1, 10, 100)
 _START = time.monotonic()

@@ -1,5 +1,5 @@
 """The benchmark's micro part (no network): parse, validate, plan and upsert the rows of a
-big page, the way sync/pull.py does it, and where the time goes when it is slow.
+big page, the way sync/engine/pull.py does it, and where the time goes when it is slow.
 
 Also home of ``sample_row``, the rows every part of the benchmark writes.
 """
@@ -23,11 +23,11 @@ from connector.mediawiki.wikitext import WikitextCodec
 from connector.mediawiki.wikitext_parse import parse_rows_tree
 from connector.memory import MemoryBackend
 from page_templates import PageKind, TemplateSet, localize
-from sync.merge import PagePlan, plan_page
-from sync.model import Community, PageState
-from sync.page_rows import read_rows
-from sync.pull import PageSync
-from sync.records import Records
+from sync.engine.merge import PagePlan, plan_page
+from sync.engine.page_rows import read_rows
+from sync.engine.pull import PageSync
+from sync.records.model import Community, PageState
+from sync.records.store import Records
 
 TARGET_ROWS_PER_S = 20_000
 NOW = "2026-01-01T00:00:00Z"
@@ -41,7 +41,7 @@ AREAS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("codec: rows from tokens and trees (connector/mediawiki)",
      lambda f: "connector/mediawiki" in f),
     ("validation (page_templates/values.py)", lambda f: "page_templates" in f),
-    ("merge plan (sync/merge.py)", lambda f: "sync/merge" in f),
+    ("merge plan (sync/engine/merge.py)", lambda f: "sync/merge" in f),
     ("records: SQLite, JSON (sync/records*.py)",
      lambda f: "sync/records" in f or "sqlite3" in f or "json" in f),
     ("built-ins called from the above (str methods, isinstance, unicodedata)",
@@ -94,7 +94,7 @@ def _fresh_records(directory: Path, name: str) -> Records:
 
 
 def _commit(records: Records, kind: PageKind, plan: PagePlan) -> None:
-    """What PageSync._commit does (sync/pull.py): one transaction for the page."""
+    """What PageSync._commit does (sync/engine/pull.py): one transaction for the page."""
     with records.transaction():
         records.upsert_entries("bench", kind.kind, plan.upserts, origin="wiki", now=NOW)
         records.save_page_state(PageState(community="bench", kind=kind.kind,
@@ -222,8 +222,8 @@ def format_micro(micro: dict[str, Any]) -> list[str]:
               ("tree", "mwparserfromhell.parse (tokenizer + tree)"),
               ("parse_tree", "rows from the tree of the whole page (parse_rows_tree)"),
               ("parse", "WikitextCodec.parse_rows (flat rows from tokens)"),
-              ("validate", "sync.page_rows.read_rows (validate)"),
-              ("plan", "sync.merge.plan_page (validate + plan)"),
+              ("validate", "sync.engine.page_rows.read_rows (validate)"),
+              ("plan", "sync.engine.merge.plan_page (validate + plan)"),
               ("upsert", "Records upserts + page state, one transaction"),
               ("end_to_end", "end to end: PageSync.sync (parse, plan, commit)"))
     kinds = micro["kinds"]

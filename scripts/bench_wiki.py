@@ -23,11 +23,11 @@ from connector.mediawiki.backend import MediaWikiBackend
 from connector.mediawiki.namespaces import snippet
 from connector.mediawiki.wikitext_render import render_row
 from page_templates import TemplateSet
-from sync.backends import build_backend
-from sync.communities import NewCommunity, add_community
-from sync.config import Config, MediaWikiConfig
-from sync.model import Community
-from sync.records import Records
+from sync.community.registration import NewCommunity, add_community
+from sync.config.backends import build_backend
+from sync.config.loader import Config, MediaWikiConfig
+from sync.records.model import Community
+from sync.records.store import Records
 
 PASSWORD_ENV = "COP_BENCH_MEDIAWIKI_PASSWORD"
 LIST_KINDS = ("members", "watch", "references", "regulation", "competition")

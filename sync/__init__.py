@@ -1,0 +1,18 @@
+"""The product above the wiki adapters: the records, the sync engine, provisioning, the
+method, the results, and the command line.
+
+Layers, top to bottom (import-linter contracts in pyproject.toml enforce them; an import may only
+go down):
+
+    cli          the `cop` and `cop-sync` commands: the only place that prints or exits
+    results      health, history, reports and the pages that publish them; `cop status`
+    method       themes, seminars, analytic accounts, archiving (the method, step by step)
+    provision    plan and write a community's space; upgrades; template extraction
+    engine       the sync: change feed, pull, pure merge, deletions, conflicts, lock
+    community    (beside engine, independent of it) registration, lifecycle, where pages are
+    config       cop.toml, its sections, and the wiki adapters it names
+    records      the local store: schema, migrations, the records as frozen dataclasses
+    clock        time as ISO 8601 strings
+
+All of them may use `connector` (the wikis) and `page_templates` (the page kinds).
+"""

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from page_templates import shipped
-from sync.config import Config
-from sync.health_config import HealthConfig
-from sync.health_run import all_health
-from sync.history import StoredContribution, save_contributions
-from sync.model import Community
-from sync.records import Records
-from sync.report_html import html_report
+from sync.config.health import HealthConfig
+from sync.config.loader import Config
+from sync.records.model import Community
+from sync.records.store import Records
+from sync.results.health.run import all_health
+from sync.results.history import StoredContribution, save_contributions
+from sync.results.report.html import html_report
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",

@@ -7,7 +7,8 @@ expanded with ``version``: each changed page comes with its last version's autho
 versions are not listed: Data Center has no version list in its REST API, and on Cloud it
 would cost one request per page (``GET /api/v2/pages/{id}/versions``). So a page edited by
 several people within one window counts its last editor only; the records keep every
-contribution read (sync/history.py), so the more often health is read, the fuller the picture.
+contribution read (sync/results/history.py), so the more often health is read, the fuller
+the picture.
 
 The window is relative to the server's clock (see cql.py: a CQL date literal is read in the
 account's time zone) and sized generously from the client's clock (a day more than asked):

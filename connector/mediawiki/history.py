@@ -6,7 +6,7 @@ covers every community namespace and every user at once. ``list=usercontribs`` n
 users' names beforehand (one query per 50 names), and ``prop=revisions`` lists the history
 of one title per request only (with several titles it gives the latest revision of each).
 The price: recent changes only reach back ``$wgRCMaxAge`` (90 days by default), so the
-records keep what was read (sync/history.py) and the history grows from there.
+records keep what was read (sync/results/history.py) and the history grows from there.
 
 Bots' edits are left out (``rcshow=!bot``: cop-connector's account is a bot and writes with
 ``bot=1``), and so are the connector's own edits by name, in case its account lost the bot

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import click
 
-from .app import GuardedGroup, common_options, configure_logging
-from .archive import archive
-from .community import community
-from .conflicts import conflicts
-from .export import export
-from .health import health
-from .init_cmd import init
-from .mediawiki import mediawiki
-from .member import member
-from .provision import provision
-from .report import report
-from .seminar import seminar
-from .status import status
-from .sync_command import cop_sync as _cop_sync
-from .template import template
-from .theme import theme
+from sync.cli.app import GuardedGroup, common_options, configure_logging
+from sync.cli.archive import archive
+from sync.cli.community import community
+from sync.cli.conflicts import conflicts
+from sync.cli.export import export
+from sync.cli.health import health
+from sync.cli.init_cmd import init
+from sync.cli.mediawiki import mediawiki
+from sync.cli.member import member
+from sync.cli.provision import provision
+from sync.cli.report import report
+from sync.cli.seminar import seminar
+from sync.cli.status import status
+from sync.cli.sync_command import cop_sync as _cop_sync
+from sync.cli.template import template
+from sync.cli.theme import theme
 
 
 @click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})

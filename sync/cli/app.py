@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+import sync.config.loader as config_module
 from connector.base import WikiBackend
 from connector.errors import (
     EXIT_PARTIAL,
@@ -26,13 +27,11 @@ from connector.errors import (
 from connector.http import Budget
 from page_templates import TemplateSet, load_templates
 from page_templates.profiles import with_profiles
-
-from .. import config as config_module
-from ..backends import build_backend
-from ..config import Config
-from ..lock import RunLock
-from ..model import Community
-from ..records import Records
+from sync.config.backends import build_backend
+from sync.config.loader import Config
+from sync.engine.lock import RunLock
+from sync.records.model import Community
+from sync.records.store import Records
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("cop")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..archive import archive as archive_community
-from ..archive import default_directory, refuse_archived, reopen
-from ..clock import utc_now
-from ..run import Syncer, SyncOptions
-from .app import App, GuardedCommand, common_options, pass_app
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.clock import utc_now
+from sync.engine.run import Syncer, SyncOptions
+from sync.method.archive import archive as archive_community
+from sync.method.archive import default_directory, refuse_archived, reopen
 
 DEFAULT_BASE = "archives"
 

@@ -7,17 +7,22 @@ from dataclasses import replace
 import click
 
 from connector.errors import CopError, UsageError
-
-from ..clock import utc_now
-from ..communities import LEADERS, NewCommunity, add_community, add_warnings, set_leaders
-from ..lifecycle import activate as activate_community
-from ..members import write_members_page
-from ..model import Community
-from ..provision_run import Provisioner
-from ..status import community_status
-from ..values_cli import clean
-from .app import App, GuardedGroup, common_options, pass_app
-from .output import echo_json, echo_table
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.output import echo_json, echo_table
+from sync.clock import utc_now
+from sync.community.lifecycle import activate as activate_community
+from sync.community.registration import (
+    LEADERS,
+    NewCommunity,
+    add_community,
+    add_warnings,
+    set_leaders,
+)
+from sync.engine.members import write_members_page
+from sync.method.values import clean
+from sync.provision.run import Provisioner
+from sync.records.model import Community
+from sync.results.status import community_status
 
 
 @click.group("community", cls=GuardedGroup)

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from ..conflicts import open_conflicts, resolve
-from ..model import Conflict
-from .app import App, GuardedGroup, common_options, pass_app
-from .output import echo_json, echo_table
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.output import echo_json, echo_table
+from sync.engine.conflicts import open_conflicts, resolve
+from sync.records.model import Conflict
 
 FIELDS = ("id", "community", "kind", "key", "field", "base", "wiki", "local", "detected_at")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..export import export_csv, export_json
-from .app import App, GuardedCommand, common_options, pass_app, write_file
-from .output import echo_json
+from sync.cli.app import App, GuardedCommand, common_options, pass_app, write_file
+from sync.cli.output import echo_json
+from sync.records.export import export_csv, export_json
 
 KINDS = ["members", "watch", "references", "regulation", "competition", "attendance",
          "actions"]  # the seminar pages' rows too

@@ -8,14 +8,13 @@ from datetime import datetime
 import click
 
 from connector.errors import UsageError
-
-from ..clock import utc_now
-from ..health_model import CommunityHealth
-from ..health_run import HistoryRead, all_health, default_since, read_history
-from ..model import Community
-from ..results_doc import profile_label
-from .app import App, GuardedCommand, common_options, pass_app
-from .output import echo_json
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.output import echo_json
+from sync.clock import utc_now
+from sync.records.model import Community
+from sync.results.health.model import CommunityHealth
+from sync.results.health.run import HistoryRead, all_health, default_since, read_history
+from sync.results.report.document import profile_label
 
 SINCE_HELP = "Start of the period (YYYY-MM-DD)"
 

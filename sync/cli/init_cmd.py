@@ -10,15 +10,14 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+import sync.config.loader as config_module
 from connector.confluence.settings import check_url as check_confluence_url
 from connector.errors import ConfigError, UsageError
 from connector.mediawiki.http import check_url as check_mediawiki_url
-
-from .. import config as config_module
-from ..config import Config, toml_string
-from ..records import Records
-from ..starter import StarterSettings, starter_text
-from .app import App, GuardedCommand, common_options, pass_app
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.config.loader import Config, toml_string
+from sync.config.starter import StarterSettings, starter_text
+from sync.records.store import Records
 
 # The options that are settings of the file (given on an existing file, they need --force).
 SETTINGS = ("records_path", "mediawiki_url", "mediawiki_user", "mediawiki_password_env",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from connector.mediawiki.namespaces import snippet
-
-from .app import App, GuardedGroup, common_options, pass_app
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
 
 
 @click.group("mediawiki", cls=GuardedGroup)

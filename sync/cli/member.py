@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 
 from connector.errors import CopError, UsageError
-
-from ..communities import LEADERS, check_removable
-from ..members import forget_member, members_pending, record_member, write_members_page
-from ..model import Community
-from ..pull import PageOutcome
-from .app import App, GuardedGroup, common_options, pass_app
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.community.registration import LEADERS, check_removable
+from sync.engine.members import forget_member, members_pending, record_member, write_members_page
+from sync.engine.pull import PageOutcome
+from sync.records.model import Community
 
 
 @click.group("member", cls=GuardedGroup)

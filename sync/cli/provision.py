@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from connector.errors import UsageError
-
-from ..provision_run import Provisioner, ProvisionReport
-from .app import App, GuardedCommand, common_options, pass_app
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.provision.run import Provisioner, ProvisionReport
 
 SYMBOLS = {"create": "+", "update": "~", "upgrade": "^", "skip": "=", "adopt": "?",
            "drift": "!"}

@@ -14,16 +14,15 @@ from pathlib import Path
 import click
 
 from connector.errors import UsageError
-
-from ..clock import format_time, parse_time, utc_now
-from ..digest import markdown_report
-from ..health_model import CommunityHealth
-from ..health_run import HistoryRead, all_health
-from ..model import Community
-from ..publish import Publisher, PublishReport
-from .app import App, GuardedGroup, common_options, pass_app, write_file
-from .health import SINCE_HELP, history, period_start
-from .report_accounts import accounts
+from sync.cli.app import App, GuardedGroup, common_options, pass_app, write_file
+from sync.cli.health import SINCE_HELP, history, period_start
+from sync.cli.report_accounts import accounts
+from sync.clock import format_time, parse_time, utc_now
+from sync.records.model import Community
+from sync.results.health.model import CommunityHealth
+from sync.results.health.run import HistoryRead, all_health
+from sync.results.publish import Publisher, PublishReport
+from sync.results.report.markdown import markdown_report
 
 REPORT_LANGUAGES = ("en", "fr")  # the report frame's texts (page_templates/report.toml)
 
@@ -116,7 +115,7 @@ def _render(healths: Sequence[CommunityHealth], fmt: str, lang: str, now: str,
                            "communities": [h.as_json() for h in healths]},
                           ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        from ..report_html import html_report  # noqa: PLC0415 - see report_html: matplotlib
+        from sync.results.report.html import html_report  # noqa: PLC0415 - see report_html: matplotlib
         return html_report(healths, lang, now[:10])  # is imported by the HTML report only
     return markdown_report(healths, lang)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..accounts import account_lines, as_csv, without_account
-from .app import App, GuardedCommand, common_options, pass_app
-from .output import echo_json
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.output import echo_json
+from sync.method.accounts import account_lines, as_csv, without_account
 
 
 @click.command("accounts", cls=GuardedCommand)

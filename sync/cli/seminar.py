@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..seminars import DAYS, add_seminar, add_workshop
-from .app import App, GuardedGroup, common_options, pass_app
-from .output import echo_json, echo_table
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.output import echo_json, echo_table
+from sync.method.seminars import DAYS, add_seminar, add_workshop
 
 
 @click.group("seminar", cls=GuardedGroup)

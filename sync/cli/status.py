@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
-from ..model import Community
-from ..provision_run import Provisioner
-from ..status import community_status, last_run, method_overview
-from .app import App, GuardedCommand, common_options, pass_app
-from .output import echo_json
+from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.output import echo_json
+from sync.provision.run import Provisioner
+from sync.records.model import Community
+from sync.results.status import community_status, last_run, method_overview
 
 
 @click.command("status", cls=GuardedCommand)

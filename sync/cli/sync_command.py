@@ -11,13 +11,12 @@ from collections.abc import Callable
 import click
 
 from connector.errors import LockHeld
-
-from ..checkpoints import checkpoint
-from ..pull import PageOutcome
-from ..report import SyncReport
-from ..run import Syncer, SyncOptions
-from .app import App, GuardedCommand, common_options, configure_logging, pass_app
-from .output import echo_json
+from sync.cli.app import App, GuardedCommand, common_options, configure_logging, pass_app
+from sync.cli.output import echo_json
+from sync.engine.checkpoints import checkpoint
+from sync.engine.outcome import SyncReport
+from sync.engine.pull import PageOutcome
+from sync.engine.run import Syncer, SyncOptions
 
 log = logging.getLogger("cop-sync")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..template_extract import extract_templates
-from .app import App, GuardedGroup, common_options, pass_app
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.provision.extract import extract_templates
 
 
 @click.group("template", cls=GuardedGroup)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..themes import add_theme, decide_theme, theme_rows
-from .app import App, GuardedGroup, common_options, pass_app
-from .output import echo_json, echo_table
+from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.output import echo_json, echo_table
+from sync.method.themes import add_theme, decide_theme, theme_rows
 
 
 @click.group("theme", cls=GuardedGroup)

@@ -15,7 +15,7 @@ import pytest
 
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
-from sync.lock import RunLock
+from sync.engine.lock import RunLock
 
 
 @pytest.fixture

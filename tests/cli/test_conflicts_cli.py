@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from connector.base import PageRef
 from sync.cli import _cop
-from sync.model import Conflict, PageState
-from sync.records import Records
+from sync.records.model import Conflict, PageState
+from sync.records.store import Records
 
 ANN = {"email": "ann@corp.example", "name": "Ann", "profile": "marketing", "role": "member",
        "site": "Lyon", "since": "2026-01-01"}

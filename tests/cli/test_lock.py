@@ -17,12 +17,12 @@ from cop_process import KILLED, ROOT, run, spawn
 
 from connector.errors import LockHeld
 from sync.cli import _cop
-from sync.lock import RunLock
+from sync.engine.lock import RunLock
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from sync.lock import RunLock
+from sync.engine.lock import RunLock
 lock = RunLock(Path(sys.argv[1])).__enter__()
 print("locked", flush=True)
 time.sleep(120)

@@ -20,8 +20,8 @@ from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import shipped
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
-from sync.page_rows import read_rows
-from sync.records import Records
+from sync.engine.page_rows import read_rows
+from sync.records.store import Records
 
 NS = "CoP_Battery"
 NS_ID = 3000

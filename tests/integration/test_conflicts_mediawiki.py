@@ -12,7 +12,7 @@ from cop_wiki import NS, CopDir, recorded_rows
 from wiki_people import admin, member
 
 from page_templates import shipped
-from sync.members import record_member
+from sync.engine.members import record_member
 
 
 def conflicting_site(cop: CopDir) -> int:

@@ -243,7 +243,7 @@ def test_pages_known_from_the_records_are_followed(fake: ConfluenceFake,
                                                    backend: ConfluenceBackend) -> None:
     ids = provisioned(backend)
     known = {ids["members"]: PageRef(KEY, "Members"), ids["watch"]: PageRef(KEY, "Watch")}
-    fresh = backend_for(fake, codec=None, pages=known)  # as sync/backends.py builds it
+    fresh = backend_for(fake, codec=None, pages=known)  # as sync/config/backends.py builds it
     since = fresh.changes_since([KEY], None).signpost
     fake.clock.advance(5)
     fake.move_page(KEY, "Watch", new_title="Technology watch")

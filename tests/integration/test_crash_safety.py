@@ -1,5 +1,5 @@
 """Crash safety, proved with real processes killed by SIGKILL at named checkpoints
-(sync/checkpoints.py) against the real MediaWiki.
+(sync/engine/checkpoints.py) against the real MediaWiki.
 
 After each kill: the SQLite database is intact, no committed row is lost, the watermark has
 not moved past a change that is not in the records; the next run converges to the same
@@ -27,7 +27,7 @@ from cop_wiki import (
 from wiki_people import Person, member
 
 from page_templates import shipped
-from sync.members import record_member
+from sync.engine.members import record_member
 
 ANN = {"email": "ann@corp.example", "name": "Ann Lee", "profile": "marketing", "site": "Lyon",
        "role": "member"}

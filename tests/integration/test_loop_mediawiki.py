@@ -18,8 +18,8 @@ from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import shipped
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.engine.run import Syncer, SyncOptions
+from sync.records.store import Records
 
 NS = "CoP_Battery"
 INJECTIONS = ["}}", "|", "[[Category:X]]", "~~~~", "<script>alert(1)</script>", "__NOTOC__",

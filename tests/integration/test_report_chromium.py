@@ -20,7 +20,7 @@ from PIL import Image
 from report_demo import build, dump_dom, report, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
-# The charts' colours (sync/charts.py): kinds, members/active, contributors, states.
+# The charts' colours (sync/results/report/charts.py): kinds, members/active, contributors, states.
 PALETTE = {"blue": (0x00, 0x72, 0xB2), "orange": (0xE6, 0x9F, 0x00),
            "green": (0x00, 0x9E, 0x73), "vermillion": (0xD5, 0x5E, 0x00),
            "pink": (0xCC, 0x79, 0xA7)}

@@ -17,11 +17,11 @@ from cop_wiki import NS, CopDir
 from wiki_people import member
 
 from page_templates import shipped
-from sync.backends import build_backend
-from sync.config import load
-from sync.members import record_member
-from sync.provision_run import Provisioner
-from sync.run import Syncer, SyncOptions
+from sync.config.backends import build_backend
+from sync.config.loader import load
+from sync.engine.members import record_member
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
 
 WRONG = "Wrong-But-Secret-Password-4242"
 

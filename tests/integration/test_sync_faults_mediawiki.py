@@ -25,8 +25,8 @@ from wiki_proxy import api_error, is_edit, is_get, proxied
 from connector.base import RemotePage, WrittenPage
 from connector.mediawiki.backend import MediaWikiBackend
 from page_templates import shipped
-from sync.members import record_member
-from sync.run import Syncer, SyncOptions
+from sync.engine.members import record_member
+from sync.engine.run import Syncer, SyncOptions
 
 NEWS = "{{CoP watch|date=2026-02-01|title=Solid-state cells|url=https://example.com/ss}}"
 ANN = ["ann@corp.example", "--name", "Ann Lee", "--profile", "marketing"]

@@ -18,8 +18,8 @@ import pytest
 
 from connector.base import PageRef
 from connector.errors import ConfigError, CopError
-from sync.backends import build_backend
-from sync.config import parse
+from sync.config.backends import build_backend
+from sync.config.loader import parse
 
 SECRETS = {"COP_MEDIAWIKI_PASSWORD": "mw-secret", "COP_CONFLUENCE_TOKEN": "cf-secret"}
 

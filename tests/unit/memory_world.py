@@ -11,14 +11,14 @@ from connector.http import Budget
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.communities import NewCommunity, add_community
-from sync.config import parse
-from sync.members import record_member
-from sync.model import Community
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
-from sync.status import community_status
+from sync.community.registration import NewCommunity, add_community
+from sync.config.loader import parse
+from sync.engine.members import record_member
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.model import Community
+from sync.records.store import Records
+from sync.results.status import community_status
 
 T = shipped()
 CONFIG = parse({"mediawiki": {"url": "http://127.0.0.1:1/"},

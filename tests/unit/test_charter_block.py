@@ -13,11 +13,11 @@ from memory_world import T, memory_wiki, ready, sync
 from connector.base import PageRef, RemotePage
 from connector.confluence.storage import StorageCodec
 from connector.mediawiki.wikitext import WikitextCodec
-from sync.charter_plan import plan_charter
-from sync.model import Community, PageState
-from sync.provision import charter_line
-from sync.provision_run import CharterUnwritable, Provisioner
-from sync.records import Records
+from sync.engine.charter_plan import plan_charter
+from sync.provision.plan import charter_line
+from sync.provision.run import CharterUnwritable, Provisioner
+from sync.records.model import Community, PageState
+from sync.records.store import Records
 
 CHARTER = T["charter"]
 BATTERY = Community(slug="battery", name="Battery", theme="Energy storage",

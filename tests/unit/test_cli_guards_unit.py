@@ -21,7 +21,7 @@ from connector.mediawiki.namespaces import (
     snippet,
 )
 from sync.cli.app import QuietLibraries
-from sync.communities import (
+from sync.community.registration import (
     SLUG,
     NewCommunity,
     add_community,
@@ -29,8 +29,8 @@ from sync.communities import (
     free_namespace_id,
     set_leaders,
 )
-from sync.config import parse
-from sync.records import Records
+from sync.config.loader import parse
+from sync.records.store import Records
 
 PATH = Path("/tmp/cop.toml")
 

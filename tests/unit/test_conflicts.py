@@ -1,4 +1,4 @@
-"""Settling conflicts (sync/conflicts.py) on the in-memory wiki: the next sync applies the
+"""Settling conflicts (sync/engine/conflicts.py) on the in-memory wiki: the next sync applies the
 choice through the ordinary three-way merge."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from connector.errors import NotFoundError, UsageError
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.communities import NewCommunity, add_community
-from sync.config import parse
-from sync.conflicts import open_conflicts, resolve
-from sync.members import forget_member, record_member
-from sync.merge import ROW
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.community.registration import NewCommunity, add_community
+from sync.config.loader import parse
+from sync.engine.conflicts import open_conflicts, resolve
+from sync.engine.members import forget_member, record_member
+from sync.engine.merge import ROW
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.store import Records
 
 T = shipped()
 MEMBERS = PageRef("CoP_Battery", "Members")

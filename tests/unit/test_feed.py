@@ -1,10 +1,10 @@
-"""Which pages a sync reads (sync/feed.py ``plan_reads``), from plain change feeds."""
+"""Which pages a sync reads (sync/engine/changes.py ``plan_reads``), from plain change feeds."""
 
 from __future__ import annotations
 
 from connector.base import Change, ChangeFeed, PageRef
-from sync.feed import plan_reads
-from sync.model import PageState
+from sync.engine.changes import plan_reads
+from sync.records.model import PageState
 
 WATCH, REFS = PageRef("CoP_Battery", "Watch"), PageRef("CoP_Battery", "References")
 

@@ -1,6 +1,6 @@
-"""Community health computed from plain records data (sync/health.py): the alerts fire for
-a fading community and an overdue regulation review, and not for a healthy community;
-profiles, contributors, activity over time, freshness and actions."""
+"""Community health computed from plain records data (sync/results/health/compute.py): the
+alerts fire for a fading community and an overdue regulation review, and not for a healthy
+community; profiles, contributors, activity over time, freshness and actions."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from datetime import date
 
 import pytest
 
-from sync.digest import digest
-from sync.health import HealthInput, add_months, compute
-from sync.health_config import HealthConfig
-from sync.health_model import UNKNOWN, Alert
-from sync.history import StoredContribution
-from sync.model import Community, Entry
-from sync.people import Member, MemberFinder, canonical_profile
-from sync.results_doc import alerts_block, freshness_table, portfolio_table
+from sync.config.health import HealthConfig
+from sync.records.model import Community, Entry
+from sync.results.health.compute import HealthInput, add_months, compute
+from sync.results.health.model import UNKNOWN, Alert
+from sync.results.history import StoredContribution
+from sync.results.people import Member, MemberFinder, canonical_profile
+from sync.results.report.document import alerts_block, freshness_table, portfolio_table
+from sync.results.report.markdown import digest
 
 NOW = "2026-11-28T12:00:00Z"
 TITLES = {"members": "Members", "watch": "Watch", "references": "References",

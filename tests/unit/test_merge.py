@@ -1,13 +1,14 @@
-"""The pure merge (sync/merge.py): decision table, safety rules, problems with page/row/field."""
+"""The pure merge (sync/engine/merge.py): decision table, safety rules, problems with
+page/row/field."""
 
 from __future__ import annotations
 
 from connector.base import ParsedPage, RawRow, RowChange
 from connector.errors import RowProblem
 from page_templates import shipped
-from sync.charter_plan import plan_charter
-from sync.merge import ROW, plan_page
-from sync.page_rows import read_rows
+from sync.engine.charter_plan import plan_charter
+from sync.engine.merge import ROW, plan_page
+from sync.engine.page_rows import read_rows
 
 T = shipped()
 MEMBERS, WATCH, CHARTER = T["members"], T["watch"], T["charter"]

@@ -15,20 +15,20 @@ from connector.errors import PermissionDenied, Unreachable, UsageError, Validati
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.accounts import account_lines, as_csv
-from sync.archive import archive, reopen
-from sync.communities import NewCommunity, add_community, add_warnings
-from sync.config import parse
-from sync.export import export_json
-from sync.health_run import community_health
-from sync.lifecycle import activate, rollout_stage
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
-from sync.schema import MIGRATIONS
-from sync.seminars import add_seminar, add_workshop
-from sync.template_extract import extract_templates
-from sync.themes import add_theme, decide_theme
+from sync.community.lifecycle import activate, rollout_stage
+from sync.community.registration import NewCommunity, add_community, add_warnings
+from sync.config.loader import parse
+from sync.engine.run import Syncer, SyncOptions
+from sync.method.accounts import account_lines, as_csv
+from sync.method.archive import archive, reopen
+from sync.method.seminars import add_seminar, add_workshop
+from sync.method.themes import add_theme, decide_theme
+from sync.provision.extract import extract_templates
+from sync.provision.run import Provisioner
+from sync.records.export import export_json
+from sync.records.schema import MIGRATIONS
+from sync.records.store import Records
+from sync.results.health.run import community_health
 
 T = shipped()
 CONFIG = parse({"mediawiki": {"url": "http://127.0.0.1:1/"}}, Path("/tmp/cop.toml"))

@@ -6,10 +6,10 @@ content is someone's edit (drift)."""
 from __future__ import annotations
 
 from connector.base import PageRef, RemotePage
-from sync.model import PageState
-from sync.pages import content_hash
-from sync.provision import plan_support, still_ours
-from sync.publish import Published, Target, decide
+from sync.community.pages import content_hash
+from sync.provision.plan import plan_support, still_ours
+from sync.records.model import PageState
+from sync.results.publish import Published, Target, decide
 
 REF = PageRef("CoP_Battery", "Results")
 WRITTEN = "== Results ==\nFigures of the month.\n"

@@ -12,10 +12,10 @@ from connector.errors import ConfigError
 from page_templates import shipped
 from page_templates.profiles import shipped_profiles, with_profiles
 from page_templates.values import normalize_row
-from sync.config import parse
-from sync.method_status import community_warnings, members_by_profile
-from sync.model import Community
-from sync.page_rows import read_rows
+from sync.config.loader import parse
+from sync.engine.page_rows import read_rows
+from sync.method.status import community_warnings, members_by_profile
+from sync.records.model import Community
 
 PATH = Path("/tmp/cop.toml")
 BASE = {"mediawiki": {"url": "http://127.0.0.1:1/"}}

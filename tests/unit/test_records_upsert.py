@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.model import Community
-from sync.records import Records
+from sync.records.model import Community
+from sync.records.store import Records
 
 T1, T2, T3 = "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"
 

@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 from connector.confluence.report_render import render_document as storage
 from connector.mediawiki.report_render import render_document as wikitext
 from page_templates.report import Bullets, Heading, Link, Paragraph, Table, page_template
-from sync.digest import md_escape, render_markdown
-from sync.report_html import _block as html_block
+from sync.results.report.html import _block as html_block
+from sync.results.report.markdown import md_escape, render_markdown
 
 EVIL = ("Eve }} | [[Category:X]] ~~~~ {{#invoke:x}} <script>alert(1)</script> __NOTOC__ "
         "]]> <![CDATA[x]]> & *bold* [x](javascript:alert(1))")

@@ -15,15 +15,15 @@ from connector.errors import Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.communities import NewCommunity, add_community
-from sync.health_config import HealthConfig
-from sync.health_run import community_health, read_history
-from sync.history import read_mark, stored_contributions
-from sync.model import Community
-from sync.provision_run import Provisioner
-from sync.publish import Publisher
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.community.registration import NewCommunity, add_community
+from sync.config.health import HealthConfig
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.model import Community
+from sync.records.store import Records
+from sync.results.health.run import community_health, read_history
+from sync.results.history import read_mark, stored_contributions
+from sync.results.publish import Publisher
 
 T = shipped()
 DAY = 86400

@@ -16,7 +16,7 @@ from connector.confluence.storage_parse import find_rows_table, rows_ends
 from connector.confluence.xml_escape import parse_storage, serialize
 from page_templates import localize, shipped
 from page_templates.values import normalize_row, row_key
-from sync.page_rows import read_rows
+from sync.engine.page_rows import read_rows
 
 T = shipped()
 MEMBERS, WATCH, SEMINAR, ATTENDANCE, ACTIONS = (

@@ -11,9 +11,9 @@ from memory_world import ANN, add_locally, members_page, ready, sync
 from connector.base import PageRef
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
-from sync import checkpoints
-from sync.members import forget_member
-from sync.records import Records
+from sync.engine import checkpoints
+from sync.engine.members import forget_member
+from sync.records.store import Records
 
 MEMBERS = PageRef("CoP_Battery", "Members")
 WATCH = PageRef("CoP_Battery", "Watch")

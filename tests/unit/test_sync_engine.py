@@ -14,12 +14,12 @@ from connector.base import PageRef
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.communities import NewCommunity, add_community
-from sync.config import parse
-from sync.members import forget_member, record_member, write_members_page
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.community.registration import NewCommunity, add_community
+from sync.config.loader import parse
+from sync.engine.members import forget_member, record_member, write_members_page
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.store import Records
 
 T = shipped()
 SPACE = "CoP_Battery"

@@ -27,7 +27,7 @@ from connector.errors import EditConflict, PermissionDenied, Unreachable
 from connector.http import Budget
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
-from sync.records import Records
+from sync.records.store import Records
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from memory_world import ANN, CONFIG, members_page, memory_wiki, pending, ready,
 from connector.base import PageRef
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync.communities import NewCommunity, add_community
-from sync.members import record_member, write_members_page
-from sync.provision_run import Provisioner
-from sync.records import Records
+from sync.community.registration import NewCommunity, add_community
+from sync.engine.members import record_member, write_members_page
+from sync.provision.run import Provisioner
+from sync.records.store import Records
 
 T = shipped()
 SPACE = "CoP_Battery"

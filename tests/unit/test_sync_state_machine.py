@@ -25,15 +25,15 @@ from connector.errors import EditConflict, Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import shipped
-from sync import checkpoints
-from sync.communities import NewCommunity, add_community
-from sync.config import parse
-from sync.members import forget_member, record_member
-from sync.merge import ROW
-from sync.page_rows import read_rows
-from sync.provision_run import Provisioner
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.community.registration import NewCommunity, add_community
+from sync.config.loader import parse
+from sync.engine import checkpoints
+from sync.engine.members import forget_member, record_member
+from sync.engine.merge import ROW
+from sync.engine.page_rows import read_rows
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner
+from sync.records.store import Records
 
 T = shipped()
 SPACE = "CoP_Battery"

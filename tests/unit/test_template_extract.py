@@ -16,8 +16,8 @@ from connector.extract import FoundField, FoundSection, PageFindings
 from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import load_templates, shipped
 from page_templates.model import Section
-from sync.model import Community
-from sync.template_extract import apply_findings, guess_type
+from sync.provision.extract import apply_findings, guess_type
+from sync.records.model import Community
 
 T = shipped()
 NEWCOMERS = "Chaque nouveau de Battery storage voit le pilote."

@@ -17,12 +17,12 @@ from connector.errors import Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import TemplateSet, load_templates, shipped, template_version
-from sync.communities import NewCommunity, add_community
-from sync.config import parse
-from sync.model import Community
-from sync.provision_run import Provisioner, ProvisionReport
-from sync.records import Records
-from sync.run import Syncer, SyncOptions
+from sync.community.registration import NewCommunity, add_community
+from sync.config.loader import parse
+from sync.engine.run import Syncer, SyncOptions
+from sync.provision.run import Provisioner, ProvisionReport
+from sync.records.model import Community
+from sync.records.store import Records
 
 T = shipped()
 CONFIG = parse({"mediawiki": {"url": "http://127.0.0.1:1/"}}, Path("/tmp/cop.toml"))

@@ -1,0 +1,272 @@
+"""cop.toml: loading, validation, the starter file, and secrets.
+
+Found at ``--config``, else ``$COP_CONFIG``, else ``./cop.toml``. Relative paths are relative
+to the file. Secrets are never in the file: it names the environment variable that holds
+them (or the system keyring is asked, when the optional ``keyring`` package is installed).
+Every problem is a ConfigError naming the setting (exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from connector.errors import ConfigError
+from sync.config.health import HealthConfig, parse_health
+from sync.config.method import MethodConfig, parse_method
+
+DEFAULT_PATH = "cop.toml"
+LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+KEYRING_SERVICE = "cop-connector"
+
+
+@dataclass(frozen=True)
+class MediaWikiConfig:
+    url: str
+    user: str = ""
+    password_env: str = "COP_MEDIAWIKI_PASSWORD"  # noqa: S105 - a variable name
+    namespace_base: int = 3000
+    timeout: float = 30.0
+    ca_bundle: str = ""
+    allow_http: bool = False
+
+
+@dataclass(frozen=True)
+class ConfluenceConfig:
+    url: str
+    user: str = ""
+    token_env: str = "COP_CONFLUENCE_TOKEN"  # noqa: S105 - a variable name
+    deployment: str = "cloud"  # cloud | datacenter
+    timeout: float = 30.0
+    ca_bundle: str = ""
+    allow_http: bool = False
+    # [confluence.accounts]: e-mail -> Cloud accountId / Data Center user key, for space
+    # permissions (no Confluence API finds an account by e-mail)
+    accounts: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    overlap_seconds: int = 300
+    budget_seconds: int = 600
+    lock_file: str = "cop-sync.lock"
+    report_file: str = "cop-sync-report.json"
+    log_file: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    records_path: Path
+    default_backend: str = "mediawiki"
+    default_lang: str = "en"
+    mediawiki: MediaWikiConfig | None = None
+    confluence: ConfluenceConfig | None = None
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    method: MethodConfig = field(default_factory=MethodConfig)
+    templates_dir: Path | None = None  # [templates] dir: the company's override directory
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, relative to the file's directory."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.path.parent / candidate
+
+
+def find_config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("COP_CONFIG") or DEFAULT_PATH)
+
+
+def load(explicit: str | None = None) -> Config:
+    """Read and validate the configuration. Raises ConfigError."""
+    path = find_config_path(explicit)
+    if not path.exists():
+        raise ConfigError(f"no configuration at {path}; create one with `cop init` "
+                          "(or pass --config / set COP_CONFIG)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read: {error}", path=str(path)) from error
+    return parse(data, path.resolve())
+
+
+def parse(data: Mapping[str, Any], path: Path) -> Config:
+    _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
+                 "templates", "method"}, "", path)
+    records = _section(data, "records", {"path"}, path)
+    templates = _section(data, "templates", {"dir"}, path)
+    defaults = _section(data, "defaults", {"backend", "lang"}, path)
+    config = Config(
+        path=path,
+        records_path=Path(),
+        default_backend=_choice(defaults, "backend", ("mediawiki", "confluence"),
+                                "mediawiki", "defaults", path),
+        default_lang=_lang(defaults, path),
+        mediawiki=_dataclass(MediaWikiConfig, data, "mediawiki", path),
+        confluence=_dataclass(ConfluenceConfig, data, "confluence", path),
+        sync=_dataclass(SyncConfig, data, "sync", path) or SyncConfig(),
+    )
+    method, health = parse_method(data.get("method"), data.get("health"),
+                                  parse_health(data.get("health"), path), path)
+    config = _replace(config, method=method, health=health)
+    records_path = config.resolve(str(records.get("path", "cop.db")))
+    config = _replace(config, records_path=records_path,
+                      templates_dir=_templates_dir(config, templates))
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    if config.confluence and config.confluence.deployment not in ("cloud", "datacenter"):
+        raise ConfigError("deployment must be cloud or datacenter",
+                          setting="confluence.deployment", path=str(config.path))
+    for name in ("mediawiki", "confluence"):
+        section = getattr(config, name)
+        if section is not None and not section.url:
+            raise ConfigError("url is required", setting=f"{name}.url", path=str(config.path))
+    if getattr(config, config.default_backend) is None:
+        raise ConfigError(f"default backend {config.default_backend!r} has no "
+                          f"[{config.default_backend}] section", setting="defaults.backend",
+                          path=str(config.path))
+    _check_numbers(config)
+
+
+def _check_numbers(config: Config) -> None:
+    """Numbers that parse but cannot work: a timeout of -5 s, a namespace pair that would
+    overlap another (odd base: its pages would take a talk namespace's number)."""
+    where = str(config.path)
+    if config.mediawiki is not None:
+        base = config.mediawiki.namespace_base
+        if base < 100 or base % 2:
+            raise ConfigError(
+                f"must be an even number of at least 100, not {base}: each community takes "
+                "a pair, the even number for its pages and the next odd one for their talk "
+                "pages (MediaWiki keeps the numbers below 100)",
+                setting="mediawiki.namespace_base", path=where)
+    for name in ("mediawiki", "confluence"):
+        section = getattr(config, name)
+        if section is not None and not section.timeout > 0:
+            raise ConfigError(f"must be a positive number of seconds, not {section.timeout:g}",
+                              setting=f"{name}.timeout", path=where)
+    if config.sync.budget_seconds <= 0:
+        raise ConfigError(f"must be a positive number of seconds, not "
+                          f"{config.sync.budget_seconds}", setting="sync.budget_seconds",
+                          path=where)
+    if config.sync.overlap_seconds < 0:
+        raise ConfigError(f"must be zero or more seconds, not {config.sync.overlap_seconds}",
+                          setting="sync.overlap_seconds", path=where)
+
+
+def secret(env_var: str, *, user: str, setting: str, service: str) -> str:
+    """The secret in ``$env_var``, else in the keyring; ConfigError if neither has it."""
+    if env_var and os.environ.get(env_var):
+        return os.environ[env_var]
+    try:
+        import keyring  # optional dependency  # noqa: PLC0415
+    except ImportError:
+        keyring = None
+    if keyring is not None:
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, f"{service}:{user}")
+        except Exception:  # any keyring backend failure means "not found"
+            stored = None
+        if stored:
+            return stored
+    raise ConfigError(f"the secret for {user!r} is missing: set the environment variable "
+                      f"{env_var or '(none named)'}" + (
+                          f" or store it with `keyring set {KEYRING_SERVICE} {service}:{user}`"
+                          if keyring else ""), setting=setting)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _replace(config: Config, **changes: Any) -> Config:
+    return replace(config, **changes)
+
+
+def _section(data: Mapping[str, Any], name: str, allowed: set[str],
+             path: Path) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError("must be a table", setting=name, path=str(path))
+    _only(value, allowed, name, path)
+    return value
+
+
+def _only(data: Mapping[str, Any], allowed: set[str], section: str, path: Path) -> None:
+    for key in data:
+        if key not in allowed:
+            where = f"{section}.{key}" if section else key
+            raise ConfigError(f"unknown setting (expected one of: {', '.join(sorted(allowed))})",
+                              setting=where, path=str(path))
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str,
+            section: str, path: Path) -> str:
+    value = data.get(key, default)
+    if value not in allowed:
+        raise ConfigError(f"must be one of {', '.join(allowed)}, not {value!r}",
+                          setting=f"{section}.{key}", path=str(path))
+    return value
+
+
+def _lang(defaults: Mapping[str, Any], path: Path) -> str:
+    """A language code; whether the templates offer it is checked where it is used (the
+    templates directory may add languages)."""
+    value = defaults.get("lang", "en")
+    if not isinstance(value, str) or not LANG_CODE.match(value):
+        raise ConfigError(f"must be a language code like en or fr, not {value!r}",
+                          setting="defaults.lang", path=str(path))
+    return value
+
+
+def _templates_dir(config: Config, templates: Mapping[str, Any]) -> Path | None:
+    """[templates] dir, relative to the file; None when not set."""
+    if "dir" not in templates:
+        return None
+    value = templates["dir"]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("must be a directory path (relative to this file)",
+                          setting="templates.dir", path=str(config.path))
+    return config.resolve(value)
+
+
+def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any:
+    if name not in data:
+        return None
+    fields = cls.__dataclass_fields__
+    section = _section(data, name, set(fields), path)
+    values = {}
+    for key, raw in section.items():
+        if key == "accounts":
+            values[key] = _accounts(raw, f"{name}.{key}", path)
+            continue
+        expected = type(fields[key].default) if key != "url" else str
+        value = float(raw) if expected is float and type(raw) is int else raw
+        if type(value) is not expected:  # bool is an int: be exact
+            raise ConfigError(f"must be a {expected.__name__}, not {raw!r}",
+                              setting=f"{name}.{key}", path=str(path))
+        values[key] = value
+    if "url" not in values and "url" in fields:
+        raise ConfigError("url is required", setting=f"{name}.url", path=str(path))
+    return cls(**values)
+
+
+def _accounts(raw: Any, setting: str, path: Path) -> dict[str, str]:
+    """A table of e-mail = "account identifier" strings."""
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ConfigError('must be a table of "e-mail" = "account id" strings',
+                          setting=setting, path=str(path))
+    return dict(raw)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON string syntax is valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)

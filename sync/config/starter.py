@@ -1,0 +1,125 @@
+"""The commented starter cop.toml written by ``cop init``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sync.config.loader import toml_string
+
+
+@dataclass(frozen=True)
+class StarterSettings:
+    """Everything ``cop init`` can be told by flag (scriptable)."""
+
+    records: str = "cop.db"
+    lang: str = "en"
+    backend: str = "mediawiki"
+    mediawiki_url: str = "http://127.0.0.1:8080/"
+    mediawiki_user: str = ""
+    mediawiki_password_env: str = "COP_MEDIAWIKI_PASSWORD"  # noqa: S105 - a name
+    confluence_url: str = ""
+    confluence_user: str = ""
+    confluence_token_env: str = "COP_CONFLUENCE_TOKEN"  # noqa: S105 - a name
+    confluence_deployment: str = "cloud"
+
+
+def starter_text(s: StarterSettings) -> str:
+    """A complete, commented cop.toml. Sections for unconfigured wikis are commented out."""
+    mediawiki = _mediawiki(s) if s.mediawiki_url else "# [mediawiki]  (not configured)\n"
+    confluence = _confluence(s) if s.confluence_url else _confluence_example()
+    return f"""\
+# cop-connector configuration, written by `cop init`.
+# Relative paths are relative to this file. Secrets are never stored here: each wiki section
+# names the environment variable that holds its password or token (or, with the optional
+# `keyring` package, the system keyring is asked).
+
+[records]
+# SQLite database of the local records: communities, members, rows, sync state and history.
+path = {toml_string(s.records)}
+
+[defaults]
+backend = {toml_string(s.backend)}   # mediawiki | confluence: where new communities live
+lang = {toml_string(s.lang)}         # en | fr: language of new communities' pages
+
+{mediawiki}
+{confluence}
+[sync]
+# cop-sync re-reads this many seconds before its last watermark (harmless: reads are
+# idempotent) so that edits saved while the previous run was reading are not missed.
+overlap_seconds = 300
+# A run gives up retrying (429, 503, maxlag, timeouts) once it has run this long.
+budget_seconds = 600
+lock_file = "cop-sync.lock"            # one run at a time; a second run exits with code 3
+report_file = "cop-sync-report.json"   # the last run's JSON report
+log_file = ""                          # empty: log to standard error
+
+# The method (`cop theme`, `cop community add`, `cop status`): how many communities run at
+# once, the profiles a community mixes, and profiles added to the shipped vocabulary
+# (marketing, R&D, sales, production, purchasing, quality, finance, IT, HR, legal,
+# management, other; French names and common spellings are read too).
+# [method]
+# max_communities = 4                    # `cop community add` refuses past it (--force)
+# required_profiles = ["marketing", "R&D", "sales"]   # a cross-functional community has them
+# [method.profiles]                      # profile = its other spellings
+# logistics = ["logistique", "supply chain"]
+
+# Community health (`cop health`, `cop status` alerts) and results pages (`cop report --publish`).
+# [health]
+# fading_weeks = 6                       # alert when nobody contributed for this many weeks
+# history_days = 90                      # how far back the wiki's history is read at first
+# portfolio_page = "Project:Communities of practice — results"   # MediaWiki roll-up page
+# portfolio_space = ""                   # Confluence: its space (default: the first community's)
+# [health.review_months]                 # a page not reviewed within its period is overdue
+# regulation = 6
+# competition = 12
+# [health.users]                         # wiki user (or Confluence account id) = member e-mail
+# "Julie Roux" = "julie.roux@corp.example"
+"""
+
+
+def _mediawiki(s: StarterSettings) -> str:
+    return f"""\
+[mediawiki]
+# The wiki's script path, where api.php lives (e.g. https://wiki.corp.example/w/).
+url = {toml_string(s.mediawiki_url)}
+# A bot password account (Special:BotPasswords), e.g. "CopBot@cop", with the grants
+# "basic, highvolume, editpage, createeditmovepage" (and "protect" to archive). Empty: anonymous.
+user = {toml_string(s.mediawiki_user)}
+password_env = {toml_string(s.mediawiki_password_env)}
+# First namespace number for communities; each community takes two (pages and talk).
+namespace_base = 3000
+timeout = 30
+# ca_bundle = "/etc/ssl/certs/corp-ca.pem"   # extra CA for an internal certificate
+# allow_http = false   # plain http:// is refused except to 127.0.0.1 / localhost
+"""
+
+
+def _confluence(s: StarterSettings) -> str:
+    return f"""\
+[confluence]
+# Cloud: https://SITE.atlassian.net/wiki   Data Center: https://HOST[/CONTEXT]
+url = {toml_string(s.confluence_url)}
+# Cloud: the account's e-mail (with an API token). Data Center: leave empty to use a
+# personal access token (bearer).
+user = {toml_string(s.confluence_user)}
+token_env = {toml_string(s.confluence_token_env)}
+deployment = {toml_string(s.confluence_deployment)}   # cloud | datacenter
+timeout = 30
+
+# Space permissions: pilot and expert administer, members edit. No Confluence API finds an
+# account by e-mail, so map people here (Cloud: accountId; Data Center: user key).
+# Unmapped people are named in a warning at each `cop provision`.
+# [confluence.accounts]
+# "claire.martin@corp.example" = "712020:3c9d7e2a-1b4f-4e6a-8d2c-0f1e2d3c4b5a"
+"""
+
+
+def _confluence_example() -> str:
+    return """\
+# [confluence]
+# url = "https://SITE.atlassian.net/wiki"
+# user = "innovation@corp.example"
+# token_env = "COP_CONFLUENCE_TOKEN"
+# deployment = "cloud"
+# [confluence.accounts]          # e-mail = accountId (Cloud) / user key (Data Center)
+"""

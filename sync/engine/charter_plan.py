@@ -1,0 +1,64 @@
+"""The charter's plan (pure): its one block, members' fields flowing back and the fields
+the records own (pilot, expert, sponsor, status, account...) only compared, as drift."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from connector.base import ParsedPage
+from connector.errors import RowProblem
+from page_templates import PageKind
+from page_templates.values import clean_text, normalize_row
+from sync.engine.page_rows import unknown_hint
+
+
+@dataclass(frozen=True)
+class CharterPlan:
+    """The charter: wiki-owned fields flow back; records-owned ones are compared (drift)."""
+
+    accepted: Mapping[str, str] = field(default_factory=dict)
+    drift: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # field -> (wiki, ours)
+    problems: tuple[RowProblem, ...] = ()
+    values: Mapping[str, str] | None = None  # the block as read, when readable
+
+
+def plan_charter(kind: PageKind, page: str, parsed: ParsedPage,
+                 records: Mapping[str, str], lang: str = "en") -> CharterPlan:
+    """The charter block (the first one on the page). Fields owned by the records are only
+    compared: any wiki value there, valid or not, empty or not, is drift, never a row
+    problem, so a bad status does not stop members' own edits (objectives...) from being
+    read. A member-owned field that cannot be read leaves the block unread (nothing
+    accepted); the drift is still reported."""
+    problems = list(parsed.problems)
+    if not parsed.rows:
+        if not problems:
+            problems.append(RowProblem(page, 1, "(template)",
+                                       f"no {{{{{kind.row_template}}}}} block on the page"))
+        return CharterPlan(problems=tuple(problems))
+    raw, *others = parsed.rows
+    problems += [RowProblem(page, other.index, "(template)",
+                            f"another {{{{{kind.row_template}}}}} block: only the first one "
+                            f"(row {raw.index}) is read; remove this one", other.line)
+                 for other in others]
+    values, invalid = normalize_row(kind, raw.values)
+    governance = {d.name for d in kind.fields if d.owner == "records"}
+    for problem in invalid:
+        if problem.field in governance:  # as written: it is drift, whatever it says
+            values[problem.field] = clean_text(raw.values.get(problem.field, ""))
+    invalid = [problem for problem in invalid if problem.field not in governance]
+    hint = unknown_hint(raw.unknown)
+    problems += [RowProblem(page, raw.index, problem.field, problem.message_in(lang) + hint,
+                            raw.line) for problem in invalid]
+    problems.sort(key=lambda problem: problem.row)
+    accepted, drift = {}, {}
+    for definition in kind.fields:
+        wiki_value, ours = values.get(definition.name, ""), records.get(definition.name, "")
+        if wiki_value == ours or ("@" in ours and wiki_value.casefold() == ours.casefold()):
+            continue  # (an e-mail address's case is no change: the records lower-case them)
+        if definition.owner == "records":
+            drift[definition.name] = (wiki_value, ours)
+        elif not invalid:
+            accepted[definition.name] = wiki_value
+    return CharterPlan(accepted=accepted, drift=drift, problems=tuple(problems),
+                       values=None if invalid else values)

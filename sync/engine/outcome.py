@@ -1,0 +1,103 @@
+"""The outcome of a cop-sync run: per community, per page; exit code; summary line; JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from connector.errors import EXIT_OK, EXIT_PARTIAL
+from sync.engine.pull import PageOutcome
+
+
+@dataclass
+class CommunityOutcome:
+    slug: str
+    pages: list[PageOutcome] = field(default_factory=list)
+    error: str = ""
+    notices: list[str] = field(default_factory=list)
+    watermark: str | None = None
+    refused_empty: bool = False  # the whole community read as empty: nothing recorded
+    open_problems: int = 0  # row problems the records still hold after the run
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or any(p.error for p in self.pages)
+
+
+@dataclass
+class SyncReport:
+    started_at: str
+    dry_run: bool = False
+    finished_at: str = ""
+    communities: list[CommunityOutcome] = field(default_factory=list)
+
+    @property
+    def pages(self) -> list[PageOutcome]:
+        return [page for community in self.communities for page in community.pages]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a community or a page failed, a row cannot be read (found this run or
+        still open from an earlier one: exit 1 lasts as long as the problem), a page or a
+        whole community was refused as empty or a conflict needs a person; else 0."""
+        trouble = any(c.failed or c.refused_empty or c.open_problems
+                      for c in self.communities) or any(
+            p.problems or p.refused_empty or p.conflicts for p in self.pages)
+        return EXIT_PARTIAL if trouble else EXIT_OK
+
+    def counts(self) -> dict[str, int]:
+        pages = self.pages
+        return {
+            "communities": len(self.communities),
+            "pages_read": sum(not p.deleted for p in pages),
+            "rows_upserted": sum(p.upserted for p in pages),
+            "rows_tombstoned": sum(p.tombstoned for p in pages),
+            "rows_pushed": sum(p.pushed for p in pages),
+            "row_problems": sum(len(p.problems) for p in pages),
+            "conflicts": sum(len(p.conflicts) for p in pages),
+            "refused_empty": sum(p.refused_empty for p in pages),
+            "communities_refused_empty": sum(c.refused_empty for c in self.communities),
+            "open_row_problems": sum(c.open_problems for c in self.communities),
+            "drift": sum(len(p.drift) for p in pages),
+            "errors": sum(bool(c.error) for c in self.communities)
+            + sum(bool(p.error) for p in pages),
+        }
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        words = [f"{c['communities']} communit{'y' if c['communities'] == 1 else 'ies'}",
+                 f"{c['pages_read']} pages read", f"{c['rows_upserted']} rows upserted",
+                 f"{c['rows_tombstoned']} tombstoned", f"{c['rows_pushed']} pushed",
+                 f"{c['row_problems']} row problems", f"{c['conflicts']} conflicts",
+                 f"{c['errors']} errors"]
+        if c["open_row_problems"] > c["row_problems"]:
+            words.append(f"{c['open_row_problems']} row problems still open (`cop status`)")
+        if c["refused_empty"]:
+            words.append(f"{c['refused_empty']} empty pages refused")
+        if c["communities_refused_empty"]:
+            words.append(f"{c['communities_refused_empty']} empty communities refused")
+        if c["drift"]:
+            words.append(f"{c['drift']} drifted charter fields")
+        prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
+        return f"{prefix}: " + ", ".join(words) + f"; exit {self.exit_code}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"started_at": self.started_at, "finished_at": self.finished_at,
+                "dry_run": self.dry_run, "exit_code": self.exit_code,
+                "counts": self.counts(),
+                "communities": [_community(c) for c in self.communities]}
+
+
+def _community(outcome: CommunityOutcome) -> dict[str, Any]:
+    return {"slug": outcome.slug, "error": outcome.error, "notices": outcome.notices,
+            "watermark": outcome.watermark, "refused_empty": outcome.refused_empty,
+            "open_row_problems": outcome.open_problems,
+            "pages": [_page(p) for p in outcome.pages]}
+
+
+def _page(page: PageOutcome) -> dict[str, Any]:
+    data = asdict(page)
+    data["problems"] = [{**asdict(p), "text": str(p)} for p in page.problems]
+    data["drift"] = {name: {"wiki": wiki, "records": ours}
+                     for name, (wiki, ours) in page.drift.items()}
+    return data

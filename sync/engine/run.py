@@ -1,0 +1,205 @@
+"""A cop-sync run: the change feed, batched reads, every page synced, the watermark saved.
+
+Per backend: one feed request for every community's space (its server time is the signpost,
+taken before any page is read), one batched read of every changed page, then each community
+on its own — a community that fails does not stop the others, and its watermark only moves
+(to the signpost) once all its pages are committed. Once the run's time budget is spent, no
+new backend or community is started: they are left, untouched, for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import groupby
+
+from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
+from connector.errors import CopError, NotFoundError
+from connector.http import Budget
+from page_templates import TemplateSet
+from sync.clock import earlier, utc_now
+from sync.engine.changes import ReadPlan, plan_reads
+from sync.engine.checkpoints import checkpoint
+from sync.engine.deletions import (
+    community_reads_empty,
+    deletion_notice,
+    empty_community_notice,
+    mark_deleted,
+)
+from sync.engine.outcome import CommunityOutcome, SyncReport
+from sync.engine.pull import PageOutcome, PageSync
+from sync.records.model import Community, PageState
+from sync.records.store import Records
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    community: str | None = None
+    dry_run: bool = False
+    force_delete: bool = False
+    overlap_seconds: int = 300
+    full: bool = False  # read every page, whatever the feed says (after a long outage)
+
+
+@dataclass(frozen=True)
+class Syncer:
+    records: Records
+    backends: Mapping[str, WikiBackend]  # backend name -> adapter (only configured ones)
+    templates: TemplateSet
+    clock: Callable[[], str] = utc_now
+    budget: Budget | None = None  # the run's time budget (the adapters' retries share it)
+
+    def run(self, options: SyncOptions) -> SyncReport:
+        report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
+        communities = self._select(options.community, report)
+        ordered = sorted(communities, key=lambda c: c.backend)
+        for name, group in groupby(ordered, key=lambda c: c.backend):
+            self._sync_backend(name, list(group), options, report)
+        report.finished_at = self.clock()
+        return report
+
+    def _select(self, slug: str | None, report: SyncReport) -> list[Community]:
+        """The communities to sync; archived ones are left out (their space is frozen, so
+        nothing changes there: `cop archive --undo` reopens it and the next run reads it)."""
+        if slug is None:
+            chosen = self.records.communities()
+        else:
+            community = self.records.community(slug)
+            if community is None:
+                raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
+            chosen = [community]
+        for community in chosen:
+            if community.archived:
+                skipped = CommunityOutcome(community.slug)
+                skipped.notices.append("archived: not synced (`cop archive "
+                                       f"{community.slug} --undo` reopens it)")
+                report.communities.append(skipped)
+        return [c for c in chosen if not c.archived]
+
+    def _sync_backend(self, name: str, group: list[Community], options: SyncOptions,
+                      report: SyncReport) -> None:
+        outcomes = {c.slug: CommunityOutcome(c.slug) for c in group}
+        report.communities += outcomes.values()
+        backend = self.backends.get(name)
+        if backend is None:
+            for outcome in outcomes.values():
+                outcome.error = f"no [{name}] section in the configuration"
+            return
+        if self._out_of_time(outcomes.values()):
+            return
+        states = {c.slug: self.records.page_states(c.slug) for c in group}
+        ready = [c for c in group if _provisioned(states[c.slug], outcomes[c.slug])]
+        if not ready:
+            return
+        try:
+            feed = self._feed(backend, ready, states, options)
+            plans = {c.slug: self._read_plan(c, states[c.slug], feed, options.full)
+                     for c in ready}
+            wanted = [ref for plan in plans.values() for ref in plan.to_read.values()]
+            remote = backend.read_pages(wanted) if wanted else {}
+        except CopError as error:  # the wiki as a whole failed: every community did
+            for community in ready:
+                outcomes[community.slug].error = str(error)
+            return
+        pages = PageSync(self.records, backend, self.templates, self.clock)
+        for community in ready:
+            if self._out_of_time([outcomes[community.slug]]):
+                continue
+            self._sync_community(pages, community, states[community.slug],
+                                 plans[community.slug], remote, feed.signpost, options,
+                                 outcomes[community.slug])
+            outcomes[community.slug].open_problems = len(
+                self.records.problems(community.slug))
+
+    def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
+        """Once the budget is spent, what has not started is left for the next run."""
+        if self.budget is None or self.budget.remaining() > 0:
+            return False
+        for outcome in outcomes:
+            outcome.error = (f"the run's time budget ({self.budget.seconds:g} s) is spent; "
+                             "not synced this run (the next run does it)")
+        return True
+
+    def _feed(self, backend: WikiBackend, ready: list[Community],
+              states: Mapping[str, list[PageState]], options: SyncOptions) -> ChangeFeed:
+        """One feed for all: its signpost is taken before any page is read. First syncs
+        (and --full) read every page anyway; for them the feed gives the signpost and the
+        moves and deletions to follow."""
+        marks = [m for m in (self.records.watermark(c.slug) for c in ready) if m]
+        since = earlier(min(marks) if marks else self.clock(), options.overlap_seconds)
+        # the pages' own spaces: a page moved out of its community's space is followed
+        spaces = sorted({s.ref.space for c in ready for s in states[c.slug]})
+        return backend.changes_since(spaces, since)
+
+    def _read_plan(self, community: Community, states: list[PageState],
+                   feed: ChangeFeed, full: bool) -> ReadPlan:
+        full = full or self.records.watermark(community.slug) is None
+        always = [s.kind for s in states if s.state == "refused-empty" or
+                  self._pending(community, s)]
+        return plan_reads(states, feed, always, full=full)
+
+    def _pending(self, community: Community, state: PageState) -> bool:
+        """Two-way pages whose local rows differ from the merge base: to push (not to a
+        page deleted on the wiki: `cop provision` recreates it with them)."""
+        if state.kind not in {k.kind for k in self.templates.row_kinds if k.two_way}:
+            return False
+        if state.state == "deleted":
+            return False
+        return self.records.live_rows(community.slug, state.kind) != (state.base or {})
+
+    def _sync_community(self, pages: PageSync, community: Community,
+                        states: list[PageState], plan: ReadPlan,
+                        remote: dict[PageRef, RemotePage], signpost: str,
+                        options: SyncOptions, outcome: CommunityOutcome) -> None:
+        by_kind = {s.kind: s for s in states}
+        found = {kind: remote[ref] for kind, ref in plan.to_read.items() if ref in remote}
+        gone = sorted(plan.deleted | {kind for kind in plan.to_read if kind not in found})
+        codec = pages.backend.codec
+        parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
+                                         str(page.ref))
+                  for kind, page in found.items()}  # once: for the guard and the merge
+        if not options.force_delete and self._empties(community, by_kind, parsed, gone):
+            outcome.refused_empty = True
+            outcome.notices.append(empty_community_notice(community.slug))
+            return  # nothing recorded, watermark kept: every run refuses it again
+        try:
+            for kind in gone:  # a page of its own in the report: its rows count as tombstoned
+                outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
+            for kind, page in found.items():
+                outcome.pages.append(pages.sync(community, by_kind[kind], page,
+                                                dry_run=options.dry_run,
+                                                force_delete=options.force_delete,
+                                                parsed=parsed[kind]))
+        except CopError as error:
+            outcome.error = str(error)
+        if not outcome.failed and not options.dry_run:
+            self.records.set_watermark(community.slug, signpost)
+            outcome.watermark = signpost
+            checkpoint("after-watermark")
+
+    def _empties(self, community: Community, states: Mapping[str, PageState],
+                 parsed: Mapping[str, ParsedPage], gone: list[str]) -> bool:
+        """Would this run leave the community without the rows its pages held?"""
+        if not parsed and not gone:
+            return False
+        kinds = [(key, kind) for key in states
+                 if (kind := self.templates.kind_for(key)).has_rows and not kind.single]
+        live = {key: self.records.live_rows(community.slug, key) for key, _ in kinds}
+        return community_reads_empty(kinds, states, live, parsed, gone)
+
+    def _mark_deleted(self, state: PageState, dry_run: bool) -> PageOutcome:
+        rows = 0 if state.state == "deleted" else \
+            len(self.records.live_rows(state.community, state.kind))
+        if not dry_run:
+            mark_deleted(self.records, state, self.clock())
+        return PageOutcome(state.community, state.kind, str(state.ref), tombstoned=rows,
+                           notice=deletion_notice(state, rows), deleted=True)
+
+
+def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:
+    if not states:
+        outcome.notices.append("not provisioned yet (run `cop provision`); nothing to read")
+    return bool(states)

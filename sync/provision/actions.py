@@ -1,0 +1,45 @@
+"""A line of a provisioning plan (``PageAction``): what to do with one page, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from connector.base import PageRef, RemotePage
+from sync.records.model import Rows
+
+Op = Literal["create", "update", "upgrade", "skip", "adopt", "drift"]
+SUPPORT = ""  # the "community" of pages shared by every community (MediaWiki templates)
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """One line of a provisioning plan.
+
+    ``version`` is the template version the page carries once the action is done (what its
+    state records); ``record_version`` asks to record it even without a write (an upgrade
+    that found the page up to date); ``notes`` are the parts an upgrade left alone (drift).
+    """
+
+    op: Op
+    community: str
+    kind: str  # the page key ("members", "seminar@2027")
+    ref: PageRef
+    reason: str
+    content: str = ""
+    base: RemotePage | None = None
+    rows: Rows | None = None  # the page's rows once written (the first merge base)
+    # A page holding other kinds' rows: row key ("attendance@2027") -> its rows once
+    # written (each part's first merge base, kept under its own row key)
+    part_rows: Mapping[str, Rows] | None = None
+    parent: PageRef | None = None
+    home: bool = False  # the space's home page
+    labels: tuple[str, ...] = ()
+    version: str = ""
+    record_version: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        return self.op in ("create", "update", "upgrade")

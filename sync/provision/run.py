@@ -1,0 +1,375 @@
+"""Provisioning, the imperative shell: read what is there, plan (sync/provision/plan.py), apply.
+
+Each page's state is committed right after its write, so an interrupted run is simply run
+again: pages already made are found and skipped, only the missing ones are created (a page
+created by a run that died before recording it is found on the wiki and adopted).
+
+A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
+rows come back to life in the same transaction as the page's new state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from connector.base import SpaceInfo, SpaceSpec, WikiBackend
+from connector.errors import CopError, EditConflict, PageExists, SpaceMissing, Unreachable
+from page_templates import TemplateSet
+from sync.clock import utc_now
+from sync.community.lifecycle import provisioned_status, set_status
+from sync.community.pages import content_hash, current_refs
+from sync.community.seminar_pages import seminar_extras, seminar_instances
+from sync.engine.charter_plan import plan_charter
+from sync.engine.checkpoints import checkpoint
+from sync.engine.deletions import PAGE_DELETED
+from sync.provision.plan import (
+    SUPPORT,
+    PageAction,
+    PlanInput,
+    charter_line,
+    plan_community,
+    plan_support,
+)
+from sync.records.model import Community, PageState, StoredProblem
+from sync.records.store import Records
+
+log = logging.getLogger(__name__)
+SUMMARY_LENGTH = 250  # MediaWiki cuts edit summaries at 500 bytes; keep them readable
+
+
+class CharterUnwritable(CopError):
+    """The charter's records-owned fields cannot be written: its block cannot be read, and
+    adding one again would leave two (see provision._unreadable_charter)."""
+
+
+@dataclass
+class ProvisionReport:
+    """The plan, and for each action what happened (``done``) or why it failed."""
+
+    actions: list[PageAction] = field(default_factory=list)
+    new_spaces: list[SpaceSpec] = field(default_factory=list)  # to create (Confluence)
+    done: list[PageAction] = field(default_factory=list)
+    failed: list[tuple[PageAction, str]] = field(default_factory=list)
+    community_errors: dict[str, CopError] = field(default_factory=dict)
+    incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
+    notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.community_errors or self.incomplete else 0
+
+
+@dataclass(frozen=True)
+class _Space:
+    """A community's space: ``info`` is None when it does not exist yet (to create)."""
+
+    community: Community
+    spec: SpaceSpec
+    info: SpaceInfo | None
+
+
+@dataclass(frozen=True)
+class Provisioner:
+    records: Records
+    backend: WikiBackend
+    templates: TemplateSet
+    clock: Callable[[], str] = utc_now
+    upgrade: bool = False  # bring existing pages to the current template (--upgrade)
+
+    def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
+        """Plan (and unless ``dry_run``, apply) every community; one bad community does not
+        stop the others. Each page's state is committed after its write, so an interrupted
+        run (an upgrade too) is simply run again."""
+        report = ProvisionReport()
+        for community in communities:
+            if community.archived:
+                report.notices.setdefault(community.slug, []).append(
+                    f"archived: not provisioned (`cop archive {community.slug} --undo` "
+                    "reopens it)")
+        spaces = self._spaces([c for c in communities if not c.archived], report)
+        inputs = [self._input(space) for space in spaces]
+        # Every community of this wiki, not only those provisioned now: the shared row
+        # templates show each community's labels in its language.
+        languages = {c.space: c.lang for c in self.records.communities()
+                     if c.backend == self.backend.name and c.space}
+        support = self.backend.codec.support_pages(self.templates, languages)
+        wanted = [ref for ref, _ in support] + [
+            ref for space, data in zip(spaces, inputs, strict=True) if space.info
+            for ref in data.refs.values()]
+        remote = self.backend.read_pages(wanted) if spaces else {}
+        if spaces:
+            support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
+            report.actions += plan_support(support, remote, support_states)
+        report.new_spaces = [space.spec for space in spaces if space.info is None]
+        for data in inputs:
+            report.actions += plan_community(replace(data, remote=remote), self.templates,
+                                             self.backend.codec, self.backend.home_kind,
+                                             upgrade=self.upgrade)
+        if not dry_run:
+            self._apply_all(spaces, report)
+        return report
+
+    def write_charter(self, community: Community) -> PageAction | None:
+        """Write the charter's records-owned fields (its status...) as ``community`` has
+        them, nothing else of the space (``cop archive``); None when the charter is not on
+        the wiki or already says so. Raises CharterUnwritable (its block cannot be read
+        and cannot be added again), BackendError subclasses."""
+        state = self.records.page_state(community.slug, "charter")
+        kind = self.templates.get("charter")
+        if state is None or state.state == "deleted" or kind is None:
+            return None
+        remote = self.backend.read_pages([state.ref]).get(state.ref)
+        if remote is None:
+            return None
+        action = charter_line(kind, community, state, remote, self.backend.codec)
+        if action.op == "drift":
+            raise CharterUnwritable(f"{action.ref}: {action.reason}")
+        if action.op != "update":
+            return None
+        self._update(action)
+        return action
+
+    def _spaces(self, communities: Sequence[Community],
+                report: ProvisionReport) -> list[_Space]:
+        found = []
+        for community in communities:
+            spec = SpaceSpec(community.slug, community.name, community.space, community.lang,
+                             community.namespace_id)
+            try:
+                found.append(_Space(community, spec, self.backend.check_space(spec)))
+            except SpaceMissing as missing:
+                if self.backend.can_create_spaces:
+                    found.append(_Space(community, spec, None))
+                else:
+                    report.community_errors[community.slug] = missing
+            except CopError as error:
+                report.community_errors[community.slug] = error
+        return found
+
+    def _input(self, space: _Space) -> PlanInput:
+        """What planning needs; the community as it will be once provisioned (a proposed
+        one becomes pilot or active: its charter says so from the first write)."""
+        community = space.community
+        slug = community.slug
+        states = {s.kind: s for s in self.records.page_states(slug)}
+        name = space.info.space if space.info else space.spec.space
+        refs = current_refs(community, name, self.templates, list(states.values()),
+                            seminar_instances(self.records, community))
+        rows = {key: self._rows(slug, key, states.get(key)) for key in refs
+                if self.templates.kind_for(key).has_rows}
+        planned = replace(community, status=provisioned_status(community))
+        return PlanInput(planned, refs, {}, states, rows,
+                         seminar_extras(self.records, community, self.templates))
+
+    def _rows(self, slug: str, kind: str, state: PageState | None) -> dict[str, dict[str, str]]:
+        """The rows a page is written with: the live ones, and for a page deleted on the
+        wiki also those its deletion tombstoned (they come back with the page)."""
+        rows = self.records.live_rows(slug, kind)
+        if state is not None and state.state == "deleted":
+            rows = {**self.records.tombstoned_rows(slug, kind, by=PAGE_DELETED), **rows}
+        return rows
+
+    def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
+        for action in report.actions:
+            if action.community == SUPPORT:
+                self._apply(action, report)
+        for space in spaces:
+            try:
+                info = self._ensure_space(space)
+            except CopError as error:
+                report.community_errors[space.community.slug] = error
+                continue
+            for action in report.actions:
+                if action.community == space.community.slug:
+                    self._apply(action, report)
+            try:
+                self._grant(space.community, info, report)
+            except CopError as error:  # pages are written; rights are the space admin's call
+                report.community_errors[space.community.slug] = error
+            self._settle(space.community, report)
+            self._label(space.community, report)  # last: holds back neither rights nor status
+            self._refresh(space.community, report)
+
+    def _refresh(self, community: Community, report: ProvisionReport) -> None:
+        """After writes, the community's written pages (all its pages when a row template
+        changed: the pages showing it) are re-rendered, so that no link stays red (Home is
+        written before the pages it links to). No request when nothing was written."""
+        written = {a.ref for a in report.done if a.op in ("create", "update", "upgrade")}
+        pages = [a.ref for a in report.actions if a.community == community.slug]
+        support_changed = any(a.community == SUPPORT and a.ref in written
+                              for a in report.done)
+        refs = pages if support_changed else [ref for ref in pages if ref in written]
+        if not refs:
+            return
+        try:
+            self.backend.refresh_links(refs)
+        except CopError as error:  # the pages are written; the job queue refreshes them
+            log.warning("refreshing the links of %s failed: %s", community.slug, error)
+
+    def _settle(self, community: Community, report: ProvisionReport) -> None:
+        """Every page written: a proposed community becomes pilot (the pilot community)
+        or active; the charter already says so (see ``_input``)."""
+        failed = any(a.community == community.slug for a, _ in report.failed)
+        status = provisioned_status(community)
+        if failed or community.slug in report.community_errors or status == community.status:
+            return
+        current = self.records.community(community.slug) or community
+        set_status(self.records, current, status, by="cop provision",
+                   note="space provisioned", now=self.clock())
+        report.notices.setdefault(community.slug, []).append(
+            f"lifecycle: {community.status} -> {status}")
+
+    def _ensure_space(self, space: _Space) -> SpaceInfo:
+        info = space.info or self.backend.create_space(space.spec)
+        if space.community.space_id != info.space_id:  # as the wiki knows it
+            self.records.save_community(replace(space.community, space_id=info.space_id))
+        return info
+
+    def _label(self, community: Community, report: ProvisionReport) -> None:
+        """Labels a page lacks (a label write failed after the page was saved) are added:
+        Page Properties Reports and CQL find the pages by them."""
+        wanted = {action.ref: action.labels for action in report.actions
+                  if action.community == community.slug and action.labels}
+        try:
+            notes = self.backend.ensure_labels(wanted)
+        except CopError as error:  # the pages are written; the next run adds the labels
+            report.incomplete[community.slug] = error
+            return
+        if notes:
+            report.notices.setdefault(community.slug, []).extend(notes)
+
+    def _grant(self, community: Community, info: SpaceInfo,
+               report: ProvisionReport) -> None:
+        """Pilot and expert administer the space, members edit (where the wiki has it)."""
+        admins = [community.pilot, community.expert]
+        editors = [key for key in self.records.live_rows(community.slug, "members")
+                   if key not in admins]
+        missing = self.backend.grant_roles(info, admins=admins, editors=editors)
+        if missing:
+            report.notices.setdefault(community.slug, []).append(
+                f"no space rights for {', '.join(missing)}: no account known (map them "
+                "under [confluence.accounts] in cop.toml, then provision again)")
+
+    def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+        try:
+            self._write(action)
+        except CopError as error:
+            log.warning("provisioning %s failed: %s", action.ref, error)
+            report.failed.append((action, str(error)))
+        else:
+            report.done.append(action)
+
+    def _write(self, action: PageAction) -> None:
+        if action.op == "create":
+            self._create(action)
+        elif action.op in ("update", "upgrade"):
+            self._update(action)
+        elif action.record_version:
+            self._record_version(action)
+        elif action.op in ("adopt", "skip"):
+            self._remember(action)
+
+    def _create(self, action: PageAction) -> None:
+        summary = f"cop-connector: create the {action.kind} page"
+        try:
+            written = self.backend.create_page(action.ref, action.content, summary=summary,
+                                               parent=action.parent, home=action.home,
+                                               labels=action.labels)
+        except (PageExists, Unreachable):
+            # PageExists: created meanwhile, or by a run that died before recording it.
+            # Unreachable: the create may have landed. Either way, look before doing more.
+            current = self.backend.read_pages([action.ref]).get(action.ref)
+            if current is None:
+                raise
+            self._remember(replace(action, op="adopt", base=current))
+            return
+        checkpoint("after-page-create")
+        with self.records.transaction():
+            for key, rows in [(action.kind, action.rows), *(action.part_rows or {}).items()]:
+                state = self.records.page_state(action.community, key)
+                self._save(replace(action, kind=key), written.page_id, written.revision, rows)
+                if state is not None and state.state == "deleted":
+                    self.records.revive_entries(action.community, key, by=PAGE_DELETED,
+                                                now=self.clock())
+        checkpoint("after-page-saved")
+
+    def _update(self, action: PageAction) -> None:
+        assert action.base is not None
+        verb = "upgrade" if action.op == "upgrade" else "update"
+        summary = f"cop-connector: {verb} the {action.kind} page ({action.reason})"
+        summary = summary if len(summary) <= SUMMARY_LENGTH else \
+            summary[:SUMMARY_LENGTH - 1] + "…"
+        try:
+            written = self.backend.update_page(action.base, action.content, summary=summary)
+        except EditConflict as conflict:
+            raise EditConflict(backend=conflict.backend, page=str(action.ref),
+                               base_revision=action.base.revision) from conflict
+        state = self._state(action)
+        # A row page (the charter) may hold member edits cop-sync has not read yet: keep the
+        # old revision then, so the next sync still reads them.
+        synced = state is None or state.revision == action.base.revision or _managed(action)
+        revision = written.revision if synced else (state.revision if state else "")
+        with self.records.transaction():
+            self._save(action, written.page_id, revision, state.base if state else None,
+                       written_hash=content_hash(action.content))
+            if synced and state is not None:
+                self._charter_read(action)
+
+    def _charter_read(self, action: PageAction) -> None:
+        """The charter as written is the one cop-sync has read (its revision is recorded):
+        its row problems are those of the written content (none left when its block was
+        added again), not those of the page it replaced; and it holds the records-owned
+        values cop-connector means (no drift left)."""
+        kind = self.templates.get(action.kind)
+        if kind is None or not kind.single:
+            return
+        page = str(action.ref)
+        parsed = self.backend.codec.parse_rows(action.content, kind, page)
+        problems = plan_charter(kind, page, parsed, {}).problems
+        now = self.clock()
+        self.records.replace_problems(action.community, action.kind, [
+            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
+                          p.line, p.key, now) for p in problems])
+        self.records.replace_drift(action.community, page, {}, now)
+
+    def _remember(self, action: PageAction) -> None:
+        """No write: record what is there (managed pages only, row pages belong to sync);
+        a page holding parts gets a state for each part's rows (to be read by sync)."""
+        base = action.base
+        for key in action.part_rows or {}:
+            if base is not None and self.records.page_state(action.community, key) is None:
+                self.records.save_page_state(PageState(
+                    community=action.community, kind=key, ref=action.ref,
+                    page_id=base.page_id, synced_at=self.clock()))
+        state = self._state(action)
+        base = action.base
+        if base is None or (state is not None and not _managed(action)):
+            return
+        if state is not None and state.revision == base.revision:
+            return
+        self._save(action, base.page_id, base.revision if _managed(action) else "", None,
+                   written_hash=content_hash(base.content) if _managed(action) else "")
+
+    def _record_version(self, action: PageAction) -> None:
+        """An upgrade that wrote nothing: the page is at the version; only say so."""
+        state = self._state(action)
+        if state is not None and state.template_version != action.version:
+            self.records.save_page_state(replace(state, template_version=action.version))
+
+    def _state(self, action: PageAction) -> PageState | None:
+        return self.records.page_state(action.community, action.kind)
+
+    def _save(self, action: PageAction, page_id: str, revision: str, base: object,
+              written_hash: str | None = None) -> None:
+        self.records.save_page_state(PageState(
+            community=action.community, kind=action.kind, ref=action.ref, page_id=page_id,
+            revision=revision, written_hash=written_hash or content_hash(action.content),
+            base=base, synced_at=self.clock(), template_version=action.version,
+        ))  # type: ignore[arg-type]
+
+
+def _managed(action: PageAction) -> bool:
+    """Pages cop-connector owns whole: the home page and the shared templates."""
+    return action.kind == "home" or action.community == SUPPORT

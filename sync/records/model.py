@@ -1,0 +1,203 @@
+"""The local records as small frozen dataclasses (what the engine and the CLI pass around):
+communities, rows, merge bases, conflicts, runs, and the method's themes, decisions, seminars
+and workshops."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from connector.base import PageRef
+from page_templates.model import CHARTER_VALUES
+
+# Charter fields that live on the community record (the charter page shows them).
+CHARTER_FIELDS = CHARTER_VALUES
+
+Rows = Mapping[str, Mapping[str, str]]  # key -> field -> canonical value
+
+
+@dataclass(frozen=True)
+class Community:
+    """A community of practice and where its space lives."""
+
+    slug: str
+    name: str
+    theme: str
+    pilot: str
+    expert: str
+    backend: str  # "mediawiki" | "confluence"
+    lang: str  # "en" | "fr"
+    space: str  # MediaWiki namespace name ("CoP_Battery") or Confluence space key
+    sponsor: str = ""
+    status: str = "active"
+    account: str = ""
+    axes: str = ""
+    objectives: str = ""
+    scope: str = ""
+    namespace_id: int | None = None
+    space_id: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    is_pilot: bool = False  # the rollout's pilot community (the first one registered)
+    theme_slug: str | None = None  # the approved theme it was created from
+
+    @property
+    def archived(self) -> bool:
+        return self.status == "archived"
+
+    def charter_values(self) -> dict[str, str]:
+        """The charter block's values, canonical."""
+        return {name: str(getattr(self, name) or "") for name in CHARTER_FIELDS}
+
+    def with_charter(self, values: Mapping[str, str]) -> Community:
+        return replace(self, **{k: v for k, v in values.items() if k in CHARTER_FIELDS
+                                and k != "slug"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One synced row (a member, a watch item, ...). Tombstoned rows keep their data."""
+
+    community: str
+    kind: str
+    key: str
+    data: Mapping[str, str]
+    origin: str = "wiki"  # who created it: "wiki" or "command"
+    first_seen: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+    deleted_by: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.deleted_at is None
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What cop-connector knows of one page: the merge base for the next sync.
+
+    ``revision`` is the last revision read or written; ``base`` the rows it held (for the
+    three-way merge); ``written_hash`` the hash of the content cop-connector last wrote
+    (provisioning compares it, since Confluence rewrites markup on save).
+    """
+
+    community: str  # "" for pages shared by all communities (MediaWiki row templates)
+    kind: str
+    ref: PageRef
+    page_id: str = ""
+    revision: str = ""
+    written_hash: str = ""
+    base: Rows | None = None
+    state: str = "ok"  # ok | deleted | moved
+    synced_at: str = ""
+    # The template version the page was made from or last upgraded to ("1.0-3fa2b1c9", see
+    # page_templates.versions); "" when unknown, "1" for pages provisioned before versions.
+    template_version: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field changed on both sides since the last sync; both values and the base."""
+
+    community: str
+    kind: str
+    key: str
+    field: str
+    base: str | None
+    wiki: str | None
+    local: str | None
+    id: int | None = None
+    detected_at: str = ""
+    resolved_at: str | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredProblem:
+    """A row problem as recorded (open until the page is read again without it)."""
+
+    community: str
+    kind: str
+    page: str
+    row: int
+    field: str
+    message: str
+    line: int | None = None
+    key: str | None = None
+    detected_at: str = ""
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    id: int
+    started_at: str
+    finished_at: str | None
+    exit_code: int | None
+    dry_run: bool
+    summary: Mapping[str, object] = field(default_factory=dict)
+
+
+# The method's records: themes, decisions, seminars, workshops.
+
+THEME_STATUSES = ("proposed", "approved", "rejected")
+LIFECYCLE = ("proposed", "pilot", "active", "archived")
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A candidate theme from a strategic axis, and the decision makers' decision on it."""
+
+    slug: str
+    title: str
+    axis: str
+    portfolio: str = ""  # the innovation portfolio item it relates to (a reference)
+    status: str = "proposed"  # proposed | approved | rejected
+    created_at: str = ""
+    decided_at: str | None = None
+    decided_by: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision on a theme (approve/reject) or a community's lifecycle change."""
+
+    subject: str  # "theme" | "community"
+    slug: str
+    decision: str  # the new status
+    previous: str = ""
+    decided_by: str = ""
+    note: str = ""
+    at: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Seminar:
+    """The yearly seminar: ``days`` (2 or 3) from ``start`` (YYYY-MM-DD)."""
+
+    year: int
+    title: str
+    start: str
+    days: int
+    place: str
+    created_at: str = ""
+
+    @property
+    def dates(self) -> tuple[str, ...]:
+        first = date.fromisoformat(self.start)
+        return tuple((first + timedelta(days=n)).isoformat() for n in range(self.days))
+
+    @property
+    def end(self) -> str:
+        return self.dates[-1]
+
+
+@dataclass(frozen=True)
+class Workshop:
+    year: int
+    community: str
+    title: str
+    created_at: str = ""

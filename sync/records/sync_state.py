@@ -1,0 +1,174 @@
+"""Sync state in the records: per-page merge base, row problems, conflicts, drift, runs.
+
+A mixin of ``Records`` (sync/records/store.py): same connection, same transactions, so the rows
+and the state that describes them are always committed together.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from connector.base import PageRef
+from sync.records.model import Conflict, PageState, StoredProblem, SyncRun
+
+PAGE_COLUMNS = ("community", "kind", "space", "title", "page_id", "revision", "written_hash",
+                "base", "state", "synced_at", "template_version")
+
+
+class StateRecords:
+    db: sqlite3.Connection
+
+    def transaction(self) -> Any:  # provided by Records
+        raise NotImplementedError
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def page_states(self, community: str | None = None) -> list[PageState]:
+        if community is None:
+            rows = self.db.execute("SELECT * FROM pages ORDER BY community, kind")
+        else:
+            rows = self.db.execute("SELECT * FROM pages WHERE community = ? ORDER BY kind",
+                                   (community,))
+        return [_page_state(row) for row in rows]
+
+    def page_state(self, community: str, kind: str) -> PageState | None:
+        row = self.db.execute("SELECT * FROM pages WHERE community = ? AND kind = ?",
+                              (community, kind)).fetchone()
+        return _page_state(row) if row else None
+
+    def save_page_state(self, state: PageState) -> None:
+        values = (state.community, state.kind, state.ref.space, state.ref.title, state.page_id,
+                  state.revision, state.written_hash,
+                  None if state.base is None else _json(state.base),
+                  state.state, state.synced_at, state.template_version)
+        marks = ", ".join("?" for _ in PAGE_COLUMNS)
+        with self.transaction():
+            self.db.execute(f"INSERT OR REPLACE INTO pages ({', '.join(PAGE_COLUMNS)}) "
+                            f"VALUES ({marks})", values)
+
+    # --- row problems (current ones: replaced each time a page is read) -------------------
+
+    def replace_problems(self, community: str, kind: str,
+                         problems: Iterable[StoredProblem]) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM row_errors WHERE community = ? AND kind = ?",
+                            (community, kind))
+            self.db.executemany(
+                "INSERT INTO row_errors (community, kind, page, row, line, field, message, "
+                "key, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p.community, p.kind, p.page, p.row, p.line, p.field, p.message, p.key,
+                  p.detected_at) for p in problems])
+
+    def problems(self, community: str | None = None) -> list[StoredProblem]:
+        sql = "SELECT * FROM row_errors"
+        args: tuple[str, ...] = ()
+        if community is not None:
+            sql, args = sql + " WHERE community = ?", (community,)
+        rows = self.db.execute(sql + " ORDER BY community, kind, row", args)
+        return [StoredProblem(**{k: row[k] for k in StoredProblem.__dataclass_fields__})
+                for row in rows]
+
+    # --- conflicts ----------------------------------------------------------------------------
+
+    def record_conflicts(self, conflicts: Sequence[Conflict], now: str) -> None:
+        """Open a conflict per field, or refresh the values of the open one."""
+        with self.transaction():
+            for c in conflicts:
+                self.db.execute(
+                    "INSERT INTO conflicts (community, kind, key, field, base, wiki, local, "
+                    "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (community, kind, key, field) WHERE resolved_at IS NULL "
+                    "DO UPDATE SET base = excluded.base, wiki = excluded.wiki, "
+                    "local = excluded.local",
+                    (c.community, c.kind, c.key, c.field, c.base, c.wiki, c.local, now))
+
+    def conflicts(self, community: str | None = None, *,
+                  include_resolved: bool = False) -> list[Conflict]:
+        sql, args = "SELECT * FROM conflicts WHERE 1 = 1", []
+        if community is not None:
+            sql, args = sql + " AND community = ?", [community]
+        if not include_resolved:
+            sql += " AND resolved_at IS NULL"
+        rows = self.db.execute(sql + " ORDER BY id", args)
+        return [Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) for row in rows]
+
+    def conflict(self, conflict_id: int) -> Conflict | None:
+        row = self.db.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
+        return Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) if row else None
+
+    def open_conflict_keys(self, community: str, kind: str) -> dict[str, set[str]]:
+        """key -> fields with an open conflict (the merge leaves those fields alone)."""
+        found: dict[str, set[str]] = {}
+        for c in self.conflicts(community):
+            if c.kind == kind:
+                found.setdefault(c.key, set()).add(c.field)
+        return found
+
+    def resolve_conflict(self, conflict_id: int, resolution: str, now: str) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE conflicts SET resolved_at = ?, resolution = ? "
+                            "WHERE id = ?", (now, resolution, conflict_id))
+
+    # --- drift (wiki edits to fields the records own) ------------------------------------------
+
+    def replace_drift(self, community: str, page: str,
+                      drift: Mapping[str, tuple[str, str]], now: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM drift WHERE community = ? AND page = ?",
+                            (community, page))
+            self.db.executemany(
+                "INSERT INTO drift (community, page, field, wiki, records, detected_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(community, page, name, wiki, local, now)
+                 for name, (wiki, local) in sorted(drift.items())])
+
+    def drift(self, community: str) -> list[dict[str, str]]:
+        rows = self.db.execute("SELECT page, field, wiki, records, detected_at FROM drift "
+                               "WHERE community = ? ORDER BY page, field", (community,))
+        return [dict(row) for row in rows]
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, started_at: str, *, dry_run: bool) -> int:
+        with self.transaction():
+            cursor = self.db.execute("INSERT INTO sync_runs (started_at, dry_run) VALUES (?, ?)",
+                                     (started_at, int(dry_run)))
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished_at: str, exit_code: int,
+                   summary: Mapping[str, object]) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE sync_runs SET finished_at = ?, exit_code = ?, summary = ? "
+                            "WHERE id = ?", (finished_at, exit_code, _json(summary), run_id))
+
+    def last_runs(self, limit: int = 1) -> list[SyncRun]:
+        rows = self.db.execute("SELECT * FROM sync_runs WHERE dry_run = 0 "
+                               "ORDER BY id DESC LIMIT ?", (limit,))
+        return [SyncRun(id=row["id"], started_at=row["started_at"],
+                        finished_at=row["finished_at"], exit_code=row["exit_code"],
+                        dry_run=bool(row["dry_run"]), summary=json.loads(row["summary"]))
+                for row in rows]
+
+
+def _json(data: Mapping[str, object]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
+
+
+def _page_state(row: sqlite3.Row) -> PageState:
+    return PageState(
+        community=row["community"], kind=row["kind"],
+        ref=PageRef(row["space"], row["title"]), page_id=row["page_id"],
+        revision=row["revision"], written_hash=row["written_hash"],
+        base=None if row["base"] is None else json.loads(row["base"]),
+        state=row["state"], synced_at=row["synced_at"],
+        template_version=_version(row["template_version"]),
+    )
+
+
+def _version(stored: object) -> str:
+    """The column is INTEGER-typed from the first schema (SQLite keeps the text versions
+    as text): 0 was "unknown", an integer the shipped version before fingerprints."""
+    return "" if stored in (None, 0, "0", "") else str(stored)

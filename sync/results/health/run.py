@@ -1,0 +1,104 @@
+"""Health, the imperative shell: read the wikis' history into the records (when asked),
+gather each community's data from the records, compute (sync/results/health/compute.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from connector.base import WikiBackend
+from connector.errors import CopError
+from page_templates import TemplateSet, localize
+from page_templates.model import instance_of
+from sync.clock import format_time, parse_time, utc_now
+from sync.community.pages import page_keys, page_title, part_keys
+from sync.community.seminar_pages import seminar_instances
+from sync.config.loader import Config
+from sync.records.model import Community
+from sync.records.store import Records
+from sync.results.health.compute import ACTIONS_KIND, HealthInput, compute
+from sync.results.health.model import CommunityHealth
+from sync.results.history import refresh_history, stored_contributions
+from sync.results.people import Member
+
+
+@dataclass
+class HistoryRead:
+    """What reading the wikis' history gave: new contributions, and per backend the error
+    that stopped it (its communities' health then rests on what the records had)."""
+
+    added: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_history(records: Records, backends: Callable[[str], WikiBackend],
+                 templates: TemplateSet, config: Config, communities: Sequence[Community],
+                 clock: Callable[[], str] = utc_now) -> HistoryRead:
+    """Ask each backend once for people's edits in its communities' spaces; store them.
+    Communities not provisioned yet are left out (their space may not exist)."""
+    outcome = HistoryRead()
+    provisioned = [c for c in communities if records.page_states(c.slug)]
+    for name in sorted({c.backend for c in provisioned}):
+        group = [c for c in provisioned if c.backend == name]
+        try:
+            outcome.added += refresh_history(
+                records, backends(name), group, templates,
+                history_days=config.health.history_days,
+                overlap_seconds=config.sync.overlap_seconds, clock=clock)
+        except CopError as error:
+            outcome.errors[name] = str(error)
+    return outcome
+
+
+def default_since(config: Config, now: str) -> str:
+    """The period health covers when none is given: the last ``history_days``."""
+    return format_time(parse_time(now) - timedelta(days=config.health.history_days))[:10]
+
+
+def community_health(records: Records, templates: TemplateSet, config: Config,
+                     community: Community, *, since: str, now: str) -> CommunityHealth:
+    """One community's figures over ``since`` .. ``now`` (from the records only)."""
+    return compute(health_input(records, templates, config, community), config.health,
+                   since, now)
+
+
+def health_input(records: Records, templates: TemplateSet, config: Config,
+                 community: Community) -> HealthInput:
+    slug = community.slug
+    states = {s.kind: s for s in records.page_states(slug)}
+    kinds = [k for k in templates.row_kinds if not k.single and not k.host]
+    titles = {k.kind: states[k.kind].ref.title if k.kind in states
+              else localize(k.title, community.lang) for k in kinds}
+    pages: dict[str, str] = {}  # every page, in page order
+    row_pages: dict[str, str] = {}  # row kind -> the page its rows are on
+    for key, kind in page_keys(templates, seminar_instances(records, community)):
+        pages[key] = states[key].ref.title if key in states else \
+            page_title(kind, community.lang, instance_of(key))
+        if kind.has_rows and not kind.single:
+            row_pages[key] = key
+        row_pages.update(dict.fromkeys(part_keys(key, kind).values(), key))
+    members = tuple(Member(email=key, name=row.get("name", ""), profile=row.get("profile", ""))
+                    for key, row in records.live_rows(slug, "members").items())
+    actions = None  # not tracked when the templates have no actions kind
+    if templates.get(ACTIONS_KIND) is not None:  # the actions of every seminar
+        actions = tuple(row for key in records.entry_kinds(slug, f"{ACTIONS_KIND}@")
+                        for row in records.live_rows(slug, key).values())
+    accounts: Mapping[str, str] | None = None
+    if community.backend == "confluence" and config.confluence is not None:
+        accounts = config.confluence.accounts
+    return HealthInput(
+        community=community, members=members,
+        entries=tuple(e for e in records.entries(slug, include_deleted=True)
+                      if e.kind in titles or e.kind in row_pages),
+        contributions=tuple(stored_contributions(records, slug)), titles=titles,
+        fields={k.kind: k.field_names for k in templates.row_kinds if not k.single},
+        actions=actions, accounts=accounts, pages=pages, row_pages=row_pages)
+
+
+def all_health(records: Records, templates: TemplateSet, config: Config,
+               communities: Sequence[Community], *, since: str,
+               now: str) -> list[CommunityHealth]:
+    """Every community's figures, in the given order (records only)."""
+    return [community_health(records, templates, config, c, since=since, now=now)
+            for c in communities]

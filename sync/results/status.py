@@ -1,0 +1,77 @@
+"""``cop status``: what the records know of each community (no wiki access here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from page_templates import TemplateSet
+from sync.clock import utc_now
+from sync.community.pages import page_keys
+from sync.community.seminar_pages import seminar_instances
+from sync.config.loader import Config
+from sync.engine.members import members_pending
+from sync.method.status import community_warnings, members_by_profile, rollout
+from sync.records.model import Community
+from sync.records.store import Records
+from sync.results.health.run import community_health, default_since
+
+
+def community_status(records: Records, templates: TemplateSet,
+                     community: Community, config: Config | None = None) -> dict[str, Any]:
+    """Provisioned pages, rows per kind, last sync, open problems, conflicts, drift,
+    member changes still to be written to the wiki, and (given the configuration) health
+    alerts judged from the records (see sync/results/health/compute.py)."""
+    states = {s.kind: s for s in records.page_states(community.slug)}
+    keys = [key for key, kind in page_keys(templates, seminar_instances(records, community))
+            if kind.kind != "home" or "home" in states or not states]
+    pages = [{"kind": key, "page": str(states[key].ref) if key in states else None,
+              "state": states[key].state if key in states else "missing",
+              "revision": states[key].revision if key in states else None}
+             for key in keys]
+    rows = {k.kind: len(records.live_rows(community.slug, k.kind))
+            for k in templates.row_kinds if not k.single and not k.host}
+    rows.update({key: len(records.live_rows(community.slug, key)) for key in states
+                 if "@" in key and templates.kind_for(key).has_rows})
+    live_members = records.live_rows(community.slug, "members")
+    pending = members_pending(records, community)
+    status = {
+        "slug": community.slug, "name": community.name, "backend": community.backend,
+        "space": community.space, "lang": community.lang, "status": community.status,
+        "pilot_community": community.is_pilot, "theme_slug": community.theme_slug,
+        "provisioned": bool(states) and all(key in states for key in keys),
+        "pages": pages,
+        "rows": rows,
+        "watermark": records.watermark(community.slug),
+        "problems": [vars(p) for p in records.problems(community.slug)],
+        "conflicts": [vars(c) for c in records.conflicts(community.slug)],
+        "drift": records.drift(community.slug),
+        "pending_member_changes": pending,
+    }
+    if config is not None:
+        status["alerts"] = health_alerts(records, templates, config, community)
+        status["profiles"] = members_by_profile(live_members, config.method.profiles)
+        status["warnings"] = community_warnings(community, live_members, config.method)
+    return status
+
+
+def method_overview(records: Records, config: Config) -> dict[str, Any]:
+    """The rollout stage and what goes against the method (see sync/method/status.py)."""
+    return rollout(records.communities(), records.themes(), config.method)
+
+
+def health_alerts(records: Records, templates: TemplateSet, config: Config,
+                  community: Community) -> list[dict[str, str]]:
+    """The community's health alerts now, from the records alone (no wiki access)."""
+    now = utc_now()
+    figures = community_health(records, templates, config, community,
+                               since=default_since(config, now), now=now)
+    return [{"code": a.code, **a.values, "message": a.message("en")} for a in figures.alerts]
+
+
+def last_run(records: Records) -> dict[str, Any] | None:
+    runs = records.last_runs(1)
+    if not runs:
+        return None
+    run = runs[0]
+    return {"id": run.id, "started_at": run.started_at, "finished_at": run.finished_at,
+            "exit_code": run.exit_code, "counts": dict(run.summary).get("counts", {})}
