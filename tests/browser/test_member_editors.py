@@ -19,7 +19,7 @@ from editors import (
     view,
 )
 
-from sync.records import Records
+from sync.records.store import Records
 
 pytestmark = [pytest.mark.mediawiki, pytest.mark.slow]
 
