@@ -44,7 +44,7 @@ def insert_row_under_heading(page: Any, heading: str, template: str,
     search = page.locator(".oo-ui-processDialog .oo-ui-searchWidget-query input, "
                           ".ve-ui-mwTemplateTitleInputWidget input").first
     search.press_sequentially(template, delay=20)
-    page.locator(".oo-ui-menuOptionWidget", has_text=template).first.wait_for()
+    page.wait_for_timeout(1500)  # the lookup (1.43 may not list it again in one session)
     page.locator(".oo-ui-processDialog .oo-ui-buttonElement-button",
                  has_text=_add_label(page)).first.click()
     page.locator(".ve-ui-mwParameterPage").first.wait_for()
