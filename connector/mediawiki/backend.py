@@ -279,5 +279,8 @@ class MediaWikiBackend(ApiCalls, Protection):
             while number in names or number + 1 in names:
                 number += 2
         name = spec.space.strip().replace(" ", "_")
+        # without the script of the "Add" buttons: `cop mediawiki namespaces` prints it
         return (f"Ask a wiki administrator to add this to LocalSettings.php, then provision "
-                f"again{note}:\n" + namespaces.snippet([(name, number, spec.name)]))
+                f"again{note} (`cop mediawiki namespaces` prints it with the script of the "
+                f"pages' \"Add\" buttons):\n"
+                + namespaces.snippet([(name, number, spec.name)], add_buttons=False))

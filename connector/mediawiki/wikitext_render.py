@@ -96,7 +96,7 @@ def _section(kind: PageKind, section: Section, context: PageContext) -> list[str
         blocks.append("\n".join(f"* {escape_text(item)}" for item in items))
     target = kind.section_kind(section)
     if section.help and target is not None and target.has_rows:
-        blocks.extend(_help(target, lang))
+        blocks.extend(_help(target, lang, _list_title(kind, target, lang)))
     if section.index:
         blocks.append(_index(context.pages))
     return blocks
@@ -152,14 +152,21 @@ def example_row(kind: PageKind, *, raw: bool = False) -> str:
     return f"{{{{{template}{body}}}}}"
 
 
-def _help(kind: PageKind, lang: str) -> list[str]:
+def _list_title(kind: PageKind, target: PageKind, lang: str) -> str:
+    """The heading of the section holding ``target``'s rows on ``kind``'s page ('' if none)."""
+    section = next((s for s in kind.sections
+                    if kind.holds_rows(s) and kind.section_kind(s) is target), None)
+    return localize(section.title, lang) if section and section.title else ""
+
+
+def _help(kind: PageKind, lang: str, list_title: str = "") -> list[str]:
     template = str(kind.row_template)
     row = localize(kind.row_label, lang) or kind.kind
     source = escape_prose(ui_text("source_editor", lang, kind.ui, row=row))
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
-    return [add_button(kind, lang), _visual_help(kind, lang, template),
+    return [add_button(kind, lang, list_title), _visual_help(kind, lang, template),
             f"{source}\n{example}", "\n".join(fields)]
 
 
@@ -169,21 +176,29 @@ BUTTON_STYLE = ("display:inline-block;padding:0.45em 1em;background:#36c;color:#
                 "border-radius:2px;font-weight:bold")
 
 
-def add_button(kind: PageKind, lang: str) -> str:
-    """The "Add a …" button: the page's source editor in new-section mode (without a subject
-    line), preloaded with an empty row (``Template:CoP preload`` and ``preloadparams``), in
-    the community's language (``uselang``). The only way that opens an editor with a new
-    entry ready on both MediaWiki 1.39 and 1.43: the visual editor ignores ``preload`` and
-    ``section=new`` on an existing page (measured). The row goes at the end of the page,
-    which is why the list is the last section of a list page."""
+def add_button(kind: PageKind, lang: str, list_title: str = "") -> str:
+    """The "Add a …" button, in the community's language (``uselang``).
+
+    Its link opens the page's source editor in new-section mode (without a subject line),
+    preloaded with an empty row (``Template:CoP preload`` and ``preloadparams``): that works
+    on any wiki, without JavaScript; the row goes at the end of the page, which is why the
+    list is the last section of a list page. Where the wiki runs the script of the
+    ``cop mediawiki namespaces`` snippet (``add_row.js``), the script points the link at the
+    visual editor instead, which then inserts an empty row after the list's last row (its
+    ``data-cop-*`` attributes: the row template, the list's heading) and opens its form: the
+    visual editor itself ignores ``preload`` and ``section=new`` on an existing page
+    (measured on 1.39 and 1.43)."""
     row = localize(kind.row_label, lang) or kind.kind
     query = urlencode({"action": "edit", "section": "new", "nosummary": "1",
                        "preload": f"Template:{PRELOAD_TEMPLATE}",
                        "preloadparams[]": example_row(kind, raw=True), "uselang": lang},
                       quote_via=quote)
     label = escape_prose(ui_text("add_row", lang, kind.ui, row=row))
-    source = escape_prose(ui_text("add_row_source", lang, kind.ui, row=row))
-    return (f'<span class="plainlinks cop-add">[{{{{fullurl:{{{{FULLPAGENAME}}}}|{query}}}}} '
+    source = escape_prose(ui_text("add_row_help", lang, kind.ui, row=row))
+    data = (f'data-cop-template="{escape_text(str(kind.row_template))}" '
+            f'data-cop-list="{escape_text(list_title)}" data-cop-lang="{escape_text(lang)}"')
+    return (f'<span class="plainlinks cop-add" {data}>'
+            f'[{{{{fullurl:{{{{FULLPAGENAME}}}}|{query}}}}} '
             f'<span style="{BUTTON_STYLE}">{label}</span>]</span>\n\n{source}')
 
 

@@ -212,8 +212,11 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
             f"preload=Template%3ACoP%20preload&preloadparams%5B%5D={row}&uselang={lang}}}}}"
             in content)
     assert ui_text("add_row", lang, row=localize(kind.row_label, lang)) in text
-    # the list comes last: the button's new entry lands at its end
+    # what the snippet's script needs to open the visual editor instead (add_row.js)
     rows_title = {"en": "Member list", "fr": "Liste des membres"}[lang]
+    assert (f'<span class="plainlinks cop-add" data-cop-template="CoP member" '
+            f'data-cop-list="{rows_title}" data-cop-lang="{lang}">') in content
+    # the list comes last: the button's new entry lands at its end
     assert content.index("nosummary") < content.index(f"== {rows_title} ==")
     required = ui_text("required", lang)
     for field in kind.fields:
@@ -517,6 +520,6 @@ def test_any_cleaned_values_round_trip_through_the_codec(name: str, summary: str
 def test_ui_text_falls_back_to_english_and_fills_only_named_placeholders() -> None:
     assert ui_text("required", "fr") == "obligatoire"
     assert ui_text("required", "de") == "required"
-    assert ui_text("add_row", "en", row="{x} {row}") == "Add a {x} {row}"
+    assert ui_text("add_row", "en", row="{x} {row}") == "Add an entry ({x} {row})"
     with pytest.raises(KeyError):
         ui_text("no such key", "en")
