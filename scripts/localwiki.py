@@ -218,6 +218,11 @@ def wiki_version(directory: Path) -> str:
     return json.loads(info.read_text())["version"] if info.exists() else "1.39"
 
 
+def create_user(directory: Path, name: str, password: str) -> None:
+    """One more ordinary account on the wiki in ``directory`` (no group)."""
+    _php(directory, "createAndPromote.php", name, password)
+
+
 def _php(directory: Path, script: str, *args: str) -> str:
     env = dict(os.environ, MW_CONFIG_FILE=str(directory / "LocalSettings.php"))
     result = subprocess.run(

@@ -3,8 +3,11 @@
 Playwright for Python (never ``playwright install``: the browser download is unreachable).
 
 The wiki is its own (not the session wiki of the other tests): it is served by ``php -S``
-with three workers, as the visual editor loads many resources at once. Its version follows
-``COP_MEDIAWIKI_VERSION`` (1.39 or 1.43). Screenshots go to
+with three workers, as the visual editor loads many resources at once, and it runs the whole
+snippet of ``cop mediawiki namespaces`` (the "Add" buttons' script included). Its version
+follows ``COP_MEDIAWIKI_VERSION`` (1.39 or 1.43). Each community has the page of a seminar
+(two lists on one page). A second account, the newcomer, has never opened the visual editor
+(VisualEditor greets it with a welcome dialog). Screenshots go to
 ``tests/browser/screenshots/<version>/`` (ignored by git), printed at the end of the run.
 
 Without Playwright or Chromium the suite is skipped, saying why; with
@@ -51,6 +54,7 @@ class MemberWiki:
     cop_env: dict[str, str]
     credentials: Any
     shots: Path
+    newcomer: tuple[str, str] = ("Newcomer", "Newc0mer-Local-Wiki-Pass")
 
     def cop(self, *args: str) -> Result:
         return CliRunner().invoke(_cop, list(args), env=self.cop_env, catch_exceptions=False)
@@ -71,6 +75,9 @@ class MemberWiki:
         site.post("options", token=site.get_token("csrf"),
                   change=f"language={lang}|visualeditor-hidebetawelcome=1")
 
+    def read(self, title: str) -> str:
+        return self.person().read(title)
+
 
 def _localwiki() -> Any:
     return sys.modules["localwiki"]  # loaded by tests/conftest.py
@@ -85,6 +92,7 @@ def member_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemberWiki
         pytest.skip("MediaWiki packages missing: run scripts/setup")
     base = tmp_path_factory.mktemp("member-wiki")
     credentials = localwiki.create(base / "wiki")
+    localwiki.create_user(base / "wiki", *MemberWiki.newcomer)
     server = localwiki.Server(base / "wiki", workers=3).start()
     version = localwiki.wiki_version(base / "wiki")
     env = {"COP_CONFIG": str(base / "cop.toml"),
@@ -108,6 +116,9 @@ def _provision(wiki: MemberWiki, base: Path) -> None:
                          "--pilot", "claire@corp.example", "--expert", "karim@corp.example",
                          "--lang", lang)
         assert added.exit_code == 0, added.output
+    seminar = wiki.cop("seminar", "add", "2027", "--title", "Annual seminar", "--start",
+                       "2027-03-10", "--days", "2", "--place", "Lyon")
+    assert seminar.exit_code == 0, seminar.output
     snippet = wiki.cop("mediawiki", "namespaces", "--php-file").output
     (base / "wiki" / "extra" / "namespaces.php").write_text(snippet)
     provisioned = wiki.cop("provision", "--all")
@@ -131,18 +142,40 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def member_page(chromium: Any, member_wiki: MemberWiki) -> Iterator[Any]:
-    """A browser tab logged in as the member."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+def _logged_in(chromium: Any, wiki: MemberWiki, user: str, password: str, *,
+               javascript: bool = True) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   java_script_enabled=javascript)
     page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(member_wiki.url + "index.php?title=Special:UserLogin")
-    page.fill("#wpName1", member_wiki.credentials.member_user)
-    page.fill("#wpPassword1", member_wiki.credentials.member_password)
+    # generous: the visual editor takes 5-15 s to open on a busy CI machine
+    page.set_default_timeout(90_000)
+    page.goto(wiki.url + "index.php?title=Special:UserLogin")
+    page.fill("#wpName1", user)
+    page.fill("#wpPassword1", password)
     page.click("#wpLoginAttempt")
-    page.wait_for_load_state()
+    page.wait_for_selector("#pt-logout, #pt-userpage", state="attached")
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def member_page(chromium: Any, member_wiki: MemberWiki) -> Iterator[Any]:
+    """A browser tab logged in as the member."""
+    c = member_wiki.credentials
+    yield from _logged_in(chromium, member_wiki, c.member_user, c.member_password)
+
+
+@pytest.fixture
+def member_page_without_js(chromium: Any, member_wiki: MemberWiki) -> Iterator[Any]:
+    """The member in a browser with JavaScript off (no visual editor, no page scripts)."""
+    c = member_wiki.credentials
+    yield from _logged_in(chromium, member_wiki, c.member_user, c.member_password,
+                          javascript=False)
+
+
+@pytest.fixture
+def newcomer_page(chromium: Any, member_wiki: MemberWiki) -> Iterator[Any]:
+    """A member who has never opened the visual editor (it shows its welcome dialog)."""
+    yield from _logged_in(chromium, member_wiki, *member_wiki.newcomer)

@@ -1,14 +1,28 @@
 """A member's hands in MediaWiki's editors (VisualEditor and the source editor), through
-Playwright; the selectors are VisualEditor's own classes, the same on 1.39 and 1.43."""
+Playwright; the selectors are VisualEditor's own classes, the same on 1.39 and 1.43.
+
+Every step waits for what the member would wait for (a dialog open, a button enabled, the
+editor gone), never for a fixed time: the suite runs on loaded CI machines.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-PRIMARY = ".oo-ui-processDialog-actions-primary .oo-ui-buttonElement-button"
+from playwright.sync_api import expect
+
+# as the pages' default timeout (conftest): the editor is slow on a busy CI machine
+expect.set_options(timeout=90_000)
+
+PRIMARY = ".oo-ui-window-active .oo-ui-processDialog-actions-primary .oo-ui-buttonElement-button"
+FORM_FIELD = ".oo-ui-window-active .ve-ui-mwParameterPage"
+# The editor is ready for a member: VE's init sets this class once the surface and its
+# toolbar are set up, just before it focuses the surface.
+EDITOR_READY = "html.ve-active:not(.ve-activating) .ve-ce-surface .ve-ce-branchNode"
 
 
 def view(page: Any, url: str, title: str, shot: Path | None = None) -> None:
@@ -18,12 +32,15 @@ def view(page: Any, url: str, title: str, shot: Path | None = None) -> None:
         page.screenshot(path=str(shot), full_page=True)
 
 
+def wait_for_editor(page: Any) -> None:
+    page.wait_for_selector(EDITOR_READY)
+
+
 def open_visual_editor(page: Any, url: str, title: str, lang: str | None = None) -> None:
     query = f"title={quote(title)}&veaction=edit" + (f"&uselang={lang}" if lang else "")
     page.goto(f"{url}index.php?{query}")
-    page.wait_for_selector(".ve-ce-surface .ve-ce-branchNode")
+    wait_for_editor(page)
     page.wait_for_selector(".oo-ui-tool-name-transclusion", state="attached")
-    page.wait_for_timeout(800)  # the surface settles (focus, toolbar state)
 
 
 def open_template_dialog(page: Any) -> None:
@@ -41,17 +58,24 @@ def insert_row_under_heading(page: Any, heading: str, template: str,
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     open_template_dialog(page)
-    search = page.locator(".oo-ui-processDialog .oo-ui-searchWidget-query input, "
-                          ".ve-ui-mwTemplateTitleInputWidget input").first
+    search = page.locator(".oo-ui-window-active .ve-ui-mwTemplateTitleInputWidget input, "
+                          ".oo-ui-window-active .oo-ui-searchWidget-query input").first
     search.press_sequentially(template, delay=20)
-    page.wait_for_timeout(1500)  # the lookup (1.43 may not list it again in one session)
-    page.locator(".oo-ui-processDialog .oo-ui-buttonElement-button",
+    # "Add" takes the name as typed: no need to wait for the lookup's menu (which 1.43 may
+    # not show again in one session)
+    expect(search).to_have_value(template)
+    page.locator(".oo-ui-window-active .oo-ui-buttonElement-button",
                  has_text=_add_label(page)).first.click()
-    page.locator(".ve-ui-mwParameterPage").first.wait_for()
     labels = fill_form(page, values)
-    page.locator(PRIMARY).first.click()  # Insert
-    page.wait_for_selector(".oo-ui-processDialog", state="hidden")
+    insert_from_form(page)
     return labels
+
+
+def insert_from_form(page: Any) -> None:
+    """The form's primary button (Insert, or Apply on an existing row), then the dialog
+    gone."""
+    page.locator(PRIMARY).first.click()
+    page.wait_for_selector(FORM_FIELD, state="detached")
 
 
 def _add_label(page: Any) -> str:
@@ -60,7 +84,9 @@ def _add_label(page: Any) -> str:
 
 
 def fill_form(page: Any, values: Mapping[str, str]) -> list[str]:
-    params = page.locator(".ve-ui-mwParameterPage")
+    """Fill the open template form by label; returns its labels in order."""
+    page.locator(FORM_FIELD).first.wait_for()
+    params = page.locator(FORM_FIELD)
     labels = []
     for index in range(params.count()):
         param = params.nth(index)
@@ -71,22 +97,31 @@ def fill_form(page: Any, values: Mapping[str, str]) -> list[str]:
     return labels
 
 
+def add_with_button(page: Any, index: int = 0) -> None:
+    """Click the page's "Add" button (``index``-th on the page) once the wiki's script has
+    pointed it at the visual editor, and wait for the new entry's form."""
+    button = page.locator(".cop-add a.cop-add-visual").nth(index)
+    button.wait_for()
+    button.click()
+    page.locator(FORM_FIELD).first.wait_for()
+
+
 def edit_row(page: Any, row_text: str, values: Mapping[str, str]) -> None:
     """Click the row's card, Edit in its context menu (opens its form), change fields,
     apply."""
     page.locator(".ve-ce-surface .cop-row", has_text=row_text).first.click(force=True)
     page.locator(".ve-ui-linearContextItem-actions .oo-ui-buttonElement-button").first.click()
-    page.locator(".ve-ui-mwParameterPage").first.wait_for()
     fill_form(page, values)
-    page.locator(PRIMARY).first.click()
-    page.wait_for_selector(".oo-ui-processDialog", state="hidden")
+    insert_from_form(page)
 
 
 def delete_row(page: Any, row_text: str) -> None:
-    page.locator(".ve-ce-surface .cop-row", has_text=row_text).first.click(force=True)
-    page.wait_for_timeout(300)
-    page.locator(".ve-ce-surface").first.focus()
+    """Click the row's card (it is selected), press Backspace: the card is gone."""
+    card = page.locator(".ve-ce-surface .cop-row", has_text=row_text)
+    card.first.click(force=True)
+    expect(card.first).to_have_class(re.compile(r"\bve-ce-focusableNode-focused\b"))
     page.keyboard.press("Backspace")
+    expect(card).to_have_count(0)
 
 
 def save_visual_editor(page: Any, shot: Path | None = None) -> None:
@@ -97,6 +132,11 @@ def save_visual_editor(page: Any, shot: Path | None = None) -> None:
     page.locator(PRIMARY).first.click()
     page.wait_for_selector(".ve-ce-surface", state="detached")
     page.wait_for_selector("#mw-content-text")
+
+
+def chips(page: Any) -> int:
+    """HTML comments shown in the visual editor's surface (the "!" chips)."""
+    return page.locator(".ve-ce-surface .ve-ce-commentNode").count()
 
 
 def red_links(page: Any) -> list[str]:
