@@ -285,6 +285,17 @@ def copy(source: Path, target: Path) -> None:
     (target / "cache").mkdir(exist_ok=True)
 
 
+def port_free(port: int) -> bool:
+    """Nothing listens on ``port`` (a port a stopped server left in TIME_WAIT is free)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -306,6 +317,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 20.0) -> Server:
+        # php -S cannot bind a port in use, but the server already there (another wiki)
+        # would answer the readiness probe: this wiki would seem to run, and be another.
+        if not port_free(self.port):
+            raise LocalWikiError(f"port {self.port} is in use on 127.0.0.1: choose another")
         env = dict(os.environ, MW_CONFIG_FILE=str(self.directory / "LocalSettings.php"),
                    COP_WIKI_SERVER=f"http://127.0.0.1:{self.port}")
         if self.workers > 1:
