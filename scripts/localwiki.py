@@ -33,7 +33,8 @@ Command line (stdlib only, so it runs before the project is installed)::
     python3 scripts/localwiki.py install-deps          apt-get the Debian packages (root)
     python3 scripts/localwiki.py fetch [--version V]   download and unpack MediaWiki V (1.43)
     python3 scripts/localwiki.py create DIR            install a fresh wiki into DIR
-    python3 scripts/localwiki.py start DIR [--port N]  serve it in the background
+    python3 scripts/localwiki.py start DIR [--port N] [--workers W]
+                                                       serve it in the background (3 workers)
     python3 scripts/localwiki.py stop DIR              stop it (the whole process group)
     python3 scripts/localwiki.py status DIR
 """
@@ -395,7 +396,8 @@ def _cmd_start(args: argparse.Namespace) -> None:
         if _alive(info["pid"]):
             print(f"already running: {info['url']} (pid {info['pid']})")
             return
-    server = Server(directory, args.port).start()
+    # workers: the visual editor loads many resources at once (one worker serves them in turn)
+    server = Server(directory, args.port, workers=args.workers).start()
     assert server.process is not None
     pid_file.write_text(json.dumps({"pid": server.process.pid, "url": server.url}))
     print(f"MediaWiki running at {server.url} (pid {server.process.pid})")
@@ -439,6 +441,8 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_argument("dir")
         if name == "start":
             sub.add_argument("--port", type=int, default=None)
+            sub.add_argument("--workers", type=int, default=3,
+                             help="PHP worker processes (default 3)")
     args = parser.parse_args(argv)
     try:
         if args.command == "install-deps":

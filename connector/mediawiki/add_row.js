@@ -158,8 +158,8 @@
 	function insertRow( template, list ) {
 		var surface = ve.init.target.getSurface(),
 			model, doc, offset;
-		if ( !surface || surface.getMode() !== 'visual' ) {
-			return;
+		if ( !surface || surface.getMode() !== 'visual' || surface.isReadOnly() ) {
+			return;  // the source mode, or a page the member may not edit
 		}
 		model = surface.getModel();
 		doc = model.getDocument();
