@@ -111,15 +111,17 @@ def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
     fields on one grey line, the long texts below, then what is wrong with the row."""
     head = _headline(kind).name
     url = next((f.name for f in kind.fields if f.type == "url"), None)
+    # bold only when there is a text: an empty '''''' would open bold and italic for the
+    # rest of the card
+    plain = f"{{{{#if:{{{{{{{head}|}}}}}}|'''{{{{{{{head}}}}}}}'''}}}}"
     if url:
         label = f"{{{{#if:{{{{{{{head}|}}}}}}|{{{{{{{head}}}}}}}|{{{{{{{url}}}}}}}}}}}"
-        plain = f"'''{{{{{{{head}|}}}}}}'''"
         # linked only when the address starts like one (else its brackets would show)
         scheme = f"{{{{lc:{{{{padleft:|4|{{{{{{{url}|}}}}}}}}}}}}}}"
         linked = f"'''[{{{{{{{url}}}}}}} {label}]'''"
         headline = f"{{{{#ifeq:{scheme}|http|{linked}|{plain}}}}}"
     else:
-        headline = f"'''{{{{{{{head}|}}}}}}'''"
+        headline = plain
     inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
     blocks = [f for f in kind.fields if f.type == "longtext"]
 

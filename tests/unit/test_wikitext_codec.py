@@ -486,6 +486,9 @@ def test_row_card_and_charter_box_markup() -> None:
     assert "{{#if:{{{site|}}}|" in member
     watch = sources["CoP watch"]
     assert "[{{{url}}} " in watch
+    # an empty headline is not bolded: six quotes would turn the rest of the card bold italic
+    assert "{{#if:{{{title|}}}|'''{{{title}}}'''}}" in watch
+    assert "'''{{{title|}}}'''" not in watch
     charter = sources["CoP charter"]
     assert '{| class="wikitable' in charter
     assert "{{#switch:{{{lang|}}}|fr=Pilote|#default=Pilot}}" in charter
