@@ -166,8 +166,10 @@ def _help(kind: PageKind, lang: str, list_title: str = "") -> list[str]:
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
+    # What MediaWiki makes of what members type (measured: links and ~~~~, see README).
+    markup = escape_prose(ui_text("markup", lang, kind.ui))
     return [add_button(kind, lang, list_title), _visual_help(kind, lang, template),
-            f"{source}\n{example}", "\n".join(fields)]
+            f"{source}\n{example}", "\n".join(fields), markup]
 
 
 # A link styled as a button (inline: a wiki may have no site CSS); "plainlinks" drops the
