@@ -214,7 +214,7 @@ def test_visual_editor_rows_in_english_then_sync(member_wiki: Any, member_page: 
     assert row["source"] == "Battery News"
     assert row["tags"] == "cells, sodium"
     # ~~~~ became the member's signature when the page was saved (the pre-save transform);
-    # the link's text is kept
+    # a link whose label is its target is recorded once, as it shows
     assert row["summary"].startswith("Signed Member") and "Main Page" in row["summary"]
     assert "https://example.com/del" not in rows
 
