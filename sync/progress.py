@@ -80,6 +80,10 @@ class Monitor:
             self.done += 1
             self._tell(doing)
 
+    def note(self, doing: str) -> None:
+        """What is being done besides the counted pages (one batched request after them)."""
+        self._tell(doing)
+
     def stopping(self) -> bool:
         """Whether the work should stop before its next page (Ctrl-C was pressed)."""
         return bool(self._stop and self._stop())

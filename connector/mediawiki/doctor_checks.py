@@ -15,7 +15,7 @@ from datetime import datetime
 
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations, ExpectedSpace, Status
 
-from .namespaces import snippet
+from .namespaces import declaration
 from .titles import find_namespace
 
 WIKI = "mediawiki"
@@ -147,7 +147,7 @@ def _namespace(names: Mapping[int, str], space: ExpectedSpace) -> Check:
             if space.provisioned else " (provisioning stops until it is)"
         return Check(WIKI, topic, FAILURE, f"not declared on the wiki{gone}",
                      "add to LocalSettings.php:\n"
-                     + snippet([(space.space, wanted, space.name)]).split("\n\n", 1)[-1])
+                     + declaration(space.space, wanted, space.name))
     if space.provisioned and recorded is not None and number != recorded:
         return Check(WIKI, topic, FAILURE,
                      f"declared as namespace {number}, but the records know it as {recorded} "

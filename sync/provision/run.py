@@ -147,8 +147,10 @@ class Provisioner:
         if not dry_run:
             try:
                 self._apply_all(spaces, report)
-            except _Stopped:
+            except _Stopped:  # the wiki wants no more requests now: not even the refresh
                 log.warning("provisioning %s", report.stopped)
+            else:  # done, or interrupted (Ctrl-C): what was written is refreshed either way
+                self._refresh({space.community.slug for space in spaces}, report)
         return report
 
     def write_charter(self, community: Community) -> PageAction | None:
@@ -239,20 +241,25 @@ class Provisioner:
                 report.community_errors[slug] = error
             self._settle(space.community, report)
             self._label(space.community, report)  # last: holds back neither rights nor status
-        self._refresh({space.community.slug for space in spaces}, report)
 
     def _refresh(self, slugs: set[str], report: ProvisionReport) -> None:
-        """After writes, the written pages of the communities ``slugs`` (all their pages
-        when a row template changed: the pages showing it) are re-rendered, so that no link
-        stays red (Home is written before the pages it links to): one batched request for
-        them all (``refresh_links``), none when nothing was written."""
+        """After writes, the written pages of the communities ``slugs`` are re-rendered, so
+        that no link stays red: one batched request for them all (``refresh_links``), none
+        when nothing was written. All the pages of a community are, when one of its pages
+        was created (Home, written before the pages it links to, may have been written by
+        an earlier run that was interrupted) or when a row template changed (the pages
+        showing it)."""
         written = {a.ref for a in report.done if a.op in ("create", "update", "upgrade")}
+        created = {a.community for a in report.done if a.op == "create"}
         support_changed = any(a.community == SUPPORT and a.ref in written
                               for a in report.done)
-        refs = [a.ref for a in report.actions if a.community in slugs
-                and (support_changed or a.ref in written)]
+        missing = {a.ref for a in report.actions if a.op == "create"} - written  # interrupted
+        refs = list(dict.fromkeys(
+            a.ref for a in report.actions if a.community in slugs and a.ref not in missing
+            and (support_changed or a.community in created or a.ref in written)))
         if not refs:
             return
+        self.monitor.note(f"refresh the links of {len(refs)} page(s)")
         try:
             self.backend.refresh_links(refs)
         except CopError as error:  # the pages are written; the job queue refreshes them

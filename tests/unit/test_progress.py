@@ -47,13 +47,14 @@ def test_provisioning_reports_every_page_of_every_community() -> None:
     watch = Watch()
     report = provision(records, wiki, watch)
     writes = sum(a.writes for a in report.actions)
-    assert writes == 8 + 2 * 7  # the row templates, then 7 pages per community
+    assert writes == 9 + 2 * 7  # the shared templates, then 7 pages per community
     last = watch.events[-1]
     assert (last.work, last.done, last.total) == ("provision", writes, writes)
     assert (last.community, last.community_number, last.communities) == ("solar", 2, 2)
     doing = [e.doing for e in watch.events if e.doing]
     assert "create CoP_Battery:Watch" in doing and "create Template:CoP member" in doing
     assert [e.done for e in watch.events] == sorted(e.done for e in watch.events)
+    assert last.doing == "refresh the links of 14 page(s)"  # one batched request after them
 
 
 def test_an_interrupted_provisioning_is_finished_by_the_next_run() -> None:
@@ -62,10 +63,10 @@ def test_an_interrupted_provisioning_is_finished_by_the_next_run() -> None:
     community(records, "solar")
     first = provision(records, wiki, Watch(stop_after=10))
     written = sum(a.writes for a in first.done)
-    assert first.interrupted and written == 10 and len(first.left) == 22 - 10
+    assert first.interrupted and written == 10 and len(first.left) == 23 - 10
     assert all(a.writes for a in first.left)
     second = provision(records, wiki)
-    assert not second.interrupted and sum(a.writes for a in second.done) == 12
+    assert not second.interrupted and sum(a.writes for a in second.done) == 13
     assert sum(a.writes for a in provision(records, wiki).actions) == 0  # all there now
     assert records.community("solar").status == "active"  # settled by the second run
 
