@@ -81,7 +81,9 @@ class Monitor:
             self._tell(doing)
 
     def note(self, doing: str) -> None:
-        """What is being done besides the counted pages (one batched request after them)."""
+        """What is being done besides the counted pages, for them all (one batched request
+        after them): no longer in one community."""
+        self.community_slug, self.community_number = "", 0
         self._tell(doing)
 
     def stopping(self) -> bool:

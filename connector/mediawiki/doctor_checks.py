@@ -147,7 +147,10 @@ def _namespace(names: Mapping[int, str], space: ExpectedSpace) -> Check:
             if space.provisioned else " (provisioning stops until it is)"
         return Check(WIKI, topic, FAILURE, f"not declared on the wiki{gone}",
                      "add to LocalSettings.php:\n"
-                     + declaration(space.space, wanted, space.name))
+                     + declaration(space.space, wanted, space.name).rstrip("\n")
+                     + "\n(or paste again all that `cop mediawiki namespaces` prints: it also "
+                     "lists the namespace for the script of the pages' \"Add\" buttons, "
+                     "which otherwise open the source editor there)")
     if space.provisioned and recorded is not None and number != recorded:
         return Check(WIKI, topic, FAILURE,
                      f"declared as namespace {number}, but the records know it as {recorded} "

@@ -30,8 +30,12 @@ from sync.progress import Monitor, Progress
 if TYPE_CHECKING:
     from sync.cli.app import App
 
-BAR_WIDTH = 24
-FIXED = 40  # columns the label, position and time take beside the bar, about
+BAR_WIDTH = 24  # a narrow terminal (under WIDE columns) gets a NARROW_BAR
+NARROW_BAR = 10
+WIDE = 100
+# What the line holds besides the label, the bar and what is being done: "  [", "]  ",
+# the position ("140/848  ") and the time left ("00:01:05  "), with a little to spare.
+FIXED = 28
 
 
 class ProgressBar:
@@ -49,14 +53,15 @@ class ProgressBar:
         if self._bar is None:
             self._bar = click.progressbar(
                 length=progress.total, label=progress.work, file=self.stream,
-                show_pos=True, show_eta=True, width=BAR_WIDTH,
+                show_pos=True, show_eta=True, width=_bar_width(self._columns()),
                 bar_template="%(label)s  [%(bar)s]  %(info)s",
                 item_show_func=lambda text: text)
             self._bar.__enter__()
         bar = self._bar
         bar.length = progress.total  # a second wiki's pages add to the first's
         bar.label = progress.work
-        bar.current_item = _doing(progress, self._columns() - len(progress.work))
+        bar.current_item = _doing(progress, self._columns() - len(progress.work)
+                                  - bar.width - FIXED)
         if progress.done > bar.pos:
             bar.make_step(progress.done - bar.pos)  # (which also keeps the time left)
         bar.finished = bar.pos >= bar.length
@@ -65,9 +70,11 @@ class ProgressBar:
     def _columns(self) -> int:
         """The terminal's width (standard error's: standard output may be a pipe)."""
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, OSError, ValueError):
-            return shutil.get_terminal_size().columns
+            columns = 0
+        # 0: a pseudo-terminal nobody sized (ssh -t, script, some CI): assume 80
+        return columns or shutil.get_terminal_size().columns
 
     def clear(self) -> None:
         """Clear the bar's line, so that a log line written now starts at the margin (the
@@ -85,19 +92,24 @@ class ProgressBar:
             self._bar = None
 
 
-def _doing(progress: Progress, columns: int) -> str:
-    """'battery (3/20): create CoP_Battery:Watch', cut to the ``columns`` left beside the
-    label (a wrapped line cannot be redrawn in place)."""
-    where = ""
-    if progress.community:
-        where = progress.community + (
-            f" ({progress.community_number}/{progress.communities})"
-            if progress.communities > 1 else "")
-    text = ": ".join(part for part in (where, progress.doing) if part)
-    if progress.unit != "pages":
-        text = f"{progress.unit}: {text}"
-    room = columns - BAR_WIDTH - FIXED
-    return text if len(text) <= room else text[:max(room - 1, 0)] + "…"
+def _bar_width(columns: int) -> int:
+    return BAR_WIDTH if columns >= WIDE else NARROW_BAR
+
+
+def _doing(progress: Progress, room: int) -> str:
+    """'battery (3/20): create CoP_Battery:Watch', in the ``room`` (columns) left beside
+    the label and the bar (a wrapped line cannot be redrawn in place): where that is too
+    narrow, '3/20: create CoP_Battery:Watch' (the page names its community), then cut."""
+    number = (f"{progress.community_number}/{progress.communities}"
+              if progress.communities > 1 and progress.community else "")
+    for where in (f"{progress.community} ({number})" if number else progress.community,
+                  number):
+        text = ": ".join(part for part in (where, progress.doing) if part)
+        if progress.unit != "pages":
+            text = f"{progress.unit}: {text}"
+        if len(text) <= room:
+            return text
+    return text[:max(room - 1, 0)] + "…" if room > 1 else ""
 
 
 class StopOnCtrlC:

@@ -39,7 +39,7 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
     if not all_ and communities[0].archived:
         raise UsageError(f"{slug} is archived: its space is frozen (`cop archive {slug} "
                          "--undo` reopens it)")
-    code = 0
+    reports = []
     with app.lock(), watched(app, show=not dry_run) as monitor:
         for backend_name in sorted({c.backend for c in communities}):
             if monitor.stopping():
@@ -47,10 +47,11 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
             group = [c for c in communities if c.backend == backend_name]
             provisioner = Provisioner(app.records, app.backend(backend_name), templates,
                                       upgrade=upgrade, monitor=monitor)
-            report = provisioner.run(group, dry_run=dry_run)
-            _print(report, dry_run)
-            code = max(code, _exit_code(report, len(group)))
+            reports.append((provisioner.run(group, dry_run=dry_run), len(group)))
         stopped = monitor.stopping()
+    for report, _ in reports:  # once the progress bar is gone: its line is not theirs
+        _print(report, dry_run)
+    code = max((_exit_code(report, size) for report, size in reports), default=0)
     raise SystemExit(exit_code(interrupted=True) if stopped else code)
 
 

@@ -144,7 +144,7 @@ def _publish(app: App, communities: Sequence[Community], healths: Sequence[Commu
         else:  # its space may not exist yet: a page there could land anywhere
             click.echo(f"cop: {community.slug}: not provisioned yet, so no results page "
                        f"(run `cop provision {community.slug}`)", err=True)
-    failures, partial, stopped = [], False, False
+    outcomes = []
     with watched(app, show=not dry_run) as monitor:
         for name in sorted({c.backend for c, _ in pairs}):
             if monitor.stopping():
@@ -153,12 +153,12 @@ def _publish(app: App, communities: Sequence[Community], healths: Sequence[Commu
             publisher = Publisher(app.records, app.backend(name), name, app.config.health,
                                   app.config.default_lang, monitor=monitor)
             targets = publisher.targets(group, portfolio=healths if portfolio else ())
-            outcome = publisher.run(targets, dry_run=dry_run, force=force)
-            _print(outcome, dry_run)
-            failures += outcome.failures
-            partial = partial or bool(outcome.exit_code)
+            outcomes.append(publisher.run(targets, dry_run=dry_run, force=force))
         stopped = monitor.stopping()
-    return exit_code(failures, partial=partial, interrupted=stopped)
+    for outcome in outcomes:  # once the progress bar is gone: its line is not theirs
+        _print(outcome, dry_run)
+    return exit_code([f for o in outcomes for f in o.failures],
+                     partial=any(o.exit_code for o in outcomes), interrupted=stopped)
 
 
 def _print(outcome: PublishReport, dry_run: bool) -> None:

@@ -10,6 +10,7 @@ from memory_world import T, community, memory_wiki
 
 from connector.base import PageRef
 from connector.memory import MemoryBackend
+from sync.cli.progress import FIXED, _bar_width, _doing
 from sync.engine.run import Syncer, SyncOptions
 from sync.method.archive import archive
 from sync.progress import Monitor, Progress
@@ -50,7 +51,8 @@ def test_provisioning_reports_every_page_of_every_community() -> None:
     assert writes == 9 + 2 * 7  # the shared templates, then 7 pages per community
     last = watch.events[-1]
     assert (last.work, last.done, last.total) == ("provision", writes, writes)
-    assert (last.community, last.community_number, last.communities) == ("solar", 2, 2)
+    page = [e for e in watch.events if e.doing.startswith("create ")][-1]
+    assert (page.community, page.community_number, page.communities) == ("solar", 2, 2)
     doing = [e.doing for e in watch.events if e.doing]
     assert "create CoP_Battery:Watch" in doing and "create Template:CoP member" in doing
     assert [e.done for e in watch.events] == sorted(e.done for e in watch.events)
@@ -123,3 +125,15 @@ def test_a_monitor_without_a_watcher_never_stops() -> None:
     with monitor.page("sync A"):
         pass
     assert monitor.done == 1 and not monitor.stopping()
+
+
+def test_the_progress_line_fits_an_80_column_terminal() -> None:
+    """On 80 columns the bar narrows and the line names the page, its community by number;
+    a wide terminal shows the community's name too (a wrapped line cannot be redrawn)."""
+    progress = Progress("provision", 40, 848, "hydrogen", 3, 120, "create CoP Hydrogen:Watch")
+    narrow = 80 - len("provision") - _bar_width(80) - FIXED
+    assert _doing(progress, narrow) == "3/120: create CoP Hydrogen:Watch"
+    wide = 160 - len("provision") - _bar_width(160) - FIXED
+    assert _doing(progress, wide) == "hydrogen (3/120): create CoP Hydrogen:Watch"
+    assert _doing(progress, 12) == "3/120: crea…"
+    assert _doing(progress, 0) == ""
