@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
@@ -24,6 +25,7 @@ from sync.config.method import MethodConfig, parse_method
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 KEYRING_SERVICE = "cop-connector"
+SESSION_FILE = "cop-session.json"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class SyncConfig:
     lock_file: str = "cop-sync.lock"
     report_file: str = "cop-sync-report.json"
     log_file: str = ""
+    # the wikis' sessions between runs (connector/session.py): a cron run need not log in
+    keep_session: bool = True
+    session_file: str = ""  # default: cop-session.json beside the records
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,17 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
+
+    @property
+    def session_path(self) -> Path | None:
+        """Where the wikis' sessions are kept between runs (mode 600): ``[sync]
+        session_file``, else ``cop-session.json`` beside the records; None when ``[sync]
+        keep_session = false``."""
+        if not self.sync.keep_session:
+            return None
+        if self.sync.session_file:
+            return self.resolve(self.sync.session_file)
+        return self.records_path.parent / SESSION_FILE
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the file's directory."""
@@ -96,8 +112,8 @@ def load(explicit: str | None = None) -> Config:
         raise ConfigError(f"no configuration at {path}; create one with `cop init` "
                           "(or pass --config / set COP_CONFIG)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        data = tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read: {error}", path=str(path)) from error
     return parse(data, path.resolve())
 

@@ -52,6 +52,11 @@ budget_seconds = 600
 lock_file = "cop-sync.lock"            # one run at a time; a second run exits with code 3
 report_file = "cop-sync-report.json"   # the last run's JSON report
 log_file = ""                          # empty: log to standard error
+# The wiki's login is kept between runs (cookies only, never the password, in a file of
+# mode 600; session_file empty: cop-session.json beside the records), so a run with nothing
+# to do sends one request. false: log in on every run.
+keep_session = true
+session_file = ""
 
 # The method (`cop theme`, `cop community add`, `cop status`): how many communities run at
 # once, the profiles a community mixes, and profiles added to the shipped vocabulary

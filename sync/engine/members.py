@@ -15,11 +15,10 @@ from connector.errors import NotFoundError, ValidationError
 from page_templates import TemplateSet
 from page_templates.values import normalize_row
 from sync.clock import utc_now
+from sync.engine.pending import KIND, members_pending  # noqa: F401 - re-exported
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community
 from sync.records.store import Records
-
-KIND = "members"
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,3 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
     return PageSync(records, backend, templates, clock).sync(community, state, remote)
 
 
-def members_pending(records: Records, community: Community) -> bool:
-    """Whether the records hold member changes the Members page does not have yet (the
-    live rows differ from the last synced state)."""
-    state = records.page_state(community.slug, KIND)
-    return state is not None and \
-        records.live_rows(community.slug, KIND) != (state.base or {})
