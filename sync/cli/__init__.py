@@ -12,6 +12,7 @@ from sync.cli.app import GuardedGroup, common_options, configure_logging
 from sync.cli.archive import archive
 from sync.cli.community import community
 from sync.cli.conflicts import conflicts
+from sync.cli.digest import digest
 from sync.cli.export import export
 from sync.cli.health import health
 from sync.cli.init_cmd import init
@@ -36,7 +37,7 @@ def _cop() -> None:
 
 
 for command in (init, theme, community, member, seminar, provision, status, conflicts,
-                export, mediawiki, health, report, template, archive):
+                export, mediawiki, health, report, template, archive, digest):
     _cop.add_command(command)
 
 

@@ -7,16 +7,20 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import LockHeld
+from connector.errors import EXIT_PARTIAL, LockHeld
 from sync.cli.app import App, GuardedCommand, common_options, configure_logging, pass_app
 from sync.cli.output import echo_json
 from sync.engine.checkpoints import checkpoint
 from sync.engine.outcome import SyncReport
 from sync.engine.pull import PageOutcome
 from sync.engine.run import Syncer, SyncOptions
+
+if TYPE_CHECKING:
+    from sync.relay.feed_files import FeedsOutcome
 
 log = logging.getLogger("cop-sync")
 
@@ -56,24 +60,42 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
         data = report.to_dict()
+        feeds = None if dry_run else _write_feeds(app)
+        if feeds is not None:
+            data["feeds"] = feeds.to_dict()
+            if feeds.errors:
+                data["exit_code"] = max(data["exit_code"], EXIT_PARTIAL)
         if run_id is not None:
-            records.finish_run(run_id, report.finished_at, report.exit_code, data)
+            records.finish_run(run_id, report.finished_at, data["exit_code"], data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, as_json, to_log=bool(config.sync.log_file))
-    raise SystemExit(report.exit_code)
+    _print(report, as_json, to_log=bool(config.sync.log_file), data=data)
+    raise SystemExit(data["exit_code"])
 
 
-def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
+def _write_feeds(app: App) -> FeedsOutcome | None:
+    """The Atom feeds of what is new, from the records (no wiki request), when cop.toml
+    has a [feeds] section."""
+    if app.config.feeds is None:
+        return None
+    from sync.relay.feed_files import write_feeds  # noqa: PLC0415 - `cop --help` stays light
+
+    return write_feeds(app.records, app.templates, app.config)
+
+
+def _print(report: SyncReport, as_json: bool, to_log: bool = False,
+           data: dict[str, Any] | None = None) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
-    file alone tells the operator what happened (errors and problems as WARNING)."""
+    file alone tells the operator what happened (errors and problems as WARNING).
+    ``data``: the report as recorded (with the feeds written after the sync)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
+    data = data if data is not None else report.to_dict()
     if as_json:
-        echo_json(report.to_dict())
+        echo_json(data)
     else:
         for community in report.communities:
             if community.error:
@@ -82,8 +104,12 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
+        for name, reason in data.get("feeds", {}).get("errors", {}).items():
+            say(f"feeds: cannot write {name} in {data['feeds']['dir']}: {reason}")
     summary = report.summary_line()
-    say(summary, err=as_json, level=logging.WARNING if report.exit_code else logging.INFO)
+    if data["exit_code"] != report.exit_code:  # the sync went well, the feeds did not
+        summary = summary.rsplit("; exit ", 1)[0] + f"; exit {data['exit_code']}"
+    say(summary, err=as_json, level=logging.WARNING if data["exit_code"] else logging.INFO)
 
 
 def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
