@@ -22,6 +22,8 @@ from types import TracebackType
 from connector.errors import EXIT_USAGE, CopError
 from sync.config.relay_out import MailConfig
 
+CLOSING = 421  # "service not available, closing transmission channel"
+
 
 class Refused(CopError):
     """The server refused this message or its recipient (the others are still sent)."""
@@ -74,12 +76,16 @@ class SmtpSender:
             self._smtp.send_message(message, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = error.recipients.get(to, (0, b""))
+            if code == CLOSING:
+                raise self._gone(code, reason) from error
             raise Refused(f"the mail server refused {to}: {_answer(code, reason)}") from error
         except smtplib.SMTPSenderRefused as error:
             raise ServerFailed(f"the mail server {self.where} refused the sender "
                                f"{error.sender}: {_answer(error.smtp_code, error.smtp_error)}; "
                                "check [mail] from") from error
         except smtplib.SMTPDataError as error:
+            if error.smtp_code == CLOSING:
+                raise self._gone(error.smtp_code, error.smtp_error) from error
             raise Refused(f"the mail server refused the message to {to}: "
                           f"{_answer(error.smtp_code, error.smtp_error)}") from error
         except smtplib.SMTPNotSupportedError as error:  # e.g. an address needing SMTPUTF8
@@ -89,6 +95,13 @@ class SmtpSender:
             self.close()
             raise ServerFailed(f"the mail server {self.where} went away: "
                                f"{_reason(error)}") from error
+
+    def _gone(self, code: int, reason: bytes | str) -> ServerFailed:
+        """421: the server is closing the connection (RFC 5321 4.2.3), whoever the
+        message was for."""
+        self.close()
+        return ServerFailed(f"the mail server {self.where} went away: "
+                            f"{_answer(code, reason)}")
 
     def close(self) -> None:
         """Say goodbye, ignoring a server that already left."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
 from relay_out_world import ATOM, T, World, config, rfc4287_problems
 
+from sync.community.registration import NewCommunity, add_community
 from sync.relay.collect import NewsReader, Window
 from sync.relay.feed_files import feeds, write_feeds
 from sync.relay.news import safe_link
@@ -26,7 +28,7 @@ HOSTILE = ("{{CoP watch|date=2026-11-22|title=<script>alert(1)</script> ]]> & \x
 
 @pytest.fixture
 def world() -> World:
-    return World()
+    return World.fresh()
 
 
 def feed_config(tmp_path: Path, **feeds_section):
@@ -250,10 +252,7 @@ def test_entries_are_capped_newest_first(world: World, tmp_path: Path) -> None:
 
 
 def test_a_community_called_all_does_not_take_the_feed_of_all(tmp_path: Path) -> None:
-    from relay_out_world import Clock  # noqa: F401 - the world's parts, for one more community
-    from sync.community.registration import NewCommunity, add_community
-
-    world = World()
+    world = World.fresh()
     add_community(world.records, world.config, NewCommunity(
         slug="all", name="All of it", theme="x", pilot="p@x.example", expert="e@x.example",
         lang="en", backend="mediawiki"), clock=world.clock)
@@ -262,14 +261,13 @@ def test_a_community_called_all_does_not_take_the_feed_of_all(tmp_path: Path) ->
     assert feedparser.parse(found["all.atom"]).feed.title.startswith("Communities of practice")
 
 
-def test_the_feed_elements_come_in_rfc_order_and_the_entries_say_their_page(
+def test_the_entries_say_their_page_and_the_feed_its_home(
         world: World, tmp_path: Path) -> None:
-    from xml.etree import ElementTree as ET
-
     world.append("battery", "watch", WATCH)
     world.sync()
-    root = ET.fromstring(feeds(world.records, T, feed_config(tmp_path),
-                               feed_config(tmp_path).feeds)["battery.atom"])
+    settings = feed_config(tmp_path)
+    document = feeds(world.records, T, settings, settings.feeds)["battery.atom"]
+    root = ET.fromstring(document)  # noqa: S314 - our own document
     entry = root.find(f"{ATOM}entry")
     related = [link.attrib for link in entry.findall(f"{ATOM}link")
                if link.get("rel") == "related"]

@@ -4,6 +4,7 @@ add rows, and a check of what RFC 4287 requires of an Atom document."""
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -49,10 +50,26 @@ def config(extra: dict[str, Any] | None = None, path: Path = Path("/tmp/cop.toml
 
 class World:
     """Records, an in-memory MediaWiki and a clock; ``battery`` (en) and ``solar`` (fr)
-    registered, provisioned and synced once."""
+    registered, provisioned and synced once. ``World.fresh()`` copies one made earlier
+    (a few milliseconds instead of half a second)."""
 
-    def __init__(self, records: Records | None = None) -> None:
-        self.records = records or Records.open(":memory:")
+    _made: World | None = None
+
+    @classmethod
+    def fresh(cls) -> World:
+        if cls._made is None:
+            cls._made = cls()
+        made = cls._made
+        world = cls.__new__(cls)
+        world.records = Records.open(":memory:")
+        made.records.db.backup(world.records.db)
+        world.clock = Clock(made.clock.now)
+        world.wiki = copy.deepcopy(made.wiki)
+        world.config = made.config
+        return world
+
+    def __init__(self) -> None:
+        self.records = Records.open(":memory:")
         self.clock = Clock()
         self.wiki = MemoryBackend(WikitextCodec(), spaces={"CoP_Battery", "CoP_Solar",
                                                            "Template"})
@@ -101,7 +118,7 @@ class World:
 def rfc4287_problems(document: bytes) -> list[str]:
     """What RFC 4287 requires of a feed document (the MUSTs of sections 4.1.1 to 4.2.7)
     that ``document`` breaks; [] when none."""
-    root = ET.fromstring(document)
+    root = ET.fromstring(document)  # noqa: S314 - our own document
     problems = []
     if root.tag != f"{ATOM}feed":
         return [f"root is {root.tag}"]
