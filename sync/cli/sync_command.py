@@ -104,8 +104,8 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False,
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
-        for name, reason in data.get("feeds", {}).get("errors", {}).items():
-            say(f"feeds: cannot write {name} in {data['feeds']['dir']}: {reason}")
+        for path, reason in data.get("feeds", {}).get("errors", {}).items():
+            say(f"feeds: cannot write {path}: {reason}")
     summary = report.summary_line()
     if data["exit_code"] != report.exit_code:  # the sync went well, the feeds did not
         summary = summary.rsplit("; exit ", 1)[0] + f"; exit {data['exit_code']}"

@@ -35,7 +35,8 @@ ALL_COMMUNITY = "all.community"
 
 @dataclass
 class FeedsOutcome:
-    """What a run did to the feed files: written, unchanged, and failures (file: reason)."""
+    """What a run did to the feed files: written and unchanged (file names), and failures
+    (path: reason)."""
 
     directory: str
     written: list[str] = field(default_factory=list)
@@ -82,7 +83,7 @@ def write_feeds(records: Records, templates: TemplateSet, config: Config) -> Fee
         try:
             changed = replace_if_changed(directory / name, content)
         except OSError as error:
-            outcome.errors[name] = error.strerror or str(error)
+            outcome.errors[str(directory / name)] = error.strerror or str(error)
             continue
         (outcome.written if changed else outcome.unchanged).append(name)
     return outcome

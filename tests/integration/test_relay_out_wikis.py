@@ -98,6 +98,21 @@ def test_mediawiki_feeds_cost_no_wiki_request(battery: CopDir) -> None:
 
 
 @pytest.mark.mediawiki
+def test_a_feeds_directory_that_cannot_be_written_fails_the_run_not_the_sync(
+        battery: CopDir) -> None:
+    with battery.config.open("a", encoding="utf-8") as toml:
+        toml.write(FEEDS)
+    (battery.path / "feeds").write_text("a file where the directory should be")
+    member(battery.wiki).append(f"{NS}:Watch", "{{CoP watch|date=2026-11-20|title=Na-ion}}")
+    result = battery.sync()
+    assert result.exit_code == 1
+    assert f"feeds: cannot write {battery.path / 'feeds'}" in result.output
+    assert result.output.rstrip().endswith("; exit 1")
+    with battery.records() as records:  # the sync itself is recorded
+        assert [e.data["title"] for e in records.entries("battery", "watch")] == ["Na-ion"]
+
+
+@pytest.mark.mediawiki
 def test_mediawiki_digest_reaches_every_member_once_and_names_who_added(
         battery: CopDir) -> None:
     person = member(battery.wiki)

@@ -236,8 +236,8 @@ def test_a_failed_write_leaves_the_old_file_whole(world: World, tmp_path: Path,
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(os, "replace", full_disk)
     outcome = write_feeds(world.records, T, settings)
-    assert outcome.errors == {"battery.atom": "No space left on device",
-                              "all.atom": "No space left on device"}
+    assert outcome.errors == {str(tmp_path / "feeds" / name): "No space left on device"
+                              for name in ("battery.atom", "all.atom")}
     assert (tmp_path / "feeds" / "battery.atom").read_bytes() == before
     assert not [p for p in (tmp_path / "feeds").iterdir() if p.name.startswith(".")]
 
