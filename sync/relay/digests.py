@@ -144,56 +144,47 @@ class DigestRun:
     def run(self, options: DigestOptions, connect: Connect | None = None) -> DigestReport:
         """Plan, then preview (nothing written), write ``.eml`` files (``dry-run``), or send
         through ``connect()`` (``send``). Raises ConfigError without [mail] for
-        dry-run and send, UsageError for an unknown community or a bad --since,
-        ServerFailed's LoginRefused for a refused login."""
+        dry-run and send, UsageError for an unknown community, LoginRefused (exit 2)
+        for a refused login."""
         until = self.clock()
         communities, skipped = self.communities(options.communities)
         report = DigestReport(mode=options.mode, until=until, skipped=skipped)
         digests = self.plan(communities, until=until, since=options.since)
-        sender = self._sender(options.mode)
-        messages = [(d, build_message(d, rendered := render(d), sender,
-                                      now=parse_time(until)), rendered.subject)
-                    for d in digests]
-        report.deliveries = [Delivery(email=d.recipient.email, name=d.recipient.name,
-                                      communities=[s.slug for s in d.sections],
-                                      items=d.items, subject=subject,
-                                      message_id=str(m["Message-ID"]))
-                             for d, m, subject in messages]
+        outgoing = _outgoing(digests, self._sender(options.mode), until)
+        report.deliveries = [o.delivery for o in outgoing]
+        ready = [o for o in outgoing if o.message is not None]
         if options.mode == "dry-run":
-            _write_files(report.deliveries, [m for _, m, _ in messages],
-                         options.out_dir or Path("digests"))
-        elif options.mode == "send" and messages:
+            _write_files(ready, options.out_dir or Path("digests"))
+        elif options.mode == "send" and ready:
             if connect is None:
                 raise ConfigError("no mail server to send through", setting="mail")
-            self._send(messages, report, connect)
+            self._send(ready, report, connect)
         return report
 
-    def _send(self, messages: list[tuple[Digest, EmailMessage, str]], report: DigestReport,
-              connect: Connect) -> None:
-        pending = list(zip(messages, report.deliveries, strict=True))
+    def _send(self, outgoing: list[Outgoing], report: DigestReport, connect: Connect) -> None:
         try:
             with connect() as server:
-                for (digest, message, _), delivery in pending:
-                    self._send_one(server, digest, message, delivery)
+                for one in outgoing:
+                    self._send_one(server, one)
         except ServerFailed as error:
             if error.exit_code != EXIT_PARTIAL:
                 raise  # a refused login: a configuration error (exit 2)
             report.error = str(error)
-            for _, delivery in pending:
-                if delivery.status == "would-send":
-                    delivery.status = "not-sent"
+            for one in outgoing:
+                if one.delivery.status == "would-send":
+                    one.delivery.status = "not-sent"
 
-    def _send_one(self, server: Server, digest: Digest, message: EmailMessage,
-                  delivery: Delivery) -> None:
+    def _send_one(self, server: Server, one: Outgoing) -> None:
+        assert one.message is not None
         try:
-            server.send(message, digest.recipient.email)
+            server.send(one.message, one.digest.recipient.email)
         except Refused as error:
-            delivery.status, delivery.error = "refused", str(error)
+            one.delivery.status, one.delivery.error = "refused", str(error)
             return
-        self.records.record_digest(digest.recipient.email, digest.until,
-                                   sent_at=self.clock(), message_id=delivery.message_id,
-                                   items=digest.items)
-        delivery.status = "sent"
+        self.records.record_digest(one.digest.recipient.email, one.digest.until,
+                                   sent_at=self.clock(), message_id=one.delivery.message_id,
+                                   items=one.digest.items)
+        one.delivery.status = "sent"
 
     def _section(self, community: Community, since: str, until: str) -> Section:
         key = (community.slug, since)
@@ -221,6 +212,34 @@ class DigestRun:
                           path=str(self.config.path))
 
 
+@dataclass
+class Outgoing:
+    """A digest, its message (None when its address cannot be written in a message), and
+    what became of it."""
+
+    digest: Digest
+    message: EmailMessage | None
+    delivery: Delivery
+
+
+def _outgoing(digests: Sequence[Digest], sender: Address, until: str) -> list[Outgoing]:
+    found = []
+    for digest in digests:
+        rendered = render(digest)
+        delivery = Delivery(email=digest.recipient.email, name=digest.recipient.name,
+                            communities=[s.slug for s in digest.sections],
+                            items=digest.items, subject=rendered.subject)
+        try:
+            message: EmailMessage | None = build_message(digest, rendered, sender,
+                                                         now=parse_time(until))
+            delivery.message_id = str(message["Message-ID"])
+        except ValueError as error:  # an address no e-mail header can carry
+            message = None
+            delivery.status, delivery.error = "refused", f"cannot write to this address: {error}"
+        found.append(Outgoing(digest, message, delivery))
+    return found
+
+
 def _floor(since: str | None, until: str) -> str:
     """Where a first digest starts: ``since`` (a date or a time), else FIRST_DAYS before
     ``until``."""
@@ -235,17 +254,16 @@ def _address(text: str) -> Address:
     return Address(display_name=name, username=user, domain=domain)
 
 
-def _write_files(deliveries: list[Delivery], messages: list[EmailMessage],
-                 directory: Path) -> None:
-    """Each message as ``NN-address.eml`` (what a mail client opens). Raises UsageError
+def _write_files(outgoing: list[Outgoing], directory: Path) -> None:
+    """Each message as ``NNN-address.eml`` (what a mail client opens). Raises UsageError
     for a directory that cannot be written."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for number, (delivery, message) in enumerate(zip(deliveries, messages, strict=True),
-                                                     start=1):
-            path = directory / f"{number:03d}-{_file_part(delivery.email)}.eml"
-            path.write_bytes(message.as_bytes())
-            delivery.status, delivery.path = "written", str(path)
+        for number, one in enumerate(outgoing, start=1):
+            assert one.message is not None
+            path = directory / f"{number:03d}-{_file_part(one.digest.recipient.email)}.eml"
+            path.write_bytes(one.message.as_bytes())
+            one.delivery.status, one.delivery.path = "written", str(path)
     except OSError as error:
         raise UsageError(f"cannot write the messages in {directory}: "
                          f"{error.strerror or error}") from error
