@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connector.errors import ConfigError
-from connector.http import is_loopback
 
 if TYPE_CHECKING:  # the email package is imported by the commands that send mail only
     from email.headerregistry import Address
@@ -112,6 +111,8 @@ def parse_mail(raw: Any, path: Path) -> MailConfig | None:
         password_env=_string(table, "password_env", "COP_MAIL_PASSWORD", "mail", path),
         ca_bundle=_string(table, "ca_bundle", "", "mail", path),
         timeout=_timeout(table.get("timeout", 30.0), path))
+    from connector.http import is_loopback  # noqa: PLC0415 - requests only when [mail] is set
+
     if mail.user and security == "none" and not is_loopback(mail.host):
         raise ConfigError(f"a login to {mail.host} would send the password in clear: set "
                           "security = \"starttls\" or \"tls\" (or no user, for a server "
