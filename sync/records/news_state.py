@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sync.records.model import Entry
+from connector.base import PageRef
+from sync.records.model import Entry, PageState
 
 TimeColumn = Literal["updated_at", "first_seen"]
 
@@ -59,10 +60,23 @@ class NewsRecords:
             sql, args = sql + f" AND {column} >= ?", [*args, since]
         if until is not None:
             sql, args = sql + f" AND {column} < ?", [*args, until]
-        sql += f" ORDER BY {column} DESC, kind, key"
+        # ties broken the index's way (entries_recent), so that no sort is needed however
+        # many rows one sync recorded at the same second, and the order is always the same
+        sql += f" ORDER BY {column} DESC, kind DESC, key DESC"
         if limit is not None:
             sql, args = sql + " LIMIT ?", [*args, limit]
         return [_entry(row) for row in self.db.execute(sql, args)]
+
+    def page_places(self, community: str) -> list[PageState]:
+        """The community's pages as ``page_states`` gives them, without their merge base
+        (which can be large, and links need only where the pages are)."""
+        rows = self.db.execute(
+            "SELECT community, kind, space, title, page_id, revision, state, synced_at "
+            "FROM pages WHERE community = ? ORDER BY kind", (community,))
+        return [PageState(community=row["community"], kind=row["kind"],
+                          ref=PageRef(row["space"], row["title"]), page_id=row["page_id"],
+                          revision=row["revision"], state=row["state"],
+                          synced_at=row["synced_at"]) for row in rows]
 
     # --- digests ------------------------------------------------------------------------------
 

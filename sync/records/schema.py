@@ -211,7 +211,7 @@ MIGRATIONS: tuple[str, ...] = (
     # newest ones), each recipient's digest point per community (what was sent, up to when),
     # every digest accepted by the mail server, and the members' view with their digest field
     """
-    CREATE INDEX entries_recent ON entries (community, updated_at);
+    CREATE INDEX entries_recent ON entries (community, updated_at, kind, key);
     CREATE TABLE digest_marks (
         email TEXT NOT NULL,
         community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,

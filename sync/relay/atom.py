@@ -60,7 +60,10 @@ def render(feed: Feed) -> bytes:
     for item in feed.items:
         _entry(root, item, feed.community_names)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # serialized as text, then encoded once: ElementTree's own UTF-8 output encodes piece
+    # by piece, several times slower; the declaration names the encoding either way
+    text = ET.tostring(root, encoding="unicode")
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{text}\n".encode()
 
 
 def _entry(root: ET.Element, item: NewsItem, communities: Mapping[str, str]) -> None:

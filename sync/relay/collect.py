@@ -48,7 +48,7 @@ class NewsReader:
         """The community's page addresses and tag (computed once per reader)."""
         if community.slug not in self._links:
             self._links[community.slug] = community_links(
-                self.config, community, self.records.page_states(community.slug))
+                self.config, community, self.records.page_places(community.slug))
         return self._links[community.slug]
 
     def items(self, community: Community, window: Window) -> list[NewsItem]:
