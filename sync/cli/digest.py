@@ -7,6 +7,7 @@ runs (a cron job and a manager) never send the same digest twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from sync.clock import utc_now
 
 if TYPE_CHECKING:
     from sync.relay.digests import DigestOptions, DigestReport, DigestRun
+    from sync.relay.smtp import SmtpSender
 
 LOCK_FILE = "cop-digest.lock"
 DEFAULT_OUT = "digests"
@@ -63,6 +65,7 @@ def digest(app: App, slug: str | None, all_: bool, since: datetime | None, dry_r
         raise UsageError("--out goes with --dry-run (where the .eml files are written)")
     mode = "send" if send else "dry-run" if dry_run else "preview"
     start = _since(since)
+    server = _server(app) if send else None  # before anything is read: a missing setting
     run = DigestRun(app.records, app.templates, app.config)
     communities, _ = run.communities([slug] if slug else None)
     if not no_wiki and communities:
@@ -71,15 +74,14 @@ def digest(app: App, slug: str | None, all_: bool, since: datetime | None, dry_r
         history(app, communities)
     options = DigestOptions(communities=[slug] if slug else None, since=start, mode=mode,
                             out_dir=out_dir or (Path(DEFAULT_OUT) if dry_run else None))
-    report = _send(app, run, options) if mode == "send" else run.run(options)
+    report = _send(app, run, options, server) if server else run.run(options)
     _print(report, as_json)
     raise SystemExit(report.exit_code)
 
 
-def _send(app: App, run: DigestRun, options: DigestOptions) -> DigestReport:
-    """Send under the digest's own lock, through the [mail] server."""
+def _server(app: App) -> Callable[[], SmtpSender]:
+    """How to reach the [mail] server (its password read now). Raises ConfigError."""
     from sync.config.loader import secret  # noqa: PLC0415
-    from sync.engine.lock import RunLock  # noqa: PLC0415
     from sync.relay.smtp import SmtpSender  # noqa: PLC0415
 
     config = app.config
@@ -91,11 +93,18 @@ def _send(app: App, run: DigestRun, options: DigestOptions) -> DigestReport:
     password = secret(mail.password_env, user=mail.user, setting="mail.password_env",
                       service="mail") if mail.user else ""
     ca_file = str(config.resolve(mail.ca_bundle)) if mail.ca_bundle else ""
-    lock_path = config.resolve(config.sync.lock_file).with_name(LOCK_FILE)
+    return lambda: SmtpSender(mail, password, ca_file=ca_file)
+
+
+def _send(app: App, run: DigestRun, options: DigestOptions,
+          server: Callable[[], SmtpSender]) -> DigestReport:
+    """Send under the digest's own lock (two senders would send the same digests)."""
+    from sync.engine.lock import RunLock  # noqa: PLC0415
+
+    lock_path = app.config.resolve(app.config.sync.lock_file).with_name(LOCK_FILE)
     try:
         with RunLock(lock_path, wait=0):
-            return run.run(options,
-                           connect=lambda: SmtpSender(mail, password, ca_file=ca_file))
+            return run.run(options, connect=server)
     except LockHeld as held:
         raise DigestLocked(held) from held
 
