@@ -207,7 +207,16 @@ MIGRATIONS: tuple[str, ...] = (
       json_extract(data, '$.due') AS "due", json_extract(data, '$.status') AS "status",
       first_seen, updated_at, deleted_at FROM entries WHERE kind LIKE 'actions@%';
     """,
-    # 4: what is new, sent out (issue 15): rows by time (the feeds and digests ask for the
+    # 4: row problems said in any language (code and parameters, for the notice on the page)
+    # and their severity ("warning": recorded all the same; cop-sync does not exit 1 for it)
+    """
+    ALTER TABLE row_errors ADD COLUMN code TEXT NOT NULL DEFAULT 'unreadable';
+    ALTER TABLE row_errors ADD COLUMN params TEXT NOT NULL DEFAULT '{}'
+        CHECK (json_valid(params));
+    ALTER TABLE row_errors ADD COLUMN severity TEXT NOT NULL DEFAULT 'error'
+        CHECK (severity IN ('error', 'warning'));
+    """,
+    # 5: what is new, sent out (issue 15): rows by time (the feeds and digests ask for the
     # newest ones), each recipient's digest point per community (what was sent, up to when),
     # every digest accepted by the mail server, and the members' view with their digest field
     """
