@@ -37,7 +37,7 @@ def test_the_codecs_find_added_fields_and_sections_and_edited_ones(codec: PageCo
         {"email": "a@x.y", "name": "Ann"}])
     page = page.replace("Les membres de la communauté", "Tous les membres de la communauté", 1)
     if codec.format == "wikitext":
-        page = page.replace("|since=}}", "|since=|badge=B-1}}", 1)
+        page = page.replace("|digest=}}", "|digest=|badge=B-1}}", 1)
         page += f"\n== Accueil des nouveaux ==\n\n{NEWCOMERS}\n"
     else:
         page = page.replace("</th></tr>", "</th><th>Badge</th></tr>", 1).replace(
