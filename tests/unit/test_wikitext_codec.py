@@ -207,7 +207,7 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     assert before.rstrip("( ") in text and after.lstrip(") ") in text
     # the "Add" button: the source editor, new section, an empty row preloaded, in ``lang``
     row = ("%7B%7BCoP%20member%7Cemail%3D%7Cname%3D%7Cprofile%3D%7Crole%3D%7Csite%3D"
-           "%7Csince%3D%7D%7D")
+           "%7Csince%3D%7Cdigest%3D%7D%7D")
     assert ("{{fullurl:{{FULLPAGENAME}}|action=edit&section=new&nosummary=1&"
             f"preload=Template%3ACoP%20preload&preloadparams%5B%5D={row}&uselang={lang}}}}}"
             in content)
