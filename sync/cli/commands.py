@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "Register and inspect communities of practice."),
     "conflicts": ("sync.cli.conflicts:conflicts",
                   "Field-level conflicts of the member lists, and how to settle them."),
+    "digest": ("sync.cli.digest:digest",
+               "E-mail each member what is new in their communities since their last digest."),
     "doctor": ("sync.cli.doctor:doctor",
                "Check each wiki for what provisioning and the cron job need (read-only)."),
     "export": ("sync.cli.export:export",

@@ -9,10 +9,11 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import LockHeld
+from connector.errors import EXIT_PARTIAL, LockHeld
 from sync.cli.app import (
     App,
     GuardedCommand,
@@ -26,6 +27,9 @@ from sync.cli.progress import watched
 from sync.engine.checkpoints import checkpoint
 from sync.engine.outcome import PageOutcome, SyncReport
 from sync.engine.run import Syncer, SyncOptions
+
+if TYPE_CHECKING:
+    from sync.relay.feed_files import FeedsOutcome
 
 log = logging.getLogger("cop-sync")
 
@@ -74,24 +78,42 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
         code = exit_code(report.failures, partial=bool(report.exit_code),
                          interrupted=report.interrupted)
         data = report.to_dict(code)
+        feeds = None if dry_run or report.interrupted else _write_feeds(app)
+        if feeds is not None:
+            data["feeds"] = feeds.to_dict()
+            if feeds.errors:  # the sync went well, the feeds did not
+                code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
             records.finish_run(run_id, report.finished_at, code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, code, as_json, to_log=bool(config.sync.log_file))
+    _print(report, code, as_json, to_log=bool(config.sync.log_file), data=data)
     raise SystemExit(code)
 
 
-def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False) -> None:
+def _write_feeds(app: App) -> FeedsOutcome | None:
+    """The Atom feeds of what is new, from the records (no wiki request), when cop.toml
+    has a [feeds] section."""
+    if app.config.feeds is None:
+        return None
+    from sync.relay.feed_files import write_feeds  # noqa: PLC0415 - `cop --help` stays light
+
+    return write_feeds(app.records, app.templates, app.config)
+
+
+def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False,
+           data: dict[str, Any] | None = None) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
-    file alone tells the operator what happened (errors and problems as WARNING)."""
+    file alone tells the operator what happened (errors and problems as WARNING).
+    ``data``: the report as recorded (with the feeds written after the sync)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
+    data = data if data is not None else report.to_dict(code)
     if as_json:
-        echo_json(report.to_dict(code))
+        echo_json(data)
     else:
         for community in report.communities:
             if community.error:
@@ -100,6 +122,8 @@ def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False) -
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
+        for path, reason in data.get("feeds", {}).get("errors", {}).items():
+            say(f"feeds: cannot write {path}: {reason}")
     say(report.summary_line(code), err=as_json,
         level=logging.WARNING if code else logging.INFO)
 

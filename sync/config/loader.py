@@ -21,6 +21,7 @@ import tomli  # the compiled tomllib: see pyproject.toml
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
 from sync.config.method import MethodConfig, parse_method
+from sync.config.relay_out import FeedsConfig, MailConfig, parse_feeds, parse_mail
 
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -57,6 +58,9 @@ class ConfluenceConfig:
     max_retry_wait: int = 60  # the longest Retry-After honoured, in seconds
     admin_role: str = "Admin"  # role-based sites: the space role of pilot and expert
     editor_role: str = "Collaborator"  # ... and of members
+    # where members open the pages (links in feeds and digests) when ``url`` is the API
+    # gateway (a scoped token's), which no browser opens: https://SITE.atlassian.net/wiki
+    site_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,8 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
+    feeds: FeedsConfig | None = None  # [feeds]: the Atom feeds cop-sync writes (None: none)
+    mail: MailConfig | None = None  # [mail]: the SMTP server of `cop digest`
 
     @property
     def session_path(self) -> Path | None:
@@ -120,7 +126,7 @@ def load(explicit: str | None = None) -> Config:
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
-                 "templates", "method"}, "", path)
+                 "templates", "method", "feeds", "mail"}, "", path)
     records = _section(data, "records", {"path"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
@@ -136,7 +142,9 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     )
     method, health = parse_method(data.get("method"), data.get("health"),
                                   parse_health(data.get("health"), path), path)
-    config = _replace(config, method=method, health=health)
+    config = _replace(config, method=method, health=health,
+                      feeds=parse_feeds(data.get("feeds"), path),
+                      mail=parse_mail(data.get("mail"), path))
     records_path = config.resolve(str(records.get("path", "cop.db")))
     config = _replace(config, records_path=records_path,
                       templates_dir=_templates_dir(config, templates))
