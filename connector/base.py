@@ -181,14 +181,29 @@ class PageCodec(Protocol):
         texts follow ``space_languages``: each community's space -> its language)."""
         ...
 
+    def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
+        """Region id -> its text as ``render_page`` writes it: the managed regions' first
+        merge base, which the records keep (see connector/regions.py)."""
+        ...
+
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
-                     legacy: PageKind | None = None) -> PageUpgrade:
+                     base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                     *, restore: bool = False) -> PageUpgrade:
         """``content`` with the template's managed regions brought to ``kind`` (rows and
-        members' text byte for byte); ``legacy`` rendered pages made before region markers
-        (see connector/regions.py). Never raises on member input."""
+        members' text byte for byte): ``base`` is what was last written in each region
+        (None: not known), ``legacy`` the kind as earlier versions rendered it, ``restore``
+        adds back sections members deleted (see connector/regions.py). Markers of earlier
+        versions are taken off. Never raises on member input."""
+        ...
+
+    def remove_markers(self, content: str, kind: PageKind, context: PageContext,
+                       legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` without the markers earlier versions wrote (nothing else changed),
+        and the merge base they give. Never raises on member input."""
         ...
 
     def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     base: Mapping[str, str] | None = None,
                      legacy: PageKind | None = None) -> PageFindings:
         """What members added to the page that a template could hold: fields (unknown row
         parameters or columns), sections (headings and their prose), edited sections; not

@@ -20,15 +20,21 @@ SYMBOLS = {"create": "+", "update": "~", "upgrade": "^", "skip": "=", "adopt": "
               help="Bring existing pages to the current templates: only the template's "
                    "sections, help, table header and row templates change; rows and "
                    "members' text stay as they are; a section edited by hand is kept.")
+@click.option("--restore-sections", is_flag=True,
+              help="With --upgrade: add back the template sections members deleted from "
+                   "their pages (otherwise reported and left out).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @pass_app
-def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bool) -> None:
+def provision(app: App, slug: str | None, all_: bool, upgrade: bool, restore_sections: bool,
+              dry_run: bool) -> None:
     """Create or update the community's space and pages from the page templates.
 
     Pages are created when missing; pages members edited are never overwritten. A run when
     nothing changed writes nothing. With --upgrade, existing pages are brought to the
     current templates (the plan shows per page what changes); run it again after an
     interruption."""
+    if restore_sections and not upgrade:
+        raise UsageError("--restore-sections goes with --upgrade")
     if bool(slug) == all_:
         raise UsageError("give a community SLUG or --all, not both" if all_
                          else "give a community SLUG or --all")
@@ -42,7 +48,7 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
         for backend_name in sorted({c.backend for c in communities}):
             group = [c for c in communities if c.backend == backend_name]
             provisioner = Provisioner(app.records, app.backend(backend_name), templates,
-                                      upgrade=upgrade)
+                                      upgrade=upgrade, restore=restore_sections)
             report = provisioner.run(group, dry_run=dry_run)
             _print(report, dry_run)
             exit_code = max(exit_code, _exit_code(report, len(group)))

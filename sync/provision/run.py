@@ -77,6 +77,7 @@ class Provisioner:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     upgrade: bool = False  # bring existing pages to the current template (--upgrade)
+    restore: bool = False  # with upgrade: add back the sections members deleted
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
@@ -106,7 +107,7 @@ class Provisioner:
         for data in inputs:
             report.actions += plan_community(replace(data, remote=remote), self.templates,
                                              self.backend.codec, self.backend.home_kind,
-                                             upgrade=self.upgrade)
+                                             upgrade=self.upgrade, restore=self.restore)
         if not dry_run:
             self._apply_all(spaces, report)
         return report
@@ -272,7 +273,9 @@ class Provisioner:
         with self.records.transaction():
             for key, rows in [(action.kind, action.rows), *(action.part_rows or {}).items()]:
                 state = self.records.page_state(action.community, key)
-                self._save(replace(action, kind=key), written.page_id, written.revision, rows)
+                part = replace(action, kind=key, regions=None) if key != action.kind \
+                    else action
+                self._save(part, written.page_id, written.revision, rows)
                 if state is not None and state.state == "deleted":
                     self.records.revive_entries(action.community, key, by=PAGE_DELETED,
                                                 now=self.clock())
@@ -336,20 +339,31 @@ class Provisioner:
                    written_hash=content_hash(base.content) if _managed(action) else "")
 
     def _record_version(self, action: PageAction) -> None:
-        """An upgrade that wrote nothing: the page is at the version; only say so."""
+        """An upgrade that wrote nothing: the page is at the version, its regions hold
+        their merge base; only say so (no state write when the records already do)."""
         state = self._state(action)
-        if state is not None and state.template_version != action.version:
-            self.records.save_page_state(replace(state, template_version=action.version))
+        if state is None:
+            return
+        regions = state.regions if action.regions is None else action.regions
+        if state.template_version != action.version or state.regions != regions:
+            self.records.save_page_state(replace(state, template_version=action.version,
+                                                 regions=regions))
 
     def _state(self, action: PageAction) -> PageState | None:
         return self.records.page_state(action.community, action.kind)
 
     def _save(self, action: PageAction, page_id: str, revision: str, base: object,
               written_hash: str | None = None) -> None:
+        """The page's state as the action leaves it; its regions' merge base is the
+        action's, else the one recorded (a write that changed no region)."""
+        old = self.records.page_state(action.community, action.kind)
+        regions = action.regions if action.regions is not None else (
+            old.regions if old is not None else None)
         self.records.save_page_state(PageState(
             community=action.community, kind=action.kind, ref=action.ref, page_id=page_id,
             revision=revision, written_hash=written_hash or content_hash(action.content),
             base=base, synced_at=self.clock(), template_version=action.version,
+            regions=regions,
         ))  # type: ignore[arg-type]
 
 

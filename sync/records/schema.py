@@ -207,6 +207,11 @@ MIGRATIONS: tuple[str, ...] = (
       json_extract(data, '$.due') AS "due", json_extract(data, '$.status') AS "status",
       first_seen, updated_at, deleted_at FROM entries WHERE kind LIKE 'actions@%';
     """,
+    # 4: pages carry no markers (issue 11): what cop-connector last wrote in each managed
+    # region of a page (its merge base, JSON: region id -> text), NULL when not known
+    """
+    ALTER TABLE pages ADD COLUMN regions TEXT CHECK (regions IS NULL OR json_valid(regions));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,7 +10,7 @@ import json
 from cop_wiki import NS, CopDir, recorded_rows
 from wiki_people import admin, member
 
-MARKER = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
+MARKER = "== Member list =="  # the rows heading: a row added right under it comes first
 JULIE = ("{{CoP member|email=julie.roux@corp.example|name=Julie Roux|profile=marketing"
          "|role=member|site=Nice|since=2026-11-28}}")
 
