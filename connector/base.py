@@ -139,6 +139,19 @@ class ParsedPage:
     problems: tuple[RowProblem, ...] = ()
 
 
+@dataclass(frozen=True)
+class PageNotice:
+    """The short notice on top of a page whose rows have problems: plain text in the
+    community's language (each codec escapes and lays it out). ``items`` empty: no notice.
+    ``titles`` are every title a notice of cop-connector may carry (each language, company
+    texts), by which a codec that has no other mark finds it (Confluence)."""
+
+    title: str
+    items: tuple[str, ...] = ()
+    footer: str = ""
+    titles: frozenset[str] = frozenset()
+
+
 RowOp = Literal["add", "update", "remove"]
 
 
@@ -179,6 +192,13 @@ class PageCodec(Protocol):
                       ) -> list[tuple[PageRef, str]]:
         """Pages the format needs besides the spaces (MediaWiki: the row templates, whose
         texts follow ``space_languages``: each community's space -> its language)."""
+        ...
+
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top (none when it has no items), any other notice
+        of cop-connector's taken off; ``content`` itself (the same string) when it already
+        is so. The notice is escaped: it reads as text, never as a row, template or macro.
+        Never raises on member input (a page that cannot be parsed is returned as is)."""
         ...
 
     def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
@@ -250,8 +270,11 @@ class WikiBackend(Protocol):
         becomes the space's home page; ``parent`` and ``labels`` where the wiki has them."""
         ...
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
-        """Write over ``base.revision`` only: EditConflict if the page moved on."""
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
+        """Write over ``base.revision`` only: EditConflict if the page moved on. ``minor``:
+        a minor edit, which the wiki does not notify watchers of where it can (MediaWiki;
+        Confluence Data Center; Confluence Cloud's API has no such flag)."""
         ...
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],

@@ -295,7 +295,8 @@ class ConfluenceBackend:
         self.dialect.set_homepage(space, record.id)
         return record
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         """Write over ``base.revision`` (version ``base.revision + 1``): EditConflict if
         the page moved on, PageMissing if it was deleted or trashed. Unchanged content
         writes nothing (``changed=False``): the same string, or the content cop-connector
@@ -311,18 +312,18 @@ class ConfluenceBackend:
             return WrittenPage(base.ref, base.page_id, base.revision, changed=False)
         current = PageRecord(id=base.page_id, space=base.ref.space, title=base.ref.title,
                              version=int(base.revision))
-        record = self._write_update(current, base.ref, content, summary)
+        record = self._write_update(current, base.ref, content, summary, minor)
         self._after_write(record, base.ref, content, (), mark)
         return WrittenPage(base.ref, record.id, str(record.version), changed=True)
 
     def _write_update(self, current: PageRecord, ref: PageRef, content: str,
-                      summary: str) -> PageRecord:
+                      summary: str, minor: bool = False) -> PageRecord:
         """PUT version ``current.version + 1``; after a lost answer, the page is re-read:
         written (that version, our summary or body), not written, or someone else's."""
         version = current.version + 1
         try:
             return self.dialect.update_page(current.id, ref.space, ref.title, content,
-                                            version, summary, page=str(ref))
+                                            version, summary, page=str(ref), minor=minor)
         except WriteUncertain as lost:
             why = lost.detail
             found = self.dialect.page_by_id(current.id, ref.space)

@@ -19,10 +19,16 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import PageContext, PageNotice, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade
-from . import storage_extract, storage_parse, storage_regions, storage_render
+from . import (
+    storage_extract,
+    storage_notice,
+    storage_parse,
+    storage_regions,
+    storage_render,
+)
 from .storage_parse import (
     Column,
     Pair,
@@ -66,6 +72,11 @@ class StorageCodec:
                       ) -> list[tuple[PageRef, str]]:
         """None: Confluence pages need no shared pages (no templates to install)."""
         return []
+
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top, as a Warning macro (none without items);
+        see storage_notice."""
+        return storage_notice.place_notice(content, notice)
 
     def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
         """Region id -> its text as a new page of ``kind`` is written (the first merge

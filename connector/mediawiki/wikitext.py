@@ -17,10 +17,11 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import PageContext, PageNotice, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade, rows_headings
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
+from .notice import notice_template, place_notice
 from .support import support_pages
 from .wikitext_parse import row_values
 from .wikitext_regions import heading_text
@@ -51,9 +52,15 @@ class WikitextCodec:
     def support_pages(self, templates: TemplateSet,
                       space_languages: Mapping[str, str] | None = None
                       ) -> list[tuple[PageRef, str]]:
-        """The row templates (with TemplateData) that pages of every kind call; their
-        tooltips follow ``space_languages`` (namespace -> language)."""
-        return support_pages(templates, space_languages)
+        """The row templates (with TemplateData) that pages of every kind call, their
+        tooltips following ``space_languages`` (namespace -> language); and the template
+        of the notice a page with problems carries (see notice.py)."""
+        return [*support_pages(templates, space_languages), notice_template()]
+
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top, as one ``{{CoP notice}}`` call (none without
+        items); see notice.py."""
+        return place_notice(content, notice)
 
     def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
         """Region id -> its text as a new page of ``kind`` is written (the first merge

@@ -59,6 +59,8 @@ class SyncReport:
             "communities_refused_empty": sum(c.refused_empty for c in self.communities),
             "open_row_problems": sum(c.open_problems for c in self.communities),
             "drift": sum(len(p.drift) for p in pages),
+            "notices_changed": len({p.page for p in pages
+                                    if p.page_notice in ("written", "removed")}),
             "errors": sum(bool(c.error) for c in self.communities)
             + sum(bool(p.error) for p in pages),
         }
@@ -78,6 +80,8 @@ class SyncReport:
             words.append(f"{c['communities_refused_empty']} empty communities refused")
         if c["drift"]:
             words.append(f"{c['drift']} drifted charter fields")
+        if c["notices_changed"]:
+            words.append(f"{c['notices_changed']} page notices updated")
         prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
         return f"{prefix}: " + ", ".join(words) + f"; exit {self.exit_code}"
 
@@ -97,6 +101,7 @@ def _community(outcome: CommunityOutcome) -> dict[str, Any]:
 
 def _page(page: PageOutcome) -> dict[str, Any]:
     data = asdict(page)
+    data.pop("latest", None)  # the page's content: not a report's business
     data["problems"] = [{**asdict(p), "text": str(p)} for p in page.problems]
     data["drift"] = {name: {"wiki": wiki, "records": ours}
                      for name, (wiki, ours) in page.drift.items()}

@@ -3,8 +3,10 @@
 Per backend: one feed request for every community's space (its server time is the signpost,
 taken before any page is read), one batched read of every changed page, then each community
 on its own — a community that fails does not stop the others, and its watermark only moves
-(to the signpost) once all its pages are committed. Once the run's time budget is spent, no
-new backend or community is started: they are left, untouched, for the next run.
+(to the signpost) once all its pages are committed. Each page read then gets the notice its
+problems call for (sync/engine/notice_pass.py: no request when it has it already). Once the
+run's time budget is spent, no new backend or community is started: they are left,
+untouched, for the next run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
+from sync.engine.notice_pass import write_notices
 from sync.engine.outcome import CommunityOutcome, SyncReport
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community, PageState
@@ -175,6 +178,8 @@ class Syncer:
                                                 parsed=parsed[kind]))
         except CopError as error:
             outcome.error = str(error)
+        write_notices(self.records, pages.backend, self.templates, community, outcome.pages,
+                      dry_run=options.dry_run)
         if not outcome.failed and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost

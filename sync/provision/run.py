@@ -24,6 +24,7 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
+from sync.engine.notice import page_notice
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -287,21 +288,38 @@ class Provisioner:
         summary = f"cop-connector: {verb} the {action.kind} page ({action.reason})"
         summary = summary if len(summary) <= SUMMARY_LENGTH else \
             summary[:SUMMARY_LENGTH - 1] + "…"
+        state = self._state(action)
+        # A row page (the charter) may hold member edits cop-sync has not read yet: keep the
+        # old revision then, so the next sync still reads them.
+        synced = state is None or state.revision == action.base.revision or _managed(action)
+        if synced and state is not None:
+            action = replace(action, content=self._charter_notice(action))
         try:
             written = self.backend.update_page(action.base, action.content, summary=summary)
         except EditConflict as conflict:
             raise EditConflict(backend=conflict.backend, page=str(action.ref),
                                base_revision=action.base.revision) from conflict
-        state = self._state(action)
-        # A row page (the charter) may hold member edits cop-sync has not read yet: keep the
-        # old revision then, so the next sync still reads them.
-        synced = state is None or state.revision == action.base.revision or _managed(action)
         revision = written.revision if synced else (state.revision if state else "")
         with self.records.transaction():
             self._save(action, written.page_id, revision, state.base if state else None,
                        written_hash=content_hash(action.content))
             if synced and state is not None:
                 self._charter_read(action)
+
+    def _charter_notice(self, action: PageAction) -> str:
+        """The charter's content with the notice its written content calls for: the
+        problems it then has, and no drift (this write puts the records' values back); the
+        sync would not read the page again to update it."""
+        kind = self.templates.get(action.kind)
+        community = self.records.community(action.community)
+        if kind is None or not kind.single or community is None:
+            return action.content
+        parsed = self.backend.codec.parse_rows(action.content, kind, str(action.ref))
+        problems = plan_charter(kind, str(action.ref), parsed, {}).problems
+        notice = page_notice([kind], community.lang, [
+            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
+                          p.line, p.key) for p in problems])
+        return self.backend.codec.place_notice(action.content, notice)
 
     def _charter_read(self, action: PageAction) -> None:
         """The charter as written is the one cop-sync has read (its revision is recorded):
