@@ -153,7 +153,9 @@ def _unmarked(action: PageAction, kind: PageKind, remote: RemotePage, state: Pag
                          key=key)
     if unmark is None:
         return action
-    return _with(unmark, reason=f"{unmark.reason}; {action.reason}", notes=action.notes)
+    rest = action.reason.removeprefix("unchanged").removeprefix("; ")
+    return _with(unmark, reason=f"{unmark.reason}; {rest}" if rest else unmark.reason,
+                 notes=action.notes)
 
 
 def _versioned(action: PageAction, state: PageState | None, kind: PageKind) -> PageAction:
