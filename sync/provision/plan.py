@@ -300,8 +300,9 @@ def charter_block_name(kind: PageKind, codec: PageCodec) -> str:
 
 
 def _charter_written(action: PageAction, reason: str, content: str) -> PageAction:
-    if action.op == "upgrade":
-        return _with(action, reason=f"{action.reason}; {reason}", content=content)
+    if action.op == "upgrade":  # a change members see: not a minor edit any more
+        return _with(action, reason=f"{action.reason}; {reason}", content=content,
+                     minor=False)
     return _with(action, op="update", reason=reason, content=content)
 
 

@@ -295,7 +295,8 @@ class Provisioner:
         if synced and state is not None:
             action = replace(action, content=self._charter_notice(action))
         try:
-            written = self.backend.update_page(action.base, action.content, summary=summary)
+            written = self.backend.update_page(action.base, action.content, summary=summary,
+                                               minor=action.minor)
         except EditConflict as conflict:
             raise EditConflict(backend=conflict.backend, page=str(action.ref),
                                base_revision=action.base.revision) from conflict

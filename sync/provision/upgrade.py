@@ -64,7 +64,7 @@ def plan_unmark(community: str, kind: PageKind, ref: PageRef, remote: RemotePage
     return PageAction("upgrade", community, key or kind.kind, ref,
                       "markers taken off the page (no other change)",
                       content=outcome.content, base=remote,
-                      version=state.template_version, regions=dict(regions))
+                      version=state.template_version, regions=dict(regions), minor=True)
 
 
 def _legacy(kind: PageKind) -> PageKind | None:

@@ -253,7 +253,7 @@ def test_pages_with_markers_lose_them_at_the_next_provisioning(
     assert world.sync(T).exit_code == 0
     marked = {c.slug: world.content(world.members(c)) for c in world.communities}
     assert all("cop:section" in page or "cop-section" in page for page in marked.values())
-    writes = world.wiki.stats.writes
+    writes, minor = world.wiki.stats.writes, world.wiki.minor_writes
     plain = world.provision(T)
     assert plain.exit_code == 0
     unmarked = [a for a in plain.actions if "markers taken off" in a.reason]
@@ -261,6 +261,7 @@ def test_pages_with_markers_lose_them_at_the_next_provisioning(
              if not T.kind_for(s.kind).host]
     assert len(unmarked) == len(pages)
     assert world.wiki.stats.writes - writes == len(pages)
+    assert world.wiki.minor_writes - minor == len(pages)  # no watcher is told of them
     for community in world.communities:
         page = world.content(world.members(community))
         assert "<!--" not in page and 'ac:name="anchor"' not in page
