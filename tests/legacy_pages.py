@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from connector.base import PageContext
 from connector.confluence import storage_render
-from connector.confluence.storage_markers import canonical_markup
+from connector.confluence.storage_canonical import canonical_storage
 from connector.mediawiki import wikitext_render
 from connector.mediawiki.wikitext_markers import canonical as wikitext_canonical
 from connector.regions import region_hash
@@ -47,7 +47,7 @@ def marked_storage(kind: PageKind, context: PageContext,
     """The page as versions with Anchor macros rendered it."""
 
     def region(section_id: str, markup: str) -> str:
-        digest = region_hash(canonical_markup(markup))
+        digest = region_hash(canonical_storage(markup))
         return anchor(f"cop-section-{section_id}-{digest}") + markup + \
             anchor(f"cop-end-{section_id}")
 
@@ -89,7 +89,7 @@ def with_markers(codec_format: str, kind: PageKind, content: str,
                                            f"{{{{{kind.row_template}}}}} {shape} -->\n", 1)
         return f"<!-- cop:template {kind.kind} {template_version(kind)} -->\n{content}"
     for region_id, markup in regions.items():
-        digest = region_hash(canonical_markup(markup))
+        digest = region_hash(canonical_storage(markup))
         content = content.replace(markup, anchor(f"cop-section-{region_id}-{digest}") +
                                   markup + anchor(f"cop-end-{region_id}"), 1)
     return anchor(f"cop-template-{kind.kind}-{template_version(kind)}") + content

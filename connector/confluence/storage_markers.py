@@ -1,41 +1,38 @@
-"""The anchors earlier versions wrote on Confluence pages (read once and removed), and the
-canonical form of storage markup in which regions are compared.
+"""The anchors earlier versions wrote on Confluence pages, read once and removed; and the
+parsed fragments cop-connector inserts.
 
 Pages provisioned before the records kept each region's merge base carry Anchor macros,
 each alone in a paragraph: ``cop-template-<kind>-<version>`` first, then
 ``cop-section-<id>-<hash>`` ... ``cop-end-<id>`` around each section's managed part,
-``<hash>`` the short hash of the region's canonical form as written. Confluence's editors
-show each as a macro placeholder members can select, delete or copy; they are no longer
-written. ``strip_anchors`` takes them off a parsed page (a paragraph that held only an
-anchor goes with it) and returns what they told: for each region, the markup it was
-written with (its merge base) when its hash still matches, else the rendering among
+``<hash>`` the short hash of the region's canonical form (storage_canonical) as written.
+Confluence's editors show each as a macro placeholder members can select, delete or copy;
+they are no longer written. ``strip_anchors`` takes them off a parsed page (a paragraph that
+held only an anchor goes with it) and returns what they told: for each region, the markup it
+was written with (its merge base) when its hash still matches (``region_intact``: the
+current canonical form or the one hashes were computed on before), else the rendering among
 ``candidates`` with that hash, else ``UNKNOWN``.
 
-The canonical form is what survives the editors' rewriting of the markup on save: element
-names, the attributes that carry content (link targets, page titles, dates, macro names)
-and the text with white space collapsed; anchors, other attributes (``local-id``...) and
-empty paragraphs are left out. It is the one function regions are compared with
-(``canonical``), so a better one (Cloud's ``<li><p>``...) replaces it in one place.
+Regions are compared in storage_canonical's form, the one function that knows what the
+editors rewrite on save.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, Tag
 
 from ..regions import UNKNOWN, region_hash
+from .storage_canonical import canonical_nodes, canonical_storage, legacy_canonical, normalized
 from .xml_escape import attribute, parse_storage
 
 _ID = r"[a-z][a-z0-9_-]*"
 BEGIN = re.compile(rf"^cop-section-(?P<id>{_ID})-(?P<hash>[0-9a-f]{{8}})$")
 END = re.compile(rf"^cop-end-(?P<id>{_ID})$")
 VERSION = re.compile(r"^cop-template-(?P<kind>[a-z]+)-")
-_KEPT_ATTRIBUTES = ("href", "ri:content-title", "ri:space-key", "datetime", "ac:name")
-_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+_CONTAINERS = {"[document]", "ac:layout-cell", "ac:rich-text-body", "div"}
 
 
 def fragment(markup: str) -> list[Any]:
@@ -55,43 +52,28 @@ def anchor_name(macro: Tag) -> str:
     return parameter.get_text().strip() if isinstance(parameter, Tag) else ""
 
 
-def canonical_markup(markup: str) -> str:
+def region_intact(nodes: Sequence[Any], digest: str) -> bool:
+    """Whether a region's nodes (between its anchors) still show what they showed when its
+    begin anchor's hash ``digest`` was written: the hash of their canonical form, or of the
+    form hashes were computed on before (storage_canonical.legacy_canonical) -- of the nodes
+    as they are, or without the editors' rewriting (a page provisioned then, saved since by
+    Cloud's editor)."""
+    if region_hash(canonical_nodes(nodes)) == digest:
+        return True
+    return digest in (region_hash(legacy_canonical(nodes)),
+                      region_hash(legacy_canonical(normalized(nodes).contents)))
+
+
+def _rendered_with(markup: str, digest: str) -> bool:
+    """Whether ``markup`` (a rendering of the region) is what a hash ``digest`` was of."""
     soup = parse_storage(markup)
-    return canonical(soup.contents) if soup is not None else markup
+    if soup is None:
+        return False
+    return region_hash(canonical_storage(markup)) == digest or \
+        region_hash(legacy_canonical(soup.contents)) == digest
 
 
-def canonical(nodes: Iterable[object]) -> str:
-    """The canonical form of a run of nodes (see the module docstring)."""
-    out: list[str] = []
-    for node in nodes:
-        _canonical(node, out)
-    return "".join(out)
-
-
-def _canonical(node: object, out: list[str]) -> None:
-    if isinstance(node, _NOT_TEXT):
-        return
-    if isinstance(node, NavigableString):
-        text = " ".join(str(node).split())
-        if text:
-            out.append(text)
-        return
-    if not isinstance(node, Tag) or is_anchor(node):
-        return
-    inner: list[str] = []
-    for child in node.children:
-        _canonical(child, inner)
-    if node.name == "p" and not inner:
-        return  # an empty paragraph (or one that held only an anchor)
-    kept = "".join(f' {name}="{attribute(node, name)}"' for name in _KEPT_ATTRIBUTES
-                   if node.get(name) is not None)
-    out.append(f"<{node.name}{kept}>{''.join(inner)}</{node.name}>")
-
-
-# --- the anchors of earlier versions -------------------------------------------------------
-
-_CONTAINERS = {"[document]", "ac:layout-cell", "ac:rich-text-body", "div"}
-
+# --- taking them off ------------------------------------------------------------------------
 
 def _anchors(soup: BeautifulSoup) -> list[tuple[Tag, str]]:
     return [(m, anchor_name(m)) for m in soup.find_all(["ac:structured-macro", "ac:macro"])
@@ -153,10 +135,10 @@ def _base(anchors: list[tuple[Tag, str]], candidates: Mapping[str, Sequence[str]
             continue
         digest = opened[0][1]
         rendered = next((c for c in candidates.get(region_id, ())
-                         if region_hash(canonical_markup(c)) == digest), None)
+                         if _rendered_with(c, digest)), None)
         if rendered is not None:  # the markup as rendered (the page's may be re-serialized)
             base[region_id] = rendered
-        elif region_hash(canonical(nodes)) == digest:
+        elif region_intact(nodes, digest):
             base[region_id] = "".join(str(node) for node in nodes)
         else:
             base[region_id] = UNKNOWN

@@ -4,8 +4,8 @@ A region is a section's managed markup (heading, prose, help, page index) as cop
 rendered it; pages carry no marker (see connector/regions.py). A region is found by the
 markup last written there (the merge base the records keep), as a run of sibling blocks
 -- at the top of the page, or in a layout cell, a macro body or a ``<div>`` a member moved
-it into -- compared block by block in canonical form (storage_markers.canonical: what the
-editors rewrite on save does not count), empty paragraphs between them not counting.
+it into -- compared block by block in canonical form (storage_canonical: what the editors
+rewrite on save does not count), empty paragraphs between them not counting.
 Regions are replaced, removed or inserted in the parsed page (BeautifulSoup), which is
 then written back (``write_back``): what the upgrade did not change, byte for byte as it
 was written. Besides the regions, an upgrade brings the rows table's header row and the
@@ -28,8 +28,9 @@ from page_templates.ui import ui_text
 
 from ..base import PageContext
 from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions
+from .storage_canonical import canonical_nodes, canonical_storage
 from .storage_columns import upgrade_columns
-from .storage_markers import canonical, canonical_markup, fragment, strip_anchors
+from .storage_markers import fragment, strip_anchors
 from .storage_render import PAGES_REGION, managed_sections
 from .xml_escape import parse_storage, write_back
 
@@ -40,8 +41,9 @@ Span = tuple[Any, ...]  # the sibling nodes of a region, first to last
 
 
 def _form(node: Any) -> str:
-    """A block as compared ('' for what does not count: white space, empty paragraphs)."""
-    return canonical([node])
+    """A block as compared ('' for what does not count: white space, empty paragraphs):
+    storage_canonical's form, the one function that knows what the editors rewrite."""
+    return canonical_nodes([node])
 
 
 class BlockDoc:
@@ -52,7 +54,7 @@ class BlockDoc:
         self.taken: list[Span] = []
 
     def canonical(self, text: str) -> str:
-        return canonical_markup(text)
+        return canonical_storage(text)
 
     def heading_of(self, text: str) -> str:
         soup = parse_storage(text)
