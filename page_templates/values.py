@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .model import FieldDef, PageKind, localize
+from .ui import ui_text
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -46,6 +47,15 @@ class FieldInvalid(ValueError):
 
     def message_in(self, lang: str) -> str:
         return self._localized(lang) if self._localized is not None else self.message
+
+
+def _invalid_as(field: str, key: str, value: str) -> FieldInvalid:
+    """A FieldInvalid whose message is the UI sentence ``key`` (ui.toml), in English and in
+    a page's language (``message_in``), quoting ``value`` as written."""
+    def message(lang: str) -> str:
+        return ui_text(key, lang, value=repr(value))
+
+    return FieldInvalid(field, message("en"), message)
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -110,12 +120,12 @@ def _date(field: FieldDef, value: str) -> str:
             return date.fromisoformat(value).isoformat()
     except ValueError:
         pass
-    raise FieldInvalid(field.name, f"{value!r} is not a date; write YYYY-MM-DD")
+    raise _invalid_as(field.name, "invalid_date", value)
 
 
 def _email(field: FieldDef, value: str) -> str:
     if not EMAIL.match(value):
-        raise FieldInvalid(field.name, f"{value!r} is not an e-mail address")
+        raise _invalid_as(field.name, "invalid_email", value)
     return value.lower()
 
 
@@ -128,7 +138,7 @@ def _url(field: FieldDef, value: str) -> str:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or \
             URL_FORBIDDEN.search(value):
-        raise FieldInvalid(field.name, f"{value!r} is not a web address; write https://…")
+        raise _invalid_as(field.name, "invalid_url", value)
     return value
 
 
@@ -143,8 +153,9 @@ def _choice(field: FieldDef, value: str) -> str:
         """What members may write, as they write it: the labels in the page's language
         ("projet, adopté, en vigueur, abrogé"), not the values the records keep."""
         allowed = ", ".join(display(field, choice.value, lang) for choice in field.choices)
-        hint = f" (did you mean {display(field, close, lang)!r}?)" if close else ""
-        return f"{value!r} is not one of: {allowed}{hint}"
+        hint = ui_text("invalid_choice_hint", lang, close=repr(display(field, close, lang))) \
+            if close else ""
+        return ui_text("invalid_choice", lang, value=repr(value), allowed=allowed) + hint
 
     raise FieldInvalid(field.name, message("en"), message)
 
@@ -211,9 +222,8 @@ def _number(field: FieldDef, value: str) -> str:
     trailing zeros."""
     if not NUMBER.match(value):
         negative = value.startswith("-") and NUMBER.match(value[1:])
-        raise FieldInvalid(field.name, f"{value!r} is " + (
-            "negative: write 0 or more" if negative else
-            "not a number; write e.g. 7 or 3.5"))
+        raise _invalid_as(field.name, "invalid_negative" if negative else "invalid_number",
+                          value)
     whole, _, decimals = value.replace(",", ".").partition(".")
     decimals = decimals.rstrip("0")
     return f"{int(whole)}.{decimals}" if decimals else str(int(whole))
@@ -244,7 +254,7 @@ def normalize_row(kind: PageKind,
             values[field.name] = ""
     for name in derived(kind, _required):
         if not values[name] and not _invalid(problems, name):
-            problems.append(FieldInvalid(name, "is required and empty"))
+            problems.append(_invalid_as(name, "invalid_required", ""))
     return values, problems
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from bs4 import Tag
 
 from ..base import PageNotice
+from .storage_canonical import canonical_nodes, canonical_storage
 from .storage_markers import fragment
 from .xml_escape import attribute, escape_text, parse_storage, write_back
 
@@ -65,15 +66,7 @@ def _is_notice(node: Any, titles: frozenset[str] | set[str]) -> bool:
 
 
 def _same(node: Tag, wanted: str) -> bool:
-    """Whether the notice on the page says what ``wanted`` says (the editor may have added
-    ids or reordered attributes on save: the text and structure count)."""
-    soup = parse_storage(wanted)
-    assert soup is not None  # our own escaped rendering
-    return _shape(node) == _shape(soup.contents[0])
-
-
-def _shape(node: Any) -> list[tuple[str, str]]:
-    """The blocks of a notice and their text."""
-    body = node.find("ac:rich-text-body") or node
-    return [(block.name, " ".join(block.get_text().split()))
-            for block in body.find_all(["p", "li"])]
+    """Whether the notice on the page says what ``wanted`` says: equal in canonical form
+    (storage_canonical: the ids, attributes and paragraphs an editor adds on save do not
+    count)."""
+    return canonical_nodes([node]) == canonical_storage(wanted)

@@ -285,3 +285,28 @@ def test_cop_status_still_lists_every_problem(world: World) -> None:
     world.sync()
     status = community_status(world.records, T, world.records.community("battery"))
     assert [p["row"] for p in status["problems"]] == [1]
+
+
+def test_a_governance_field_typed_on_the_charter_is_said_then_put_back(world: World) -> None:
+    """A member types another pilot on the charter: drift, said on the page; `cop
+    provision` puts the records' value back, and the notice goes with the drift."""
+    ref = PageRef("CoP_Battery", "Charter")
+    page = world.wiki.page(ref)
+    assert page is not None
+    if world.format == "wikitext":
+        changed = page.content.replace("|pilot=pia@corp.example", "|pilot=bob@corp.example")
+    else:
+        changed = page.content.replace("pia@corp.example", "bob@corp.example", 1)
+    assert changed != page.content
+    world.wiki.edit(ref, changed)
+    world.sync()
+    content = world.wiki.page(ref).content
+    assert "Entries to fix on this page" in content
+    assert "bob@corp.example" in content.replace("&#64;", "@")
+    report = Provisioner(world.records, world.wiki, T).run([world.records.community("battery")],
+                                                           dry_run=False)
+    assert report.exit_code == 0
+    content = world.wiki.page(ref).content
+    assert "Entries to fix" not in content and "pia@corp.example" in content
+    writes = world.wiki.stats.writes
+    assert world.sync().exit_code == 0 and world.wiki.stats.writes == writes
