@@ -346,7 +346,8 @@ def test_choice_problem_is_said_in_the_pages_language() -> None:
     regulation = T["regulation"]
     parsed = page({"ref": "R1", "title": "T", "status": "en cours"})
     _, [problem] = read_rows(regulation, "Réglementation", parsed, lang="fr")
-    assert problem.message == "'en cours' ne fait pas partie de : projet, adopté, en vigueur, abrogé"
+    assert problem.message == \
+        "'en cours' ne fait pas partie de : projet, adopté, en vigueur, abrogé"
     assert problem.key == "r1"  # the key is readable: only that row waits
 
 
