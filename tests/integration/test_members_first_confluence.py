@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from fakes.confluence_fake import ConfluenceFake
 from legacy_pages import with_markers
@@ -151,3 +152,50 @@ def test_a_space_with_anchors_loses_them_at_the_next_provisioning(cop: Cli) -> N
     assert "wrote 0 page(s)" in again.output and len(cop.fake.writes()) == writes
     upgraded = cop("provision", "--upgrade", "battery")
     assert upgraded.exit_code == 0 and "    ! " not in upgraded.output, upgraded.output
+
+
+def test_sections_members_move_or_delete_never_cost_a_row(cop: Cli, tmp_path: Path) -> None:
+    """A member moves the introduction under the table and deletes the help: the rows still
+    read, an upgrade updates the moved section where it stands, reports the deleted one and
+    adds it back only on request (`--restore-sections`)."""
+    body = cop.body("Members")
+    soup = BeautifulSoup(body, "html.parser")
+    intro = soup.find("p")
+    table = soup.find("table")
+    assert intro is not None and table is not None
+    table.insert_after(intro.extract())
+    help_heading = soup.find("h2", string=re.compile("Add yourself"))
+    assert help_heading is not None
+    for node in list(help_heading.find_next_siblings()):
+        node.extract()
+    help_heading.extract()
+    cop.member_saves("Members", str(soup))
+    assert cop.sync().exit_code == 0
+    emails = set(_records_members(cop))
+    assert {"claire@corp.example", "karim@corp.example"} <= emails
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "members.toml").write_text(
+        '[[sections]]\nid = "intro"\nparagraphs.en = ["The people of {name}."]\n',
+        encoding="utf-8")
+    with (cop.directory / "cop.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[templates]\ndir = "{tmp_path / "templates"}"\n')
+    upgraded = cop("provision", "--upgrade", "battery")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "section 'intro' updated" in upgraded.output
+    assert "section 'howto' is not on the page (deleted on the wiki?)" in upgraded.output
+    page = cop.body("Members")
+    assert page.index("<table") < page.index("The people of Battery storage.")
+    assert "Add yourself" not in page
+    assert set(_records_members(cop)) == emails
+    restored = cop("provision", "--upgrade", "--restore-sections", "battery")
+    assert "section 'howto' added back" in restored.output, restored.output
+    assert "Add yourself" in cop.body("Members")
+    assert cop.sync().exit_code == 0 and set(_records_members(cop)) == emails
+
+
+def _records_members(cop: Cli) -> list[str]:
+    records = cop.records()
+    try:
+        return list(records.live_rows("battery", "members"))
+    finally:
+        records.close()

@@ -160,3 +160,33 @@ def test_a_deleted_section_is_reported_not_restored_and_rows_stay(battery: CopDi
     restored = battery("provision", "--upgrade", "--restore-sections", "battery")
     assert restored.exit_code == 0 and "section 'howto' added back" in restored.output
     assert re.search(r"== Add yourself ==", people.read(f"{NS}:Members"))
+
+
+def test_a_moved_section_and_a_deleted_heading_never_cost_a_row(battery: CopDir,
+                                                                tmp_path) -> None:
+    """A member deletes the list's heading and moves the introduction to the end: every row
+    still reads, an upgrade rewrites the introduction where it now stands and reports the
+    heading as deleted, never adding it back unasked."""
+    people = member(battery.wiki)
+    text = people.read(f"{NS}:Members")
+    intro = text.split("\n\n", 1)[0]
+    moved = text.replace(intro + "\n\n", "", 1).replace("== Member list ==\n", "", 1)
+    people.save(f"{NS}:Members", moved.rstrip("\n") + "\n\n" + intro + "\n")
+    assert battery.sync().exit_code == 0
+    before = set(recorded_rows(battery)["members"])
+    assert {"claire@corp.example", "karim@corp.example"} <= before
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "members.toml").write_text(
+        '[[sections]]\nid = "intro"\nparagraphs.en = ["The people of {name}."]\n',
+        encoding="utf-8")
+    with battery.config.open("a", encoding="utf-8") as toml:
+        toml.write(f'\n[templates]\ndir = "{tmp_path / "templates"}"\n')
+    upgraded = battery("provision", "--upgrade", "battery")
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "section 'intro' updated" in upgraded.output
+    assert "section 'rows' is not on the page (deleted on the wiki?)" in upgraded.output
+    page = people.read(f"{NS}:Members")
+    assert page.rstrip().endswith("The people of Battery storage.")
+    assert "== Member list ==" not in page
+    assert battery.sync().exit_code == 0
+    assert set(recorded_rows(battery)["members"]) == before
