@@ -160,6 +160,16 @@ def legacy_candidates(legacy: PageKind | None, context: PageContext
     return {region.id: [region.text] for region in desired_regions(legacy, context)}
 
 
+def _renderings(kind: PageKind, context: PageContext, legacy: PageKind | None
+                ) -> dict[str, list[str]]:
+    """Region id -> the texts it may have been written with (as earlier versions and as
+    the template now render it): a marker's hash recovers which one."""
+    candidates = legacy_candidates(legacy, context)
+    for region in desired_regions(kind, context):
+        candidates.setdefault(region.id, []).append(region.text)
+    return candidates
+
+
 def upgrade_page(content: str, kind: PageKind, context: PageContext,
                  base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
                  *, restore: bool = False) -> PageUpgrade:
@@ -169,10 +179,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
     if parse_wikitext(content) is None:
         return PageUpgrade(content, drift=("the page cannot be parsed: not upgraded",))
     desired = desired_regions(kind, context)
-    candidates = legacy_candidates(legacy, context)
-    for region in desired:
-        candidates.setdefault(region.id, []).append(region.text)
-    stripped, marked = strip_markers(content, candidates)
+    stripped, marked = strip_markers(content, _renderings(kind, context, legacy))
     changes = ["markers taken off the page"] if stripped != content else []
     if base is None:
         base = marked
@@ -190,10 +197,7 @@ def remove_markers(content: str, kind: PageKind, context: PageContext,
                    legacy: PageKind | None = None) -> PageUpgrade:
     """``content`` without the markers of earlier versions, nothing else changed; the merge
     base they give (empty when the page has none)."""
-    candidates = legacy_candidates(legacy, context)
-    for region in desired_regions(kind, context):
-        candidates.setdefault(region.id, []).append(region.text)
-    stripped, marked = strip_markers(content, candidates)
+    stripped, marked = strip_markers(content, _renderings(kind, context, legacy))
     if stripped == content:
         return PageUpgrade(content, regions=marked or {})
     return PageUpgrade(stripped, ("markers taken off the page",), regions=marked or {})
