@@ -55,6 +55,10 @@ def _problem(kinds: Sequence[PageKind], lang: str, problem: StoredProblem) -> st
     row = str(problem.row)
     where = ui_text("notice_row_key", lang, ui, row=row, identity=problem.key) if problem.key \
         else ui_text("notice_row", lang, ui, row=row)
+    if len(kinds) > 1:  # a page holding several lists (a seminar's): entries count per list
+        kind = _kind(kinds, problem.kind)
+        title = localize(kind.rows_title or kind.title, lang)
+        where = ui_text("notice_in_list", lang, ui, list=title, where=where)
     label = _label(kinds, problem.kind, problem.field, lang)
     if not label:
         return ui_text("notice_line_page", lang, ui, where=where, message=problem.message)
@@ -73,7 +77,11 @@ def _label(kinds: Sequence[PageKind], key: str, name: str, lang: str) -> str:
     ("(template)", "(table)") is the entry as a whole: no field to name."""
     if not name or name.startswith("("):
         return ""
-    base = key.partition("@")[0]
-    kind = next((k for k in kinds if k.kind == base), kinds[0])
-    field = kind.field(name)
+    field = _kind(kinds, key).field(name)
     return localize(field.label, lang) if field is not None else name
+
+
+def _kind(kinds: Sequence[PageKind], key: str) -> PageKind:
+    """The kind of a row set's key ("attendance@2027") among the page's kinds."""
+    base = key.partition("@")[0]
+    return next((k for k in kinds if k.kind == base), kinds[0])

@@ -310,3 +310,12 @@ def test_a_governance_field_typed_on_the_charter_is_said_then_put_back(world: Wo
     assert "Entries to fix" not in content and "pia@corp.example" in content
     writes = world.wiki.stats.writes
     assert world.sync().exit_code == 0 and world.wiki.stats.writes == writes
+
+
+def test_a_page_with_two_lists_names_the_list_of_each_entry() -> None:
+    attendance, actions = T["attendance"], T["actions"]
+    notice = page_notice([attendance, actions], "fr", [
+        problem(2, "hours", "'x' n'est pas un nombre", kind="attendance@2027"),
+        problem(1, "due", "'demain' n'est pas une date", kind="actions@2027")])
+    assert notice.items == ("Actions décidées : Entrée 1, Échéance : 'demain' n'est pas une date",
+                            "Présence : Entrée 2, Heures : 'x' n'est pas un nombre")
