@@ -19,6 +19,7 @@ from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import load_templates, shipped
 from sync.community.registration import NewCommunity, add_community
+from sync.engine.checkpoints import SimulatedCrash, arm, disarm
 from sync.engine.notice import MAX_ITEMS, notice_titles, page_notice
 from sync.engine.run import Syncer, SyncOptions
 from sync.provision.run import Provisioner
@@ -319,3 +320,25 @@ def test_a_page_with_two_lists_names_the_list_of_each_entry() -> None:
         problem(1, "due", "'demain' n'est pas une date", kind="actions@2027")])
     assert notice.items == ("Actions décidées : Entrée 1, Échéance : 'demain' n'est pas une date",
                             "Présence : Entrée 2, Heures : 'x' n'est pas un nombre")
+
+
+def test_a_run_killed_after_the_notice_write_converges(world: World) -> None:
+    """Killed right after the notice landed (its revision not recorded): the next run reads
+    the page, finds the notice as it should be, writes nothing more; nothing is lost."""
+    world.member_writes(BAD, BAD_ROW)
+    arm("after-notice-write")
+    try:
+        with pytest.raises(SimulatedCrash):
+            world.sync()
+    finally:
+        disarm()
+    assert "Entries to fix" in world.content()
+    writes = world.wiki.stats.writes
+    report = world.sync()
+    assert world.wiki.stats.writes == writes and report.exit_code == 1
+    assert [p.row for p in world.records.problems("battery")] == [1]
+    state = world.records.page_state("battery", "watch")
+    assert state is not None and state.revision == world.wiki.page(world.ref).revision
+    writes = world.wiki.stats.writes
+    world.sync()
+    assert world.wiki.stats.writes == writes
