@@ -5,34 +5,35 @@ The notice is a pure function of what the records hold for the page once it is r
 same problems give the same notice, so a sync that finds nothing new finds the notice on the
 page already as it should be, and writes nothing. It lists each problem by entry (its
 number among the page's entries, its key when it can be told), field and what is wrong --
-the message says how to fix it -- and goes away (``items`` empty) when there is none. The
-texts are UI sentences (``page_templates/ui.toml``: ``notice_*``), which a company may
-change like the others. Problems are rendered from their fields only, whatever their kind,
-so new kinds of problems show without a change here.
+the problem's sentence in the page's language (``page_templates/problems.toml``, from its
+code and parameters), which says how to fix it -- and goes away (``items`` empty) when there
+is none. The frame's texts are UI sentences (``page_templates/ui.toml``: ``notice_*``),
+which a company may change like the others. Problems are rendered from their fields only,
+whatever their kind (a governance value typed on the page included), so new kinds of
+problems show without a change here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from connector.base import PageNotice
 from page_templates import PageKind, localize
+from page_templates.problems import problem_text
 from page_templates.ui import ui_text, ui_texts
 from sync.records.model import StoredProblem
 
 MAX_ITEMS = 12  # a short notice: the innovation manager sees every problem in `cop status`
 
 
-def page_notice(kinds: Sequence[PageKind], lang: str, problems: Iterable[StoredProblem],
-                drift: Iterable[Mapping[str, str]] = ()) -> PageNotice:
+def page_notice(kinds: Sequence[PageKind], lang: str,
+                problems: Iterable[StoredProblem]) -> PageNotice:
     """The notice of a page holding the rows of ``kinds`` (one, or a seminar page's row
-    sets), from its problems and its drift (records-owned fields changed on the page: the
-    ``drift`` table's rows); no items when there is nothing to fix."""
+    sets), from its problems; no items when there is nothing to fix."""
     kind = kinds[0]
     ui = kind.ui
     items = [_problem(kinds, lang, problem) for problem in
              sorted(problems, key=lambda p: (p.row, p.kind, p.field, p.message))]
-    items += [_drift(kind, lang, found) for found in drift]
     items = list(dict.fromkeys(items))  # one line per distinct problem
     if len(items) > MAX_ITEMS:
         more = ui_text("notice_more", lang, ui, count=str(len(items) - MAX_ITEMS + 1))
@@ -60,16 +61,15 @@ def _problem(kinds: Sequence[PageKind], lang: str, problem: StoredProblem) -> st
         title = localize(kind.rows_title or kind.title, lang)
         where = ui_text("notice_in_list", lang, ui, list=title, where=where)
     label = _label(kinds, problem.kind, problem.field, lang)
-    if not label:
-        return ui_text("notice_line_page", lang, ui, where=where, message=problem.message)
-    return ui_text("notice_line", lang, ui, where=where, field=label, message=problem.message)
+    text = problem_text(problem.code, lang, problem.params, problem.message)
+    if not label or _names(text, label):
+        return ui_text("notice_line_page", lang, ui, where=where, message=text)
+    return ui_text("notice_line", lang, ui, where=where, field=label, message=text)
 
 
-def _drift(kind: PageKind, lang: str, found: Mapping[str, str]) -> str:
-    label = _label([kind], kind.kind, found["field"], lang) or found["field"]
-    message = ui_text("notice_drift", lang, kind.ui, value=found.get("wiki") or "",
-                      records=found.get("records") or "")
-    return ui_text("notice_line_page", lang, kind.ui, where=label, message=message)
+def _names(text: str, label: str) -> bool:
+    """Whether a problem's sentence names its field itself (so the line need not)."""
+    return text.startswith(label) or f"“{label}”" in text or f"« {label} »" in text
 
 
 def _label(kinds: Sequence[PageKind], key: str, name: str, lang: str) -> str:

@@ -2,9 +2,10 @@
 for (sync/engine/notice.py): the shell.
 
 Per page (a seminar page holds two row sets: one notice for both), the notice is computed
-from what the records now hold -- the problems this run just recorded, the charter's drift
--- and placed on the page as it now stands (as read, or as this run wrote it). Nothing
-changed means the same notice, found on the page already: no request. Otherwise one minor
+from what the records now hold -- the problems this run just recorded (a governance value
+typed on the page is one) -- and placed on the page as it now stands (as read, or as this
+run wrote it). Nothing changed means the same notice, found on the page already: no
+request. Otherwise one minor
 edit, written over the revision just read or written (optimistic concurrency): a member who
 saved meanwhile wins, and the notice waits for the next run, which reads their revision
 anyway. The write is recorded as the revision the page states have read (it changed no row),
@@ -55,8 +56,7 @@ def _page(records: Records, backend: WikiBackend, templates: TemplateSet,
     page = _latest(group)
     keys = [outcome.kind for outcome in group]
     kinds = [templates.kind_for(key) for key in keys]
-    notice = page_notice(kinds, community.lang, _problems(records, community, group, dry_run),
-                         _drift(records, community, group, page.ref, dry_run))
+    notice = page_notice(kinds, community.lang, _problems(records, community, group, dry_run))
     content = backend.codec.place_notice(page.content, notice)
     if content == page.content:
         return
@@ -97,14 +97,5 @@ def _problems(records: Records, community: Community, group: Sequence[PageOutcom
     keys = {outcome.kind for outcome in group}
     if not dry_run:
         return [p for p in records.problems(community.slug) if p.kind in keys]
-    return [StoredProblem(community.slug, outcome.kind, p.page, p.row, p.field, p.message,
-                          p.line, p.key) for outcome in group for p in outcome.problems]
-
-
-def _drift(records: Records, community: Community, group: Sequence[PageOutcome],
-           ref: PageRef, dry_run: bool) -> list[dict[str, str]]:
-    """Records-owned fields changed on the page (the charter's governance fields)."""
-    if not dry_run:
-        return [found for found in records.drift(community.slug) if found["page"] == str(ref)]
-    return [{"field": name, "wiki": wiki, "records": ours}
-            for outcome in group for name, (wiki, ours) in outcome.drift.items()]
+    return [StoredProblem.of(community.slug, outcome.kind, p, "")
+            for outcome in group for p in outcome.problems]

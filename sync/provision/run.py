@@ -36,6 +36,7 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
+from sync.engine.governance import GOVERNED
 from sync.engine.notice import page_notice
 from sync.provision.plan import (
     SUPPORT,
@@ -348,33 +349,39 @@ class Provisioner:
         """The charter's content with the notice its written content calls for: the
         problems it then has, and no drift (this write puts the records' values back); the
         sync would not read the page again to update it."""
-        kind = self.templates.get(action.kind)
+        written = self._written_charter_problems(action)
         community = self.records.community(action.community)
-        if kind is None or not kind.single or community is None:
+        if written is None or community is None:
             return action.content
-        parsed = self.backend.codec.parse_rows(action.content, kind, str(action.ref))
-        problems = plan_charter(kind, str(action.ref), parsed, {}).problems
-        notice = page_notice([kind], community.lang, [
-            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
-                          p.line, p.key) for p in problems])
+        kind = self.templates[action.kind]
+        notice = page_notice([kind], community.lang, written)
         return self.backend.codec.place_notice(action.content, notice)
+
+    def _written_charter_problems(self, action: PageAction) -> list[StoredProblem] | None:
+        """The problems of the charter as this action writes it (None: not the charter)."""
+        kind = self.templates.get(action.kind)
+        if kind is None or not kind.single:
+            return None
+        page = str(action.ref)
+        parsed = self.backend.codec.parse_rows(action.content, kind, page)
+        community = self.records.community(action.community)
+        lang = community.lang if community is not None else "en"
+        problems = [p for p in plan_charter(kind, page, parsed, {}, lang).problems
+                    if p.code != GOVERNED]  # compared with no values: no drift is meant
+        now = self.clock()
+        return [StoredProblem.of(action.community, action.kind, p, now) for p in problems]
 
     def _charter_read(self, action: PageAction) -> None:
         """The charter as written is the one cop-sync has read (its revision is recorded):
         its row problems are those of the written content (none left when its block was
         added again), not those of the page it replaced; and it holds the records-owned
         values cop-connector means (no drift left)."""
-        kind = self.templates.get(action.kind)
-        if kind is None or not kind.single:
+        problems = self._written_charter_problems(action)
+        if problems is None:
             return
-        page = str(action.ref)
-        parsed = self.backend.codec.parse_rows(action.content, kind, page)
-        problems = plan_charter(kind, page, parsed, {}).problems
         now = self.clock()
-        self.records.replace_problems(action.community, action.kind, [
-            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
-                          p.line, p.key, now) for p in problems])
-        self.records.replace_drift(action.community, page, {}, now)
+        self.records.replace_problems(action.community, action.kind, problems)
+        self.records.replace_drift(action.community, str(action.ref), {}, now)
 
     def _remember(self, action: PageAction) -> None:
         """No write: record what is there (managed pages only, row pages belong to sync);

@@ -95,12 +95,18 @@ def test_the_texts_are_the_company_s_when_it_changes_them(tmp_path: Path) -> Non
             "Entrées à corriger sur cette page"} <= notice_titles(watch)
 
 
-def test_charter_drift_is_said_too() -> None:
-    charter = T["charter"]
-    notice = page_notice([charter], "en", [], [{"page": "CoP_Battery:Charter", "field": "pilot",
-                                                "wiki": "bob@corp.example",
-                                                "records": "pia@corp.example"}])
-    assert notice.items[0].startswith("Pilot: “bob@corp.example” is not taken")
+def test_a_problem_is_said_in_the_page_language_from_its_code() -> None:
+    """Problems carry a code and parameters (page_templates/problems.toml): the notice says
+    them in the page's language; a sentence naming its field itself is not prefixed."""
+    date = StoredProblem("battery", "watch", "W", 2, "date", "'x' is not a date",
+                         code="not_a_date", params={"value": "x"})
+    governed = StoredProblem("battery", "charter", "C", 1, "pilot", "'bob' is not taken",
+                             code="governed_value",
+                             params={"field": "Pilote", "value": "bob", "records": "pia"})
+    assert page_notice([WATCH], "fr", [date]).items == (
+        "Entrée 2, Date : « x » n'est pas une date : écrivez AAAA-MM-JJ.",)
+    assert page_notice([T["charter"]], "fr", [governed]).items[0].startswith(
+        "Entrée 1 : Pilote : « bob » n'est pas pris en compte")
 
 
 # --- how each format lays it out -----------------------------------------------------------

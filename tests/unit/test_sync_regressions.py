@@ -270,8 +270,7 @@ def test_choice_problems_name_the_labels_of_the_pages_language(records) -> None:
     wiki.edit(page, current.content + "\n{{CoP regulation|ref=R1|title=T|status=en cours}}\n")
     report = sync(records, {"mediawiki": wiki})
     [problem] = [p for page_ in report.pages for p in page_.problems]
-    assert problem.message == \
-        "'en cours' ne fait pas partie de : projet, adopté, en vigueur, abrogé"
+    assert problem.message == "'en cours' is not one of: projet, adopté, en vigueur, abrogé"
 
 
 # --- 8. exit 1 lasts as long as a row problem ---------------------------------------------

@@ -241,10 +241,10 @@ def test_choice_messages_list_what_members_write_in_the_page_language() -> None:
     assert invalid.value.message == \
         "'en cours' is not one of: draft, adopted, in force, repealed"
     assert invalid.value.message_in("fr") == \
-        "'en cours' ne fait pas partie de : projet, adopté, en vigueur, abrogé"
+        "'en cours' is not one of: projet, adopté, en vigueur, abrogé"
     with pytest.raises(FieldInvalid) as typo:
         normalize(status, "en vigeur")
-    assert typo.value.message_in("fr").endswith("(vouliez-vous dire 'en vigueur' ?)")
+    assert typo.value.message_in("fr").endswith("(did you mean 'en vigueur'?)")
     assert typo.value.message_in("en").endswith("(did you mean 'in force'?)")
 
 

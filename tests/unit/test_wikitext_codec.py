@@ -433,14 +433,15 @@ def test_bad_changes_raise_usage_errors() -> None:
 
 # --- support pages -------------------------------------------------------------------------
 
-def test_support_pages_are_the_row_templates() -> None:
+def test_support_pages_are_the_row_templates_and_the_notice() -> None:
     pages = CODEC.support_pages(TEMPLATES)
     assert [str(ref) for ref, _ in pages] == [
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
-        "Template:CoP action", "Template:CoP attendance"]  # the seminar page's rows (issue 6)
+        "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
+        "Template:CoP notice"]  # the notice of entries to fix (issue 11)
     assert pages == CODEC.support_pages(TEMPLATES)  # stable
-    for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=True):
+    for (_, source), kind in zip(pages[:-1], TEMPLATES.row_kinds, strict=True):
         assert source.startswith("<includeonly>")
         data = re.search(r"<templatedata>\n(.*)\n</templatedata>", source, re.S)
         assert data is not None
