@@ -246,6 +246,19 @@ def upgrade_regions(doc: RegionDoc[Span], desired: Sequence[Desired], rows_at: i
     return _Upgrade(doc, desired, rows_at, base, candidates or {}, restore).run()
 
 
+def with_markers(base: Mapping[str, str] | None, marked: Mapping[str, str] | None
+                 ) -> Mapping[str, str] | None:
+    """The merge base to judge a page by when it still carries markers of an earlier
+    version (``marked``: what they told): a region whose markers prove what it was written
+    with (its hash still matched) is judged by that -- the page holds it, whatever the
+    records say -- every other one by the records' ``base``."""
+    if not marked:
+        return base
+    if base is None:
+        return marked
+    return {**base, **{region_id: text for region_id, text in marked.items() if text}}
+
+
 def rows_at(sections: Sequence[tuple[str, bool]], region_ids: Sequence[str]) -> int:
     """How many of the page's regions come before its rows: ``sections`` are (id, holds the
     rows) in template order, ``region_ids`` the ids that have a region, in order (the rows

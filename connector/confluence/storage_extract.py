@@ -20,6 +20,7 @@ from ..extract import (
     SectionCollector,
     blocks_to_prose,
 )
+from ..regions import with_markers
 from .storage_markers import is_anchor, strip_anchors
 from .storage_parse import find_charter_table, find_rows_table, read_rows
 from .storage_regions import BlockDoc, Span, locate_regions
@@ -40,7 +41,7 @@ def extract_page(content: str, kind: PageKind, context: PageContext,
     fields = _fields(soup, kind) if kind.has_rows else ()
     marked = strip_anchors(soup)
     doc = BlockDoc(soup)
-    spans = locate_regions(doc, kind, context, base if base is not None else marked, legacy)
+    spans = locate_regions(doc, kind, context, with_markers(base, marked), legacy)
     return PageFindings(fields, tuple(_Sections(soup, kind, context.lang, spans).read()))
 
 

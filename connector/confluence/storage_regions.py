@@ -27,7 +27,7 @@ from page_templates import PageKind, localize
 from page_templates.ui import ui_text
 
 from ..base import PageContext
-from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions
+from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions, with_markers
 from .storage_canonical import canonical_nodes, canonical_storage
 from .storage_columns import upgrade_columns
 from .storage_markers import fragment, strip_anchors
@@ -173,8 +173,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
         return PageUpgrade(content, drift=("the page cannot be parsed: not upgraded",))
     marked = strip_anchors(soup, _all_candidates(kind, context, legacy))
     changes = ["markers taken off the page"] if write_back(soup) != content else []
-    if base is None:
-        base = marked
+    base = with_markers(base, marked)
     desired = desired_regions(kind, context)
     holds = [(s.id, kind.holds_rows(s)) for s in kind.sections]
     outcome = upgrade_regions(BlockDoc(soup), desired,

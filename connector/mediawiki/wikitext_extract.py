@@ -20,6 +20,7 @@ from ..extract import (
     SectionCollector,
     blocks_to_prose,
 )
+from ..regions import with_markers
 from .wikitext_markers import strip_markers
 from .wikitext_regions import LineDoc, LineSpan, locate_regions
 from .wikitext_render import LANG_PARAM
@@ -38,7 +39,7 @@ def extract_page(content: str, kind: PageKind, context: PageContext,
     fields = _fields(code, kind) if kind.has_rows else ()
     stripped, marked = strip_markers(content)
     doc = LineDoc(stripped)
-    spans = locate_regions(doc, kind, context, base if base is not None else marked, legacy)
+    spans = locate_regions(doc, kind, context, with_markers(base, marked), legacy)
     return PageFindings(fields, tuple(_Sections(doc, spans, kind, context.lang).read()))
 
 

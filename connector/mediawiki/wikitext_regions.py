@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from page_templates import PageKind, localize
 
 from ..base import PageContext
-from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions
+from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions, with_markers
 from .wikitext_markers import strip_markers
 from .wikitext_render import section_text
 from .wikitext_text import parse_wikitext, plain_text
@@ -181,8 +181,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
     desired = desired_regions(kind, context)
     stripped, marked = strip_markers(content, _renderings(kind, context, legacy))
     changes = ["markers taken off the page"] if stripped != content else []
-    if base is None:
-        base = marked
+    base = with_markers(base, marked)
     doc = LineDoc(stripped)
     sections = [(s.id, kind.holds_rows(s)) for s in kind.sections]
     outcome = upgrade_regions(doc, desired, rows_at(sections, [d.id for d in desired]),

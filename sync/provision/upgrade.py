@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from connector.base import PageCodec, PageContext, PageRef, RemotePage
+from connector.regions import with_markers
 from page_templates import PageKind, shipped, template_version
 from sync.provision.actions import PageAction
 from sync.records.model import PageState
@@ -60,7 +61,7 @@ def plan_unmark(community: str, kind: PageKind, ref: PageRef, remote: RemotePage
     outcome = codec.remove_markers(remote.content, kind, context, _legacy(kind))
     if outcome.content == remote.content:
         return None
-    regions = outcome.regions if state.regions is None else state.regions
+    regions = with_markers(state.regions, outcome.regions) or {}
     return PageAction("upgrade", community, key or kind.kind, ref,
                       "markers taken off the page (no other change)",
                       content=outcome.content, base=remote,

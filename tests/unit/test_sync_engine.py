@@ -65,10 +65,11 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + six pages + eight templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6); no seminar page without a seminar
-    assert len(created) == 7 + 8
+    # home + six pages + eight row templates (charter, 5 lists, the seminar's attendance and
+    # actions: issue 6) + the notice's template (issue 11); no seminar page without a seminar
+    assert len(created) == 7 + 8 + 1
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
+    assert "Template:CoP notice" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)
     assert {a.op for a in again.actions} == {"skip"}
