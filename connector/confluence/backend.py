@@ -322,6 +322,9 @@ class ConfluenceBackend:
         ``minor``: no notification e-mail where the API has minor edits (Data Center)."""
         return self.writer.update(base, content, summary, minor=minor)
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Confluence renders links when a page is viewed: nothing to do."""
+
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
         """Add the labels ``wanted`` pages lack (a label write that failed after a page was
         saved is so repaired by the next provisioning). Returns what was added, and what
