@@ -166,7 +166,9 @@ def test_sections_members_move_or_delete_never_cost_a_row(cop: Cli, tmp_path: Pa
     table.insert_after(intro.extract())
     help_heading = soup.find("h2", string=re.compile("Add yourself"))
     assert help_heading is not None
-    for node in list(help_heading.find_next_siblings()):
+    for node in list(help_heading.find_next_siblings()):  # up to the list (help first)
+        if node.name == "h2":
+            break
         node.extract()
     help_heading.extract()
     cop.member_saves("Members", str(soup))

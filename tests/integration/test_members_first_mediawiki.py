@@ -148,8 +148,9 @@ def test_a_space_with_markers_loses_them_at_the_next_provisioning(battery: CopDi
 def test_a_deleted_section_is_reported_not_restored_and_rows_stay(battery: CopDir) -> None:
     people = member(battery.wiki)
     text = people.read(f"{NS}:Members")
-    help_start = text.index("== Add yourself ==")
-    people.save(f"{NS}:Members", text[:help_start].rstrip("\n") + "\n")  # help deleted
+    help_start = text.index("== Add yourself ==")  # the help, before the list (mw-editor)
+    list_start = text.index("== Member list ==")
+    people.save(f"{NS}:Members", text[:help_start] + text[list_start:])  # help deleted
     assert battery.sync().exit_code == 0
     upgraded = battery("provision", "--upgrade", "battery")
     assert upgraded.exit_code == 0
