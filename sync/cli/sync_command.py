@@ -133,6 +133,9 @@ def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
         say(f"{page.page}: error: {page.error}")
     if page.notice:
         say(f"{page.page}: {page.notice}", level=logging.INFO)
+    if page.page_notice:
+        say(f"{page.page}: the notice of entries to fix {page.page_notice}",
+            level=logging.INFO)
     for problem in page.problems:
         say(f"row {'problem' if problem.blocking else 'warning'}: {problem}")
     for conflict in page.conflicts:

@@ -241,6 +241,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP VIEW members;
     """ + _view("members", "members",
                 ("email", "name", "profile", "role", "site", "since", "digest")),
+    # 6: pages carry no markers (issue 11): what cop-connector last wrote in each managed
+    # region of a page (its merge base, JSON: region id -> text), NULL when not known
+    """
+    ALTER TABLE pages ADD COLUMN regions TEXT CHECK (regions IS NULL OR json_valid(regions));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
