@@ -6,6 +6,12 @@ test that asks for ``wiki`` its databases are copied back from the pristine inst
 
 Where MediaWiki is not installed the MediaWiki tests are skipped, unless
 COP_REQUIRE_MEDIAWIKI=1 (set by .ci/run), which turns the skip into a failure.
+
+The records: SQLite by default; ``COP_TEST_RECORDS=postgresql`` puts every test's records in
+a throwaway PostgreSQL cluster started for the session (tests/records_engine.py). The
+``postgres`` fixture gives that cluster to the tests that need a server whatever the switch
+says (PostgreSQL's own behaviour, copying between the engines); where the server is not
+installed they are skipped, unless COP_REQUIRE_POSTGRESQL=1 (set by .ci/run).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import records_engine
+from postgres_server import Cluster, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,3 +114,47 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "wiki" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.mediawiki)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+_CLUSTER: list[Cluster] = []
+
+
+def _cluster() -> Cluster:
+    if not _CLUSTER:
+        try:
+            _CLUSTER.append(start_cluster())
+        except RuntimeError as error:
+            if os.environ.get("COP_REQUIRE_POSTGRESQL") == "1":
+                pytest.fail(str(error))
+            pytest.skip(str(error))
+    return _CLUSTER[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (skipped "
+                                       "when the records are on PostgreSQL)")
+    if records_engine.POSTGRESQL:  # no server, no run: a RuntimeError stops pytest
+        _CLUSTER.append(start_cluster())
+        records_engine.install(_CLUSTER[0])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _CLUSTER:
+        _CLUSTER.pop().stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Cluster:
+    """The throwaway PostgreSQL cluster (started once per session)."""
+    return _cluster()
+
+
+@pytest.fixture(autouse=True)
+def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
+    if records_engine.POSTGRESQL and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about the SQLite file itself")
+    yield
+    if records_engine.DATABASES is not None:
+        records_engine.DATABASES.end_test()
