@@ -135,6 +135,9 @@ def _cluster() -> Cluster:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (skipped "
                                        "when the records are on PostgreSQL)")
+    config.addinivalue_line("markers", "both_engines: opens SQLite files and PostgreSQL "
+                                       "databases side by side (runs once: skipped when "
+                                       "COP_TEST_RECORDS=postgresql)")
     if records_engine.POSTGRESQL:  # no server, no run: a RuntimeError stops pytest
         _CLUSTER.append(start_cluster())
         records_engine.install(_CLUSTER[0])
@@ -155,6 +158,8 @@ def postgres() -> Cluster:
 def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
     if records_engine.POSTGRESQL and request.node.get_closest_marker("sqlite_only"):
         pytest.skip("about the SQLite file itself")
+    if records_engine.POSTGRESQL and request.node.get_closest_marker("both_engines"):
+        pytest.skip("runs once, in the run with SQLite records")
     yield
     if records_engine.DATABASES is not None:
         records_engine.DATABASES.end_test()

@@ -80,7 +80,7 @@ class Databases:
     def _terminate(self, name: str) -> None:
         """A database is cloned only with no one connected to it."""
         for records in self.opened:
-            if name in records.path:
+            if f"@/{name}?" in records.path:
                 records.close()
         self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                            "datname = %s AND pid <> pg_backend_pid()", (name,))

@@ -18,6 +18,7 @@ from sync.cli.init_cmd import init
 from sync.cli.mediawiki import mediawiki
 from sync.cli.member import member
 from sync.cli.provision import provision
+from sync.cli.records_cmd import records
 from sync.cli.report import report
 from sync.cli.seminar import seminar
 from sync.cli.status import status
@@ -36,7 +37,7 @@ def _cop() -> None:
 
 
 for command in (init, theme, community, member, seminar, provision, status, conflicts,
-                export, mediawiki, health, report, template, archive):
+                export, mediawiki, health, report, template, archive, records):
     _cop.add_command(command)
 
 
