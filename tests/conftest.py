@@ -160,6 +160,8 @@ def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.skip("about the SQLite file itself")
     if records_engine.POSTGRESQL and request.node.get_closest_marker("both_engines"):
         pytest.skip("runs once, in the run with SQLite records")
+    if records_engine.DATABASES is not None:
+        records_engine.DATABASES.begin_test()
     yield
     if records_engine.DATABASES is not None:
         records_engine.DATABASES.end_test()

@@ -85,6 +85,11 @@ class Databases:
         self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                            "datname = %s AND pid <> pg_backend_pid()", (name,))
 
+    def begin_test(self) -> None:
+        """Databases made before (at import, by the session) stay for the session."""
+        self.kept.update(self.made)
+        self.made = []
+
     def end_test(self) -> None:
         for records in self.opened:
             try:
@@ -131,6 +136,25 @@ def install(cluster: Any) -> Databases:
     Records.open = classmethod(open_)  # type: ignore[method-assign,assignment]
     Records.exist = staticmethod(exist)  # type: ignore[method-assign,assignment]
     return databases
+
+
+def clone(records: Any) -> Any:
+    """A new database holding what ``records`` holds (PostgreSQL only)."""
+    from sync.records.store import Records
+    assert DATABASES is not None
+    source = re.search(r"@/(\w+)\?", records.path)
+    assert source is not None, records.path
+    return Records.open(DATABASES.url(DATABASES.new(template=source[1])))
+
+
+def drop(records: Any) -> None:
+    """Drop the database of ``records`` now (a test that makes many), PostgreSQL only."""
+    found = re.search(r"@/(\w+)\?", records.path)
+    if DATABASES is None or found is None:
+        return
+    DATABASES.admin.execute(f"DROP DATABASE IF EXISTS {found[1]} WITH (FORCE)")
+    if found[1] in DATABASES.made:
+        DATABASES.made.remove(found[1])
 
 
 def database_config(config: Path) -> None:
