@@ -154,6 +154,19 @@ def postgres() -> Cluster:
     return _cluster()
 
 
+@pytest.fixture
+def pg_database(postgres: Cluster) -> Iterator[str]:
+    """A new, empty database of the throwaway cluster (its URL), dropped afterwards."""
+    _DATABASES[0] += 1
+    name = f"shared{_DATABASES[0]}"
+    postgres.create_database(name)
+    yield postgres.url(name)
+    postgres.drop_database(name)
+
+
+_DATABASES = [0]
+
+
 @pytest.fixture(autouse=True)
 def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
     if records_engine.POSTGRESQL and request.node.get_closest_marker("sqlite_only"):

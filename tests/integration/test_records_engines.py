@@ -10,7 +10,6 @@ they run once, whatever COP_TEST_RECORDS says.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,8 @@ WATCH_KEYS = ("https://Example.org/B", "https://example.org/a", "https://example
 
 
 @pytest.fixture
-def database(postgres) -> Iterator[str]:
-    """A new, empty database of the throwaway cluster: its URL."""
-    name = f"e{abs(hash(object())) % 10**9}"
-    postgres.create_database(name)
-    yield postgres.url(name)
-    postgres.drop_database(name)
+def database(pg_database: str) -> str:
+    return pg_database
 
 
 def fill(records: Records) -> None:
