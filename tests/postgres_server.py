@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-PASSWORD = "s3cret-Pg-pass"  # noqa: S105 - the throwaway cluster's test role
+PASSWORD = "s3cret-Pg-pass"
 ROLE = "cop"
 
 

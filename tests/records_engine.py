@@ -18,11 +18,16 @@ session fixture keeps (snapshots).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 from pathlib import Path
 from typing import Any
+
+from connector.errors import RecordsMissing
+from sync.records.engines import is_url
+from sync.records.store import Records
 
 ENGINE = os.environ.get("COP_TEST_RECORDS", "sqlite")
 POSTGRESQL = ENGINE == "postgresql"
@@ -33,9 +38,8 @@ class Databases:
     """The cluster's test databases, by the path the test named."""
 
     def __init__(self, cluster: Any) -> None:
-        import psycopg
+        import psycopg  # noqa: PLC0415 - only when the records are on PostgreSQL
 
-        from sync.records.store import Records
         self.cluster = cluster
         self.admin = psycopg.connect(cluster.url("postgres", role="postgres"), autocommit=True)
         self.by_path: dict[str, str] = {}
@@ -92,10 +96,8 @@ class Databases:
 
     def end_test(self) -> None:
         for records in self.opened:
-            try:
+            with contextlib.suppress(Exception):  # already closed or broken
                 records.close()
-            except Exception:  # noqa: S110 - already closed or broken: nothing to keep
-                pass
         self.opened.clear()
         for name in self.made:
             if name not in self.kept:
@@ -111,10 +113,6 @@ DATABASES: Databases | None = None
 def install(cluster: Any) -> Databases:
     """Every Records.open of the tests on ``cluster`` from now on (see the module)."""
     global DATABASES  # noqa: PLW0603 - one cluster per test session
-    from connector.errors import RecordsMissing
-    from sync.records.engines import is_url
-    from sync.records.store import Records
-
     databases = DATABASES = Databases(cluster)
     original = Records.open.__func__  # type: ignore[attr-defined]
 
@@ -140,7 +138,6 @@ def install(cluster: Any) -> Databases:
 
 def clone(records: Any) -> Any:
     """A new database holding what ``records`` holds (PostgreSQL only)."""
-    from sync.records.store import Records
     assert DATABASES is not None
     source = re.search(r"@/(\w+)\?", records.path)
     assert source is not None, records.path
@@ -177,3 +174,14 @@ def records_where(directory: Path, name: str = "cop.db") -> str:
     text = (directory / "cop.toml").read_text(encoding="utf-8")
     found = re.search(r'^url = "(postgresql://[^"]*)"', text, re.MULTILINE)
     return found[1] if found else str(directory / name)
+
+
+def execute(directory: Path, statement: str, *args: object) -> None:
+    """Run one SQL statement (SQLite's ``?`` parameters) on the records of the ``cop.toml``
+    in ``directory``, whichever engine holds them (a test setting the scene)."""
+    records = Records.open(records_where(directory), create=False)
+    try:
+        with records.transaction():
+            records.db.execute(statement, args)
+    finally:
+        records.close()

@@ -20,9 +20,9 @@ from sync.config.starter import StarterSettings, starter_text
 from sync.records.store import Records
 
 # The options that are settings of the file (given on an existing file, they need --force).
-SETTINGS = ("records_path", "records_password_env", "mediawiki_url", "mediawiki_user", "mediawiki_password_env",
-            "confluence_url", "confluence_user", "confluence_token_env", "cloud", "lang",
-            "allow_http")
+SETTINGS = ("records_path", "records_password_env", "mediawiki_url", "mediawiki_user",
+            "mediawiki_password_env", "confluence_url", "confluence_user",
+            "confluence_token_env", "cloud", "lang", "allow_http")
 OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-url",
            "mediawiki.allow_http": "--allow-http", "confluence.allow_http": "--allow-http"}
 

@@ -23,10 +23,12 @@ class MethodRecords:
     # --- themes ---------------------------------------------------------------------------
 
     def add_theme(self, theme: Theme) -> None:
+        """Record a theme after the others (its position keeps the order of proposal)."""
         marks = ", ".join("?" for _ in THEME_COLUMNS)
         with self.transaction():
-            self.db.execute(f"INSERT INTO themes ({', '.join(THEME_COLUMNS)}) VALUES "
-                            f"({marks})", [getattr(theme, c) for c in THEME_COLUMNS])
+            self.db.execute(f"INSERT INTO themes ({', '.join(THEME_COLUMNS)}, position) "
+                            f"VALUES ({marks}, (SELECT coalesce(max(position), 0) + 1 "
+                            "FROM themes))", [getattr(theme, c) for c in THEME_COLUMNS])
 
     def save_theme(self, theme: Theme, *, expected: Theme | None = None) -> None:
         """Save a changed theme. ``expected``: the theme as the command read it; if the
@@ -43,8 +45,7 @@ class MethodRecords:
         return Theme(**{c: row[c] for c in THEME_COLUMNS}) if row else None
 
     def themes(self) -> list[Theme]:
-        # created_at has seconds: themes added in the same second come in slug order
-        rows = self.db.execute("SELECT * FROM themes ORDER BY created_at, slug")
+        rows = self.db.execute("SELECT * FROM themes ORDER BY position, slug")
         return [Theme(**{c: row[c] for c in THEME_COLUMNS}) for row in rows]
 
     # --- decisions (themes decided, communities' lifecycle) -------------------------------

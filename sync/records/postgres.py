@@ -23,6 +23,7 @@ the variable ``[records] password_env`` names. Messages show the URL without a p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -123,8 +124,8 @@ def _message(error: BaseException, password: str | None) -> str:
 def to_pyformat(sql: str) -> str:
     """SQLite's ``?`` parameters as psycopg's ``%s`` (and a literal ``%`` doubled)."""
     def convert(match: re.Match[str]) -> str:
-        token = match[0]
-        return "%s" if token == "?" else token.replace("%", "%%")
+        found = match[0]
+        return "%s" if found == "?" else found.replace("%", "%%")
     return _TOKENS.sub(convert, sql)
 
 
@@ -245,10 +246,8 @@ class PostgresEngine:
     def rollback(self) -> None:
         if self.db.raw.closed:
             return
-        try:
+        with contextlib.suppress(RecordsError, psycopg.Error):  # gone: rolled back already
             self.db.execute("ROLLBACK")
-        except (RecordsError, psycopg.Error):
-            pass  # the connection is gone: the server rolled back already
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -273,7 +272,7 @@ class PostgresEngine:
         for table, column in rows:
             if table in tables:
                 self.db.execute(
-                    f"SELECT setval(pg_get_serial_sequence(?, ?), "  # noqa: S608 - schema names
+                    f"SELECT setval(pg_get_serial_sequence(?, ?), "
                     f"coalesce(max({column}), 0) + 1, false) FROM {table}", (table, column))
 
     # --- the run lock -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 from connector.errors import RecordsChanged, RecordsError
 from sync.records import sqlite_engine
-from sync.records.engines import Connection, Engine, is_url
+from sync.records.engines import Connection, Engine, is_url, redacted
 from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
@@ -47,8 +47,8 @@ class Records(StateRecords, MethodRecords):
         (the CLI creates the records only in ``cop init``: a mistyped path must not start
         an empty database). Raises RecordsError."""
         if is_url(where):
-            from sync.records import postgres  # the driver only for a URL
-            db, engine = postgres.connect(str(where), create=create, password=password)
+            db, engine = _postgres(str(where)).connect(str(where), create=create,
+                                                       password=password)
         else:
             db, engine = sqlite_engine.connect(str(where), create=create)
         records = cls(db, engine.where, engine)
@@ -66,8 +66,7 @@ class Records(StateRecords, MethodRecords):
     def exist(where: Path | str, *, password: str | None = None) -> bool:
         """Whether records are there already (``cop init`` creates them once)."""
         if is_url(where):
-            from sync.records import postgres
-            return postgres.exists(str(where), password)
+            return _postgres(str(where)).exists(str(where), password)
         return sqlite_engine.exists(str(where))
 
     def close(self) -> None:
@@ -248,6 +247,18 @@ class Records(StateRecords, MethodRecords):
                 "WHERE community = ? AND kind = ? AND deleted_by = ? AND deleted_at IS NOT NULL",
                 (now, community, kind, by))
         return cursor.rowcount
+
+
+def _postgres(url: str) -> Any:
+    """The PostgreSQL engine, imported (with its driver) only for a database URL."""
+    try:
+        from sync.records import postgres  # noqa: PLC0415 - the driver only for a URL
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("psycopg"):
+            raise
+        raise RecordsError("the PostgreSQL driver is not installed: pip install "
+                           "'cop-connector[postgresql]'", path=redacted(url)) from None
+    return postgres
 
 
 # One encoder for every row: json.dumps with options builds a new one per call.

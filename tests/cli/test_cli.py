@@ -16,6 +16,7 @@ import pytest
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
 from sync.engine.lock import RunLock
+from sync.records.store import Records
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_init_writes_a_commented_valid_config(run, tmp_path: Path) -> None:
     text = (tmp_path / "cop.toml").read_text()
     assert "# " in text and 'url = "https://wiki.corp.example/w/"' in text
     assert not re.search(r"^\s*(password|token)\s*=", text, re.M)  # secrets: env only
-    assert (tmp_path / "cop.db").exists()
+    assert Records.exist(tmp_path / "cop.db")
     assert run("init").exit_code == 2  # never overwrites without --force
 
 

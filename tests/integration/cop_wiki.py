@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 import records_engine
-from records_engine import records_where
 from click.testing import CliRunner, Result
+from records_engine import records_where
 
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
 from connector.mediawiki.wikitext import WikitextCodec

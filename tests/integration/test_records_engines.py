@@ -13,17 +13,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from postgres_server import PASSWORD
 
+from connector.base import PageRef
 from connector.errors import RecordsChanged, RecordsError, RecordsMissing, UsageError
+from page_templates import shipped
 from sync.records import postgres
 from sync.records.copy import TABLES, copy_records, table_digest
+from sync.records.engines import redacted
 from sync.records.export import export_csv, export_json
 from sync.records.model import Community, Conflict, Decision, PageState, StoredProblem, Theme
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
 from sync.records.store import Records
-from sync.records.engines import redacted
-from connector.base import PageRef
-from page_templates import shipped
 
 pytestmark = pytest.mark.both_engines
 
@@ -138,7 +139,7 @@ def test_bad_json_is_refused_by_both(tmp_path: Path, database: str) -> None:
     for where in (tmp_path / "cop.db", database):
         records = Records.open(where)
         fill(records)
-        with pytest.raises(Exception, match="(?i)json|CHECK"):
+        with pytest.raises(Exception, match=r"(?i)json|CHECK"):
             records.db.execute("UPDATE entries SET data = 'not json'")
         records.close()
 
@@ -192,7 +193,6 @@ def test_a_wrong_password_is_named_without_the_password(postgres, monkeypatch) -
 
 def test_libpq_finds_the_password_in_pgpassword_or_pgpass(postgres, database, monkeypatch,
                                                           tmp_path: Path) -> None:
-    from postgres_server import PASSWORD
     name = database.split("/")[-1].split("?")[0]
     url = postgres.url(name, tcp=True)
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
