@@ -110,10 +110,15 @@ def wiki(_wiki_server: LocalWiki) -> LocalWiki:
     return _wiki_server
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "wiki" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.mediawiki)
+    if records_engine.POSTGRESQL and records_engine.TOUCHED_FILE:  # only those again
+        touched = records_engine.touched_before()
+        kept = [item for item in items if item.nodeid in touched]
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in touched])
+        items[:] = kept
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -141,6 +146,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if records_engine.POSTGRESQL:  # no server, no run: a RuntimeError stops pytest
         _CLUSTER.append(start_cluster())
         records_engine.install(_CLUSTER[0])
+    elif records_engine.TOUCHED_FILE:
+        records_engine.observe()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not records_engine.POSTGRESQL and records_engine.TOUCHED_FILE:
+        records_engine.write_touched()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -175,6 +187,7 @@ def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.skip("runs once, in the run with SQLite records")
     if records_engine.DATABASES is not None:
         records_engine.DATABASES.begin_test()
+    records_engine.CURRENT[0] = request.node.nodeid
     yield
     if records_engine.DATABASES is not None:
         records_engine.DATABASES.end_test()

@@ -32,6 +32,31 @@ from sync.records.store import Records
 ENGINE = os.environ.get("COP_TEST_RECORDS", "sqlite")
 POSTGRESQL = ENGINE == "postgresql"
 TEMPLATE = "cop_template"
+# COP_RECORDS_TESTS=FILE: the SQLite run writes there the tests that made a Records object;
+# the PostgreSQL run then runs only those (.ci/run: the records-touching tests, again).
+TOUCHED_FILE = os.environ.get("COP_RECORDS_TESTS", "")
+CURRENT: list[str] = [""]  # the running test's node id
+_TOUCHED: set[str] = set()
+
+
+def observe() -> None:
+    """Note each test that makes a Records object (any engine, any way: open or clone)."""
+    original = Records.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        _TOUCHED.add(CURRENT[0])
+        original(self, *args, **kwargs)
+
+    Records.__init__ = init  # type: ignore[method-assign]
+
+
+def write_touched() -> None:
+    Path(TOUCHED_FILE).write_text("".join(f"{n}\n" for n in sorted(_TOUCHED) if n),
+                                  encoding="utf-8")
+
+
+def touched_before() -> set[str]:
+    return set(Path(TOUCHED_FILE).read_text(encoding="utf-8").splitlines())
 
 
 class Databases:

@@ -58,8 +58,9 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
         data = report.to_dict()
         if run_id is not None:
             records.finish_run(run_id, report.finished_at, report.exit_code, data)
-            config.resolve(config.sync.report_file).write_text(
-                json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if config.sync.report_file:  # "": only in sync_runs (a container without disk)
+                config.resolve(config.sync.report_file).write_text(
+                    json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print(report, as_json, to_log=bool(config.sync.log_file))
     raise SystemExit(report.exit_code)
 

@@ -51,7 +51,7 @@ overlap_seconds = 300
 budget_seconds = 600
 lock_file = "cop-sync.lock"            # one run at a time (SQLite records; a PostgreSQL
                                        # database holds the lock itself); a second exits 3
-report_file = "cop-sync-report.json"   # the last run's JSON report
+report_file = "cop-sync-report.json"   # the last run's JSON report ("": only in the records)
 log_file = ""                          # empty: log to standard error
 
 # The method (`cop theme`, `cop community add`, `cop status`): how many communities run at
