@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cop_process import run as process
+from postgres_server import PASSWORD
 
 from sync.records.store import Records
 
@@ -88,3 +90,27 @@ def test_init_creates_the_records_in_a_database(run, tmp_path: Path, pg_database
     assert added.exit_code == 0, added.output
     again = run("init")
     assert again.exit_code == 2 and "already exists, and so do its records" in again.output
+
+
+def test_the_database_password_is_never_shown_nor_logged(run, tmp_path: Path, postgres,
+                                                         pg_database: str) -> None:
+    """A real process at -vv with a wrong database password (from the variable the config
+    names): refused with the server's reason, and the password nowhere."""
+    created = run("init", "--mediawiki-url", "http://127.0.0.1:9/", "--records", pg_database)
+    assert created.exit_code == 0, created.output
+    name = pg_database.rsplit("/", maxsplit=1)[-1].split("?", maxsplit=1)[0]
+    config = tmp_path / "cop.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        pg_database, postgres.url(name, tcp=True)).replace(
+        '# password_env = "COP_RECORDS_PASSWORD"', 'password_env = "COP_RECORDS_PASSWORD"')
+    config.write_text(text, encoding="utf-8")
+    secret = "Wrong-Db-Secret-4242"
+    for program, args in (("cop", ("-vv", "status")), ("cop-sync", ("-vv", "--json"))):
+        refused = process(program, *args, config=config, COP_RECORDS_PASSWORD=secret,
+                          PGPASSFILE="/nonexistent")
+        assert refused.returncode == 2, refused.stderr
+        assert "password authentication failed" in refused.stderr
+        assert secret not in refused.stdout + refused.stderr
+    accepted = process("cop", "-vv", "status", config=config, COP_RECORDS_PASSWORD=PASSWORD)
+    assert accepted.returncode == 0, accepted.stderr
+    assert PASSWORD not in accepted.stdout + accepted.stderr
