@@ -236,6 +236,13 @@ class PostgresEngine:
         self.db.execute("BEGIN")
         try:
             self.db.execute("SELECT pg_advisory_xact_lock(?, ?)", (WRITER_LOCK, self.key))
+        except RecordsError as error:
+            self.rollback()
+            if self.db.raw.closed:
+                raise
+            raise RecordsError(f"another process kept the records busy for {BUSY_SECONDS} s "
+                               "(a write that does not end?); nothing was written",
+                               path=self.where) from error
         except BaseException:
             self.rollback()
             raise
@@ -303,10 +310,10 @@ class PostgresEngine:
         return True
 
     def release_run_lock(self) -> None:
-        if self.db.raw.closed:
-            return
-        self.db.execute("SELECT pg_advisory_unlock(?, ?)", (RUN_LOCK, self.key))
-        self.db.execute("SELECT set_config('application_name', ?, false)", (_name(),))
+        """Give the lock back (a connection already lost took it with it)."""
+        with contextlib.suppress(RecordsError, psycopg.Error):
+            self.db.execute("SELECT pg_advisory_unlock(?, ?)", (RUN_LOCK, self.key))
+            self.db.execute("SELECT set_config('application_name', ?, false)", (_name(),))
 
     def run_lock_holder(self) -> dict[str, Any]:
         """pid, host, since and program of the session holding the run lock ({} if none
