@@ -37,7 +37,8 @@ from .storage_parse import (
     rows_table,
     span,
 )
-from .storage_render import cell_content, details_row, render_details, render_table
+from .storage_render import cell_content, render_details, render_table
+from .storage_table import TableStyle, add_column_width, pairs_style, renumber, table_style
 from .xml_escape import parse_storage, read_cell, write_back
 
 
@@ -171,6 +172,7 @@ class _TableEdit:
         # The table's rows in order, with their key (None: unreadable key, never touched).
         self.rows: list[tuple[Tag, str | None]] = [(r.row, self._key_of(r.values))
                                                    for r in reads]
+        self.style: TableStyle | None = None
         # Rows above the header row (read like the others; a new row never goes there).
         self.above = {id(row) for row in self.table.rows[:self.table.above]} \
             if self.table is not None else set()
@@ -188,6 +190,8 @@ class _TableEdit:
             for i in matches:
                 self.rows[i][0].extract()
             self.rows = [row for i, row in enumerate(self.rows) if i not in matches]
+            if matches and self.table is not None:
+                renumber(self.table)
             return bool(matches)
         if matches:
             row = self.rows[matches[0]][0]
@@ -214,13 +218,14 @@ class _TableEdit:
         return changed
 
     def _add(self, values: Mapping[str, str]) -> Tag:
+        """A row written like the table's own rows (storage_table): cell wrappers, a
+        numbering cell with its number."""
         table = self._table()
         for definition in self.kind.fields:
             self._column(definition, needed=bool(values.get(definition.name)))
-        cells = "".join(
-            f"<td>{cell_content(c.field, values.get(c.field.name, ''), self.lang)}</td>"
-            if c.field is not None else "<td></td>" for c in table.columns)
-        (row,) = _fragment(f"<tr>{cells}</tr>")
+        contents = [cell_content(c.field, values.get(c.field.name, ""), self.lang)
+                    if c.field is not None else "" for c in table.columns]
+        (row,) = _fragment(self._style().row(table.columns, contents))
         last = next((r for r, _ in reversed(self.rows) if id(r) not in self.above), None)
         if last is not None:
             last.insert_after(row)
@@ -228,7 +233,14 @@ class _TableEdit:
             self._body(table).append(row)
         else:
             table.header.insert_after(row)
+        renumber(table)
         return row
+
+    def _style(self) -> TableStyle:
+        """How the table's rows are written (read once: the edits keep it)."""
+        if self.style is None:
+            self.style = table_style(self._table())
+        return self.style
 
     def _table(self) -> RowsTable:
         """The rows table; a new one (header row in the page language) where the template
@@ -270,17 +282,18 @@ class _TableEdit:
             raise BackendError(f"the rows table has no {label!r} column{hint}: restore its "
                                "header on the page, then the change is written",
                                backend="confluence")
-        (header,) = _fragment(storage_render.header_cell(definition, self.lang))
+        label = localize(definition.label, self.lang)
+        (header,) = _fragment(self._style().header(label))
         table.header.append(header)
-        table.columns.append(Column(localize(definition.label, self.lang), definition))
+        table.columns.append(Column(label, definition))
+        add_column_width(table)
         for row, _ in self.rows:
             self._cell_at(row, len(table.columns) - 1)
         return len(table.columns) - 1
 
-    @staticmethod
-    def _cell_at(row: Tag, position: int) -> Tag | None:
-        """The cell starting at ``position``, empty cells added to a short row; None
-        inside a merged cell (left alone: the row reads as a problem anyway)."""
+    def _cell_at(self, row: Tag, position: int) -> Tag | None:
+        """The cell starting at ``position``, empty cells (like the table's) added to a
+        short row; None inside a merged cell (left alone: the row reads as a problem)."""
         at = 0
         for cell in own_cells(row):
             if at == position:
@@ -288,8 +301,9 @@ class _TableEdit:
             at += span(cell, "colspan")
             if at > position:
                 return None
+        empty = self._style().cell("")
         while True:
-            (cell,) = _fragment("<td></td>")
+            (cell,) = _fragment(empty)
             row.append(cell)
             if at == position:
                 return cell
@@ -327,13 +341,15 @@ class _CharterEdit:
         assert self.found is not None
         if not value:
             return False
-        (row,) = _fragment(details_row(definition, value, self.lang))
+        style = pairs_style(self.found)
+        label = localize(definition.label, self.lang)
+        content = cell_content(definition, value, self.lang)
+        (row,) = _fragment(f"<tr>{style.header(label)}{style.cell(content)}</tr>")
         last = self.found.pairs[-1].row if self.found.pairs else None
         if last is not None:
             last.insert_after(row)
         else:
             (self.found.table.find("tbody") or self.found.table).append(row)
         cells = own_cells(row)
-        label = localize(definition.label, self.lang)
         self.found.pairs.append(Pair(row, Column(label, definition), cells[1]))
         return True

@@ -19,7 +19,7 @@ from .storage_parse import (
     own_cells,
     span,
 )
-from .storage_render import header_cell
+from .storage_table import add_column_width, pairs_style, table_style
 from .xml_escape import read_cell
 
 
@@ -50,15 +50,19 @@ def upgrade_columns(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]
 
 def _add_column(table: RowsTable, definition: FieldDef, lang: str) -> None:
     """A header cell at the end of the header row, and an empty cell under it in every row
-    (short rows padded first, so the new cell sits under its header)."""
-    (header,) = fragment(header_cell(definition, lang))
+    (short rows padded first, so the new cell sits under its header), written like the
+    table's own (storage_table)."""
+    style = table_style(table)
+    label = localize(definition.label, lang)
+    (header,) = fragment(style.header(label))
     table.header.append(header)
-    table.columns.append(Column(localize(definition.label, lang), definition))
+    table.columns.append(Column(label, definition))
+    add_column_width(table)
     width = len(table.columns)
     for row in table.rows:
         cells = sum(span(cell, "colspan") for cell in own_cells(row))
         for _ in range(width - cells):
-            row.append(fragment("<td></td>")[0])
+            row.append(fragment(style.cell(""))[0])
 
 
 def _header_cell(row: Tag, position: int) -> Tag | None:
@@ -87,7 +91,8 @@ def _charter_keys(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]:
         label = localize(definition.label, lang)
         pair = found.pair_of(definition.name)
         if pair is None:
-            (row,) = fragment(f"<tr>{header_cell(definition, lang)}<td></td></tr>")
+            style = pairs_style(found)
+            (row,) = fragment(f"<tr>{style.header(label)}{style.cell('')}</tr>")
             last = found.pairs[-1].row if found.pairs else None
             if last is not None:
                 last.insert_after(row)

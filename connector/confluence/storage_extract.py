@@ -55,7 +55,7 @@ def _fields(soup: BeautifulSoup, kind: PageKind) -> tuple[FoundField, ...]:
     reads = read_rows(table)
     fields = []
     for position, column in enumerate(table.columns):
-        if column.field is not None or column.header.startswith("(column"):
+        if column.field is not None or column.numbering or column.header.startswith("(column"):
             continue
         values = []
         for read in reads:

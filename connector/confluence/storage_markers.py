@@ -7,34 +7,30 @@ markers are Anchor macros, which both Cloud and Data Center keep, each alone in 
 * ``cop-template-<kind>-<version>``: first paragraph, the template version of the page;
 * ``cop-section-<id>-<hash>`` ... ``cop-end-<id>``: around each section's managed part
   (heading, prose, help, page index); ``<hash>`` is the short hash of the region's
-  canonical form (below) as written, so a hand edit shows.
+  canonical form (storage_canonical) as written, so a hand edit shows.
 
-The canonical form is what survives the editor's rewriting of the markup on save: element
-names, the attributes that carry content (link targets, page titles, dates, macro names)
-and the text with white space collapsed; anchors, other attributes (``local-id``...) and
-empty paragraphs are left out.
+The canonical form (storage_canonical) is what survives the editors' rewriting of the markup
+on save, so a region reads as edited only when a person changed what it shows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
-from bs4 import NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+from bs4 import Tag
 
 from page_templates import PageKind, template_version
 
 from ..regions import region_hash
+from .storage_canonical import canonical_nodes, canonical_storage, legacy_canonical, normalized
 from .xml_escape import attribute, escape_text, parse_storage
 
 _ID = r"[a-z][a-z0-9_-]*"
 BEGIN = re.compile(rf"^cop-section-(?P<id>{_ID})-(?P<hash>[0-9a-f]{{8}})$")
 END = re.compile(rf"^cop-end-(?P<id>{_ID})$")
 VERSION = re.compile(r"^cop-template-(?P<kind>[a-z]+)-(?P<version>[0-9]+\.[0-9]+-[0-9a-f]{8})$")
-_KEPT_ATTRIBUTES = ("href", "ri:content-title", "ri:space-key", "datetime", "ac:name")
-_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 def anchor(name: str) -> str:
@@ -50,7 +46,7 @@ def version_name(kind: PageKind) -> str:
 
 def region(section_id: str, blocks: str) -> str:
     """``blocks`` (storage format) between the anchors of section ``section_id``."""
-    digest = region_hash(canonical_markup(blocks))
+    digest = region_hash(canonical_storage(blocks))
     return (anchor(f"cop-section-{section_id}-{digest}") + blocks +
             anchor(f"cop-end-{section_id}"))
 
@@ -72,34 +68,13 @@ def anchor_name(macro: Tag) -> str:
     return parameter.get_text().strip() if isinstance(parameter, Tag) else ""
 
 
-def canonical_markup(markup: str) -> str:
-    soup = parse_storage(markup)
-    return canonical(soup.contents) if soup is not None else markup
-
-
-def canonical(nodes: Iterable[object]) -> str:
-    """The canonical form of a run of nodes (see the module docstring)."""
-    out: list[str] = []
-    for node in nodes:
-        _canonical(node, out)
-    return "".join(out)
-
-
-def _canonical(node: object, out: list[str]) -> None:
-    if isinstance(node, _NOT_TEXT):
-        return
-    if isinstance(node, NavigableString):
-        text = " ".join(str(node).split())
-        if text:
-            out.append(text)
-        return
-    if not isinstance(node, Tag) or is_anchor(node):
-        return
-    inner: list[str] = []
-    for child in node.children:
-        _canonical(child, inner)
-    if node.name == "p" and not inner:
-        return  # an empty paragraph (or one that held only an anchor)
-    kept = "".join(f' {name}="{attribute(node, name)}"' for name in _KEPT_ATTRIBUTES
-                   if node.get(name) is not None)
-    out.append(f"<{node.name}{kept}>{''.join(inner)}</{node.name}>")
+def region_intact(nodes: Sequence[Any], digest: str) -> bool:
+    """Whether a region's nodes (between its anchors) still show what they showed when its
+    begin anchor's hash ``digest`` was written: the hash of their canonical form, or of the
+    form hashes were computed on before (storage_canonical.legacy_canonical) -- of the nodes
+    as they are, or without the editors' rewriting (a page provisioned then, saved since by
+    Cloud's editor)."""
+    if region_hash(canonical_nodes(nodes)) == digest:
+        return True
+    return digest in (region_hash(legacy_canonical(nodes)),
+                      region_hash(legacy_canonical(normalized(nodes).contents)))

@@ -39,8 +39,7 @@ from page_templates import FieldDef, PageKind
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
-from ..regions import region_hash
-from .storage_markers import BEGIN, END, anchor_name, canonical, is_anchor
+from .storage_markers import BEGIN, END, anchor_name, is_anchor, region_intact
 from .xml_escape import CellText, attribute, parse_storage, read_cell
 
 TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
@@ -105,13 +104,20 @@ def span(cell: Tag, name: str) -> int:
         return 1
 
 
+def is_numbering(cell: Tag) -> bool:
+    """A cell of the "numbered rows" column the editors add (Cloud's table option, Data
+    Center's numbering button): ``class="numberingColumn"``, holding the row's number."""
+    return "numberingColumn" in attribute(cell, "class").split()
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a rows table, or a key of a key/value table: its text, and the field it
-    names (None: one of the members' own)."""
+    names (None: one of the members' own); ``numbering``: the editor's row numbers."""
 
     header: str
     field: FieldDef | None
+    numbering: bool = False
 
     @property
     def name(self) -> str:
@@ -159,8 +165,12 @@ def header_columns(row: Tag, kind: PageKind) -> list[Column]:
     name = _namer(kind)
     columns: list[Column] = []
     for cell in own_cells(row):
+        if is_numbering(cell):
+            columns.append(Column("", None, numbering=True))
+            continue
         column = name(read_cell(cell).text)
-        column = column if column.header else Column(f"(column {len(columns) + 1})", None)
+        shown = sum(1 for c in columns if not c.numbering) + 1  # as a member counts them
+        column = column if column.header else Column(f"(column {shown})", None)
         columns.append(column)
         columns.extend(Column(column.header, None) for _ in range(span(cell, "colspan") - 1))
     return columns
@@ -187,7 +197,7 @@ def rows_table(table: Tag, kind: PageKind) -> RowsTable | None:
 
 
 def _caption(row: Tag) -> bool:
-    cells = own_cells(row)
+    cells = [cell for cell in own_cells(row) if not is_numbering(cell)]
     return len(cells) < 2 or not any(read_cell(cell).text for cell in cells)
 
 
@@ -251,7 +261,7 @@ def _intact(begin: Tag, end: Tag, digest: str) -> bool:
     nodes: list[object] = []
     for node in first.next_siblings:
         if node is last:
-            return region_hash(canonical(nodes)) == digest
+            return region_intact(nodes, digest)
         nodes.append(node)
     return False
 
@@ -367,6 +377,8 @@ def _columns(table: RowsTable, row: Tag) -> list[tuple[Tag, Column]]:
     for cell in own_cells(row):
         column = table.columns[position] if position < len(table.columns) \
             else Column(f"(column {position + 1})", None)
+        if is_numbering(cell):
+            column = Column("", None, numbering=True)
         out.append((cell, column))
         position += span(cell, "colspan")
     return out
@@ -384,8 +396,11 @@ def read_pairs(found: KeyValueTable) -> RowRead:
 
 def _read_cells(read: RowRead, cells: list[tuple[Tag, Column]]) -> RowRead:
     """Only the kind's columns can make a row unreadable (a table or a macro in the cell),
-    and merged cells (they shift the columns); members' own columns hold what they like."""
+    and merged cells (they shift the columns); members' own columns hold what they like;
+    the editor's row numbers are no value (a blank numbered row is blank)."""
     for cell, column in cells:
+        if column.numbering:
+            continue
         if span(cell, "colspan") > 1 or span(cell, "rowspan") > 1:
             read.merged.append((column.name, _MERGED))
         got = read_cell(cell)

@@ -26,6 +26,7 @@ from page_templates.ui import ui_text
 
 from ..base import PageContext
 from ..regions import Desired, Found, PageUpgrade, region_hash, rows_at, upgrade_regions
+from .storage_canonical import canonical_nodes, canonical_storage
 from .storage_columns import upgrade_columns
 from .storage_markers import (
     BEGIN,
@@ -33,11 +34,10 @@ from .storage_markers import (
     VERSION,
     anchor,
     anchor_name,
-    canonical,
-    canonical_markup,
     fragment,
     is_anchor,
     region,
+    region_intact,
     version_name,
 )
 from .storage_render import PAGES_REGION, managed_sections
@@ -64,7 +64,7 @@ def upgrade_page(content: str, kind: PageKind, context: PageContext,
     sections = managed_sections(kind, context)
     doc = StorageDoc(soup, {i: region(i, markup) for i, markup in sections},
                      version_name(kind))
-    desired = [Desired(i, canonical_markup(markup), _title(kind, i, context.lang))
+    desired = [Desired(i, canonical_storage(markup), _title(kind, i, context.lang))
                for i, markup in sections]
     holds = [(s.id, kind.holds_rows(s)) for s in kind.sections]
     notes = upgrade_regions(doc, desired, rows_at(holds, [i for i, _ in sections]),
@@ -109,10 +109,10 @@ def adopt_legacy(soup: BeautifulSoup, sections: list[tuple[str, str]]
     """Anchors around each section found as a run of top-level blocks, in order; the ids
     not found, a note for each, and whether any was adopted."""
     blocks = [(tag, text) for tag in soup.contents if isinstance(tag, Tag)
-              for text in [canonical([tag])] if text]
+              for text in [canonical_nodes([tag])] if text]
     position, missing, notes = 0, set(), []
     for section_id, markup in sections:
-        want = [text for node in fragment(markup) if (text := canonical([node]))]
+        want = [text for node in fragment(markup) if (text := canonical_nodes([node]))]
         at = next((i for i in range(position, len(blocks) - len(want) + 1)
                    if [text for _, text in blocks[i:i + len(want)]] == want), -1)
         if at < 0 or not want:
@@ -120,8 +120,8 @@ def adopt_legacy(soup: BeautifulSoup, sections: list[tuple[str, str]]
             notes.append(f"section {section_id!r} differs from what cop-connector "
                          "provisioned (edited on the wiki?): kept as it is")
             continue
-        digest = region_hash("".join(want))
         first, last = blocks[at][0], blocks[at + len(want) - 1][0]
+        digest = region_hash(canonical_nodes([tag for tag, _ in blocks[at:at + len(want)]]))
         (begin,) = fragment(anchor(f"cop-section-{section_id}-{digest}"))
         (end,) = fragment(anchor(f"cop-end-{section_id}"))
         first.insert_before(begin)
@@ -178,8 +178,8 @@ class StorageDoc:
                 found[region_id] = Found(region_id, False, "", damaged=(
                     "has lost an anchor, has one twice or is split"))
                 continue
-            content = canonical(nodes)
-            found[region_id] = Found(region_id, region_hash(content) == begins[0][1], content)
+            found[region_id] = Found(region_id, region_intact(nodes, begins[0][1]),
+                                     canonical_nodes(nodes))
         return found
 
     def _nodes(self, region_id: str) -> list[Any]:
