@@ -32,13 +32,17 @@ class PageRef:
 
 @dataclass(frozen=True)
 class RemotePage:
-    """A page as read: ``revision`` is the MediaWiki revid / Confluence version number."""
+    """A page as read: ``revision`` is the MediaWiki revid / Confluence version number.
+    ``unreadable`` says why ``content`` cannot be trusted ("" when it can: a Confluence live
+    doc answers an empty body although it has content): such a page is reported, never
+    read as empty."""
 
     ref: PageRef
     page_id: str
     revision: str
     content: str
     timestamp: str = ""
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,11 @@ class Unreachable(BackendError):
     """The wiki did not answer (connection refused, DNS, timeout, repeated 5xx)."""
 
 
+class RateLimited(Unreachable):
+    """The wiki kept refusing requests as too many (HTTP 429) after every retry: the run
+    stops there (what is done is kept; the next run goes on from there)."""
+
+
 class AuthenticationFailed(BackendError):
     """The wiki refused the configured credentials."""
 
