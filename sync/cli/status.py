@@ -8,6 +8,7 @@ import click
 
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
+from sync.engine.governance import GOVERNED
 from sync.provision.run import Provisioner
 from sync.records.model import Community
 from sync.results.status import community_status, last_run, method_overview
@@ -104,9 +105,12 @@ def _print_community(s: dict[str, Any]) -> None:
     if s["pending_member_changes"]:
         click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
     for problem in s["problems"]:
+        if problem["code"] == GOVERNED and problem["kind"] == "charter":
+            continue  # a charter field changed on the wiki: the drift lines below say it
         where = f"{problem['page']}, row {problem['row']}" + (
             f" (line {problem['line']})" if problem["line"] else "")
-        click.echo(f"  ! {where}, field {problem['field']!r}: {problem['message']}")
+        mark = "!" if problem["severity"] == "error" else "- note:"
+        click.echo(f"  {mark} {where}, field {problem['field']!r}: {problem['message']}")
     for conflict in s["conflicts"]:
         click.echo(f"  ! conflict {conflict['id']}: {conflict['kind']} {conflict['key']} "
                    f"{conflict['field']}: wiki {conflict['wiki']!r}, records "

@@ -112,7 +112,7 @@ class Syncer:
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
             outcomes[community.slug].open_problems = len(
-                self.records.problems(community.slug))
+                self.records.problems(community.slug, blocking=True))
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""
@@ -164,9 +164,7 @@ class Syncer:
         # its own, its rows kept as they are, never read as empty
         unreadable = {kind: page for kind, page in found.items() if page.unreadable}
         found = {kind: page for kind, page in found.items() if not page.unreadable}
-        codec = pages.backend.codec
-        parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
-                                         str(page.ref))
+        parsed = {kind: pages.parse(community, self.templates.kind_for(kind), page)
                   for kind, page in found.items()}  # once: for the guard and the merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True

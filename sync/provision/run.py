@@ -36,6 +36,7 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
+from sync.engine.governance import GOVERNED
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -347,11 +348,13 @@ class Provisioner:
             return
         page = str(action.ref)
         parsed = self.backend.codec.parse_rows(action.content, kind, page)
-        problems = plan_charter(kind, page, parsed, {}).problems
+        community = self.records.community(action.community)
+        lang = community.lang if community is not None else "en"
+        problems = [p for p in plan_charter(kind, page, parsed, {}, lang).problems
+                    if p.code != GOVERNED]  # compared with no values: no drift is meant
         now = self.clock()
         self.records.replace_problems(action.community, action.kind, [
-            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
-                          p.line, p.key, now) for p in problems])
+            StoredProblem.of(action.community, action.kind, p, now) for p in problems])
         self.records.replace_drift(action.community, page, {}, now)
 
     def _remember(self, action: PageAction) -> None:

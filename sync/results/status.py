@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from page_templates import TemplateSet
+from page_templates.problems import problem_text
 from sync.clock import utc_now
 from sync.community.pages import page_keys
 from sync.community.seminar_pages import seminar_instances
@@ -42,7 +43,9 @@ def community_status(records: Records, templates: TemplateSet,
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
-        "problems": [vars(p) for p in records.problems(community.slug)],
+        "problems": [{**vars(p), "params": dict(p.params),
+                      "text": problem_text(p.code, community.lang, p.params, p.message)}
+                     for p in records.problems(community.slug)],
         "conflicts": [vars(c) for c in records.conflicts(community.slug)],
         "drift": records.drift(community.slug),
         "pending_member_changes": pending,
