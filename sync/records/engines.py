@@ -80,6 +80,7 @@ class Engine(Protocol):
 
     name: str  # "sqlite" | "postgresql"
     where: str  # the file, or the URL without its password: for messages
+    errors: tuple[type[Exception], ...]  # the driver's errors (a migration that fails)
 
     def schema_version(self) -> int: ...
 

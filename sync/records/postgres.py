@@ -48,8 +48,11 @@ VERSION_TABLE = "schema_version"
 
 # Run before each migration (idempotent): what SQLite has built in, and the version table.
 PRELUDE = (
-    "CREATE OR REPLACE FUNCTION json_valid(value text) RETURNS boolean LANGUAGE sql "
-    "IMMUTABLE AS $$ SELECT value::json IS NOT NULL $$",
+    # false for text that is not JSON and for NULL, as SQLite answers (a bare cast would
+    # raise): a CHECK (json_valid(...)) fails or passes as it does on SQLite
+    "CREATE OR REPLACE FUNCTION json_valid(value text) RETURNS boolean LANGUAGE plpgsql "
+    "IMMUTABLE AS $$ BEGIN RETURN value::json IS NOT NULL; "
+    "EXCEPTION WHEN invalid_text_representation THEN RETURN false; END $$",
     "CREATE OR REPLACE FUNCTION json_extract(value text, path text) RETURNS text "
     "LANGUAGE sql IMMUTABLE AS $$ SELECT value::json #>> "
     "string_to_array(substr(path, 3), '.') $$",
@@ -184,6 +187,7 @@ class PgConnection:
 
 class PostgresEngine:
     name = "postgresql"
+    errors: tuple[type[Exception], ...] = (psycopg.Error,)
 
     def __init__(self, db: PgConnection, where: str) -> None:
         self.db = db

@@ -16,6 +16,9 @@ migration on both engines in the tests (tests/integration/test_records_engines.p
   read in views with ``json_extract(column, '$.field')`` (PostgreSQL gets both functions);
 * upserts as ``INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING``, never ``INSERT OR ...``;
   no ``rowid`` (order by a column), no PRAGMA, no AUTOINCREMENT, no SQLite-only function.
+
+The full list, with views and rebuilt tables, is in docs/design.md (*Schema migrations*);
+tests/unit/test_migrations_portable.py checks them without a server.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ def exists(where: str) -> bool:
 
 class SqliteEngine:
     name = "sqlite"
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)
 
     def __init__(self, db: sqlite3.Connection, where: str) -> None:
         self.db = db

@@ -54,7 +54,7 @@ class Records(StateRecords, MethodRecords):
         records = cls(db, engine.where, engine)
         try:
             records._migrate()
-        except sqlite3.Error as error:
+        except engine.errors as error:  # a migration the database refused
             records.close()
             raise RecordsError(str(error), path=engine.where) from error
         except BaseException:

@@ -135,6 +135,48 @@ def test_the_views_give_each_kind_its_columns_on_both(tmp_path: Path, database: 
         pg.close()
 
 
+def _schema(records: Records) -> dict[str, list[str]]:
+    """Every table's and view's columns, in order (what a migration made)."""
+    if records.engine.name == "sqlite":
+        names = [r[0] for r in records.db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'")]
+        return {n: [r[1] for r in records.db.execute(f'PRAGMA table_info("{n}")')]
+                for n in names}
+    rows = records.db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE "
+        "table_schema = current_schema() AND table_name <> 'schema_version' "
+        "ORDER BY table_name, ordinal_position").fetchall()
+    schema: dict[str, list[str]] = {}
+    for table, column in rows:
+        schema.setdefault(table, []).append(column)
+    return schema
+
+
+def test_every_migration_builds_the_same_tables_and_views_on_both(tmp_path: Path,
+                                                                   database: str) -> None:
+    """Any migration appended to schema.py runs on PostgreSQL as it is (the runner is the
+    same): the tables, views and columns it makes are those it makes on SQLite."""
+    lite, pg = Records.open(tmp_path / "cop.db"), Records.open(database)
+    try:
+        assert pg.engine.schema_version() == lite.engine.schema_version() == SCHEMA_VERSION
+        assert _schema(pg) == _schema(lite)
+        valid = "SELECT json_valid(NULL), json_valid('x'), json_valid('{\"a\": [1]}')"
+        assert [bool(v) for v in pg.db.execute(valid).fetchone()] == \
+            [bool(v) for v in lite.db.execute(valid).fetchone()] == [False, False, True]
+    finally:
+        lite.close()
+        pg.close()
+
+
+def test_a_migration_the_database_refuses_is_a_records_error(database: str, monkeypatch
+                                                              ) -> None:
+    monkeypatch.setattr("sync.records.store.MIGRATIONS", (*MIGRATIONS, "CREATE TABLE (x);"))
+    monkeypatch.setattr("sync.records.store.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(RecordsError, match="syntax error"):
+        Records.open(database)
+
+
 def test_bad_json_is_refused_by_both(tmp_path: Path, database: str) -> None:
     for where in (tmp_path / "cop.db", database):
         records = Records.open(where)
