@@ -152,6 +152,15 @@ def test_status_without_provisioning(ready) -> None:
     assert "cop provision battery" in ready("status").output
 
 
+def test_status_names_a_run_that_never_finished(ready, tmp_path: Path) -> None:
+    """A run killed mid-sync leaves its start recorded and no end: not 'running (exit None)'."""
+    records = Records.open(tmp_path / "cop.db", create=False)
+    records.start_run("2026-03-02T06:00:01Z", dry_run=False)
+    records.close()
+    assert "last cop-sync: started 2026-03-02T06:00:01Z, not finished (still running, or " \
+        "stopped before its end)" in ready("status").output
+
+
 def test_provision_needs_slug_or_all(ready) -> None:
     assert ready("provision").exit_code == 2
 
