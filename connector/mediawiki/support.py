@@ -29,7 +29,7 @@ TEMPLATE_NAMESPACE = "Template"
 # TemplateData parameter types (https://www.mediawiki.org/wiki/Extension:TemplateData).
 TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "date": "date",
                       "url": "url", "choice": "line", "tags": "line",
-                      "number": "number"}
+                      "number": "number", "entries": "line"}
 
 
 def support_pages(templates: TemplateSet, space_languages: Mapping[str, str] | None = None

@@ -14,6 +14,7 @@ from sync.cli.community import community
 from sync.cli.conflicts import conflicts
 from sync.cli.export import export
 from sync.cli.health import health
+from sync.cli.idea import idea
 from sync.cli.init_cmd import init
 from sync.cli.mediawiki import mediawiki
 from sync.cli.member import member
@@ -35,7 +36,7 @@ def _cop() -> None:
     Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
 
 
-for command in (init, theme, community, member, seminar, provision, status, conflicts,
+for command in (init, theme, community, member, seminar, idea, provision, status, conflicts,
                 export, mediawiki, health, report, template, archive):
     _cop.add_command(command)
 

@@ -66,7 +66,17 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
                        community: Community,
                        clock: Callable[[], str] = utc_now) -> PageOutcome | None:
     """Bring the Members page and the records together now (None if not provisioned)."""
-    state = records.page_state(community.slug, KIND)
+    return write_rows_page(records, backend, templates, community, KIND, clock)
+
+
+def write_rows_page(records: Records, backend: WikiBackend, templates: TemplateSet,
+                    community: Community, kind: str,
+                    clock: Callable[[], str] = utc_now) -> PageOutcome | None:
+    """Bring the page of a two-way ``kind`` (the members, the subjects of the Ideas page)
+    and the records together now: read it, merge three ways, write the records' changes
+    with the base revision (re-read and merged once more on a conflict, never
+    overwritten). None when the page is not on the wiki (not provisioned, or deleted)."""
+    state = records.page_state(community.slug, kind)
     if state is None or state.state == "deleted":
         return None
     remote = backend.read_pages([state.ref]).get(state.ref)
@@ -78,6 +88,11 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
 def members_pending(records: Records, community: Community) -> bool:
     """Whether the records hold member changes the Members page does not have yet (the
     live rows differ from the last synced state)."""
-    state = records.page_state(community.slug, KIND)
+    return rows_pending(records, community, KIND)
+
+
+def rows_pending(records: Records, community: Community, kind: str) -> bool:
+    """Whether the records hold changes of a two-way ``kind`` its page does not have yet."""
+    state = records.page_state(community.slug, kind)
     return state is not None and \
-        records.live_rows(community.slug, KIND) != (state.base or {})
+        records.live_rows(community.slug, kind) != (state.base or {})

@@ -27,6 +27,7 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
+from sync.engine.links import linking_last, with_linking_pages
 from sync.engine.outcome import CommunityOutcome, SyncReport
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community, PageState
@@ -142,7 +143,8 @@ class Syncer:
         full = full or self.records.watermark(community.slug) is None
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
-        return plan_reads(states, feed, always, full=full)
+        plan = plan_reads(states, feed, always, full=full)
+        return with_linking_pages(plan, states, self.templates)
 
     def _pending(self, community: Community, state: PageState) -> bool:
         """Two-way pages whose local rows differ from the merge base: to push (not to a
@@ -176,7 +178,7 @@ class Syncer:
         try:
             for kind in gone:  # a page of its own in the report: its rows count as tombstoned
                 outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
-            for kind, page in found.items():
+            for kind, page in linking_last(found, self.templates):
                 outcome.pages.append(pages.sync(community, by_kind[kind], page,
                                                 dry_run=options.dry_run,
                                                 force_delete=options.force_delete,

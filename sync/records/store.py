@@ -17,6 +17,7 @@ from connector.errors import RecordsError
 from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
+from sync.records.status_history import StatusHistory
 from sync.records.sync_state import StateRecords
 
 COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pilot", "expert",
@@ -24,9 +25,9 @@ COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pi
                      "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords, MethodRecords):
-    """Communities and their rows (this module), page state and sync history, and the
-    method's themes, decisions and seminars (the mixins)."""
+class Records(StateRecords, MethodRecords, StatusHistory):
+    """Communities and their rows (this module), page state and sync history, the
+    method's themes, decisions and seminars, and rows' status changes (the mixins)."""
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self.db = connection
@@ -203,8 +204,9 @@ class Records(StateRecords, MethodRecords):
         their case in keys, see page_templates.values.row_key): data, dates and tombstone
         stay. ``new`` must not be a key of that kind already."""
         with self.transaction():
-            self.db.execute("UPDATE entries SET key = ? WHERE community = ? AND kind = ? "
-                            "AND key = ?", (new, community, kind, old))
+            for table in ("entries", "status_changes"):  # the row and its history
+                self.db.execute(f"UPDATE {table} SET key = ? WHERE community = ? AND "
+                                "kind = ? AND key = ?", (new, community, kind, old))
 
     def tombstoned_rows(self, community: str, kind: str, *, by: str) -> dict[str, dict[str, str]]:
         """key -> data of the rows tombstoned by ``by`` (e.g. 'page-deleted')."""

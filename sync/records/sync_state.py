@@ -46,8 +46,11 @@ class StateRecords:
                   state.state, state.synced_at, state.template_version)
         marks = ", ".join("?" for _ in PAGE_COLUMNS)
         with self.transaction():
-            self.db.execute(f"INSERT OR REPLACE INTO pages ({', '.join(PAGE_COLUMNS)}) "
-                            f"VALUES ({marks})", values)
+            # created_at: set when the page is first recorded, kept by every later save
+            self.db.execute(f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}, created_at) "
+                            f"VALUES ({marks}, ?) ON CONFLICT (community, kind) DO UPDATE SET "
+                            + ", ".join(f"{c} = excluded.{c}" for c in PAGE_COLUMNS[2:]),
+                            (*values, state.synced_at))
 
     # --- row problems (current ones: replaced each time a page is read) -------------------
 

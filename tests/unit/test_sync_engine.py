@@ -65,9 +65,9 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + six pages + eight templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6); no seminar page without a seminar
-    assert len(created) == 7 + 8
+    # home + seven pages (the Ideas page: issue 16) + nine templates (charter, 5 lists, the
+    # seminar's attendance and actions: issue 6, the ideas); no seminar page without a seminar
+    assert len(created) == 8 + 9
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)
@@ -241,7 +241,7 @@ def test_a_wiki_that_creates_spaces_gets_one_with_the_charter_as_home(records, c
     assert SPACE in wiki.spaces
     pages = [a for a in report.actions if a.community == "battery"]
     assert [a.kind for a in pages] == ["charter", "members", "watch", "references",
-                                       "regulation", "competition"]  # no separate home
+                                       "regulation", "competition", "ideas"]  # no home
     assert pages[0].home and {a.parent for a in pages[1:]} == {ref("Charter")}
     assert wiki.roles[SPACE][0] == ("pia.pilot@corp.example", "eli.expert@corp.example")
     assert {a.op for a in provision(records, wiki, community).actions} == {"skip"}
@@ -251,4 +251,4 @@ def test_full_sync_reads_every_page(records, wiki, community) -> None:
     provision(records, wiki, community)
     sync(records, wiki)
     assert sync(records, wiki).counts()["pages_read"] == 0
-    assert sync(records, wiki, full=True).counts()["pages_read"] == 7
+    assert sync(records, wiki, full=True).counts()["pages_read"] == 8

@@ -57,6 +57,8 @@ def value_for(field: FieldDef, i: int, text: str = "") -> str:
     value = clean_text(text, multiline=multiline) or f"{field.name} {i}"
     if field.type == "tags":
         value = normalize(field, value.replace(";", ","))
+    if field.type == "entries":  # names separated by ";": a ";" in a text splits it
+        value = normalize(field, value)
     return f"{value} {i}" if field.type == "text" else value
 
 
@@ -188,6 +190,7 @@ def test_home_index_links_every_other_page_in_page_order() -> None:
         ("CoP Battery:Référentiels techniques", "Référentiels techniques"),
         ("CoP Battery:Réglementation", "Réglementation"),
         ("CoP Battery:Concurrence", "Concurrence"),
+        ("CoP Battery:Idées et sujets", "Idées et sujets"),
     ]
 
 
@@ -433,7 +436,8 @@ def test_support_pages_are_the_row_templates() -> None:
     assert [str(ref) for ref, _ in pages] == [
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
-        "Template:CoP action", "Template:CoP attendance"]  # the seminar page's rows (issue 6)
+        "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
+        "Template:CoP idea"]  # the Ideas page (issue 16)
     assert pages == CODEC.support_pages(TEMPLATES)  # stable
     for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=True):
         assert source.startswith("<includeonly>")
