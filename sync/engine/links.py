@@ -17,7 +17,7 @@ naming them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -203,15 +203,16 @@ def page_titles(kinds: Iterable[PageKind], lang: str) -> list[str]:
 
 # --- the sync's order of reads ------------------------------------------------------------------
 
-def with_linking_pages(plan: ReadPlan, states: Sequence[PageState],
-                       templates: TemplateSet) -> ReadPlan:
+def with_linking_pages(plan: ReadPlan, states: Sequence[PageState], templates: TemplateSet,
+                       names_something: Callable[[PageKind], bool]) -> ReadPlan:
     """``plan`` reading the pages with linking fields too when a page whose rows they may
-    name is read: what those names find may have changed (a watch item renamed), so their
-    warnings are told again. The read is batched with the others: no extra request."""
+    name is read, and rows of theirs name something (``names_something``): what those names
+    find may have changed (a watch item renamed), so their warnings are told again. The
+    read is batched with the others: no extra request."""
     named = {k.kind for k in nameable_kinds(templates)}
     if not {base_kind(key) for key in plan.to_read} & named:
         return plan
-    linking = {k.kind for k in linking_kinds(templates)}
+    linking = {k.kind for k in linking_kinds(templates) if names_something(k)}
     extra = {s.kind: s.ref for s in states if s.kind in linking and s.kind not in plan.to_read
              and s.kind not in plan.deleted and s.state != "deleted"}
     if not extra:
@@ -225,3 +226,9 @@ def linking_last(pages: Mapping[str, T], templates: TemplateSet) -> list[tuple[s
     looked up in rows already read in this run."""
     linking = {k.kind for k in linking_kinds(templates)}
     return sorted(pages.items(), key=lambda item: base_kind(item[0]) in linking)
+
+
+def names_something(rows: Mapping[str, Mapping[str, str]], kind: PageKind) -> bool:
+    """Whether any of ``rows`` (of ``kind``) names an entry in a linking field."""
+    fields = linking_fields(kind)
+    return any(values.get(name) for values in rows.values() for name in fields)

@@ -27,7 +27,7 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
-from sync.engine.links import linking_last, with_linking_pages
+from sync.engine.links import linking_last, names_something, with_linking_pages
 from sync.engine.outcome import CommunityOutcome, SyncReport
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community, PageState
@@ -144,7 +144,8 @@ class Syncer:
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
         plan = plan_reads(states, feed, always, full=full)
-        return with_linking_pages(plan, states, self.templates)
+        return with_linking_pages(plan, states, self.templates, lambda kind: names_something(
+            self.records.live_rows(community.slug, kind.kind), kind))
 
     def _pending(self, community: Community, state: PageState) -> bool:
         """Two-way pages whose local rows differ from the merge base: to push (not to a
