@@ -29,7 +29,7 @@ from sync.engine.links import (
     page_titles,
 )
 from sync.engine.merge import FieldConflict, PagePlan, plan_page
-from sync.engine.statuses import STATUS, status_changes, tracks_status
+from sync.engine.statuses import STATUS, missing_reasons, status_changes, tracks_status
 from sync.records.model import Community, Conflict, PageState, StoredProblem
 from sync.records.store import Records
 
@@ -106,19 +106,20 @@ class PageSync:
         plan = plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
                          local_deleted=deleted, force_delete=force_delete,
                          lang=community.lang)
-        return self._with_links(community, kind, str(remote.ref), parsed, plan)
+        return self._with_checks(community, kind, str(remote.ref), parsed, plan)
 
-    def _with_links(self, community: Community, kind: PageKind, page: str,
-                    parsed: ParsedPage, plan: PagePlan) -> PagePlan:
-        """The plan with a warning for each name in a linking field (the Ideas page's
-        related entries) that names no row of the space (sync/engine/links.py)."""
-        if not linking_fields(kind):
-            return plan
-        named = nameable_kinds(self.templates)
-        index = build_index(self.templates, {
-            k.kind: self.records.live_rows(community.slug, k.kind) for k in named})
-        found = link_problems(kind, page, parsed, index,
-                              page_titles(named, community.lang), community.lang)
+    def _with_checks(self, community: Community, kind: PageKind, page: str,
+                     parsed: ParsedPage, plan: PagePlan) -> PagePlan:
+        """The plan with the warnings that need more than a row to tell: a name in a
+        linking field (the Ideas page's related entries) that names no row of the space
+        (sync/engine/links.py), a row dropped without a reason (sync/engine/statuses.py)."""
+        found = missing_reasons(kind, page, parsed, community.lang)
+        if linking_fields(kind):
+            named = nameable_kinds(self.templates)
+            index = build_index(self.templates, {
+                k.kind: self.records.live_rows(community.slug, k.kind) for k in named})
+            found += link_problems(kind, page, parsed, index,
+                                   page_titles(named, community.lang), community.lang)
         if not found:
             return plan
         return replace(plan, problems=tuple(sorted([*plan.problems, *found],

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from page_templates import PageKind
+from connector.base import ParsedPage
+from connector.errors import RowProblem
+from page_templates import PageKind, localize
+from page_templates.values import normalize_row, row_key
 
 STATUS = "status"
+# A row whose status is "dropped" says why in its "reason" field (the Ideas page's subjects):
+# a warning until it does (the row is recorded all the same).
+DROPPED, REASON = "dropped", "reason"
+NO_REASON = "dropped_no_reason"  # the problem's code (page_templates/problems.toml)
 StatusChange = tuple[str, str, str]  # (row key, previous status or "", new status)
 
 
@@ -33,3 +40,24 @@ def status_changes(before: Mapping[str, str],
         if status != previous and (status or key in before):
             found.append((key, previous, status))
     return found
+
+
+def missing_reasons(kind: PageKind, page: str, parsed: ParsedPage,
+                    lang: str) -> list[RowProblem]:
+    """A warning for each row of ``kind`` whose status is dropped and whose reason is
+    empty (kinds with both fields only)."""
+    reason, status = kind.field(REASON), kind.field(STATUS)
+    if reason is None or status is None or not tracks_status(kind) or \
+            DROPPED not in {c.value for c in status.choices}:
+        return []
+    found = []
+    for raw in parsed.rows:
+        values, _ = normalize_row(kind, raw.values)
+        if values.get(STATUS) == DROPPED and not values.get(REASON):
+            found.append(RowProblem(
+                page, raw.index, REASON, "dropped without a reason: say why in "
+                f"{localize(reason.label, 'en')!r}", raw.line, row_key(kind, values),
+                code=NO_REASON, severity="warning",
+                params={"field": localize(reason.label, lang)}))
+    return found
+

@@ -9,10 +9,11 @@ from dataclasses import replace
 
 from connector.base import ParsedPage, RawRow
 from page_templates import shipped
+from page_templates.problems import problem_text
 from page_templates.values import normalize, normalize_row, row_key
 from sync.config.health import HealthConfig
 from sync.engine.links import build_index, link_problems, nameable_kinds, resolve
-from sync.engine.statuses import status_changes, tracks_status
+from sync.engine.statuses import missing_reasons, status_changes, tracks_status
 from sync.method.ideas import Subject, handover, history, subject_of, workshop_of
 from sync.records.model import Community, Entry, Workshop
 from sync.records.status_history import StatusChange
@@ -105,6 +106,21 @@ def test_a_name_that_finds_nothing_is_a_warning_on_its_row_in_the_pages_language
         (2, 11, "links", "cold start", "unknown_entry", "warning")]
     assert problems[0].params["value"] == "IEC 99999"
     assert problems[0].params["field"] == "Entrées liées"
+
+
+def test_a_subject_dropped_without_a_reason_is_a_warning() -> None:
+    parsed = ParsedPage(rows=(
+        RawRow(1, 5, {"title": "Recycling", "status": "abandonnée"}),
+        RawRow(2, 6, {"title": "Cold start", "status": "dropped", "reason": "No market"}),
+        RawRow(3, 7, {"title": "Drones", "status": "idée"})))
+    [problem] = missing_reasons(IDEAS, "page", parsed, "fr")
+    assert (problem.row, problem.line, problem.field, problem.key, problem.code,
+            problem.severity, problem.params) == (
+        1, 5, "reason", "recycling", "dropped_no_reason", "warning",
+        {"field": "Raison (abandon)"})
+    assert problem_text(problem.code, "fr", problem.params) == \
+        "Abandonné sans raison : dites pourquoi dans « Raison (abandon) »."
+    assert missing_reasons(T["regulation"], "page", parsed, "en") == []
 
 
 # --- status changes, history, stays -------------------------------------------------------------

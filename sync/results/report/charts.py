@@ -26,6 +26,7 @@ from page_templates.report import report_text
 from sync.results.health.compute import add_months
 from sync.results.health.model import CommunityHealth
 from sync.results.report.document import profile_label
+from sync.results.report.funnel_blocks import days_text
 
 KIND_COLOURS = {"members": "#0072B2", "watch": "#E69F00", "references": "#009E73",
                 "regulation": "#D55E00", "competition": "#CC79A7"}
@@ -191,8 +192,8 @@ def _funnel(axes: Axes, h: CommunityHealth) -> None:
     counts = [s.count for s in stages]
     axes.barh(rows, counts, color=[STAGE_COLOURS[s.stage] for s in stages])
     for row, stage in zip(rows, stages, strict=True):
-        days = "" if stage.median_days is None else "  " + report_text(
-            "chart_days", h.lang, days=f"{stage.median_days:g}")
+        days = "" if stage.median_days is None else "   (" + report_text(
+            "chart_days", h.lang, days=days_text(stage.median_days)) + ")"
         axes.text(stage.count, row, f" {stage.count}{days}", va="center", fontsize=9)
     axes.set_yticks(rows, [safe(report_text(f"stage_{s.stage}", h.lang)) for s in stages])
     axes.xaxis.get_major_locator().set_params(integer=True)

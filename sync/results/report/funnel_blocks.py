@@ -24,7 +24,7 @@ def funnel_table(h: CommunityHealth) -> Block:
     if not h.funnel.tracked:
         return Paragraph(t("ideas_untracked"))
     rows = [(stage_label(s.stage, h.lang), str(s.count), str(s.entered),
-             _days(s.median_days)) for s in h.funnel.stages]
+             days_text(s.median_days)) for s in h.funnel.stages]
     return Table((t("stage"), t("subjects"), t("entered"), t("median_days")), tuple(rows))
 
 
@@ -40,7 +40,7 @@ def ideas_blocks(h: CommunityHealth) -> list[Block]:
     blocks: list[Block] = [Paragraph(t("ideas_summary", total=f.total, raised=f.raised,
                                        last=f.last_raised or t("never")))]
     if f.median_days_to_launch is not None:
-        blocks.append(Paragraph(t("to_launch", days=_days(f.median_days_to_launch))))
+        blocks.append(Paragraph(t("to_launch", days=days_text(f.median_days_to_launch))))
     lists: Sequence[tuple[str, Sequence[SubjectLine], Callable[[SubjectLine], str]]] = (
         ("launched_list", f.launched, lambda s: _launched(s, lang)),
         ("handover_list", f.handover, lambda s: _proposed(s, lang)),
@@ -160,7 +160,8 @@ def portfolio_seminars(healths: Sequence[CommunityHealth], lang: str) -> Block:
                   t("stage_launched")), tuple(rows))
 
 
-def _days(value: float | None) -> str:
+def days_text(value: float | None) -> str:
+    """Days as shown: one decimal under ten days, whole days beyond."""
     if value is None:
         return "\u2013"  # an en dash: no stay measured
     return f"{value:g}" if value < 10 else str(round(value))

@@ -127,7 +127,7 @@ def _portfolio_ideas(healths: Sequence[CommunityHealth], lang: str) -> str:
               f"{portfolio_chart(healths, lang)}</figure>")
     tables = [("", portfolio_funnel(healths, lang, lambda h: h.name)),
               (text("handover"), portfolio_handover(healths, lang)),
-              (text("matches_list"), portfolio_matches(healths, lang)),
+              (text("matches_title"), portfolio_matches(healths, lang)),
               (text("seminars_title"), portfolio_seminars(healths, lang))]
     body = "".join((f"<h3>{title}</h3>" if title else "") + _block(block)
                    for title, block in tables)
