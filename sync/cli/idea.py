@@ -47,8 +47,10 @@ def list_(app: App, slug: str | None, handover: bool, as_json: bool) -> None:
     if not subjects:
         click.echo("no subject waits for a project code" if handover else "no subject")
         return
-    echo_table(("community", "key", "status", "since", "project", "carried by", "origin"),
-               [(s.community, s.key, s.status, s.status_since[:10], s.get("project"),
+    # the title as members wrote it (the key is its case-folded form; `cop idea link`
+    # takes either)
+    echo_table(("community", "subject", "status", "since", "project", "carried by", "origin"),
+               [(s.community, s.title, s.status, s.status_since[:10], s.get("project"),
                  s.get("owner"), s.get("origin")) for s in subjects])
 
 

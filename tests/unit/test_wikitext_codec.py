@@ -493,6 +493,11 @@ def test_row_card_and_charter_box_markup() -> None:
     # an empty headline is not bolded: six quotes would turn the rest of the card bold italic
     assert "{{#if:{{{title|}}}|'''{{{title}}}'''}}" in watch
     assert "'''{{{title|}}}'''" not in watch
+    # one long text goes unnamed; several are named (a subject's need, its capability)
+    assert "cop-field-label" not in watch
+    idea = sources["CoP idea"]
+    assert ('<span class="cop-field-label" style="color:#54595d">'
+            "Need (market pull): / Besoin (marché) :</span> {{{need}}}") in idea
     charter = sources["CoP charter"]
     assert '{| class="wikitable' in charter
     assert "{{#switch:{{{lang|}}}|fr=Pilote|#default=Pilot}}" in charter
