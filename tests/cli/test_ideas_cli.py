@@ -43,10 +43,11 @@ def ready(run, tmp_path: Path):
 def test_idea_list_and_the_hand_over(ready) -> None:
     listed = ready("idea", "list", "battery")
     assert listed.exit_code == 0, listed.output
-    assert "fast charging" in listed.output and "recycling" in listed.output
+    # titles as written, not the keys
+    assert "Fast charging" in listed.output and "Recycling" in listed.output
     waiting = ready("idea", "list", "--handover")
     assert waiting.exit_code == 0
-    assert "fast charging" in waiting.output and "cold start" not in waiting.output
+    assert "Fast charging" in waiting.output and "Cold start" not in waiting.output
     data = json.loads(ready("idea", "list", "--handover", "--json").output)
     assert [(s["key"], s["status_since"], s["owner"]) for s in data["subjects"]] == [
         ("fast charging", "2026-11-02T08:00:00Z", "Léa")]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from page_templates.report import Block, Bullets, Paragraph, Table, report_text
 from sync.results.funnel.compute import ORDER
 from sync.results.funnel.model import Funnel, Match, SubjectLine
-from sync.results.health.model import CommunityHealth
+from sync.results.health.model import CommunityHealth, counted_text
 
 LISTED = 12  # subjects shown per list on pages and in digests (JSON has them all)
 
@@ -37,8 +37,9 @@ def ideas_blocks(h: CommunityHealth) -> list[Block]:
         return []
     if not f.total:
         return [Paragraph(t("ideas_none")), *_seminars(f, lang)]
-    blocks: list[Block] = [Paragraph(t("ideas_summary", total=f.total, raised=f.raised,
-                                       last=f.last_raised or t("never")))]
+    blocks: list[Block] = [Paragraph(counted_text("ideas_summary", lang, f.total,
+                                                  raised=f.raised,
+                                                  last=f.last_raised or t("never")))]
     if f.median_days_to_launch is not None:
         blocks.append(Paragraph(t("to_launch", days=days_text(f.median_days_to_launch))))
     lists: Sequence[tuple[str, Sequence[SubjectLine], Callable[[SubjectLine], str]]] = (
@@ -99,9 +100,9 @@ def _seminars(f: Funnel, lang: str) -> list[Block]:
              "; ".join(f"{s.title} ({stage_label(s.status, lang).lower()})"
                        for s in w.subjects[:LISTED]))
             for w in f.workshops]
-    return [Paragraph(t("seminars_title")),
-            Table((t("seminar"), t("workshop"), t("subjects"), t("stage_launched"),
-                   t("subject")), tuple(rows))]
+    return [Paragraph(t("seminars_list")),
+            Table((t("seminar"), t("workshop"), t("subjects"), t("launched_count"),
+                   t("workshop_subjects")), tuple(rows))]
 
 
 # --- the portfolio ------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def portfolio_seminars(healths: Sequence[CommunityHealth], lang: str) -> Block:
     if not rows:
         return Paragraph(t("no_workshop"))
     return Table((t("seminar"), t("community"), t("workshop"), t("subjects"),
-                  t("stage_launched")), tuple(rows))
+                  t("launched_count")), tuple(rows))
 
 
 def days_text(value: float | None) -> str:
