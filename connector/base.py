@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from page_templates import PageKind, TemplateSet
 
 from .errors import RowProblem
-from .extract import PageFindings
-from .regions import PageUpgrade
+
+if TYPE_CHECKING:  # (what upgrades and extraction return: loaded by the codecs that make them)
+    from .extract import PageFindings
+    from .regions import PageUpgrade
 
 
 @dataclass(frozen=True, order=True)

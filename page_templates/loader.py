@@ -6,12 +6,13 @@ Errors name the file and the field, and are raised before anything is written an
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from page_templates.errors import TemplateDefinitionError
 
@@ -73,8 +74,8 @@ def build_set(kinds: list[PageKind], ui: UiTexts, *, source: str,
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's table; TemplateDefinitionError naming the file when unreadable."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
         raise TemplateDefinitionError(str(error), path=str(path)) from error
 
 

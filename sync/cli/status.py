@@ -9,7 +9,6 @@ import click
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.engine.governance import GOVERNED
-from sync.provision.run import Provisioner
 from sync.records.model import Community
 from sync.results.status import community_status, last_run, method_overview
 
@@ -74,6 +73,8 @@ def _provisioning_drift(app: App,
                         communities: list[Community]) -> dict[str, list[dict[str, str]]]:
     """slug -> what `cop provision` would do besides 'unchanged' (a dry run). Shared pages
     (the row templates) are listed under every community, since all of them use them."""
+    from sync.provision.run import Provisioner  # noqa: PLC0415 - only with --check-wiki
+
     found: dict[str, list[dict[str, str]]] = {c.slug: [] for c in communities}
     for name in sorted({c.backend for c in communities}):
         group = [c for c in communities if c.backend == name]

@@ -1,5 +1,7 @@
 """cop-sync: the cron job. One run at a time; a one-line summary; a JSON report; exit codes
-0 (all synced), 1 (some community, page or row failed), 2 (configuration), 3 (locked)."""
+0 (all synced), 1 (some community, page or row failed), 2 (configuration, a refused login
+included), 3 (locked), 130 (stopped by Ctrl-C: the next run finishes). On a terminal, a
+progress bar while pages are read; nothing extra in cron."""
 
 from __future__ import annotations
 
@@ -7,16 +9,27 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import LockHeld
-from sync.cli.app import App, GuardedCommand, common_options, configure_logging, pass_app
+from connector.errors import EXIT_PARTIAL, LockHeld
+from sync.cli.app import (
+    App,
+    GuardedCommand,
+    common_options,
+    configure_logging,
+    exit_code,
+    pass_app,
+)
 from sync.cli.output import echo_json
+from sync.cli.progress import watched
 from sync.engine.checkpoints import checkpoint
-from sync.engine.outcome import SyncReport
-from sync.engine.pull import PageOutcome
+from sync.engine.outcome import PageOutcome, SyncReport
 from sync.engine.run import Syncer, SyncOptions
+
+if TYPE_CHECKING:
+    from sync.relay.feed_files import FeedsOutcome
 
 log = logging.getLogger("cop-sync")
 
@@ -35,7 +48,12 @@ log = logging.getLogger("cop-sync")
 @pass_app
 def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
              force_delete: bool, full: bool) -> None:
-    """Read the wikis' changes back into the records (and write pending member changes)."""
+    """Read the wikis' changes back into the records (and write pending member changes).
+
+    Exit 0: all synced; 1: some community, page or row failed (the others were synced);
+    2: configuration (a refused login included); 3: another cop-sync holds the lock; 130:
+    stopped by Ctrl-C (the next run finishes). On a terminal a progress bar shows the pages
+    read; Ctrl-C stops after the current page."""
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
@@ -50,30 +68,52 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 echo_json({"exit_code": held.exit_code, "error": str(held), "locked": True})
             raise
         checkpoint("locked")
-        syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget)
+        monitor = stack.enter_context(watched(app, show=not as_json))
+        syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget,
+                        monitor=monitor)
         run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
-        data = report.to_dict()
+        code = exit_code(report.failures, partial=bool(report.exit_code),
+                         interrupted=report.interrupted)
+        data = report.to_dict(code)
+        feeds = None if dry_run or report.interrupted else _write_feeds(app)
+        if feeds is not None:
+            data["feeds"] = feeds.to_dict()
+            if feeds.errors:  # the sync went well, the feeds did not
+                code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
-            records.finish_run(run_id, report.finished_at, report.exit_code, data)
+            records.finish_run(run_id, report.finished_at, code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, as_json, to_log=bool(config.sync.log_file))
-    raise SystemExit(report.exit_code)
+    _print(report, code, as_json, to_log=bool(config.sync.log_file), data=data)
+    raise SystemExit(code)
 
 
-def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
+def _write_feeds(app: App) -> FeedsOutcome | None:
+    """The Atom feeds of what is new, from the records (no wiki request), when cop.toml
+    has a [feeds] section."""
+    if app.config.feeds is None:
+        return None
+    from sync.relay.feed_files import write_feeds  # noqa: PLC0415 - `cop --help` stays light
+
+    return write_feeds(app.records, app.templates, app.config)
+
+
+def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False,
+           data: dict[str, Any] | None = None) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
-    file alone tells the operator what happened (errors and problems as WARNING)."""
+    file alone tells the operator what happened (errors and problems as WARNING).
+    ``data``: the report as recorded (with the feeds written after the sync)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
+    data = data if data is not None else report.to_dict(code)
     if as_json:
-        echo_json(report.to_dict())
+        echo_json(data)
     else:
         for community in report.communities:
             if community.error:
@@ -82,8 +122,10 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
-    summary = report.summary_line()
-    say(summary, err=as_json, level=logging.WARNING if report.exit_code else logging.INFO)
+        for path, reason in data.get("feeds", {}).get("errors", {}).items():
+            say(f"feeds: cannot write {path}: {reason}")
+    say(report.summary_line(code), err=as_json,
+        level=logging.WARNING if code else logging.INFO)
 
 
 def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:

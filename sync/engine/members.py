@@ -15,11 +15,10 @@ from connector.errors import NotFoundError, ValidationError
 from page_templates import TemplateSet
 from page_templates.values import normalize_row
 from sync.clock import utc_now
+from sync.engine.pending import KIND, members_pending, rows_pending  # noqa: F401 - re-exported
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community
 from sync.records.store import Records
-
-KIND = "members"
 
 
 @dataclass(frozen=True)
@@ -83,16 +82,3 @@ def write_rows_page(records: Records, backend: WikiBackend, templates: TemplateS
     if remote is None:
         return None
     return PageSync(records, backend, templates, clock).sync(community, state, remote)
-
-
-def members_pending(records: Records, community: Community) -> bool:
-    """Whether the records hold member changes the Members page does not have yet (the
-    live rows differ from the last synced state)."""
-    return rows_pending(records, community, KIND)
-
-
-def rows_pending(records: Records, community: Community, kind: str) -> bool:
-    """Whether the records hold changes of a two-way ``kind`` its page does not have yet."""
-    state = records.page_state(community.slug, kind)
-    return state is not None and \
-        records.live_rows(community.slug, kind) != (state.base or {})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from connector.base import OtherRows, ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, RowProblem, Unreachable
@@ -29,36 +29,12 @@ from sync.engine.links import (
     page_titles,
 )
 from sync.engine.merge import FieldConflict, PagePlan, plan_page
+from sync.engine.outcome import PageOutcome
 from sync.engine.statuses import STATUS, missing_reasons, status_changes, tracks_status
 from sync.records.model import Community, Conflict, PageState, StoredProblem
 from sync.records.store import Records
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PageOutcome:
-    """What happened to one page (also what --dry-run shows)."""
-
-    community: str
-    kind: str
-    page: str
-    upserted: int = 0
-    tombstoned: int = 0
-    pushed: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    conflicts: list[FieldConflict] = field(default_factory=list)
-    drift: dict[str, tuple[str, str]] = field(default_factory=dict)
-    refused_empty: bool = False
-    notice: str = ""
-    error: str = ""
-    deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
-    held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
-
-    @property
-    def errors(self) -> list[RowProblem]:
-        """The problems that make cop-sync exit 1 (not the warnings)."""
-        return [problem for problem in self.problems if problem.blocking]
 
 
 @dataclass(frozen=True)

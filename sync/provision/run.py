@@ -4,8 +4,10 @@ Each page's state is committed right after its write, so an interrupted run is s
 again: pages already made are found and skipped, only the missing ones are created (a page
 created by a run that died before recording it is found on the wiki and adopted).
 
-A run the wiki cannot let go on (its rate limit kept refusing after every retry, or the
-run's time budget is spent) stops at once: nothing more is tried, and the report says where
+Progress goes to the ``monitor`` (sync/progress.py), page by page; asked to stop (Ctrl-C),
+the run stops before its next page and says so (``ProvisionReport.interrupted``). A run the
+wiki cannot let go on (its rate limit kept refusing after every retry, or the run's time
+budget is spent) stops at once: nothing more is tried, and the report says where
 (``ProvisionReport.stopped``); the next run goes on from there.
 
 A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
@@ -37,6 +39,7 @@ from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
 from sync.engine.governance import GOVERNED
+from sync.progress import Monitor
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -73,6 +76,7 @@ class ProvisionReport:
     community_errors: dict[str, CopError] = field(default_factory=dict)
     incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
     notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
+    interrupted: bool = False  # asked to stop: the actions not in done/failed are left
     stopped: str = ""  # where the run stopped and why (nothing after it was tried)
 
     @property
@@ -85,6 +89,12 @@ class ProvisionReport:
         self.stopped = (f"stopped at {where}: {error}. What was done is kept; run `cop "
                         "provision` again later: it goes on from there")
         raise _Stopped
+
+    @property
+    def left(self) -> list[PageAction]:
+        """Writes planned and not attempted (after an interruption)."""
+        attempted = {id(a) for a in self.done} | {id(a) for a, _ in self.failed}
+        return [a for a in self.actions if a.writes and id(a) not in attempted]
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class Provisioner:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     upgrade: bool = False  # bring existing pages to the current template (--upgrade)
+    monitor: Monitor = field(default_factory=Monitor)
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
@@ -136,8 +147,10 @@ class Provisioner:
         if not dry_run:
             try:
                 self._apply_all(spaces, report)
-            except _Stopped:
+            except _Stopped:  # the wiki wants no more requests now: not even the refresh
                 log.warning("provisioning %s", report.stopped)
+            else:  # done, or interrupted (Ctrl-C): what was written is refreshed either way
+                self._refresh({space.community.slug for space in spaces}, report)
         return report
 
     def write_charter(self, community: Community) -> PageAction | None:
@@ -201,11 +214,15 @@ class Provisioner:
         return rows
 
     def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
-        for action in report.actions:
-            if action.community == SUPPORT:
-                self._apply(action, report)
+        self.monitor.plan("upgrade" if self.upgrade else "provision",
+                          pages=sum(a.writes for a in report.actions), communities=len(spaces))
+        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report):
+            return
         for space in spaces:
+            if self._stopped(report):
+                return
             slug = space.community.slug
+            self.monitor.community(slug)
             try:
                 info = self._ensure_space(space)
             except STOPS as error:
@@ -213,9 +230,9 @@ class Provisioner:
             except CopError as error:
                 report.community_errors[slug] = error
                 continue
-            for action in report.actions:
-                if action.community == slug:
-                    self._apply(action, report)
+            if not self._apply_each([a for a in report.actions if a.community == slug],
+                                    report):
+                return  # the space's rights, status and labels: the next run
             try:
                 self._grant(space.community, info, report)
             except STOPS as error:
@@ -224,20 +241,25 @@ class Provisioner:
                 report.community_errors[slug] = error
             self._settle(space.community, report)
             self._label(space.community, report)  # last: holds back neither rights nor status
-        self._refresh({space.community.slug for space in spaces}, report)
 
     def _refresh(self, slugs: set[str], report: ProvisionReport) -> None:
-        """After writes, the written pages of the communities ``slugs`` (all their pages
-        when a row template changed: the pages showing it) are re-rendered, so that no link
-        stays red (Home is written before the pages it links to): one batched request for
-        them all (``refresh_links``), none when nothing was written."""
+        """After writes, the written pages of the communities ``slugs`` are re-rendered, so
+        that no link stays red: one batched request for them all (``refresh_links``), none
+        when nothing was written. All the pages of a community are, when one of its pages
+        was created (Home, written before the pages it links to, may have been written by
+        an earlier run that was interrupted) or when a row template changed (the pages
+        showing it)."""
         written = {a.ref for a in report.done if a.op in ("create", "update", "upgrade")}
+        created = {a.community for a in report.done if a.op == "create"}
         support_changed = any(a.community == SUPPORT and a.ref in written
                               for a in report.done)
-        refs = [a.ref for a in report.actions if a.community in slugs
-                and (support_changed or a.ref in written)]
+        missing = {a.ref for a in report.actions if a.op == "create"} - written  # interrupted
+        refs = list(dict.fromkeys(
+            a.ref for a in report.actions if a.community in slugs and a.ref not in missing
+            and (support_changed or a.community in created or a.ref in written)))
         if not refs:
             return
+        self.monitor.note(f"refresh the links of {len(refs)} page(s)")
         try:
             self.backend.refresh_links(refs)
         except CopError as error:  # the pages are written; the job queue refreshes them
@@ -289,7 +311,26 @@ class Provisioner:
                 f"no space rights for {', '.join(missing)}: no account known (map them "
                 "under [confluence.accounts] in cop.toml, then provision again)")
 
+    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport) -> bool:
+        """Apply ``actions`` in order; False when asked to stop before one of them."""
+        for action in actions:
+            if self._stopped(report):
+                return False
+            self._apply(action, report)
+        return True
+
+    def _stopped(self, report: ProvisionReport) -> bool:
+        report.interrupted = report.interrupted or self.monitor.stopping()
+        return report.interrupted
+
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+        if action.writes:
+            with self.monitor.page(f"{action.op} {action.ref}"):
+                self._apply_one(action, report)
+        else:
+            self._apply_one(action, report)
+
+    def _apply_one(self, action: PageAction, report: ProvisionReport) -> None:
         try:
             self._write(action)
         except STOPS as error:

@@ -216,7 +216,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE row_errors ADD COLUMN severity TEXT NOT NULL DEFAULT 'error'
         CHECK (severity IN ('error', 'warning'));
     """,
-    # 5: the ideas funnel (issue 16): each status change of a row as the sync (or a command)
+    # 5: what is new, sent out (issue 15): rows by time (the feeds and digests ask for the
+    # newest ones), each recipient's digest point per community (what was sent, up to when),
+    # every digest accepted by the mail server, and the members' view with their digest field
+    """
+    CREATE INDEX entries_recent ON entries (community, updated_at, kind, key);
+    CREATE TABLE digest_marks (
+        email TEXT NOT NULL,
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        sent_until TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (email, community)
+    );
+    CREATE TABLE digests_sent (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        communities TEXT NOT NULL CHECK (json_valid(communities)),
+        items INTEGER NOT NULL
+    );
+    CREATE INDEX digests_sent_email ON digests_sent (email, sent_at);
+    DROP VIEW members;
+    """ + _view("members", "members",
+                ("email", "name", "profile", "role", "site", "since", "digest")),
+    # 6: the ideas funnel (issue 16): each status change of a row as the sync (or a command)
     # saw it, so the results can tell how long subjects stay at each stage; when a page was
     # first recorded (a community is not "idle" for the time before its Ideas page existed;
     # '' for pages recorded before this column); a view of the Ideas page's subjects

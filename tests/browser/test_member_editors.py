@@ -225,15 +225,16 @@ def test_visual_editor_form_in_french_then_sync(member_wiki: Any, member_page: A
     open_visual_editor(member_page, member_wiki.url, title)
     labels = insert_row_under_heading(member_page, "Liste des membres", "CoP member", {
         "Courriel": "julie.roux@corp.example", "Nom": "Julie Roux",
-        "Profil": "marketing", "Rôle": "membre", "Site": "Lyon", "Membre depuis": "2026-11-28"})
-    assert labels == ["Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis"]
+        "Profil": "marketing", "Rôle": "membre", "Site": "Lyon", "Membre depuis": "2026-11-28",
+        "Résumé": "non"})  # she stops the e-mail digest from her own row
+    assert labels == ["Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis", "Résumé"]
     save_visual_editor(member_page)
     view(member_page, member_wiki.url, title, member_wiki.shots / "stockage-members-after.png")
     assert_rows_on_their_own_lines(member_wiki.read(title))
     assert member_wiki.sync().exit_code == 0
     row = records_rows(member_wiki, "stockage", "members")["julie.roux@corp.example"]
     assert row == {**row, "name": "Julie Roux", "profile": "marketing", "role": "member",
-                   "site": "Lyon", "since": "2026-11-28"}
+                   "site": "Lyon", "since": "2026-11-28", "digest": "no"}
 
 
 def test_without_javascript_the_add_button_opens_the_source_editor(

@@ -83,7 +83,7 @@ def three(request: pytest.FixtureRequest, tmp_path: Path) -> Cli:
     for key, title in MEMBERS.items():
         body = fake.page(key, title).body
         row = (f"<tr><td><p>zoe@{key.lower()}.example</p></td><td><p>Zoé</p></td><td><p>R&amp;D"
-               "</p></td><td></td><td><p>Lyon</p></td><td></td></tr>")
+               "</p></td><td></td><td><p>Lyon</p></td><td></td><td></td></tr>")
         fake.edit_page(key, title, body.replace("</tbody>", row + "</tbody>", 1) + NOTE)
     assert cop.sync().exit_code == 0
     return cop
@@ -106,7 +106,7 @@ def test_pages_are_entirely_in_their_language(three: Cli) -> None:
 # these bytes as they are (only managed regions, the header row and new cells change).
 TRICKY_ROW = ("<tr><td><p>ana@{key}.example</p></td><td><p>L'hélice d'Ørsted&nbsp;&rsquo; "
               "\"Mag\"</p></td><td><p>R&amp;D</p></td><td></td><td><p>x<br />y "
-              '<ac:emoticon ac:name="smile" /></p></td><td></td></tr>')
+              '<ac:emoticon ac:name="smile" /></p></td><td></td><td></td></tr>')
 TRICKY_PROSE = ("<h2>Nos notes</h2><p>L'équipe&nbsp;dit &rsquo;oui&rsquo; &amp; \"non\"<br />"
                 'ligne</p><p><ac:emoticon ac:name="smile" /> <ac:link><ri:user '
                 'ri:account-id="abc" /></ac:link></p><ac:structured-macro ac:name="code">'

@@ -24,7 +24,7 @@ from confluence_corpus import (
 from connector.base import PageContext, PageRef, RowChange
 from connector.confluence.storage import StorageCodec
 from connector.confluence.storage_canonical import canonical_storage
-from page_templates import PageKind, TemplateSet, load_templates, shipped
+from page_templates import PageKind, TemplateSet, load_templates, localize, shipped
 from page_templates.values import normalize_row, row_key
 
 CODEC = StorageCodec()
@@ -122,7 +122,13 @@ def test_the_editors_rewriting_never_holds_back_an_upgrade(deployment: str, kind
     # the rows and what members wrote around the regions are as they were
     assert read(deployment, templates[kind_name], upgraded.content) == \
         ROWS[deployment, kind_name]
-    assert outside_regions(upgraded.content) == outside_regions(content)
+    before, after = outside_regions(content), outside_regions(upgraded.content)
+    if kind_name == "members":  # the Digest column came after the corpus was saved
+        label = localize(shipped()["members"].field("digest").label, community.lang)
+        assert f"<strong>{label}</strong>" in after and label not in before
+        before, after = (re.sub(r"<table[ >].*?</table>", "[table]", text, flags=re.S)
+                         for text in (before, after))
+    assert after == before
     again = CODEC.upgrade_page(upgraded.content, templates[kind_name],
                                context(community, templates))
     assert again.changes == () and again.drift == ()

@@ -66,7 +66,7 @@ def member_page(codec: PageCodec, lang: str = "en") -> str:
         bob = next(line for line in page.splitlines() if "bob@corp.example" in line)
         page = page.replace(bob, bob + "\n{{CoP member|email=cy@corp.example|name=Cy}}", 1)
         return page + "\n" + MW_NOTE + "\n"
-    row = "<tr><td><p>cy@corp.example</p></td><td><p>Cy</p></td>" + "<td></td>" * 4 + "</tr>"
+    row = "<tr><td><p>cy@corp.example</p></td><td><p>Cy</p></td>" + "<td></td>" * 5 + "</tr>"
     page = page.replace("</tbody></table>", row + "</tbody></table>", 1)
     return page + CF_NOTE
 

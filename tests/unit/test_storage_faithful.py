@@ -282,7 +282,7 @@ paragraphs = { en = ["We meet every month."], fr = ["Nous nous réunissons chaqu
 """
 ROW = ("<tr><td><p>cy@corp.example</p></td><td><p>L'hélice d'Ørsted&nbsp;&rsquo;</p></td>"
        "<td><p>Mer \"Mag\" &amp; R&amp;D</p></td><td></td><td><p>x<br />y</p></td>"
-       '<td><p><ac:emoticon ac:name="smile" /> ok</p></td></tr>')
+       '<td><p><ac:emoticon ac:name="smile" /> ok</p></td><td></td></tr>')  # ..., digest
 PROSE = ("<h2>Nos notes</h2><p>L'équipe&nbsp;dit &rsquo;oui&rsquo; &amp; \"non\"<br />ligne</p>"
          '<p><ac:emoticon ac:name="smile" /> <ac:link><ri:user ri:account-id="abc" />'
          "</ac:link></p><ac:structured-macro ac:name=\"code\"><ac:plain-text-body>"

@@ -37,8 +37,8 @@ def test_the_codecs_find_added_fields_and_sections_and_edited_ones(codec: PageCo
         {"email": "a@x.y", "name": "Ann"}])
     page = page.replace("Les membres de la communauté", "Tous les membres de la communauté", 1)
     if codec.format == "wikitext":
-        head, _, tail = page.rpartition("|since=}}")  # the row, not the help's example
-        page = head + "|since=|badge=B-1}}" + tail
+        head, _, tail = page.rpartition("|digest=}}")  # the row, not the help's example
+        page = head + "|digest=|badge=B-1}}" + tail
         page += f"\n== Accueil des nouveaux ==\n\n{NEWCOMERS}\n"
     else:
         page = page.replace("</th></tr>", "</th><th>Badge</th></tr>", 1).replace(

@@ -130,8 +130,8 @@ def test_rows_are_one_per_line_with_every_field_in_order() -> None:
     marker = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
     at = lines.index(marker)
     assert lines[at + 1:at + 3] == [
-        "{{CoP member|email=a@b.c|name=Ann|profile=|role=pilote|site=|since=}}",
-        "{{CoP member|email=b@b.c|name=B|profile=|role=|site=|since=}}",
+        "{{CoP member|email=a@b.c|name=Ann|profile=|role=pilote|site=|since=|digest=}}",
+        "{{CoP member|email=b@b.c|name=B|profile=|role=|site=|since=|digest=}}",
     ]
 
 
@@ -200,7 +200,7 @@ def test_home_index_links_every_other_page_in_page_order() -> None:
 def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     kind = TEMPLATES["members"]
     content = CODEC.render_page(kind, context(lang), [])
-    example = ("<code><nowiki>{{CoP member|email=|name=|profile=|role=|site=|since=}}"
+    example = ("<code><nowiki>{{CoP member|email=|name=|profile=|role=|site=|since=|digest=}}"
                "</nowiki></code>")
     assert example in content
     code = mwparserfromhell.parse(content)
@@ -210,7 +210,7 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     assert before.rstrip("( ") in text and after.lstrip(") ") in text
     # the "Add" button: the source editor, new section, an empty row preloaded, in ``lang``
     row = ("%7B%7BCoP%20member%7Cemail%3D%7Cname%3D%7Cprofile%3D%7Crole%3D%7Csite%3D"
-           "%7Csince%3D%7D%7D")
+           "%7Csince%3D%7Cdigest%3D%7D%7D")
     assert ("{{fullurl:{{FULLPAGENAME}}|action=edit&section=new&nosummary=1&"
             f"preload=Template%3ACoP%20preload&preloadparams%5B%5D={row}&uselang={lang}}}}}"
             in content)
@@ -362,7 +362,7 @@ def test_update_of_an_absent_key_adds_the_row() -> None:
     assert out == MEMBERS_PAGE.replace(
         "{{CoP member|name=no key}}\n",
         "{{CoP member|name=no key}}\n"
-        "{{CoP member|email=z@b.c|name=Zed|profile=|role=|site=|since=}}\n")
+        "{{CoP member|email=z@b.c|name=Zed|profile=|role=|site=|since=|digest=}}\n")
 
 
 def test_remove_takes_the_whole_line_and_nothing_else() -> None:
@@ -390,8 +390,10 @@ def test_add_goes_after_the_last_row_on_its_own_line() -> None:
     out = apply(RowChange("add", "d@b.c", {"email": "d@b.c", "name": "Dee", "role": "expert",
                                            "since": "2024-05-06"}),
                 RowChange("add", "e@b.c", {"email": "e@b.c", "name": "~~~~"}))
-    new = ("{{CoP member|email=d@b.c|name=Dee|profile=|role=expert|site=|since=2024-05-06}}\n"
-           "{{CoP member|email=e@b.c|name=&#126;&#126;&#126;&#126;|profile=|role=|site=|since=}}\n")
+    new = ("{{CoP member|email=d@b.c|name=Dee|profile=|role=expert|site=|since=2024-05-06"
+           "|digest=}}\n"
+           "{{CoP member|email=e@b.c|name=&#126;&#126;&#126;&#126;|profile=|role=|site=|since="
+           "|digest=}}\n")
     assert out == MEMBERS_PAGE.replace("{{CoP member|name=no key}}\n",
                                        "{{CoP member|name=no key}}\n" + new)
 
@@ -400,7 +402,7 @@ def test_add_after_the_marker_when_there_is_no_row_and_at_the_end_without_marker
     kind = TEMPLATES["members"]
     empty = CODEC.render_page(kind, context("en"), [])
     change = RowChange("add", "a@b.c", {"email": "a@b.c", "name": "Ann"})
-    line = "{{CoP member|email=a@b.c|name=Ann|profile=|role=|site=|since=}}"
+    line = "{{CoP member|email=a@b.c|name=Ann|profile=|role=|site=|since=|digest=}}"
     marker = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
     assert apply(change, content=empty, lang="en") == empty.replace(marker, f"{marker}\n{line}")
     assert apply(change, content="Hello") == f"Hello\n{line}\n"
