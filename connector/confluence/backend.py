@@ -342,14 +342,16 @@ class ConfluenceBackend:
         parent_id = self._parent_id(parent) if parent and not home else None
         return self.writer.create(space, ref, content, summary, parent_id, home, labels)
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         """Write over ``base.revision`` (version ``base.revision + 1``), after reading the
         page by id: EditConflict if it is at another version (a base read from a lagging
         index, or a member saved meanwhile; Confluence's 409 too), PageMissing if it was
         deleted or trashed. Unchanged content writes nothing (``changed=False``): the same
         string, or the content cop-connector wrote last while the page is still at that
-        version (Confluence rewrites markup on save, so the body read back may differ)."""
-        return self.writer.update(base, content, summary)
+        version (Confluence rewrites markup on save, so the body read back may differ).
+        ``minor``: no notification e-mail where the API has minor edits (Data Center)."""
+        return self.writer.update(base, content, summary, minor=minor)
 
     def refresh_links(self, refs: Sequence[PageRef]) -> None:
         """Confluence renders links when a page is viewed: nothing to do."""

@@ -9,6 +9,7 @@ cells and rows change, every other element is written back byte for byte as it w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,22 +19,35 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import OtherRows, PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import (
+    OtherRows,
+    PageContext,
+    PageNotice,
+    PageRef,
+    ParsedPage,
+    PartRows,
+    RowChange,
+)
 from ..extract import PageFindings
 from ..regions import PageUpgrade
-from . import storage_extract, storage_parse, storage_regions, storage_render
+from . import (
+    storage_extract,
+    storage_notice,
+    storage_parse,
+    storage_regions,
+    storage_render,
+)
 from .storage_parse import (
     Column,
     Pair,
     RowsTable,
-    anchor_block,
     field_value,
     find_charter_table,
     find_rows_table,
     own_cells,
     read_row,
     read_rows,
-    rows_ends,
+    rows_heading_tags,
     rows_table,
     span,
 )
@@ -70,17 +84,36 @@ class StorageCodec:
         """None: Confluence pages need no shared pages (no templates to install)."""
         return []
 
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top, as a Warning macro (none without items);
+        see storage_notice."""
+        return storage_notice.place_notice(content, notice)
+
+    def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
+        """Region id -> its text as a new page of ``kind`` is written (the first merge
+        base the records keep, see storage_regions)."""
+        return storage_regions.page_regions(kind, context)
+
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
-                     legacy: PageKind | None = None) -> PageUpgrade:
-        """``content`` with its managed regions, table header and charter keys brought to
-        ``kind``'s template; rows and members' text untouched (see storage_regions)."""
-        return storage_regions.upgrade_page(content, kind, context, legacy)
+                     base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                     *, restore: bool = False) -> PageUpgrade:
+        """``content`` with its managed regions brought to ``kind``'s template; rows and
+        members' text untouched (see storage_regions). Never raises on member input."""
+        return storage_regions.upgrade_page(content, kind, context, base, legacy,
+                                              restore=restore)
+
+    def remove_markers(self, content: str, kind: PageKind, context: PageContext,
+                       legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` without the markers earlier versions wrote, and the merge base they
+        give (see storage_regions). Never raises on member input."""
+        return storage_regions.remove_markers(content, kind, context, legacy)
 
     def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     base: Mapping[str, str] | None = None,
                      legacy: PageKind | None = None) -> PageFindings:
-        """What members added to the page (columns, sections) and the sections they edited
+        """What members added to the page (fields, sections) and the sections they edited
         (see storage_extract). Never raises on member input."""
-        return storage_extract.extract_page(content, kind, context, legacy)
+        return storage_extract.extract_page(content, kind, context, base, legacy)
 
 
 def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
@@ -98,7 +131,7 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
     * ``add``: a new row after the table's last row below the header, cells in the
       table's current column order (members' own columns left empty). An add whose key is
       on the page updates that row instead (no duplicate). A page without a rows table
-      gets one where the template puts it (after the rows section's end anchor), else at
+      gets one where the template puts it (at the end of the rows section), else at
       its end. The table is ``storage_parse.find_rows_table``'s, as for reading.
     * ``remove``: removes every row with the key. An absent key changes nothing.
     * The charter (a single kind) edits its key/value table whatever key is given; a field
@@ -246,12 +279,16 @@ class _TableEdit:
 
     def _table(self) -> RowsTable:
         """The rows table; a new one (header row in the page language) where the template
-        puts it, after the rows section's end anchor, else at the page's end."""
+        puts it, at the end of the rows section (before the heading that follows its own),
+        else at the page's end."""
         if self.table is None:
             (element,) = _fragment(render_table(self.kind, [], self.lang))
-            ends = rows_ends(self.soup, self.kind)
-            if ends:
-                anchor_block(ends[0]).insert_after(element)
+            headings = rows_heading_tags(self.soup, self.kind)
+            following = _next_heading(headings[0]) if headings else None
+            if following is not None:
+                following.insert_before(element)
+            elif headings and headings[0].parent is not None:
+                headings[0].parent.append(element)
             else:
                 self.soup.append(element)
             self.table = rows_table(element, self.kind)
@@ -355,3 +392,9 @@ class _CharterEdit:
         cells = own_cells(row)
         self.found.pairs.append(Pair(row, Column(label, definition), cells[1]))
         return True
+
+
+def _next_heading(heading: Tag) -> Tag | None:
+    """The first heading among the siblings after ``heading``."""
+    return next((node for node in heading.next_siblings
+                 if isinstance(node, Tag) and re.match(r"^h[1-6]$", node.name)), None)

@@ -9,10 +9,10 @@ English. Confluence keeps no hidden marker in a table (it drops data attributes 
 on save), so the visible header is the only robust anchor; the help section asks members to
 keep it.
 
-Which table: the one cop-connector placed, right after the end anchor (``cop-end-<id>``, see
-storage_markers) of the section holding the rows, so a copy of the table elsewhere on the
-page ("Former members") never takes its place; on a page without such an anchor (made
-before markers, or the region deleted), the table naming the most fields.
+Which table: the first one under the heading of the section holding the rows (its title in
+any language), so a copy of the table elsewhere on the page ("Former members") never takes
+its place; on a page without that heading (a member renamed or deleted it), the table
+naming the most fields.
 
 A row above the header row (the editor's "insert row above" on the header) is a data row
 too, read by the header's columns, unless it is a caption (one cell, or no text).
@@ -39,11 +39,12 @@ from page_templates import FieldDef, PageKind
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
-from .storage_markers import BEGIN, END, anchor_name, is_anchor, region_intact
+from ..regions import rows_headings
 from .xml_escape import CellText, attribute, parse_storage, read_cell
 
 TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
 _HEADER_SEARCH = 3  # the header is one of the first rows (a caption, or rows added above it)
+_HEADINGS = re.compile(r"^h[1-6]$")
 
 
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
@@ -212,79 +213,39 @@ def _caption(row: Tag) -> bool:
 def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | None, bool]:
     """The rows table of ``kind``, and whether the page has any table at all.
 
-    The table placed after the rows section's end anchor (see ``rows_ends``) wins; without
-    one, the table naming the most fields of ``kind`` (the first of equals)."""
+    The first rows table under the rows section's heading (see ``rows_headings``, before
+    the next heading) wins; without one, the table naming the most fields of ``kind`` (the
+    first of equals)."""
     tables = soup.find_all("table")
     if not tables:
         return None, False
-    for end in rows_ends(soup, kind):
-        placed = _table_after(end, kind)
+    for heading in rows_heading_tags(soup, kind):
+        placed = _table_under(heading, kind)
         if placed is not None:
             return placed, True
     found = [read for read in (rows_table(table, kind) for table in tables) if read is not None]
     return max(found, key=lambda f: f.mapped, default=None), True  # first of equals
 
 
-def rows_section_ids(kind: PageKind) -> set[str]:
-    """The ids of the sections after which ``kind``'s rows table is rendered: its own rows
-    section(s), or for a kind placed on another kind's page (attendance, actions on the
-    seminar page) the host's section named after it."""
-    if kind.host:
-        return {kind.kind}
-    return {s.id for s in kind.sections if s.rows and not s.part}
+def rows_heading_tags(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
+    """The headings the rows of ``kind`` stand under (connector.regions.rows_headings, in
+    any language), in page order."""
+    titles = rows_headings(kind)
+    return [tag for tag in soup.find_all(_HEADINGS)
+            if " ".join(tag.get_text().split()) in titles]
 
 
-def rows_ends(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
-    """The end anchors (``cop-end-<id>``) of the rows section, best first: one closing an
-    intact region (its begin anchor's hash matches), then one closing a region, then a
-    lone one (e.g. copied with the table by a member); page order among equals."""
-    ids = rows_section_ids(kind)
-    opened: dict[str, tuple[Tag, str]] = {}  # region id -> its begin anchor and hash
-    ranked: list[tuple[int, int, Tag]] = []
-    anchors = [m for m in soup.find_all(["ac:structured-macro", "ac:macro"]) if is_anchor(m)]
-    for macro in anchors:
-        name = anchor_name(macro)
-        begin, end = BEGIN.match(name), END.match(name)
-        if begin:
-            opened[begin["id"]] = (macro, begin["hash"])
-        elif end:
-            start = opened.pop(end["id"], None)
-            if end["id"] in ids:
-                rank = 0 if start is None else 1 + _intact(start[0], macro, start[1])
-                ranked.append((-rank, len(ranked), macro))
-    return [macro for _, _, macro in sorted(ranked, key=lambda r: r[:2])]
-
-
-def anchor_block(macro: Tag) -> Tag:
-    """The paragraph an anchor sits alone in (the macro itself when it has none)."""
-    parent = macro.parent
-    return parent if isinstance(parent, Tag) and parent.name == "p" else macro
-
-
-def _intact(begin: Tag, end: Tag, digest: str) -> bool:
-    """Whether the blocks between two anchors still hash to the begin anchor's hash."""
-    first, last = anchor_block(begin), anchor_block(end)
-    if first.parent is None or first.parent is not last.parent:
-        return False
-    nodes: list[object] = []
-    for node in first.next_siblings:
-        if node is last:
-            return region_intact(nodes, digest)
-        nodes.append(node)
-    return False
-
-
-def _table_after(end: Tag, kind: PageKind) -> RowsTable | None:
-    """The first rows table after an end anchor, before the next region begins."""
-    for element in end.next_elements:
+def _table_under(heading: Tag, kind: PageKind) -> RowsTable | None:
+    """The first rows table after ``heading``, before the next heading."""
+    for element in heading.next_elements:
         if not isinstance(element, Tag):
             continue
+        if _HEADINGS.match(element.name):
+            return None
         if element.name == "table":
             found = rows_table(element, kind)
             if found is not None:
                 return found
-        elif is_anchor(element) and BEGIN.match(anchor_name(element)):
-            return None
     return None
 
 

@@ -229,8 +229,10 @@ class MediaWikiBackend(ApiCalls, Protection):
         return WrittenPage(ref, str(edit["pageid"]), str(edit["newrevid"]), changed=True)
 
     @answer_checked
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         """Write over ``base.revision`` (``baserevid``): EditConflict if the page moved on.
+        ``minor``: a minor edit (watchers get no e-mail unless they asked for minor ones).
 
         MediaWiki silently merges a stale edit whose lines do not overlap the other edit;
         that is detected (the parent is not ``base``) and reported as EditConflict too, so
@@ -239,7 +241,7 @@ class MediaWikiBackend(ApiCalls, Protection):
         content gives ``changed=False`` with ``base.revision`` (MediaWiki names no revision
         then). Note that MediaWiki stores text in NFC with trailing white space trimmed.
         """
-        extra = {"nocreate": 1, "baserevid": base.revision}
+        extra = {"nocreate": 1, "baserevid": base.revision, **({"minor": 1} if minor else {})}
         edit = self._edit(base.ref, content, summary, extra, base_revision=base.revision)
         if edit.get("nochange"):
             return WrittenPage(base.ref, str(edit.get("pageid", base.page_id)),

@@ -21,9 +21,13 @@ SYMBOLS = {"create": "+", "update": "~", "upgrade": "^", "skip": "=", "adopt": "
               help="Bring existing pages to the current templates: only the template's "
                    "sections, help, table header and row templates change; rows and "
                    "members' text stay as they are; a section edited by hand is kept.")
+@click.option("--restore-sections", is_flag=True,
+              help="With --upgrade: add back the template sections members deleted from "
+                   "their pages (otherwise reported and left out).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @pass_app
-def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bool) -> None:
+def provision(app: App, slug: str | None, all_: bool, upgrade: bool, restore_sections: bool,
+              dry_run: bool) -> None:
     """Create or update the community's space and pages from the page templates.
 
     Pages are created when missing; pages members edited are never overwritten. A run when
@@ -31,6 +35,8 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
     current templates (the plan shows per page what changes); run it again after an
     interruption. On a terminal a progress bar shows the pages written; Ctrl-C stops
     after the current page (exit 130) and the same command finishes the rest."""
+    if restore_sections and not upgrade:
+        raise UsageError("--restore-sections goes with --upgrade")
     if bool(slug) == all_:
         raise UsageError("give a community SLUG or --all, not both" if all_
                          else "give a community SLUG or --all")
@@ -46,7 +52,8 @@ def provision(app: App, slug: str | None, all_: bool, upgrade: bool, dry_run: bo
                 break
             group = [c for c in communities if c.backend == backend_name]
             provisioner = Provisioner(app.records, app.backend(backend_name), templates,
-                                      upgrade=upgrade, monitor=monitor)
+                                      upgrade=upgrade, restore=restore_sections,
+                                      monitor=monitor)
             reports.append((provisioner.run(group, dry_run=dry_run), len(group)))
         stopped = monitor.stopping()
     for report, _ in reports:  # once the progress bar is gone: its line is not theirs

@@ -85,8 +85,9 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
             records.finish_run(run_id, report.finished_at, code, data)
-            config.resolve(config.sync.report_file).write_text(
-                json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if config.sync.report_file:  # "": only in sync_runs (a container without disk)
+                config.resolve(config.sync.report_file).write_text(
+                    json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print(report, code, as_json, to_log=bool(config.sync.log_file), data=data)
     raise SystemExit(code)
 
@@ -133,6 +134,9 @@ def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
         say(f"{page.page}: error: {page.error}")
     if page.notice:
         say(f"{page.page}: {page.notice}", level=logging.INFO)
+    if page.page_notice:
+        say(f"{page.page}: the notice of entries to fix {page.page_notice}",
+            level=logging.INFO)
     for problem in page.problems:
         say(f"row {'problem' if problem.blocking else 'warning'}: {problem}")
     for conflict in page.conflicts:

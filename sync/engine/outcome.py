@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from connector.errors import EXIT_OK, EXIT_PARTIAL, CopError, RowProblem
 
 if TYPE_CHECKING:
+    from connector.base import RemotePage
     from sync.engine.merge import FieldConflict
 
 
@@ -29,6 +30,10 @@ class PageOutcome:
     error: str = ""
     deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
     held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
+    page_notice: str = ""  # what became of the notice on the page ("written", "removed"...)
+    # The page as it now stands on the wiki, as far as this run knows (read, or written):
+    # the base of the notice's write. Not reported.
+    latest: RemotePage | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -107,6 +112,8 @@ class SyncReport:
             "communities_refused_empty": sum(c.refused_empty for c in self.communities),
             "open_row_problems": sum(c.open_problems for c in self.communities),
             "drift": sum(len(p.drift) for p in pages),
+            "notices_changed": len({p.page for p in pages
+                                    if p.page_notice in ("written", "removed")}),
             "errors": sum(bool(c.error) for c in self.communities)
             + sum(bool(p.error) for p in pages),
         }
@@ -134,6 +141,8 @@ class SyncReport:
             left = sum(c.interrupted for c in self.communities)
             words.append(f"stopped (Ctrl-C): {left} communit{'y' if left == 1 else 'ies'} "
                          "left for the next run")
+        if c["notices_changed"]:
+            words.append(f"{c['notices_changed']} page notices updated")
         prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
         code = self.exit_code if exit_code is None else exit_code
         return f"{prefix}: " + ", ".join(words) + f"; exit {code}"
@@ -156,6 +165,7 @@ def _community(outcome: CommunityOutcome) -> dict[str, Any]:
 
 def _page(page: PageOutcome) -> dict[str, Any]:
     data = asdict(page)
+    data.pop("latest", None)  # the page's content: not a report's business
     data["problems"] = [{**asdict(p), "text": str(p)} for p in page.problems]
     data["drift"] = {name: {"wiki": wiki, "records": ours}
                      for name, (wiki, ours) in page.drift.items()}

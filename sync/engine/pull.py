@@ -57,10 +57,12 @@ class PageSync:
             return self._charter(community, kind, state, remote, parsed, outcome, dry_run)
         plan = self._plan(community, kind, state, remote, force_delete, parsed)
         revision = remote.revision
+        outcome.latest = remote
         if plan.wiki_changes and not dry_run:
             try:
-                remote, plan, revision = self._push(community, kind, state, remote, plan,
-                                                    force_delete)
+                remote, plan, revision, content = self._push(community, kind, state, remote,
+                                                             plan, force_delete)
+                outcome.latest = replace(remote, revision=revision, content=content)
             except CopError as error:  # nothing committed: the next run tries again
                 outcome.error = (f"{error} ({len(plan.wiki_changes)} local change(s) not "
                                  "written; they stay pending for the next run)")
@@ -109,9 +111,10 @@ class PageSync:
 
     def _push(self, community: Community, kind: PageKind, state: PageState,
               remote: RemotePage, plan: PagePlan,
-              force_delete: bool) -> tuple[RemotePage, PagePlan, str]:
+              force_delete: bool) -> tuple[RemotePage, PagePlan, str, str]:
         """Write the local changes over ``remote``. On an edit conflict or a write that may
-        have landed (Unreachable), re-read and re-plan first; write at most once more."""
+        have landed (Unreachable), re-read and re-plan first; write at most once more. The
+        page read, the plan, the revision and the content now on the wiki."""
         for attempt in (1, 2):
             content = self.backend.codec.apply_changes(remote.content, kind, plan.wiki_changes,
                                                        community.lang)
@@ -128,10 +131,10 @@ class PageSync:
                     raise
                 remote, plan = fresh, self._plan(community, kind, state, fresh, force_delete)
                 if not plan.wiki_changes:  # the write landed after all, or someone made it
-                    return remote, plan, remote.revision
+                    return remote, plan, remote.revision, remote.content
                 continue
             checkpoint("after-wiki-write")
-            return remote, plan, written.revision
+            return remote, plan, written.revision, content
         raise AssertionError("unreachable")
 
     def _commit(self, community: Community, kind: PageKind, state: PageState,
@@ -176,6 +179,7 @@ class PageSync:
         plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values(),
                             lang=community.lang)
         outcome.problems, outcome.drift = list(plan.problems), dict(plan.drift)
+        outcome.latest = remote
         outcome.upserted = int(bool(plan.accepted))
         if dry_run:
             return outcome

@@ -3,8 +3,10 @@
 Per backend: one feed request for every community's space (its server time is the signpost,
 taken before any page is read), one batched read of every changed page, then each community
 on its own — a community that fails does not stop the others, and its watermark only moves
-(to the signpost) once all its pages are committed. Once the run's time budget is spent, no
-new backend or community is started: they are left, untouched, for the next run.
+(to the signpost) once all its pages are committed. Each page read then gets the notice its
+problems call for (sync/engine/notice_pass.py: no request when it has it already). Once the
+run's time budget is spent, no new backend or community is started: they are left,
+untouched, for the next run.
 
 Progress goes to the ``monitor`` (sync/progress.py), page by page. Asked to stop (Ctrl-C),
 the run stops before its next page: the pages done are committed, the community it was in
@@ -205,6 +207,7 @@ class Syncer:
                 self._sync_pages(pages, community, by_kind, found, parsed, options, outcome)
         except CopError as error:
             outcome.fail(error)
+        self._notices(backend, community, outcome, options.dry_run)
         if not outcome.failed and not outcome.interrupted and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost
@@ -222,6 +225,17 @@ class Syncer:
                                                 dry_run=options.dry_run,
                                                 force_delete=options.force_delete,
                                                 parsed=parsed[kind]))
+
+    def _notices(self, backend: WikiBackend, community: Community,
+                 outcome: CommunityOutcome, dry_run: bool) -> None:
+        """The notice of each page read (imported here, like the merge: a run that read no
+        page never loads it)."""
+        if not any(page.latest is not None for page in outcome.pages):
+            return
+        from sync.engine.notice_pass import write_notices  # noqa: PLC0415
+
+        write_notices(self.records, backend, self.templates, community, outcome.pages,
+                      dry_run=dry_run)
 
     def _pages(self, backend: WikiBackend) -> PageSync:
         """What syncs one page: imported here, when there is a page to sync (a cron run with

@@ -17,10 +17,10 @@ rows come back to life in the same transaction as the page's new state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from connector.base import SpaceInfo, SpaceSpec, WikiBackend
+from connector.base import PageRef, RemotePage, SpaceInfo, SpaceSpec, WikiBackend
 from connector.errors import (
     BudgetExceeded,
     CopError,
@@ -39,6 +39,7 @@ from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
 from sync.engine.governance import GOVERNED
+from sync.engine.notice import page_notice
 from sync.progress import Monitor
 from sync.provision.plan import (
     SUPPORT,
@@ -107,6 +108,29 @@ class _Space:
 
 
 @dataclass(frozen=True)
+class _Replanner:
+    """Plans one page again after an edit conflict, over the page as it now stands."""
+
+    backend: WikiBackend
+    plan: Callable[[str, Mapping[PageRef, RemotePage]], list[PageAction]]
+    remote: Mapping[PageRef, RemotePage]  # the pages as the first plan read them
+
+    def again(self, action: PageAction, conflict: EditConflict) -> PageAction:
+        """The action planned over the page read again (by id); raises ``conflict`` when
+        the page is gone or the new plan has nothing for it."""
+        fresh = self.backend.read_pages([action.ref]).get(action.ref)
+        if fresh is None or action.op not in ("update", "upgrade"):
+            raise conflict
+        log.info("%s changed meanwhile: planned again over revision %s", action.ref,
+                 fresh.revision)
+        planned = self.plan(action.community, {**self.remote, action.ref: fresh})
+        again = next((a for a in planned if a.ref == action.ref), None)
+        if again is None:
+            raise conflict
+        return again
+
+
+@dataclass(frozen=True)
 class Provisioner:
     records: Records
     backend: WikiBackend
@@ -114,6 +138,7 @@ class Provisioner:
     clock: Callable[[], str] = utc_now
     upgrade: bool = False  # bring existing pages to the current template (--upgrade)
     monitor: Monitor = field(default_factory=Monitor)
+    restore: bool = False  # with upgrade: add back the sections members deleted
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
@@ -136,17 +161,24 @@ class Provisioner:
             ref for space, data in zip(spaces, inputs, strict=True) if space.info
             for ref in data.refs.values()]
         remote = self.backend.read_pages(wanted) if spaces else {}
+        support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
         if spaces:
-            support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
             report.actions += plan_support(support, remote, support_states)
         report.new_spaces = [space.spec for space in spaces if space.info is None]
+        by_slug = {data.community.slug: data for data in inputs}
+
+        def plan(slug: str, pages: Mapping[PageRef, RemotePage]) -> list[PageAction]:
+            if slug == SUPPORT:
+                return plan_support(support, pages, support_states)
+            return plan_community(replace(by_slug[slug], remote=pages), self.templates,
+                                  self.backend.codec, self.backend.home_kind,
+                                  upgrade=self.upgrade, restore=self.restore)
+
         for data in inputs:
-            report.actions += plan_community(replace(data, remote=remote), self.templates,
-                                             self.backend.codec, self.backend.home_kind,
-                                             upgrade=self.upgrade)
+            report.actions += plan(data.community.slug, remote)
         if not dry_run:
             try:
-                self._apply_all(spaces, report)
+                self._apply_all(spaces, report, _Replanner(self.backend, plan, remote))
             except _Stopped:  # the wiki wants no more requests now: not even the refresh
                 log.warning("provisioning %s", report.stopped)
             else:  # done, or interrupted (Ctrl-C): what was written is refreshed either way
@@ -213,10 +245,12 @@ class Provisioner:
             rows = {**self.records.tombstoned_rows(slug, kind, by=PAGE_DELETED), **rows}
         return rows
 
-    def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
+    def _apply_all(self, spaces: list[_Space], report: ProvisionReport,
+                   replanner: _Replanner) -> None:
         self.monitor.plan("upgrade" if self.upgrade else "provision",
                           pages=sum(a.writes for a in report.actions), communities=len(spaces))
-        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report):
+        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report,
+                                replanner):
             return
         for space in spaces:
             if self._stopped(report):
@@ -231,7 +265,7 @@ class Provisioner:
                 report.community_errors[slug] = error
                 continue
             if not self._apply_each([a for a in report.actions if a.community == slug],
-                                    report):
+                                    report, replanner):
                 return  # the space's rights, status and labels: the next run
             try:
                 self._grant(space.community, info, report)
@@ -311,28 +345,38 @@ class Provisioner:
                 f"no space rights for {', '.join(missing)}: no account known (map them "
                 "under [confluence.accounts] in cop.toml, then provision again)")
 
-    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport) -> bool:
+    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport,
+                    replanner: _Replanner) -> bool:
         """Apply ``actions`` in order; False when asked to stop before one of them."""
         for action in actions:
             if self._stopped(report):
                 return False
-            self._apply(action, report)
+            self._apply(action, report, replanner)
         return True
 
     def _stopped(self, report: ProvisionReport) -> bool:
         report.interrupted = report.interrupted or self.monitor.stopping()
         return report.interrupted
 
-    def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+    def _apply(self, action: PageAction, report: ProvisionReport,
+               replanner: _Replanner) -> None:
         if action.writes:
             with self.monitor.page(f"{action.op} {action.ref}"):
-                self._apply_one(action, report)
+                self._apply_one(action, report, replanner)
         else:
-            self._apply_one(action, report)
+            self._apply_one(action, report, replanner)
 
-    def _apply_one(self, action: PageAction, report: ProvisionReport) -> None:
+    def _apply_one(self, action: PageAction, report: ProvisionReport,
+                   replanner: _Replanner) -> None:
         try:
-            self._write(action)
+            try:
+                self._write(action)
+            except EditConflict as conflict:
+                # Someone saved the page between the plan's read and this write (or a
+                # lagging index gave an older version): plan it again over the page read
+                # by id, and write once more. A second conflict is reported.
+                action = replanner.again(action, conflict)
+                self._write(action)
         except STOPS as error:
             report.stop(str(action.ref), error)
         except CopError as error:
@@ -369,7 +413,9 @@ class Provisioner:
         with self.records.transaction():
             for key, rows in [(action.kind, action.rows), *(action.part_rows or {}).items()]:
                 state = self.records.page_state(action.community, key)
-                self._save(replace(action, kind=key), written.page_id, written.revision, rows)
+                part = replace(action, kind=key, regions=None) if key != action.kind \
+                    else action
+                self._save(part, written.page_id, written.revision, rows)
                 if state is not None and state.state == "deleted":
                     self.records.revive_entries(action.community, key, by=PAGE_DELETED,
                                                 now=self.clock())
@@ -381,15 +427,18 @@ class Provisioner:
         summary = f"cop-connector: {verb} the {action.kind} page ({action.reason})"
         summary = summary if len(summary) <= SUMMARY_LENGTH else \
             summary[:SUMMARY_LENGTH - 1] + "…"
-        try:
-            written = self.backend.update_page(action.base, action.content, summary=summary)
-        except EditConflict as conflict:
-            raise EditConflict(backend=conflict.backend, page=str(action.ref),
-                               base_revision=action.base.revision) from conflict
         state = self._state(action)
         # A row page (the charter) may hold member edits cop-sync has not read yet: keep the
         # old revision then, so the next sync still reads them.
         synced = state is None or state.revision == action.base.revision or _managed(action)
+        if synced and state is not None:
+            action = replace(action, content=self._charter_notice(action))
+        try:
+            written = self.backend.update_page(action.base, action.content, summary=summary,
+                                               minor=action.minor)
+        except EditConflict as conflict:
+            raise EditConflict(backend=conflict.backend, page=str(action.ref),
+                               base_revision=action.base.revision) from conflict
         revision = written.revision if synced else (state.revision if state else "")
         with self.records.transaction():
             self._save(action, written.page_id, revision, state.base if state else None,
@@ -397,14 +446,23 @@ class Provisioner:
             if synced and state is not None:
                 self._charter_read(action)
 
-    def _charter_read(self, action: PageAction) -> None:
-        """The charter as written is the one cop-sync has read (its revision is recorded):
-        its row problems are those of the written content (none left when its block was
-        added again), not those of the page it replaced; and it holds the records-owned
-        values cop-connector means (no drift left)."""
+    def _charter_notice(self, action: PageAction) -> str:
+        """The charter's content with the notice its written content calls for: the
+        problems it then has, and no drift (this write puts the records' values back); the
+        sync would not read the page again to update it."""
+        written = self._written_charter_problems(action)
+        community = self.records.community(action.community)
+        if written is None or community is None:
+            return action.content
+        kind = self.templates[action.kind]
+        notice = page_notice([kind], community.lang, written)
+        return self.backend.codec.place_notice(action.content, notice)
+
+    def _written_charter_problems(self, action: PageAction) -> list[StoredProblem] | None:
+        """The problems of the charter as this action writes it (None: not the charter)."""
         kind = self.templates.get(action.kind)
         if kind is None or not kind.single:
-            return
+            return None
         page = str(action.ref)
         parsed = self.backend.codec.parse_rows(action.content, kind, page)
         community = self.records.community(action.community)
@@ -412,9 +470,19 @@ class Provisioner:
         problems = [p for p in plan_charter(kind, page, parsed, {}, lang).problems
                     if p.code != GOVERNED]  # compared with no values: no drift is meant
         now = self.clock()
-        self.records.replace_problems(action.community, action.kind, [
-            StoredProblem.of(action.community, action.kind, p, now) for p in problems])
-        self.records.replace_drift(action.community, page, {}, now)
+        return [StoredProblem.of(action.community, action.kind, p, now) for p in problems]
+
+    def _charter_read(self, action: PageAction) -> None:
+        """The charter as written is the one cop-sync has read (its revision is recorded):
+        its row problems are those of the written content (none left when its block was
+        added again), not those of the page it replaced; and it holds the records-owned
+        values cop-connector means (no drift left)."""
+        problems = self._written_charter_problems(action)
+        if problems is None:
+            return
+        now = self.clock()
+        self.records.replace_problems(action.community, action.kind, problems)
+        self.records.replace_drift(action.community, str(action.ref), {}, now)
 
     def _remember(self, action: PageAction) -> None:
         """No write: record what is there (managed pages only, row pages belong to sync);
@@ -435,20 +503,31 @@ class Provisioner:
                    written_hash=content_hash(base.content) if _managed(action) else "")
 
     def _record_version(self, action: PageAction) -> None:
-        """An upgrade that wrote nothing: the page is at the version; only say so."""
+        """An upgrade that wrote nothing: the page is at the version, its regions hold
+        their merge base; only say so (no state write when the records already do)."""
         state = self._state(action)
-        if state is not None and state.template_version != action.version:
-            self.records.save_page_state(replace(state, template_version=action.version))
+        if state is None:
+            return
+        regions = state.regions if action.regions is None else action.regions
+        if state.template_version != action.version or state.regions != regions:
+            self.records.save_page_state(replace(state, template_version=action.version,
+                                                 regions=regions))
 
     def _state(self, action: PageAction) -> PageState | None:
         return self.records.page_state(action.community, action.kind)
 
     def _save(self, action: PageAction, page_id: str, revision: str, base: object,
               written_hash: str | None = None) -> None:
+        """The page's state as the action leaves it; its regions' merge base is the
+        action's, else the one recorded (a write that changed no region)."""
+        old = self.records.page_state(action.community, action.kind)
+        regions = action.regions if action.regions is not None else (
+            old.regions if old is not None else None)
         self.records.save_page_state(PageState(
             community=action.community, kind=action.kind, ref=action.ref, page_id=page_id,
             revision=revision, written_hash=written_hash or content_hash(action.content),
             base=base, synced_at=self.clock(), template_version=action.version,
+            regions=regions,
         ))  # type: ignore[arg-type]
 
 

@@ -7,7 +7,6 @@ and the state that describes them are always committed together.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,11 +14,11 @@ from connector.base import PageRef
 from sync.records.model import Conflict, PageState, StoredProblem, SyncRun
 
 PAGE_COLUMNS = ("community", "kind", "space", "title", "page_id", "revision", "written_hash",
-                "base", "state", "synced_at", "template_version")
+                "base", "state", "synced_at", "template_version", "regions")
 
 
 class StateRecords:
-    db: sqlite3.Connection
+    db: Any
 
     def transaction(self) -> Any:  # provided by Records
         raise NotImplementedError
@@ -43,14 +42,15 @@ class StateRecords:
         values = (state.community, state.kind, state.ref.space, state.ref.title, state.page_id,
                   state.revision, state.written_hash,
                   None if state.base is None else _json(state.base),
-                  state.state, state.synced_at, state.template_version)
+                  state.state, state.synced_at, state.template_version,
+                  None if state.regions is None else _json(state.regions))
         marks = ", ".join("?" for _ in PAGE_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in PAGE_COLUMNS[2:])
         with self.transaction():
             # created_at: set when the page is first recorded, kept by every later save
             self.db.execute(f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}, created_at) "
                             f"VALUES ({marks}, ?) ON CONFLICT (community, kind) DO UPDATE SET "
-                            + ", ".join(f"{c} = excluded.{c}" for c in PAGE_COLUMNS[2:]),
-                            (*values, state.synced_at))
+                            f"{updates}", (*values, state.synced_at))
 
     # --- row problems (current ones: replaced each time a page is read) -------------------
 
@@ -154,9 +154,9 @@ class StateRecords:
 
     def start_run(self, started_at: str, *, dry_run: bool) -> int:
         with self.transaction():
-            cursor = self.db.execute("INSERT INTO sync_runs (started_at, dry_run) VALUES (?, ?)",
-                                     (started_at, int(dry_run)))
-        return int(cursor.lastrowid or 0)
+            row = self.db.execute("INSERT INTO sync_runs (started_at, dry_run) VALUES (?, ?) "
+                                  "RETURNING id", (started_at, int(dry_run))).fetchone()
+        return int(row[0])
 
     def finish_run(self, run_id: int, finished_at: str, exit_code: int,
                    summary: Mapping[str, object]) -> None:
@@ -177,7 +177,7 @@ def _json(data: Mapping[str, object]) -> str:
     return json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
 
 
-def _page_state(row: sqlite3.Row) -> PageState:
+def _page_state(row: Any) -> PageState:
     return PageState(
         community=row["community"], kind=row["kind"],
         ref=PageRef(row["space"], row["title"]), page_id=row["page_id"],
@@ -185,6 +185,7 @@ def _page_state(row: sqlite3.Row) -> PageState:
         base=None if row["base"] is None else json.loads(row["base"]),
         state=row["state"], synced_at=row["synced_at"],
         template_version=_version(row["template_version"]),
+        regions=None if row["regions"] is None else json.loads(row["regions"]),
     )
 
 

@@ -10,13 +10,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from legacy_pages import with_markers
 
 from connector.base import PageRef
 from connector.confluence.storage import StorageCodec
-from connector.errors import Unreachable
+from connector.errors import EditConflict, Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import TemplateSet, load_templates, shipped, template_version
+from sync.community.pages import current_refs, host_refs, page_context
 from sync.community.registration import NewCommunity, add_community
 from sync.config.loader import parse
 from sync.engine.run import Syncer, SyncOptions
@@ -140,7 +142,9 @@ def test_three_communities_upgrade_keeping_rows_and_prose(world: World,
         state = world.records.page_state(community.slug, "members")
         assert state is not None
         assert state.template_version == template_version(changed["members"])
-        assert template_version(changed["members"]) in new
+        assert "<!--" not in new and "cop-section" not in new and "cop-template-" not in new
+        assert state.regions == world.wiki.codec.page_regions(
+            changed["members"], page_context_of(world, community, changed))
         watch = world.records.page_state(community.slug, "watch")
         assert watch is not None and watch.template_version == template_version(T["watch"])
 
@@ -152,6 +156,45 @@ def test_three_communities_upgrade_keeping_rows_and_prose(world: World,
     assert synced.exit_code == 0 and world.wiki.stats.writes == writes
     zoe = world.records.live_rows("battery", "members")["zoe@battery.example"]
     assert (zoe["site"], zoe.get("team", "")) == ("Lyon", "")  # the renamed column reads
+
+
+def test_a_member_saving_while_the_upgrade_runs_keeps_their_edit(
+        world: World, changed: TemplateSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member saves the page between the upgrade's read and its write (an edit
+    conflict): the page is read again by id, planned again and written once more; the
+    member's words are kept and the page is upgraded in the same run."""
+    solar = world.communities[1]
+    ref = world.members(solar)
+    write = world.wiki.update_page
+    conflicts = []
+
+    def member_saves_first(base, content, **options):
+        if base.ref == ref and not conflicts:
+            conflicts.append(base.revision)
+            world.wiki.edit(ref, world.content(ref) + (
+                "\nA late note.\n" if world.format == "wikitext" else "<p>A late note.</p>"))
+        return write(base, content, **options)
+
+    monkeypatch.setattr(world.wiki, "update_page", member_saves_first)
+    report = world.provision(changed, upgrade=True)
+    assert conflicts and report.exit_code == 0, report.failed
+    content = world.content(ref)
+    assert "A late note." in content and "Réunions" in content  # both: kept, and upgraded
+    assert len(world.rows(content)) == 3
+    monkeypatch.undo()
+    second = world.provision(changed, upgrade=True)
+    assert second.exit_code == 0 and not any(a.writes for a in second.actions)
+
+
+def test_a_second_conflict_is_reported_and_the_next_run_upgrades(
+        world: World, changed: TemplateSet) -> None:
+    solar = world.communities[1]
+    conflict = EditConflict(backend="memory", page=str(world.members(solar)), base_revision="1")
+    world.wiki.fail_next("update_page", conflict, times=2, space=solar.space)
+    first = world.provision(changed, upgrade=True)
+    assert first.exit_code == 1 and [str(a.ref) for a, _ in first.failed] == [
+        str(world.members(solar))]
+    assert world.provision(changed, upgrade=True).exit_code == 0
 
 
 def test_an_interrupted_upgrade_is_run_again(world: World, changed: TemplateSet) -> None:
@@ -182,11 +225,12 @@ def test_a_region_edited_by_hand_is_reported_not_overwritten(world: World,
     report = world.provision(changed, upgrade=True)
     [action] = [a for a in report.actions if a.ref == ref]
     assert action.op == "upgrade"
-    assert action.notes == ("section 'intro' edited on the wiki: kept as it is",)
+    assert action.notes == ("section 'intro' is not on the page as written (edited or deleted "
+                            "on the wiki): kept as it is",)
     assert "Anyone at all" in world.content(ref) and "Meetings" in world.content(ref)
     again = world.provision(changed, upgrade=True)
     [line] = [a for a in again.actions if a.ref == ref]
-    assert line.op == "drift" and "section 'intro' edited" in line.reason
+    assert line.op == "drift" and "section 'intro' is not on the page" in line.reason
 
 
 def test_plain_provisioning_says_when_a_page_is_behind(world: World,
@@ -199,22 +243,10 @@ def test_plain_provisioning_says_when_a_page_is_behind(world: World,
         1 if world.format == "wikitext" else 0)  # the row template (TemplateData) only
 
 
-def strip_markers(world: World, content: str) -> str:
-    """The page as cop-connector rendered it before region markers existed."""
-    if world.format == "wikitext":
-        return "".join(line for line in content.splitlines(keepends=True)
-                       if not re.match(r"<!-- /?cop:", line))
-    return re.sub(r'<p><ac:structured-macro ac:name="anchor".*?</ac:structured-macro></p>',
-                  "", content)
-
-
 def test_pages_from_before_markers_are_upgraded(world: World, changed: TemplateSet) -> None:
-    for community in world.communities:
-        for state in world.records.page_states(community.slug):
-            world.wiki.edit(state.ref, strip_markers(world, world.content(state.ref)))
-            world.records.save_page_state(replace(world.records.page_state(
-                community.slug, state.kind), template_version="1"))  # as recorded before
-    assert world.sync(T).exit_code == 0
+    """Pages of cop-connector 0.1: no marker, no merge base in the records; their sections
+    are found as the shipped template rendered them."""
+    forget_regions(world, version="1")
     before = {c.slug: world.content(world.members(c)) for c in world.communities}
     report = world.provision(changed, upgrade=True)
     assert report.exit_code == 0 and not [a for a in report.actions if a.notes]
@@ -225,7 +257,87 @@ def test_pages_from_before_markers_are_upgraded(world: World, changed: TemplateS
         assert "Meetings" in new or "Réunions" in new
     [line] = [a for a in report.actions if a.ref == world.members(world.communities[0])]
     assert line.reason.startswith(f"template 1 -> {T['members'].version}.2-")
-    assert "markers added around the sections as provisioned" in line.reason
     writes = world.wiki.stats.writes
     world.provision(changed, upgrade=True)
     assert world.wiki.stats.writes == writes
+
+
+def forget_regions(world: World, version: str) -> None:
+    """The records as an earlier version left them: no merge base of the regions."""
+    for community in world.communities:
+        for state in world.records.page_states(community.slug):
+            world.records.save_page_state(replace(state, regions=None,
+                                                  template_version=version))
+
+
+def add_markers(world: World) -> None:
+    """Every page as an earlier version wrote it: markers around its regions."""
+    for community in world.communities:
+        for state in world.records.page_states(community.slug):
+            kind = T.kind_for(state.kind)
+            if kind.host:
+                continue
+            assert state.regions is not None
+            world.wiki.edit(state.ref, with_markers(world.format, kind,
+                                                    world.content(state.ref), state.regions))
+
+
+def test_pages_with_markers_lose_them_at_the_next_provisioning(
+        world: World, changed: TemplateSet) -> None:
+    """Spaces provisioned by the versions that wrote markers: a plain `cop provision`
+    takes them off (one write per page, nothing else changed), records each region's
+    merge base, and a second run writes nothing; `--upgrade` then works as for any page."""
+    add_markers(world)
+    forget_regions(world, version=template_version(T["members"]))
+    assert world.sync(T).exit_code == 0
+    marked = {c.slug: world.content(world.members(c)) for c in world.communities}
+    assert all("cop:section" in page or "cop-section" in page for page in marked.values())
+    writes, minor = world.wiki.stats.writes, world.wiki.minor_writes
+    plain = world.provision(T)
+    assert plain.exit_code == 0
+    unmarked = [a for a in plain.actions if "markers taken off" in a.reason]
+    pages = [s for c in world.communities for s in world.records.page_states(c.slug)
+             if not T.kind_for(s.kind).host]
+    assert len(unmarked) == len(pages)
+    assert world.wiki.stats.writes - writes == len(pages)
+    assert world.wiki.minor_writes - minor == len(pages)  # no watcher is told of them
+    for community in world.communities:
+        page = world.content(world.members(community))
+        assert "<!--" not in page and 'ac:name="anchor"' not in page
+        assert world.rows(page) == world.rows(marked[community.slug])
+        assert "Our notes" in page
+        state = world.records.page_state(community.slug, "members")
+        assert state is not None and state.regions
+        assert state.template_version == template_version(T["members"])
+    writes = world.wiki.stats.writes
+    assert world.provision(T).exit_code == 0 and world.wiki.stats.writes == writes
+    synced = world.sync(T)
+    assert synced.exit_code == 0 and world.wiki.stats.writes == writes
+    report = world.provision(changed, upgrade=True)
+    assert report.exit_code == 0 and not [a for a in report.actions if a.notes]
+    assert all("Meetings" in world.content(world.members(c)) or
+               "Réunions" in world.content(world.members(c)) for c in world.communities)
+
+
+def test_an_upgrade_takes_the_markers_off_too(world: World, changed: TemplateSet) -> None:
+    add_markers(world)
+    forget_regions(world, version=template_version(T["members"]))
+    report = world.provision(changed, upgrade=True)
+    assert report.exit_code == 0
+    assert not [(a.ref, a.notes) for a in report.actions if a.notes]
+    [line] = [a for a in report.actions if a.ref == world.members(world.communities[0])]
+    assert "markers taken off the page" in line.reason and "new section 'meetings'" in \
+        line.reason
+    for community in world.communities:
+        assert "cop:section" not in world.content(world.members(community))
+    writes = world.wiki.stats.writes
+    world.provision(changed, upgrade=True)
+    assert world.wiki.stats.writes == writes
+
+
+def page_context_of(world: World, community: Community, templates: TemplateSet):
+    """The context provisioning renders ``community``'s pages with."""
+    states = world.records.page_states(community.slug)
+    current = world.records.community(community.slug)
+    refs = current_refs(current, current.space, templates, states, [])
+    return page_context(current, host_refs(refs, templates))
