@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Export the records of one community (or all) as JSON or CSV."),
     "health": ("sync.cli.results.health:health",
                "Members, contributors, activity, freshness and alerts of the communities."),
+    "idea": ("sync.cli.community.idea:idea",
+             "The subjects the communities raise, and their hand-over to the portfolio."),
     "init": ("sync.cli.setup.init_cmd:init",
              "Write a starter cop.toml and create the records database."),
     "mediawiki": ("sync.cli.setup.mediawiki:mediawiki", "MediaWiki administration helpers."),

@@ -34,6 +34,7 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
+from sync.engine.links import linking_last, names_something, with_linking_pages
 from sync.engine.outcome import CommunityOutcome, PageOutcome, SyncReport
 from sync.progress import Monitor
 from sync.records.model import Community, PageState
@@ -162,7 +163,9 @@ class Syncer:
         full = full or self.records.watermark(community.slug) is None
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
-        return plan_reads(states, feed, always, full=full)
+        plan = plan_reads(states, feed, always, full=full)
+        return with_linking_pages(plan, states, self.templates, lambda kind: names_something(
+            self.records.live_rows(community.slug, kind.kind), kind))
 
     def _pending(self, community: Community, state: PageState) -> bool:
         """Two-way pages whose local rows differ from the merge base: to push (not to a
@@ -214,7 +217,7 @@ class Syncer:
                     by_kind: Mapping[str, PageState], found: Mapping[str, RemotePage],
                     parsed: Mapping[str, ParsedPage], options: SyncOptions,
                     outcome: CommunityOutcome) -> None:
-        for kind, page in found.items():
+        for kind, page in linking_last(found, self.templates):
             if self._stopped(outcome):
                 return
             with self.monitor.page(f"sync {page.ref}"):

@@ -21,6 +21,7 @@ from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
 from sync.records.news_state import NewsRecords
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
+from sync.records.status_history import StatusHistory
 from sync.records.sync_state import StateRecords
 
 COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pilot", "expert",
@@ -28,9 +29,10 @@ COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pi
                      "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords, MethodRecords, NewsRecords):
+class Records(StateRecords, MethodRecords, NewsRecords, StatusHistory):
     """Communities and their rows (this module), page state and sync history, the
-    method's themes, decisions and seminars, and what was sent out (the mixins)."""
+    method's themes, decisions and seminars, what was sent out, and rows' status changes
+    (the mixins)."""
 
     def __init__(self, connection: Connection | sqlite3.Connection, path: str,
                  engine: Engine | None = None) -> None:
@@ -232,8 +234,9 @@ class Records(StateRecords, MethodRecords, NewsRecords):
         their case in keys, see page_templates.values.row_key): data, dates and tombstone
         stay. ``new`` must not be a key of that kind already."""
         with self.transaction():
-            self.db.execute("UPDATE entries SET key = ? WHERE community = ? AND kind = ? "
-                            "AND key = ?", (new, community, kind, old))
+            for table in ("entries", "status_changes"):  # the row and its history
+                self.db.execute(f"UPDATE {table} SET key = ? WHERE community = ? AND "
+                                "kind = ? AND key = ?", (new, community, kind, old))
 
     def tombstoned_rows(self, community: str, kind: str, *, by: str) -> dict[str, dict[str, str]]:
         """key -> data of the rows tombstoned by ``by`` (e.g. 'page-deleted')."""

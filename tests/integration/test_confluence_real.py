@@ -87,7 +87,7 @@ def test_a_provisioning_of_several_communities_survives_429_on_writes(
     assert result.exit_code == 0, result.output
     refused = [r for r in site.writes() if r.status == 429]
     assert len(refused) > 10
-    assert len(current_titles(site)) == 3 * 6
+    assert len(current_titles(site)) == 3 * 7  # charter, six pages (Ideas: issue 16)
     for number in ("", "2", "3"):
         space = f"{KEY}{number}"
         assert sorted(p.title for p in site.state.pages.values()
@@ -114,8 +114,9 @@ def test_a_provisioning_that_must_stop_says_where_and_goes_on_next_run(
     second = cop("provision", "--all")
     assert second.exit_code == 0, second.output
     creates = [r for r in site.log[log:] if r.method == "POST" and re.search(create, r.path)]
-    assert len(creates) == 5 + 5  # the first community's five others, the second's five
-    assert len(current_titles(site)) == 12
+    # the first community's six others, the second's six (the Ideas page: issue 16)
+    assert len(creates) == 6 + 6
+    assert len(current_titles(site)) == 14
 
 
 def test_the_adapter_slows_down_when_the_site_is_near_its_limit(
