@@ -259,6 +259,24 @@ def with_markers(base: Mapping[str, str] | None, marked: Mapping[str, str] | Non
     return {**base, **{region_id: text for region_id, text in marked.items() if text}}
 
 
+def locate_regions(doc: RegionDoc[Span], desired: Sequence[Desired],
+                   base: Mapping[str, str] | None,
+                   older: Mapping[str, Sequence[str]]) -> dict[str, Span]:
+    """Where each ``desired`` region stands intact on the page: as last written (its merge
+    ``base``), as the template renders it now, or as earlier versions rendered it
+    (``older``: region id -> texts), the first found."""
+    found: dict[str, Span] = {}
+    for region in desired:
+        written = (base or {}).get(region.id)
+        texts = ([written] if written else []) + [region.text, *older.get(region.id, ())]
+        for text in texts:
+            span = doc.locate(text)
+            if span is not None:
+                found[region.id] = span
+                break
+    return found
+
+
 def rows_at(sections: Sequence[tuple[str, bool]], region_ids: Sequence[str]) -> int:
     """How many of the page's regions come before its rows: ``sections`` are (id, holds the
     rows) in template order, ``region_ids`` the ids that have a region, in order (the rows

@@ -28,6 +28,7 @@ from page_templates.ui import ui_text
 
 from ..base import PageContext
 from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions, with_markers
+from ..regions import locate_regions as find_regions
 from .storage_canonical import canonical_nodes, canonical_storage
 from .storage_columns import upgrade_columns
 from .storage_markers import fragment, strip_anchors
@@ -206,17 +207,8 @@ def locate_regions(doc: BlockDoc, kind: PageKind, context: PageContext,
                    ) -> dict[str, Span]:
     """Where each region stands intact on the page (as last written, as the template
     renders it now, or as earlier versions rendered it)."""
-    older = legacy_candidates(legacy, context)
-    found: dict[str, Span] = {}
-    for region in desired_regions(kind, context):
-        written = (base or {}).get(region.id)
-        texts = ([written] if written else []) + [region.text, *older.get(region.id, ())]
-        for text in texts:
-            span = doc.locate(text)
-            if span is not None:
-                found[region.id] = span
-                break
-    return found
+    return find_regions(doc, desired_regions(kind, context), base,
+                        legacy_candidates(legacy, context))
 
 
 def page_regions(kind: PageKind, context: PageContext) -> dict[str, str]:

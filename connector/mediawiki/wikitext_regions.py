@@ -22,6 +22,7 @@ from page_templates import PageKind, localize
 
 from ..base import PageContext
 from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions, with_markers
+from ..regions import locate_regions as find_regions
 from .wikitext_markers import strip_markers
 from .wikitext_render import section_text
 from .wikitext_text import parse_wikitext, plain_text
@@ -207,18 +208,8 @@ def locate_regions(doc: LineDoc, kind: PageKind, context: PageContext,
                    ) -> dict[str, LineSpan]:
     """Where each region stands intact on the page (as last written, as the template
     renders it now, or as earlier versions rendered it)."""
-    older = legacy_candidates(legacy, context)
-    found: dict[str, LineSpan] = {}
-    for region in desired_regions(kind, context):
-        written = (base or {}).get(region.id)
-        texts = [written] if written else []
-        texts += [region.text, *older.get(region.id, ())]
-        for text in texts:
-            span = doc.locate(text)
-            if span is not None:
-                found[region.id] = span
-                break
-    return found
+    return find_regions(doc, desired_regions(kind, context), base,
+                        legacy_candidates(legacy, context))
 
 
 def page_regions(kind: PageKind, context: PageContext) -> dict[str, str]:
