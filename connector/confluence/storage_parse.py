@@ -205,7 +205,9 @@ def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | No
     """The rows table of ``kind``, and whether the page has any table at all.
 
     The table placed after the rows section's end anchor (see ``rows_ends``) wins; without
-    one, the table naming the most fields of ``kind`` (the first of equals)."""
+    one, the table naming the most fields of ``kind`` (the first of equals). A kind placed
+    on another's page (the Watch page's sources) takes, failing its anchor, only a table
+    naming its key: the host's table may share a label with it (Tags), never its rows."""
     tables = soup.find_all("table")
     if not tables:
         return None, False
@@ -213,8 +215,42 @@ def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | No
         placed = _table_after(end, kind)
         if placed is not None:
             return placed, True
-    found = [read for read in (rows_table(table, kind) for table in tables) if read is not None]
+    found = [read for read in (rows_table(table, kind) for table in tables) if read is not None
+             and (not kind.host or _names_key(read, kind))]
     return max(found, key=lambda f: f.mapped, default=None), True  # first of equals
+
+
+def _names_key(table: RowsTable, kind: PageKind) -> bool:
+    """Whether the table's header names every field of one of the kind's keys."""
+    return any(all(table.column_of(name) is not None for name in alternative)
+               for alternative in kind.keys)
+
+
+def review_table(soup: BeautifulSoup, kind: PageKind,
+                 rows: RowsTable | None) -> RowsTable | None:
+    """The table of the rows proposed to members (the kind's ``to_review`` section): the
+    one placed after that section's end anchor, when it is not ``rows`` (the rows table).
+    No anchor, no such table: the proposals then went with the other rows."""
+    section = kind.review_section
+    if section is None:
+        return None
+    for end in section_ends(soup, {section.id}):
+        placed = _table_after(end, kind)
+        if placed is not None and (rows is None or placed.table is not rows.table):
+            return placed
+    return None
+
+
+def rows_tables(soup: BeautifulSoup, kind: PageKind) -> tuple[list[RowsTable], bool]:
+    """Every table holding ``kind``'s rows, in page order (the rows table, and the to-review
+    table where the kind has one), and whether the page has any table at all."""
+    table, any_table = find_rows_table(soup, kind)
+    review = review_table(soup, kind, table)
+    found = [t for t in (table, review) if t is not None]
+    if len(found) > 1:
+        order = {id(element): i for i, element in enumerate(soup.find_all("table"))}
+        found.sort(key=lambda t: order.get(id(t.table), 0))
+    return found, any_table
 
 
 def rows_section_ids(kind: PageKind) -> set[str]:
@@ -230,7 +266,11 @@ def rows_ends(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
     """The end anchors (``cop-end-<id>``) of the rows section, best first: one closing an
     intact region (its begin anchor's hash matches), then one closing a region, then a
     lone one (e.g. copied with the table by a member); page order among equals."""
-    ids = rows_section_ids(kind)
+    return section_ends(soup, rows_section_ids(kind))
+
+
+def section_ends(soup: BeautifulSoup, ids: set[str]) -> list[Tag]:
+    """The end anchors of the sections ``ids``, best first (see ``rows_ends``)."""
     opened: dict[str, tuple[Tag, str]] = {}  # region id -> its begin anchor and hash
     ranked: list[tuple[int, int, Tag]] = []
     anchors = [m for m in soup.find_all(["ac:structured-macro", "ac:macro"]) if is_anchor(m)]
@@ -419,8 +459,10 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
 
     Row indexes count every data row of the table from its top (empty rows too, though
     they give no row; the header row and captions above it not), so "row 3" is the third
-    row a person sees under the header when none sits above it; ``line`` is None (storage
-    format has no lines worth citing). A page without any table has no rows; a page whose
+    row a person sees under the header when none sits above it; where the kind's rows are
+    in two tables (the rows proposed to members, in the to-review table above the rows
+    table), they count down the page, through both. ``line`` is None (storage format has
+    no lines worth citing). A page without any table has no rows; a page whose
     tables name none of the kind's columns has one problem. Never raises.
     """
     if not kind.has_rows:
@@ -433,11 +475,12 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
         if found is None:
             return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),))
         return _rows(kind, page, [read_pairs(found)], keep_empty=True)
-    table, any_table = find_rows_table(soup, kind)
-    if table is None:
+    tables, any_table = rows_tables(soup, kind)
+    if not tables:
         problems = (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),) if any_table else ()
         return ParsedPage((), problems)
-    return _rows(kind, page, read_rows(table), keep_empty=False)
+    return _rows(kind, page, [read for table in tables for read in read_rows(table)],
+                 keep_empty=False)
 
 
 def _rows(kind: PageKind, page: str, reads: list[RowRead], *, keep_empty: bool) -> ParsedPage:

@@ -14,7 +14,7 @@ from mwparserfromhell.nodes import Comment, Node, Template, Text
 from mwparserfromhell.wikicode import Wikicode
 
 from connector.errors import BackendError, UsageError, ValidationError
-from page_templates import FieldDef, PageKind, TemplateSet
+from page_templates import FieldDef, PageKind, TemplateSet, normalize_template_name
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
 from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
@@ -22,9 +22,10 @@ from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
 from .support import support_pages
+from .wikitext_markers import SECTION, SECTION_END, parse_marker
 from .wikitext_parse import row_values
 from .wikitext_render import MARKER_PREFIX, param_value, render_row
-from .wikitext_text import children, parse_wikitext, plain_text, row_templates
+from .wikitext_text import children, parse_wikitext, plain_text, row_templates, template_name
 
 
 class WikitextCodec:
@@ -81,8 +82,10 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
       row has the key, the row is added (missing values empty). A single kind (the charter)
       updates its block even when the key in the block differs.
     * ``add``: a full row on its own line after the last row of the kind; with no row, after
-      the rows marker comment; with no marker, at the end of the page. An add whose key is
-      already on the page updates that row instead (no duplicate).
+      the rows marker comment; with no marker, at the end of the page. An add naming a
+      ``section`` (the to-review section) goes after the last row standing between that
+      section's end marker and the next section, else right after the end marker. An add
+      whose key is already on the page updates that row instead (no duplicate).
     * ``remove``: removes every row with the key, with its line break when the row stands on
       its own line (no empty line left). An absent key leaves the page unchanged.
 
@@ -129,7 +132,10 @@ def _apply(code: Wikicode, kind: PageKind, change: RowChange, lang: str, rows: R
         _update(template, kind, change.values, lang)
         rows[matches[0]] = (template, _key(template, kind))
         return rows
-    template = _add(code, kind, change.values, lang, rows[-1][0] if rows else None)
+    anchor = _section_anchor(code, kind, change.section) if change.section else None
+    if anchor is None:
+        anchor = rows[-1][0] if rows else None
+    template = _add(code, kind, change.values, lang, anchor)
     return [*rows, (template, _key(template, kind))]
 
 
@@ -277,6 +283,27 @@ def _add(code: Wikicode, kind: PageKind, values: Mapping[str, str], lang: str,
             return template
     container.nodes.extend([Text("\n"), template])
     return template
+
+
+def _section_anchor(code: Wikicode, kind: PageKind, section_id: str) -> Node | None:
+    """Where a row added under section ``section_id`` goes after: the last row of the kind
+    standing (at the top level) between the section's end marker and the next section's
+    begin marker, else the end marker itself; None when the page has no such marker (the
+    row then goes with the others)."""
+    nodes = code.nodes
+    end = next((i for i, node in enumerate(nodes) if isinstance(node, Comment) and
+                parse_marker(str(node.contents)) == (SECTION_END, section_id, "")), None)
+    if end is None:
+        return None
+    wanted = normalize_template_name(kind.row_template or "")
+    anchor: Node = nodes[end]
+    for node in nodes[end + 1:]:
+        if isinstance(node, Comment) and (parse_marker(str(node.contents)) or ("",))[0] \
+                == SECTION:
+            break
+        if isinstance(node, Template) and template_name(node) == wanted:
+            anchor = node
+    return anchor
 
 
 def _marker(code: Wikicode, kind: PageKind) -> Comment | None:

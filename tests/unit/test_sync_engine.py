@@ -65,9 +65,10 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + six pages + eight templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6); no seminar page without a seminar
-    assert len(created) == 7 + 8
+    # home + six pages + nine templates (charter, 5 lists, the seminar's attendance and
+    # actions: issue 6, the Watch page's sources: issue 15); no seminar page without a
+    # seminar
+    assert len(created) == 7 + 9
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)
@@ -251,4 +252,5 @@ def test_full_sync_reads_every_page(records, wiki, community) -> None:
     provision(records, wiki, community)
     sync(records, wiki)
     assert sync(records, wiki).counts()["pages_read"] == 0
-    assert sync(records, wiki, full=True).counts()["pages_read"] == 7
+    # 7 pages, the Watch page counted for each of its row sets (watch items, sources)
+    assert sync(records, wiki, full=True).counts()["pages_read"] == 8

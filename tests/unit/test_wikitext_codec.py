@@ -433,7 +433,8 @@ def test_support_pages_are_the_row_templates() -> None:
     assert [str(ref) for ref, _ in pages] == [
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
-        "Template:CoP action", "Template:CoP attendance"]  # the seminar page's rows (issue 6)
+        "Template:CoP action", "Template:CoP attendance",  # the seminar page's (issue 6)
+        "Template:CoP source"]  # the Watch page's sources (issue 15)
     assert pages == CODEC.support_pages(TEMPLATES)  # stable
     for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=True):
         assert source.startswith("<includeonly>")
