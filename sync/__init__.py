@@ -5,6 +5,7 @@ Layers, top to bottom (import-linter contracts in pyproject.toml enforce them; a
 go down):
 
     cli          the `cop` and `cop-sync` commands: the only place that prints or exits
+    relay        the watch's sources read into the Watch pages; feeds and digests out
     results      health, history, reports and the pages that publish them; `cop status`
     method       themes, seminars, analytic accounts, archiving (the method, step by step)
     provision    plan and write a community's space; upgrades; template extraction

@@ -35,8 +35,8 @@ from .storage_parse import (
     read_rows,
     review_table,
     rows_ends,
-    section_ends,
     rows_table,
+    section_ends,
     span,
 )
 from .storage_render import cell_content, render_details, render_table

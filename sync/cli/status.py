@@ -6,10 +6,12 @@ from typing import Any
 
 import click
 
+from connector.http import safe_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.provision.run import Provisioner
 from sync.records.model import Community
+from sync.records.relay_state import FEED_FIELD
 from sync.results.status import community_status, last_run, method_overview
 
 
@@ -89,6 +91,22 @@ def _provisioning_drift(app: App,
     return found
 
 
+def _print_sources(sources: dict[str, Any]) -> None:
+    """The watch's sources: how many, what they brought, and each one that fails."""
+    listed = sources["listed"]
+    if not listed:
+        return
+    click.echo(f"  watch sources: {len(listed)} listed, {sources['failing']} failing; "
+               f"{sources['proposed']} entries proposed, {sources['deleted_by_members']} "
+               "of them deleted by members")
+    for source in listed:
+        if source["failing"]:
+            retry = f"; next try {source['next_check']}" if source.get("next_check") else ""
+            click.echo(f"  ! source {source['name']!r} <{safe_url(source['url'])}>: "
+                       f"{source['error']} (failing since {source['failing_since']}, "
+                       f"{source['failures']} time(s){retry})")
+
+
 def _print_community(s: dict[str, Any]) -> None:
     pages = sum(p["state"] not in ("missing", "deleted") for p in s["pages"])
     pilot = ", the pilot community" if s["pilot_community"] else ""
@@ -103,7 +121,10 @@ def _print_community(s: dict[str, Any]) -> None:
     click.echo(f"  last synced: {s['watermark'] or 'never'}")
     if s["pending_member_changes"]:
         click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
+    _print_sources(s["sources"])
     for problem in s["problems"]:
+        if problem["field"] == FEED_FIELD:
+            continue  # a failing source: said with its source above
         where = f"{problem['page']}, row {problem['row']}" + (
             f" (line {problem['line']})" if problem["line"] else "")
         click.echo(f"  ! {where}, field {problem['field']!r}: {problem['message']}")

@@ -17,6 +17,7 @@ from sync.engine.checkpoints import checkpoint
 from sync.engine.outcome import SyncReport
 from sync.engine.pull import PageOutcome
 from sync.engine.run import Syncer, SyncOptions
+from sync.relay.run import Relay, RelayReport
 
 log = logging.getLogger("cop-sync")
 
@@ -50,21 +51,27 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 echo_json({"exit_code": held.exit_code, "error": str(held), "locked": True})
             raise
         checkpoint("locked")
-        syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget)
+        backends = app.configured_backends()
+        relay = Relay(records, backends, app.templates, config.sources, budget=budget)
+        syncer = Syncer(records, backends, app.templates, budget=budget,
+                        observer=relay.observe)
         run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
-        data = report.to_dict()
+        sources = relay.run(community, dry_run=dry_run)  # the watch's sources, after the sync
+        exit_code = max(report.exit_code, sources.exit_code)
+        data = {**report.to_dict(), "exit_code": exit_code, "sources": sources.to_dict()}
         if run_id is not None:
-            records.finish_run(run_id, report.finished_at, report.exit_code, data)
+            records.finish_run(run_id, report.finished_at, exit_code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, as_json, to_log=bool(config.sync.log_file))
-    raise SystemExit(report.exit_code)
+    _print(report, sources, as_json, to_log=bool(config.sync.log_file))
+    raise SystemExit(exit_code)
 
 
-def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
+def _print(report: SyncReport, sources: RelayReport, as_json: bool,
+           to_log: bool = False) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
     file alone tells the operator what happened (errors and problems as WARNING)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
@@ -72,8 +79,9 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
+    exit_code = max(report.exit_code, sources.exit_code)
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "exit_code": exit_code, "sources": sources.to_dict()})
     else:
         for community in report.communities:
             if community.error:
@@ -82,8 +90,23 @@ def _print(report: SyncReport, as_json: bool, to_log: bool = False) -> None:
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
-    summary = report.summary_line()
-    say(summary, err=as_json, level=logging.WARNING if report.exit_code else logging.INFO)
+        _print_sources(sources, say)
+    summary = report.summary_line(extra=sources.summary_words(), exit_code=exit_code)
+    say(summary, err=as_json, level=logging.WARNING if exit_code else logging.INFO)
+
+
+def _print_sources(sources: RelayReport, say: Callable[..., None]) -> None:
+    """A line per source that failed and per Watch page that could not be written."""
+    for source in sources.sources:
+        if source.status == "failed":
+            say(f"{source.community}: source {source.name!r}: {source.error}")
+    for page in sources.pages:
+        if page.error:
+            say(f"{page.page}: error: {page.error}")
+        elif page.proposed:
+            verb = "would get" if sources.dry_run else "got"
+            say(f"{page.page}: {verb} {page.proposed} new entries to review",
+                level=logging.INFO)
 
 
 def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:

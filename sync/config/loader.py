@@ -20,6 +20,7 @@ from typing import Any
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
 from sync.config.method import MethodConfig, parse_method
+from sync.config.sources import SourcesConfig, parse_sources
 
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -72,6 +73,7 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
+    sources: SourcesConfig = field(default_factory=SourcesConfig)  # the watch's feeds
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the file's directory."""
@@ -98,7 +100,7 @@ def load(explicit: str | None = None) -> Config:
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
-                 "templates", "method"}, "", path)
+                 "templates", "method", "sources"}, "", path)
     records = _section(data, "records", {"path"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
@@ -114,7 +116,8 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     )
     method, health = parse_method(data.get("method"), data.get("health"),
                                   parse_health(data.get("health"), path), path)
-    config = _replace(config, method=method, health=health)
+    config = _replace(config, method=method, health=health,
+                      sources=parse_sources(data.get("sources"), path))
     records_path = config.resolve(str(records.get("path", "cop.db")))
     config = _replace(config, records_path=records_path,
                       templates_dir=_templates_dir(config, templates))

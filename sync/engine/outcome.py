@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,7 +64,10 @@ class SyncReport:
             + sum(bool(p.error) for p in pages),
         }
 
-    def summary_line(self) -> str:
+    def summary_line(self, extra: Sequence[str] = (), exit_code: int | None = None) -> str:
+        """One line: the counts, then ``extra`` words (what came after the sync: the
+        watch's sources), then the exit code (``exit_code`` when the run's is not only
+        the sync's)."""
         c = self.counts()
         words = [f"{c['communities']} communit{'y' if c['communities'] == 1 else 'ies'}",
                  f"{c['pages_read']} pages read", f"{c['rows_upserted']} rows upserted",
@@ -78,8 +82,10 @@ class SyncReport:
             words.append(f"{c['communities_refused_empty']} empty communities refused")
         if c["drift"]:
             words.append(f"{c['drift']} drifted charter fields")
+        words += extra
         prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
-        return f"{prefix}: " + ", ".join(words) + f"; exit {self.exit_code}"
+        code = self.exit_code if exit_code is None else exit_code
+        return f"{prefix}: " + ", ".join(words) + f"; exit {code}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"started_at": self.started_at, "finished_at": self.finished_at,

@@ -30,6 +30,7 @@ from sync.engine.deletions import (
 from sync.engine.outcome import CommunityOutcome, SyncReport
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community, PageState
+from sync.records.relay_state import FEED_FIELD  # a failing feed: its source's, not exit 1
 from sync.records.store import Records
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ class SyncOptions:
     full: bool = False  # read every page, whatever the feed says (after a long outage)
 
 
+# Told, once a community's pages are synced, the pages read (by page key or row key) and
+# their rows as parsed: what comes after the sync in the same run (the relay) learns the
+# pages without asking the wiki again.
+PageObserver = Callable[[Community, Mapping[str, RemotePage], Mapping[str, ParsedPage]], None]
+
+
 @dataclass(frozen=True)
 class Syncer:
     records: Records
@@ -51,6 +58,7 @@ class Syncer:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     budget: Budget | None = None  # the run's time budget (the adapters' retries share it)
+    observer: PageObserver | None = None
 
     def run(self, options: SyncOptions) -> SyncReport:
         report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
@@ -111,8 +119,8 @@ class Syncer:
             self._sync_community(pages, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
-            outcomes[community.slug].open_problems = len(
-                self.records.problems(community.slug))
+            outcomes[community.slug].open_problems = sum(
+                problem.field != FEED_FIELD for problem in self.records.problems(community.slug))
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""
@@ -175,6 +183,8 @@ class Syncer:
                                                 parsed=parsed[kind]))
         except CopError as error:
             outcome.error = str(error)
+        if self.observer is not None and found:
+            self.observer(community, found, parsed)
         if not outcome.failed and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost
