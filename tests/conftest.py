@@ -106,3 +106,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "wiki" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.mediawiki)
+
+
+@pytest.fixture
+def feeds():
+    """A real HTTP server publishing feeds (and failing as publishers do): tests/feed_server.py."""
+    from feed_server import feed_server  # noqa: PLC0415 - only the tests that ask start it
+
+    with feed_server() as server:
+        yield server

@@ -36,6 +36,7 @@ from page_templates.values import normalize_row, row_key
 from sync.clock import parse_time, utc_now
 from sync.community.pages import part_keys
 from sync.config.sources import SourcesConfig
+from sync.engine.checkpoints import checkpoint
 from sync.engine.pull import PageSync
 from sync.records.model import Community, PageState, SourceEntry, SourceState, StoredProblem
 from sync.records.relay_state import FEED_FIELD
@@ -339,6 +340,7 @@ class _Community:
                     raise
                 remote = self._read_page()  # a member saved meanwhile, or it may have landed
                 continue
+            checkpoint("after-relay-write")
             self._synced(RemotePage(remote.ref, written.page_id, written.revision, content))
             return additions
         raise AssertionError("unreachable")
@@ -386,6 +388,7 @@ class _Community:
                     state = replace(state, etag=old.etag if old else "",
                                     last_modified=old.last_modified if old else "")
                 self.records.save_source_state(state)
+            checkpoint("before-relay-commit")
 
     def _problems(self, rows: Mapping[str, Mapping[str, str]]) -> None:
         """The failing sources as problems of their rows on the Watch page."""
