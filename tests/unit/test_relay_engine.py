@@ -52,7 +52,7 @@ class Publisher:
             for title, day in items for n in [title.split()[-1]])
         xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{body}' \
               "</channel></rss>"
-        self.feeds[url] = (xml.encode(), '"' + hashlib.sha1(xml.encode()).hexdigest()[:8] + '"')
+        self.feeds[url] = (xml.encode(), '"' + hashlib.sha256(xml.encode()).hexdigest()[:8] + '"')
 
     def fetch(self, url: str, *, etag: str = "", last_modified: str = "",
               seconds: float | None = None) -> Fetched:
