@@ -463,7 +463,8 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
     in two tables (the rows proposed to members, in the to-review table above the rows
     table), they count down the page, through both. ``line`` is None (storage format has
     no lines worth citing). A page without any table has no rows; a page whose
-    tables name none of the kind's columns has one problem. Never raises.
+    tables name none of the kind's columns has one problem (unless the kind is placed on
+    the page by a section the page does not have yet: no rows). Never raises.
     """
     if not kind.has_rows:
         return ParsedPage(rows=())
@@ -477,7 +478,11 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
         return _rows(kind, page, [read_pairs(found)], keep_empty=True)
     tables, any_table = rows_tables(soup, kind)
     if not tables:
-        problems = (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),) if any_table else ()
+        # A kind placed on another's page whose section the page does not have (made
+        # before the kind was placed there: the Watch page's sources) has no rows yet.
+        placed_later = bool(kind.host) and not rows_ends(soup, kind)
+        problems = (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),) \
+            if any_table and not placed_later else ()
         return ParsedPage((), problems)
     return _rows(kind, page, [read for table in tables for read in read_rows(table)],
                  keep_empty=False)

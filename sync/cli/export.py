@@ -12,7 +12,7 @@ from sync.cli.output import echo_json
 from sync.records.export import export_csv, export_json
 
 KINDS = ["members", "watch", "references", "regulation", "competition", "attendance",
-         "actions"]  # the seminar pages' rows too
+         "actions", "source"]  # the seminar pages' rows too, and the Watch page's sources
 
 
 @click.command("export", cls=GuardedCommand)

@@ -50,7 +50,9 @@ class SyncReport:
         pages = self.pages
         return {
             "communities": len(self.communities),
-            "pages_read": sum(not p.deleted for p in pages),
+            # pages, not row sets: the Watch page (its items and its sources) counts once
+            "pages_read": len({(c.slug, p.page) for c in self.communities for p in c.pages
+                               if not p.deleted}),
             "rows_upserted": sum(p.upserted for p in pages),
             "rows_tombstoned": sum(p.tombstoned for p in pages),
             "rows_pushed": sum(p.pushed for p in pages),

@@ -150,8 +150,9 @@ class Relay:
     clock: Callable[[], str] = utc_now
     budget: Budget | None = None  # the run's
     fetcher: Fetcher | None = None  # made when a first source is due
-    _pages: dict[str, RemotePage] = field(default_factory=dict)  # slug -> Watch page read
-    _rows: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> url -> row
+    # What the sync read in this run: slug -> the Watch page; slug -> source url -> its row.
+    seen_pages: dict[str, RemotePage] = field(default_factory=dict)
+    seen_rows: dict[str, dict[str, int]] = field(default_factory=dict)
 
     # --- what the sync read -------------------------------------------------------------
 
@@ -162,10 +163,10 @@ class Relay:
         host = self._host()
         if host is None or host.kind not in pages:
             return
-        self._pages[community.slug] = pages[host.kind]
+        self.seen_pages[community.slug] = pages[host.kind]
         key = part_keys(host.kind, host).get(SOURCE_KIND)
         if key in parsed:
-            self._rows[community.slug] = _source_rows(self.templates[SOURCE_KIND],
+            self.seen_rows[community.slug] = _source_rows(self.templates[SOURCE_KIND],
                                                       parsed[key])
 
     def _host(self) -> PageKind | None:
@@ -189,8 +190,9 @@ class Relay:
         for found in chosen:
             state = self.records.page_state(found.slug, host.kind)
             backend = self.backends.get(found.backend)
-            if found.archived or state is None or backend is None:
-                continue
+            if found.archived or state is None or state.state == "deleted" or \
+                    backend is None:
+                continue  # nothing to propose on: no source is asked
             _Community(self, found, host, state, backend, report, dry_run, clock).run()
         if self.fetcher is not None and hasattr(self.fetcher, "stats"):
             report.requests = self.fetcher.stats.requests
@@ -221,12 +223,13 @@ class _Community:
         self.records = relay.records
         self.now = relay.clock()
         self.slug = community.slug
+        self.outcomes: dict[str, SourceOutcome] = {}  # source url -> what asking it gave
 
     def run(self) -> None:
         rows = self.records.live_rows(self.slug, SOURCE_KIND)
         if not self.dry_run:
             self.records.forget_sources(self.slug, rows)
-            self.records.set_source_rows(self.slug, self.relay._rows.get(self.slug, {}))
+            self.records.set_source_rows(self.slug, self.relay.seen_rows.get(self.slug, {}))
         states = self.records.source_states(self.slug)
         reads = self._ask(listed_sources(rows), states)
         candidates = [Candidate(r.source, entry) for r in reads for entry in r.fresh.new]
@@ -250,12 +253,13 @@ class _Community:
                 break
             reads.append(self._read(source, states.get(source.url), seconds))
             self.report.sources.append(reads[-1].outcome)
+            self.outcomes[source.url] = reads[-1].outcome
         return reads
 
     def _read(self, source: Source, old: SourceState | None, seconds: float) -> _Read:
         state = old or SourceState(self.slug, source.url)
         state = replace(state, checked_at=self.now,
-                        row=self.relay._rows.get(self.slug, {}).get(source.url, state.row))
+                        row=self.relay.seen_rows.get(self.slug, {}).get(source.url, state.row))
         outcome = SourceOutcome(self.slug, safe_url(source.url), source.name, "new")
         try:
             fetched = self.relay.get_fetcher().fetch(
@@ -312,11 +316,8 @@ class _Community:
             log.warning("%s: %s", write.page, write.error)
             return None, False
         write.proposed = len(additions.proposed)
-        for outcome in self.report.sources:
-            if outcome.community == self.slug:
-                outcome.proposed = sum(p.candidate.source.name == outcome.name and
-                                       safe_url(p.candidate.source.url) == outcome.url
-                                       for p in additions.proposed)
+        for proposal in additions.proposed:
+            self.outcomes[proposal.candidate.source.url].proposed += 1
         return additions, True
 
     def _write(self, candidates: list[Candidate]) -> Additions:
@@ -347,7 +348,7 @@ class _Community:
 
     def _page(self) -> RemotePage:
         """The Watch page: as the sync read it in this run, else read now."""
-        seen = self.relay._pages.get(self.slug)
+        seen = self.relay.seen_pages.get(self.slug)
         if seen is not None and seen.ref == self.state.ref:
             return seen
         return self._read_page()
@@ -369,7 +370,7 @@ class _Community:
                 pages.sync(self.community, state, page)
         parsed = self.backend.codec.parse_rows(page.content, self.relay.templates[SOURCE_KIND],
                                                str(page.ref))
-        self.relay._rows[self.slug] = _source_rows(self.relay.templates[SOURCE_KIND], parsed)
+        self.relay.seen_rows[self.slug] = _source_rows(self.relay.templates[SOURCE_KIND], parsed)
 
     # --- the records ----------------------------------------------------------------------------
 
@@ -380,11 +381,12 @@ class _Community:
         validators (their next answer brings the entries again)."""
         entries = _entries(self.slug, reads, additions, self.now) if written else []
         with self.records.transaction():
+            before = self.records.source_states(self.slug)
             self.records.record_source_entries(entries)
             for read in reads:
                 state = read.state
                 if not written and read.fresh.new:
-                    old = self.records.source_states(self.slug).get(read.source.url)
+                    old = before.get(read.source.url)
                     state = replace(state, etag=old.etag if old else "",
                                     last_modified=old.last_modified if old else "")
                 self.records.save_source_state(state)

@@ -154,7 +154,11 @@ def test_an_upgrade_reaches_the_lists_of_editor_stored_pages(site: Site,
         assert (RULES if kind == "charter" else HELP)[lang] in body, kind
         # the rows table, byte for byte
         table = re.compile(r"<table[ >].*?</table>", re.S)
-        assert table.findall(body) == table.findall(before[kind]), kind
+        tables = table.findall(body)
+        if kind == "watch":  # a page made before the sources table: it gets the table
+            sources = tables.pop(-1)
+            assert "Feed address" in sources or "Adresse du flux" in sources
+        assert tables == table.findall(before[kind]), kind
     assert site.cli.sync().exit_code == 0
     assert {kind: recorded(site, kind) for kind in KINDS} == records
     writes = site.writes()
