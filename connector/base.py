@@ -32,13 +32,17 @@ class PageRef:
 
 @dataclass(frozen=True)
 class RemotePage:
-    """A page as read: ``revision`` is the MediaWiki revid / Confluence version number."""
+    """A page as read: ``revision`` is the MediaWiki revid / Confluence version number.
+    ``unreadable`` says why ``content`` cannot be trusted ("" when it can: a Confluence live
+    doc answers an empty body although it has content): such a page is reported, never
+    read as empty."""
 
     ref: PageRef
     page_id: str
     revision: str
     content: str
     timestamp: str = ""
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,14 +133,30 @@ class RawRow:
     line: int | None
     values: Mapping[str, str]
     unknown: tuple[str, ...] = ()  # parameters the kind does not define (typos?)
+    # the values of the ``unknown`` parameters, as plain text (a typo's value is not lost)
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """Rows found on a page, and problems that made some rows unreadable."""
+    """Rows found on a page, and the problems of the rows that cannot be read.
+
+    ``partial``: what could be read of the rows that have problems (their readable fields,
+    under the same index), so that the sync can still tell such a row's key when the
+    trouble is in another field."""
 
     rows: tuple[RawRow, ...]
     problems: tuple[RowProblem, ...] = ()
+    partial: tuple[RawRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherRows:
+    """The row template of another kind, which a page may hold by mistake (a watch item
+    pasted on the References page): that kind, and the title of the page it belongs on."""
+
+    kind: str
+    page: str
 
 
 RowOp = Literal["add", "update", "remove"]
@@ -169,8 +189,11 @@ class PageCodec(Protocol):
         ...)``), exactly like a kind's own rows."""
         ...
 
-    def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
-        """The rows of ``kind`` on a page; never raises on member input."""
+    def parse_rows(self, content: str, kind: PageKind, page: str,
+                   others: Mapping[str, OtherRows] | None = None) -> ParsedPage:
+        """The rows of ``kind`` on a page; never raises on member input. ``others``: the
+        row templates of the other kinds (name -> kind), reported where a page holds one
+        (or a near-miss of a row template's name) by the formats that have such calls."""
         ...
 
     def apply_changes(self, content: str, kind: PageKind, changes: Sequence[RowChange],

@@ -7,7 +7,10 @@ Every error carries the fields a person needs to act (page, field, setting, ...)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Literal
 
 # The root of the hierarchy lives in the bottom layer (page_templates raises it too);
 # re-exported here so the rest of the product imports every error from this module.
@@ -85,6 +88,11 @@ class Unreachable(BackendError):
     """The wiki did not answer (connection refused, DNS, timeout, repeated 5xx)."""
 
 
+class RateLimited(Unreachable):
+    """The wiki kept refusing requests as too many (HTTP 429) after every retry: the run
+    stops there (what is done is kept; the next run goes on from there)."""
+
+
 class AuthenticationFailed(BackendError):
     """The wiki refused the configured credentials."""
 
@@ -127,12 +135,23 @@ class BudgetExceeded(BackendError):
     """Retries would go past the run-time budget; the run stops waiting."""
 
 
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True)
 class RowProblem:
-    """A row that cannot be read: reported with page, row and field, then skipped.
+    """Something on a page a member should fix, reported with page, row and field.
 
     Not an exception: a page with a bad row is still processed, so problems are data.
     ``row`` is 1-based among the page's rows; ``line`` is the line in the page source.
+
+    ``code`` and ``params`` say it without a language, for the texts of
+    page_templates/problems.toml (the notice on the page, in the community's language);
+    ``message`` is the English sentence (logs, ``cop status``). ``severity``:
+    ``"error"``, what the member typed is not (all) recorded -- the row is skipped or held,
+    or the value not taken -- and cop-sync exits 1 while it stays open; ``"warning"``,
+    everything is recorded but something deserves a fix (an unknown parameter, a row pasted
+    twice, a governance field typed on the wiki): reported, exit 0.
     """
 
     page: str
@@ -141,6 +160,14 @@ class RowProblem:
     message: str
     line: int | None = None
     key: str | None = None
+    code: str = "unreadable"
+    params: Mapping[str, str] = _field(default_factory=dict, hash=False)
+    severity: Severity = "error"
+
+    @property
+    def blocking(self) -> bool:
+        """Whether it makes cop-sync exit 1 while open (see ``severity``)."""
+        return self.severity == "error"
 
     def __str__(self) -> str:
         where = f"{self.page}, row {self.row}" + (f" (line {self.line})" if self.line else "")

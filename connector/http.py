@@ -2,14 +2,25 @@
 
 Retries are urllib3's (``Retry`` on the session's adapter), one layer for each failure kind:
 
-* 429/500/502/503/504 are retried for GET only (reads are idempotent), honouring
-  ``Retry-After`` given in seconds or as an HTTP date;
+* 429 is retried for every method, writes included: the site refused the request without
+  running it ("Too Many Requests"), so sending it again cannot apply it twice;
+* 500/502/503/504 are retried for GET only (reads are idempotent): a write answered 5xx
+  may have been applied, so the caller re-reads it by id before anything else;
+* ``Retry-After`` is honoured (seconds or an HTTP date) up to ``max_retry_wait`` (a site
+  may ask for hours: the wait is capped, then the retry tells whether it still refuses);
 * a refused or timed-out *connection* is retried for every method: nothing was sent;
 * a failure after the request went out (read timeout, reset) is retried for GET only: a
   write may have been applied, and replaying it blindly could save it twice.
 
+Why urllib3's ``Retry`` and no loop of our own: it already parses both ``Retry-After``
+forms, counts each failure kind separately, backs off exponentially and re-sends the body;
+what the product adds is small and lives in one subclass (``BudgetRetry``): which statuses
+may be retried for a write, the cap, and the budget.
+
 Every wait is checked against the run's ``Budget`` first: a wait the budget cannot afford
-raises ``BudgetExceeded`` instead of sleeping.
+raises ``BudgetExceeded`` instead of sleeping. ``Pacer`` slows requests down while a site
+says it is near its limit (``X-RateLimit-NearLimit: true``, Atlassian Cloud), before it
+starts refusing them.
 """
 
 from __future__ import annotations
@@ -39,8 +50,11 @@ from urllib3.util.retry import Retry
 from connector.errors import BudgetExceeded, ConfigError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REFUSED_UNRUN = 429  # "Too Many Requests": refused before running, safe to send again
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 MAX_BACKOFF = 30.0  # seconds; a longer wait is the budget's business, not a backoff's
+MAX_RETRY_WAIT = 60.0  # seconds: the longest Retry-After honoured before retrying anyway
+NEAR_LIMIT = "X-RateLimit-NearLimit"  # Atlassian Cloud: "true" when under 20% of budget
 REDACTED = "***"
 NOISY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
 
@@ -52,9 +66,11 @@ class Budget:
     """
 
     def __init__(self, seconds: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.seconds = seconds
         self._clock = clock
+        self._sleep = sleep
         self._start = clock()
 
     def remaining(self) -> float:
@@ -70,6 +86,14 @@ class Budget:
             raise BudgetExceeded(
                 f"{what}: waiting {wait:.1f} s would pass the run's time budget "
                 f"({left:.1f} s left); stopping instead of waiting", backend=backend)
+
+    def wait(self, seconds: float, what: str, backend: str = "wiki") -> None:
+        """Sleep ``seconds`` (a pause the product decides, not a retry's), if the budget
+        affords it. Raises BudgetExceeded otherwise."""
+        if seconds <= 0:
+            return
+        self.check(seconds, what, backend)
+        self._sleep(seconds)
 
 
 @dataclass
@@ -97,16 +121,31 @@ class BudgetRetry(Retry):
     """
 
     def __init__(self, *args: Any, budget: Budget | None = None,
-                 stats: HttpStats | None = None, backend: str = "wiki", **kwargs: Any) -> None:
+                 stats: HttpStats | None = None, backend: str = "wiki",
+                 max_wait: float = MAX_RETRY_WAIT, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.budget = budget or Budget()
         self.stats = stats or HttpStats()
         self.backend = backend
+        self.max_wait = max_wait
 
     def new(self, **kw: Any) -> BudgetRetry:
         retry = super().new(**kw)
         retry.budget, retry.stats, retry.backend = self.budget, self.stats, self.backend
+        retry.max_wait = self.max_wait
         return retry
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """urllib3's rule, plus: a 429 is retried whatever the method (the request was
+        refused, not run), while the status retries last."""
+        if status_code == REFUSED_UNRUN and self.status_forcelist \
+                and REFUSED_UNRUN in self.status_forcelist:
+            return bool(self.total) and self.status is not False
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """Seconds to wait, capped at ``max_wait`` (a site may ask for hours)."""
+        return min(super().parse_retry_after(retry_after), self.max_wait)
 
     def increment(self, method: str | None = None, url: str | None = None,
                   response: Any = None, error: Exception | None = None,
@@ -140,6 +179,41 @@ def _cause(response: Any, error: Exception | None) -> str:
     return type(error).__name__ if error else "an error"
 
 
+class Pacer:
+    """Slows requests down while the site says it is near its rate limit.
+
+    Atlassian Cloud adds ``X-RateLimit-NearLimit: true`` to answers once less than a fifth
+    of the account's budget is left (https://developer.atlassian.com/cloud/confluence/
+    rate-limiting/): a client that keeps its pace is then refused (429). Each warning
+    doubles the pause taken before the next requests (from ``pause`` up to ``max_pause``
+    seconds); each answer without it halves the pause, down to none. Pauses are budgeted.
+    """
+
+    def __init__(self, budget: Budget, stats: HttpStats, *, backend: str = "wiki",
+                 pause: float = 1.0, max_pause: float = 8.0) -> None:
+        self.budget = budget
+        self.stats = stats
+        self.backend = backend
+        self.base = pause
+        self.max_pause = max_pause
+        self.current = 0.0
+        self.warnings = 0  # answers that carried the warning, for reports and tests
+
+    def before(self) -> None:
+        """Wait the current pause (none while the site is not near its limit)."""
+        if self.current > 0:
+            self.budget.wait(self.current, "slowing down: the site is near its rate limit",
+                             self.backend)
+            self.stats.waited += self.current
+
+    def seen(self, headers: Any) -> None:
+        if str(headers.get(NEAR_LIMIT, "")).strip().lower() == "true":
+            self.warnings += 1
+            self.current = min(self.max_pause, max(self.base, self.current * 2))
+        elif self.current:
+            self.current = 0.0 if self.current / 2 < self.base else self.current / 2
+
+
 @dataclass
 class HttpClient:
     """A configured session plus what callers pass to each request."""
@@ -147,42 +221,49 @@ class HttpClient:
     session: requests.Session
     stats: HttpStats
     timeout: tuple[float, float]  # (connect, read) seconds
+    pacer: Pacer | None = None
 
 
 def make_client(*, timeout: float | tuple[float, float], ca_bundle: str = "",
                 max_retries: int = 3, retry_wait: float = 1.0,
                 user_agent: str = "cop-connector", budget: Budget | None = None,
-                backend: str = "wiki",
+                backend: str = "wiki", max_retry_wait: float = MAX_RETRY_WAIT,
                 retry_statuses: frozenset[int] = RETRY_STATUSES) -> HttpClient:
-    """A requests session with bounded urllib3 retries, TLS verification and a counter.
+    """A requests session with bounded urllib3 retries, TLS verification, a counter and a
+    pacer (``HttpClient.pacer``: call its ``before()`` before each request; the session
+    feeds it every answer).
 
     ``retry_wait`` is the back-off factor (seconds; urllib3 doubles it per retry, first retry
-    immediate); ``retry_statuses`` the answers retried (empty: every answer is handed to the
-    caller, as a feed reader wants: a 503 is the feed's state, tried again next run). Makes
-    no request. Raises ConfigError when ``ca_bundle`` names no file.
+    immediate); ``max_retry_wait`` caps a ``Retry-After``; ``retry_statuses`` are the answers
+    retried (empty: every answer is handed to the caller, as a feed reader wants: a 503 is
+    the feed's state, tried again at its next turn). Makes no request. Raises ConfigError
+    when ``ca_bundle`` names no file.
     """
     if ca_bundle and not os.path.exists(ca_bundle):
         raise ConfigError(f"no CA bundle at {ca_bundle}", setting=f"{backend}.ca_bundle")
     stats = HttpStats()
+    budget = budget or Budget()
     retry = BudgetRetry(
         total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
         other=0, allowed_methods=IDEMPOTENT, status_forcelist=retry_statuses,
         backoff_factor=retry_wait, backoff_max=MAX_BACKOFF,
         respect_retry_after_header=True, raise_on_status=True,
-        budget=budget, stats=stats, backend=backend)
+        budget=budget, stats=stats, backend=backend, max_wait=max_retry_wait)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = ca_bundle or True  # never False: an unverified wiki could steal the login
     session.headers["User-Agent"] = user_agent
-    session.hooks["response"].append(_counter(stats))
-    return HttpClient(session, stats, _timeouts(timeout))
+    pacer = Pacer(budget, stats, backend=backend)
+    session.hooks["response"].append(_counter(stats, pacer))
+    return HttpClient(session, stats, _timeouts(timeout), pacer)
 
 
-def _counter(stats: HttpStats) -> Callable[..., None]:
+def _counter(stats: HttpStats, pacer: Pacer) -> Callable[..., None]:
     def count(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         stats.requests += 1
+        pacer.seen(response.headers)
     return count
 
 

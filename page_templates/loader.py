@@ -156,12 +156,7 @@ def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
     owner = raw.get("owner", "wiki")
     if owner not in OWNERS:
         raise TemplateDefinitionError(f"owner must be one of {OWNERS}", path=path, field=name)
-    choices = tuple(
-        Choice(value=c["value"],
-               labels={k: v for k, v in c.items() if k not in ("value", "aliases")},
-               aliases=tuple(str(a) for a in c.get("aliases", ())))
-        for c in raw.get("choices", [])
-    )
+    choices = tuple(_parse_choice(c, path, name) for c in raw.get("choices", []))
     if (field_type == "choice") != bool(choices):
         raise TemplateDefinitionError("choices go with type = \"choice\" and only with it",
                                       path=path, field=name)
@@ -173,6 +168,18 @@ def _parse_field(raw: Mapping[str, Any], path: str) -> FieldDef:
         default=str(raw.get("default", "")),
         aliases=tuple(str(alias) for alias in raw.get("aliases", [])),
     )
+
+
+def _parse_choice(raw: Mapping[str, Any], path: str, field: str) -> Choice:
+    """A choice: its value, its labels by language, other spellings, and who may set it
+    (``owner = "records"``: only by command, like the member roles pilot and expert)."""
+    owner = raw.get("owner", "wiki")
+    if owner not in OWNERS:
+        raise TemplateDefinitionError(f"a choice's owner must be one of {OWNERS}",
+                                      path=path, field=field)
+    return Choice(value=raw["value"],
+                  labels={k: v for k, v in raw.items() if k not in ("value", "aliases", "owner")},
+                  aliases=tuple(str(a) for a in raw.get("aliases", ())), owner=owner)
 
 
 def _parse_section(raw: Mapping[str, Any], path: str) -> Section:

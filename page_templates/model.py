@@ -38,6 +38,9 @@ class Choice:
     labels: Texts
     # Other spellings read as this value (never written): "ventes", "commercial" for sales.
     aliases: tuple[str, ...] = ()
+    # "records": set by command only (the member roles pilot and expert, named on the
+    # charter); a member writing it on the wiki, or changing it there, is not taken.
+    owner: str = "wiki"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from .model import FieldDef, PageKind, localize
+from .problems import quoted
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -35,17 +36,26 @@ PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s<>\
 class FieldInvalid(ValueError):
     """A value that cannot be read as its field's type. ``message`` is in English;
     ``message_in(lang)`` says it in a page's language where it names what members may
-    write (a choice's labels)."""
+    write (a choice's labels). ``code`` and ``params_in(lang)`` say it without a language
+    (see problems.toml): the value as written, the choices in the page's language..."""
 
     def __init__(self, field: str, message: str,
-                 localized: Callable[[str], str] | None = None) -> None:
+                 localized: Callable[[str], str] | None = None, *, code: str = "invalid",
+                 params: Callable[[str], Mapping[str, str]] | Mapping[str, str] | None = None
+                 ) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
         self._localized = localized
+        self._params = params
 
     def message_in(self, lang: str) -> str:
         return self._localized(lang) if self._localized is not None else self.message
+
+    def params_in(self, lang: str) -> dict[str, str]:
+        params = self._params(lang) if callable(self._params) else self._params
+        return dict(params or {})
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -110,12 +120,14 @@ def _date(field: FieldDef, value: str) -> str:
             return date.fromisoformat(value).isoformat()
     except ValueError:
         pass
-    raise FieldInvalid(field.name, f"{value!r} is not a date; write YYYY-MM-DD")
+    raise FieldInvalid(field.name, f"{value!r} is not a date; write YYYY-MM-DD",
+                       code="not_a_date", params={"value": quoted(value)})
 
 
 def _email(field: FieldDef, value: str) -> str:
     if not EMAIL.match(value):
-        raise FieldInvalid(field.name, f"{value!r} is not an e-mail address")
+        raise FieldInvalid(field.name, f"{value!r} is not an e-mail address",
+                           code="not_an_email", params={"value": quoted(value)})
     return value.lower()
 
 
@@ -128,7 +140,8 @@ def _url(field: FieldDef, value: str) -> str:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or \
             URL_FORBIDDEN.search(value):
-        raise FieldInvalid(field.name, f"{value!r} is not a web address; write https://…")
+        raise FieldInvalid(field.name, f"{value!r} is not a web address; write https://…",
+                           code="not_a_url", params={"value": quoted(value)})
     return value
 
 
@@ -146,7 +159,13 @@ def _choice(field: FieldDef, value: str) -> str:
         hint = f" (did you mean {display(field, close, lang)!r}?)" if close else ""
         return f"{value!r} is not one of: {allowed}{hint}"
 
-    raise FieldInvalid(field.name, message("en"), message)
+    def params(lang: str) -> dict[str, str]:
+        allowed = ", ".join(display(field, choice.value, lang) for choice in field.choices)
+        found = {"value": quoted(value), "choices": allowed}
+        return {**found, "suggestion": display(field, close, lang)} if close else found
+
+    raise FieldInvalid(field.name, message("en"), message,
+                       code="not_a_choice_like" if close else "not_a_choice", params=params)
 
 
 def _choice_names(field: FieldDef) -> dict[str, str]:
@@ -213,7 +232,9 @@ def _number(field: FieldDef, value: str) -> str:
         negative = value.startswith("-") and NUMBER.match(value[1:])
         raise FieldInvalid(field.name, f"{value!r} is " + (
             "negative: write 0 or more" if negative else
-            "not a number; write e.g. 7 or 3.5"))
+            "not a number; write e.g. 7 or 3.5"),
+            code="negative_number" if negative else "not_a_number",
+            params={"value": quoted(value)})
     whole, _, decimals = value.replace(",", ".").partition(".")
     decimals = decimals.rstrip("0")
     return f"{int(whole)}.{decimals}" if decimals else str(int(whole))
@@ -244,7 +265,7 @@ def normalize_row(kind: PageKind,
             values[field.name] = ""
     for name in derived(kind, _required):
         if not values[name] and not _invalid(problems, name):
-            problems.append(FieldInvalid(name, "is required and empty"))
+            problems.append(FieldInvalid(name, "is required and empty", code="required_empty"))
     return values, problems
 
 

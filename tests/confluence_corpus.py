@@ -114,7 +114,8 @@ ROWS: dict[tuple[str, str], list[dict[str, str]]] = {
          "summary": "Exigences générales des stations."},
         {"ref": "NT-H2-007", "title": "Essais d'étanchéité des réservoirs", "version": "v2",
          "owner": "Équipe qualité",
-         "summary": "Procédure interne.\nVoir aussi la réglementation."}],
+         # a page link keeps its target in a text field (label <page title>)
+         "summary": "Procédure interne.\nVoir aussi la réglementation <Réglementation>."}],
     ("dc", "regulation"): [
         {"ref": "Règlement (UE) 2023/1804",
          "title": "Infrastructures pour carburants alternatifs (AFIR)", "jurisdiction": "UE",

@@ -5,16 +5,18 @@ Every HTTP call goes through transport.ConfluenceHttp: atlassian-python-api's RE
 Center) on connector/http.py's session (urllib3 retries within the run's budget, TLS). The
 library's page methods are not used: on Cloud they call removed v1 endpoints, and its
 ``update_page`` sends "current version + 1", which silently overwrites a concurrent edit.
-Here an update sends ``base.revision + 1``: Confluence answers 409 when the page moved on.
-The two API dialects (cloud.py, datacenter.py) sit behind model.Dialect; CQL search, labels
-and space creation are v1 on both (v1.py).
+Here an update sends ``base.revision + 1`` after reading the page by id (writes.py).
 
-Round trips: reads take one CQL search per ``max_batch`` pages (``cql.read_batches``), a
-single page one direct lookup; the change feed is one search per ``max_batch`` changed
-pages, bodies and versions included, plus one check of the known pages per 200 (feed.py),
-and ``read_pages`` then serves the feed's pages from memory: a sync with k changed pages
-sends 1 + ceil(k / 50) requests and no per-page GET. Writes never replay: a write whose
-answer was lost is followed by a re-read that tells whether it landed.
+The two API dialects sit behind model.Dialect: Cloud speaks REST v2 (and v1 only for what v2
+lacks, each such operation named: cloud.py), Data Center REST v1. Spaces are found by the
+id the records keep (a Cloud space key can be renamed), else by key.
+
+Round trips: pages are read by id, ``max_batch`` per request, with their bodies (a page
+whose id nobody knows is looked up by title: per title on Cloud, by CQL on Data Center); the
+change feed is one list of versions (no bodies) of the spaces' pages modified since the last
+run less a wide overlap, plus one check of the known pages by id per 250 (Cloud) or 100
+(Data Center): a sync with nothing changed sends 2 requests, one with k changed pages
+2 + ceil(k / 50), never one per page.
 """
 
 from __future__ import annotations
@@ -34,26 +36,22 @@ from connector.base import (
     SpaceSpec,
     WrittenPage,
 )
-from connector.errors import (
-    BackendError,
-    CopError,
-    EditConflict,
-    PageExists,
-    PageMissing,
-    SpaceMissing,
-    Unreachable,
-)
+from connector.errors import PageMissing, SpaceMissing, Unreachable
 from connector.http import Budget
 
-from . import cql, history, permissions, v1
+from . import history, permissions
 from .cloud import CloudDialect
 from .datacenter import DataCenterDialect
 from .feed import EPOCH, FeedReader
-from .model import Dialect, Mark, PageRecord, SpaceRecord, SpaceTaken, content_hash, format_stamp
+from .labels import Labels
+from .model import Dialect, PageRecord, SpaceRecord, SpaceTaken, format_stamp, parse_stamp
+from .roles import SpaceRoles
 from .settings import BACKEND, ConfluenceSettings
 from .transport import ConfluenceHttp, WriteUncertain
+from .writes import PageWriter
 
 log = logging.getLogger(__name__)
+FEW = 2  # unknown pages read one by one (by title, from the database) up to this many
 
 
 class ConfluenceBackend:
@@ -62,13 +60,14 @@ class ConfluenceBackend:
 
     ``spaces`` (space key -> space id) are the spaces cop-connector made or adopted (the
     records keep their ids): a space found under a community's key with another id, or with
-    none known and another name, is someone else's (SpaceTaken). ``pages`` (page id -> ref)
-    are the pages cop-connector knows: the change feed reports them moved or deleted.
-    Every method raises BackendError subclasses only.
+    none known and another name, is someone else's (SpaceTaken); on Cloud the recorded id
+    finds the space whatever its key became. ``pages`` (page id -> ref) are the pages
+    cop-connector knows: they are read by id, and the change feed reports them moved or
+    deleted. Every method raises BackendError subclasses only.
     """
 
     name = BACKEND
-    max_batch = 50  # CQL results per search (Cloud caps searches expanding bodies near 50)
+    max_batch = 50  # pages read with their bodies per request
     home_kind = "charter"
     can_create_spaces = True
 
@@ -80,23 +79,25 @@ class ConfluenceBackend:
                  clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
         self.codec = codec
-        self.http = ConfluenceHttp(settings, budget)
+        self.budget = budget or Budget()
+        self.http = ConfluenceHttp(settings, self.budget)
         self.stats = self.http.stats
-        self.dialect: Dialect = (CloudDialect(self.http) if settings.cloud
-                                 else DataCenterDialect(self.http))
-        self._ours = dict(spaces or {})  # space key -> id cop-connector made or adopted
-        self._spaces: dict[str, SpaceRecord] = {}
-        self._fresh_homes: dict[str, str] = {}  # space key -> the home page it came with
+        self.cloud: CloudDialect | None = CloudDialect(self.http) if settings.cloud else None
+        self.dialect: Dialect = self.cloud or DataCenterDialect(self.http)
+        self._ours = dict(spaces or {})  # community key -> id cop-connector made or adopted
+        self._spaces: dict[str, SpaceRecord] = {}  # community key -> the space, as found
+        self._ids: dict[str, str] = {}  # space key -> id, looked up for others' spaces
         self._known: dict[str, PageRef] = dict(pages or {})
         self._trashed: dict[str, PageRef] = dict(trashed or {})  # known deleted: restored?
-        self._fed: dict[PageRef, PageRecord] = {}  # pages the last feed brought, read once
-        # page -> (its id, its labels) as last read (ensure_labels)
-        self._labels: dict[PageRef, tuple[str, tuple[str, ...]]] = {}
-        self._unlabelled: dict[PageRef, str] = {}  # written, but labelling failed: why
-        self._feed = FeedReader(self.http, limit=self.max_batch, clock=clock)
+        self.labels = Labels(self.dialect, enabled=settings.labels)
+        self.writer = PageWriter(self.dialect, self.labels, self.budget, self._known)
+        self._feed = FeedReader(self.dialect, clock=clock)
+        self.feed_overlap = settings.feed_overlap
+        self._roles = SpaceRoles(self.http, settings.admin_role, settings.editor_role)
         self._accounts = permissions.account_map(settings.accounts)
         self.unmapped: dict[str, list[str]] = {}  # space key -> e-mails without an account
-        self._me: str | None = None  # the connector's own account, once asked
+        self.renamed: dict[str, str] = {}  # community key -> the key the site gives it now
+        self._me: str | None = None  # Data Center: the connector's own account, once asked
 
     def close(self) -> None:
         self.http.close()
@@ -106,13 +107,13 @@ class ConfluenceBackend:
     def check_space(self, spec: SpaceSpec) -> SpaceInfo:
         """The community's space. SpaceMissing when there is none (provisioning creates
         it); SpaceTaken when the key belongs to a space cop-connector did not make."""
-        record = self.dialect.find_space(spec.space)
+        record = self._lookup(spec.space)
         if record is None:
             raise SpaceMissing(backend=self.name, space=spec.space, remedy=(
                 "`cop provision` creates it (the account needs the global permission to "
                 "create spaces)."))
         self._check_ours(spec, record)
-        return self._remember_space(record)
+        return self._remember_space(spec.space, record)
 
     def create_space(self, spec: SpaceSpec) -> SpaceInfo:
         """Create the space (Confluence gives it a home page "<name> Home", which the
@@ -132,14 +133,29 @@ class ConfluenceBackend:
                 raise Unreachable(f"{why}; re-read: the space was not created (the next "
                                   "provisioning creates it)", backend=self.name) from None
             return self.check_space(spec)
-        self._fresh_homes[record.key] = record.homepage_id
-        self._ours[record.key] = record.id
-        return self._remember_space(record)
+        self.writer.fresh_homes[spec.space] = record.homepage_id
+        self._ours[spec.space] = record.id
+        return self._remember_space(spec.space, record)
+
+    def _lookup(self, key: str) -> SpaceRecord | None:
+        """By the recorded id first on Cloud (a renamed key finds nothing, or another
+        space), else by key."""
+        known = self._ours.get(key, "")
+        if self.cloud is not None and known:
+            record = self.cloud.space_by_id(known)
+            if record is not None:
+                if record.key != key and self.renamed.get(key) != record.key:
+                    self.renamed[key] = record.key
+                    log.warning("confluence space %s is now %s on the site (its key was "
+                                "changed); cop-connector follows it by its id %s and keeps "
+                                "calling it %s", key, record.key, record.id, key)
+                return record
+        return self.dialect.find_space(key)
 
     def _check_ours(self, spec: SpaceSpec, record: SpaceRecord) -> None:
-        known = self._ours.get(record.key)
+        known = self._ours.get(spec.space)
         if known == record.id or (known is None and record.name == spec.name):
-            self._ours[record.key] = record.id
+            self._ours[spec.space] = record.id
             return
         why = (f"is not the space cop-connector made for it (id {known}): it was deleted "
                "and made again by someone" if known else
@@ -160,69 +176,96 @@ class ConfluenceBackend:
         self.check_space(spec)
         record = self._space(spec.space)
         if (record.status == "archived") == frozen:
-            return f"space {record.key} already {'archived' if frozen else 'current'}"
+            return f"space {spec.space} already {'archived' if frozen else 'current'}"
         self.dialect.set_archived(record, frozen)
-        self._spaces[record.key] = replace(record,
+        self._spaces[spec.space] = replace(record,
                                            status="archived" if frozen else "current")
-        return f"space {record.key} {'archived' if frozen else 'restored'}"
+        return f"space {spec.space} {'archived' if frozen else 'restored'}"
 
-    def _remember_space(self, record: SpaceRecord) -> SpaceInfo:
-        self._spaces[record.key] = record
-        return SpaceInfo(space=record.key, space_id=record.id)
+    def _remember_space(self, key: str, record: SpaceRecord) -> SpaceInfo:
+        self._spaces[key] = record
+        return SpaceInfo(space=key, space_id=record.id)
 
     def _space(self, key: str) -> SpaceRecord:
-        record = self._spaces.get(key) or self.dialect.find_space(key)
+        record = self._spaces.get(key) or self._lookup(key)
         if record is None:
             raise SpaceMissing(backend=self.name, space=key,
                                remedy="`cop provision` creates it.")
         self._spaces[key] = record
         return record
 
+    def _space_ids(self, keys: Sequence[str]) -> dict[str, str]:
+        """Community key -> space id (Cloud: those not known yet in one request; Data
+        Center works by key: ids may stay empty)."""
+        ids = {key: (self._spaces[key].id if key in self._spaces else
+                     self._ours.get(key) or self._ids.get(key, "")) for key in dict.fromkeys(keys)}
+        missing = [key for key, space_id in ids.items() if not space_id]
+        if missing and self.cloud is not None:
+            self._ids.update(self.cloud.space_ids(missing))
+            ids.update((key, self._ids.get(key, "")) for key in missing)
+        return ids
+
+    def _space_keys(self) -> dict[str, str]:
+        """Space id -> the community key its pages are known under."""
+        keys = {space_id: key for key, space_id in self._ids.items() if space_id}
+        keys.update((space_id, key) for key, space_id in self._ours.items() if space_id)
+        keys.update((record.id, key) for key, record in self._spaces.items())
+        return keys
+
     # --- reads ----------------------------------------------------------------------------
 
     def read_pages(self, refs: Sequence[PageRef]) -> dict[PageRef, RemotePage]:
-        """Current pages: those the last change feed brought are served from memory (once:
-        a second read asks the site); the others by CQL, ``max_batch`` per search, or one
-        direct lookup when a single page is asked (consistent right after a write, where
-        the search index may lag). Missing pages are absent."""
+        """Current pages, from the database, never the search index: those whose id is
+        known by id, ``max_batch`` per request; the others by title (one or two: one by
+        one; more: per title on Cloud, by CQL on Data Center). Missing pages are absent; a
+        live doc answering an empty body is returned ``unreadable``."""
+        wanted = [ref for ref in dict.fromkeys(refs) if ref.space and ref.title.strip()]
+        ids = {self.page_id(ref): ref for ref in wanted}
+        ids.pop("", None)
         found: dict[PageRef, RemotePage] = {}
-        rest: list[PageRef] = []
-        for ref in dict.fromkeys(refs):
-            fed = self._fed.pop(ref, None)
-            if fed is not None:
-                found[ref] = fed.remote(ref)
-            elif ref.space and ref.title.strip():
-                rest.append(ref)
-        if len(rest) == 1 and rest[0].space in self._spaces:
-            record = self.dialect.page_by_title(self._spaces[rest[0].space], rest[0].title)
-            if record is not None:
-                found[rest[0]] = self._learn(record, rest[0])
-            return found
-        wanted = set(rest)
-        for spaces, titles in cql.read_batches(rest, self.max_batch):
-            query = cql.pages_query(spaces, titles)
-            for _, records in v1.search(self.http, query, expand=cql.READ_EXPAND,
-                                        limit=self.max_batch, purpose="reads"):
-                for record in records:
-                    if record.ref in wanted:
-                        found[record.ref] = self._learn(record, record.ref)
+        for record in self.dialect.pages_by_id(list(ids), self._space_keys()):
+            ref = ids.get(record.id)
+            if ref is not None and record.ref == ref:
+                found[ref] = self._learn(record, ref)
+        missing = [ref for ref in wanted if ref not in found]
+        for record in self._by_title(missing):
+            if record.ref in missing:
+                found[record.ref] = self._learn(record, record.ref)
+        return found
+
+    def _by_title(self, refs: list[PageRef]) -> list[PageRecord]:
+        if not refs:
+            return []
+        spaces = self._space_ids([ref.space for ref in refs])
+        if len(refs) > FEW:
+            return self.dialect.find_pages(spaces, refs)
+        found = []
+        for ref in refs:
+            if spaces.get(ref.space) or self.cloud is None:
+                space = SpaceRecord(key=ref.space, id=spaces.get(ref.space, ""), name="")
+                record = self.dialect.page_by_title(space, ref.title, ref.space)
+                found += [record] if record is not None else []
         return found
 
     def _learn(self, record: PageRecord, ref: PageRef) -> RemotePage:
         self._known[record.id] = ref
-        if record.labels is not None:
-            self._labels[ref] = (record.id, record.labels)
+        self.labels.learn(ref, record.id, record.labels)
         return record.remote(ref)
+
+    def page_id(self, ref: PageRef) -> str:
+        """The id of the page known at ``ref`` ("" when none is)."""
+        for page_id, known in self._known.items():
+            if known == ref:
+                return page_id
+        return ""
 
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
         """Edits, creations, moves and deletions in ``spaces`` at or after ``since`` (see
-        feed.py for what CQL can tell); the pages it brings are kept for ``read_pages``."""
+        feed.py): the versions of the spaces' pages, and a check of the known pages."""
         if not spaces:
-            answer = self.http.call("GET", "rest/api/user/current", purpose="feeds")
-            when = answer.server_time
+            when = self.dialect.server_time()
             return ChangeFeed((), format_stamp(when) if when else since or EPOCH)
-        outcome = self._feed.read(spaces, since, self._known, self._trashed)
-        self._fed = {record.ref: record for record in outcome.pages}
+        outcome = self._feed.read(self._space_ids(spaces), since, self._known, self._trashed)
         self._known.update(outcome.moved)
         for page_id, ref in outcome.restored.items():
             self._known[page_id] = ref
@@ -233,156 +276,61 @@ class ConfluenceBackend:
 
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
         """The last edit of each page of ``spaces`` changed since ``since`` (history.py
-        says why only the last): one CQL search per ``max_batch`` changed pages, plus one
-        lookup of the connector's own account the first time."""
+        says why only the last), cop-connector's own left out."""
         if not spaces:
             return ()
+        now = self._feed.clock()
+        if self.cloud is not None:
+            records, _ = self.cloud.changed(self._space_ids(spaces), parse_stamp(since), now)
+            return history.from_records(self.cloud, records, since, me=self._cloud_me(spaces))
         if self._me is None:
             self._me = history.current_user(self.http)
         return history.contributions(self.http, spaces, since, limit=self.max_batch,
-                                     now=self._feed.clock(), me=self._me)
+                                     now=now, me=self._me)
+
+    def _cloud_me(self, spaces: Sequence[str]) -> str:
+        """The connector's own account on Cloud, without REST v1: from its writes in this
+        run, else from the author of its content property on a page it knows."""
+        if not self.writer.me and self.cloud is not None:
+            page = next((pid for pid, ref in self._known.items() if ref.space in spaces), "")
+            self.writer.me = self.cloud.mark_author(page) if page else ""
+        return self.writer.me
 
     # --- writes ---------------------------------------------------------------------------
 
     def create_page(self, ref: PageRef, content: str, *, summary: str,
                     parent: PageRef | None = None, home: bool = False,
                     labels: Sequence[str] = ()) -> WrittenPage:
-        """Create only: PageExists if the title is taken. ``home``: the page becomes the
-        space's home page, taking over the "<name> Home" page Confluence made with the
-        space while nobody has edited it (no orphan page is left), else created at the
-        space's root and made its home. ``labels`` are added, and the cop-connector
-        content property records the hash of ``content``."""
+        """Create only: PageExists if the title is taken (PageArchived, saying what to do,
+        when an archived page holds it). ``home``: the page becomes the space's home page,
+        taking over the "<name> Home" page Confluence made with the space while nobody has
+        edited it (no orphan page is left), else created at the space's root and made its
+        home. ``labels`` are added, and the cop-connector content property records the
+        hash of ``content``."""
         space = self._space(ref.space)
-        if home:
-            record = self._create_home(space, ref, content, summary)
-        else:
-            parent_id = self._page_id(parent) if parent else None
-            record = self._create(space, ref, content, parent_id)
-        self._after_write(record, ref, content, labels, None)
-        return WrittenPage(ref, record.id, str(record.version), changed=True)
-
-    def _create(self, space: SpaceRecord, ref: PageRef, content: str,
-                parent_id: str | None) -> PageRecord:
-        try:
-            return self.dialect.create_page(space, ref.title, content, parent_id,
-                                            page=str(ref))
-        except WriteUncertain as lost:
-            why = lost.detail
-            found = self.dialect.page_by_title(space, ref.title)  # never replay: look
-        if found is None:
-            raise Unreachable(f"{why}; re-read: it was not created (the next provisioning "
-                              "creates it)", backend=self.name, page=str(ref))
-        if found.version != 1:
-            raise PageExists("the page is there already, edited since", backend=self.name,
-                             page=str(ref))
-        log.info("%s: the create's answer was lost, but the page was created", ref)
-        return found
-
-    def _create_home(self, space: SpaceRecord, ref: PageRef, content: str,
-                     summary: str) -> PageRecord:
-        home_id = self._fresh_homes.pop(space.key, "")
-        home: PageRecord | None = None
-        if home_id:  # made with the space moments ago: untouched, version 1
-            home = PageRecord(id=home_id, space=space.key, title="", version=1)
-        elif space.homepage_id:
-            home = self.dialect.page_by_id(space.homepage_id, space.key)
-        if home is not None and home.version == 1 and home.title != ref.title:
-            try:
-                return self._write_update(home, ref, content, summary)
-            except (EditConflict, PageMissing):  # edited (or gone) meanwhile: theirs
-                log.info("%s: the space's home page was edited meanwhile; kept", ref)
-        record = self._create(space, ref, content, None)
-        self.dialect.set_homepage(space, record.id)
-        return record
+        parent_id = self._parent_id(parent) if parent and not home else None
+        return self.writer.create(space, ref, content, summary, parent_id, home, labels)
 
     def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
-        """Write over ``base.revision`` (version ``base.revision + 1``): EditConflict if
-        the page moved on, PageMissing if it was deleted or trashed. Unchanged content
-        writes nothing (``changed=False``): the same string, or the content cop-connector
-        wrote last while the page is still at that version (Confluence rewrites markup on
-        save, so the body read back may differ from what was sent)."""
-        if content == base.content:
-            return WrittenPage(base.ref, base.page_id, base.revision, changed=False)
-        if not base.revision.isdigit():
-            raise BackendError(f"revision {base.revision!r} is not a Confluence version",
-                               backend=self.name, page=str(base.ref))
-        mark = self.dialect.get_mark(base.page_id, page=str(base.ref))
-        if mark and mark.page_version == base.revision and mark.sha256 == content_hash(content):
-            return WrittenPage(base.ref, base.page_id, base.revision, changed=False)
-        current = PageRecord(id=base.page_id, space=base.ref.space, title=base.ref.title,
-                             version=int(base.revision))
-        record = self._write_update(current, base.ref, content, summary)
-        self._after_write(record, base.ref, content, (), mark)
-        return WrittenPage(base.ref, record.id, str(record.version), changed=True)
-
-    def _write_update(self, current: PageRecord, ref: PageRef, content: str,
-                      summary: str) -> PageRecord:
-        """PUT version ``current.version + 1``; after a lost answer, the page is re-read:
-        written (that version, our summary or body), not written, or someone else's."""
-        version = current.version + 1
-        try:
-            return self.dialect.update_page(current.id, ref.space, ref.title, content,
-                                            version, summary, page=str(ref))
-        except WriteUncertain as lost:
-            why = lost.detail
-            found = self.dialect.page_by_id(current.id, ref.space)
-        if found is None:
-            raise v1.gone(str(ref))
-        if found.version == version and (found.message == summary or found.body == content):
-            log.info("%s: the update's answer was lost, but it was saved", ref)
-            return found
-        if found.version == current.version:
-            raise Unreachable(f"{why}; re-read: it was not saved",
-                              backend=self.name, page=str(ref))
-        raise EditConflict(backend=self.name, page=str(ref),
-                           base_revision=str(current.version))
-
-    def _after_write(self, record: PageRecord, ref: PageRef, content: str,
-                     labels: Sequence[str], mark: Mark | None) -> None:
-        """Labels and the cop-connector property: the page is saved already, so a failure
-        here is logged, not raised (a re-run would otherwise see a page it cannot adopt)."""
-        self._known[record.id] = ref
-        self._fed.pop(ref, None)
-        try:
-            if labels:
-                v1.add_labels(self.http, record.id, labels, page=str(ref))
-            self.dialect.put_mark(record.id, mark, {
-                "sha256": content_hash(content), "version": record.version,
-                "by": "cop-connector"}, page=str(ref))
-        except CopError as error:
-            log.warning("%s: saved, but its labels or cop-connector property were not: %s",
-                        ref, error)
-            self._unlabelled[ref] = getattr(error, "detail", error.message)
+        """Write over ``base.revision`` (version ``base.revision + 1``), after reading the
+        page by id: EditConflict if it is at another version (a base read from a lagging
+        index, or a member saved meanwhile; Confluence's 409 too), PageMissing if it was
+        deleted or trashed. Unchanged content writes nothing (``changed=False``): the same
+        string, or the content cop-connector wrote last while the page is still at that
+        version (Confluence rewrites markup on save, so the body read back may differ)."""
+        return self.writer.update(base, content, summary)
 
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
-        """Add the labels ``wanted`` pages lack, as the last read of each page showed them
-        (the search that reads pages brings their labels: no extra request); a label write
-        that failed after a page was saved is so repaired by the next provisioning. Pages
-        not read since are left alone. Returns what was added; raises BackendError naming
-        the pages whose labels a failed write left out (in this run)."""
-        notes: list[str] = []
-        for ref, labels in wanted.items():
-            page_id, have = self._labels.get(ref, ("", None))
-            missing = [label for label in labels if have is not None and label not in have]
-            if not missing:
-                continue
-            v1.add_labels(self.http, page_id, missing, page=str(ref))
-            self._labels[ref] = (page_id, (*(have or ()), *missing))
-            notes.append(f"{ref}: labels {', '.join(missing)} added")
-        failed, self._unlabelled = self._unlabelled, {}
-        if failed:
-            raise BackendError("saved, but the labels or cop-connector property of "
-                               + "; ".join(f"{ref} ({why})" for ref, why in failed.items())
-                               + " were not written; the next `cop provision` adds the "
-                               "missing labels (a missing property stays missing: it only "
-                               "matters to adopt the space if the records are lost)",
-                               backend=self.name)
-        return notes
+        """Add the labels ``wanted`` pages lack (a label write that failed after a page was
+        saved is so repaired by the next provisioning). Returns what was added, and what
+        was skipped and why (labels are REST v1 only: see labels.py); raises BackendError
+        naming the pages whose labels or property a failed write left out (in this run)."""
+        return self.labels.repair(wanted, self._known)
 
-    def _page_id(self, ref: PageRef) -> str:
-        for page_id, known in self._known.items():
-            if known == ref:
-                return page_id
+    def _parent_id(self, ref: PageRef) -> str:
+        page_id = self.page_id(ref)
+        if page_id:
+            return page_id
         page = self.read_pages([ref]).get(ref)
         if page is None:
             raise PageMissing("the parent page is missing", backend=self.name, page=str(ref))
@@ -394,14 +342,19 @@ class ConfluenceBackend:
         """Whether cop-connector wrote ``page`` as it is now (its content property names
         this version): what records would tell, for a page found without them (adoption
         after the records were lost). One request."""
-        mark = self.dialect.get_mark(page.page_id, page=str(page.ref))
+        current = self.dialect.current(page.page_id, page=str(page.ref))
+        if current is None:
+            return False
+        mark = current.mark
         return mark is not None and mark.page_version == page.revision
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],
                     editors: Sequence[str]) -> tuple[str, ...]:
         """Admins administer the space, editors edit it; people are e-mails, mapped to
-        accounts by ``settings.accounts``. Writes only what is missing. People without an
-        account are logged (WARNING) and kept in ``unmapped``; they get nothing."""
+        accounts by ``settings.accounts``. On Cloud sites with role-based space permissions
+        they get a role (roles.py), elsewhere space permissions (permissions.py). Writes
+        only what is missing. People without an account are logged (WARNING) and kept in
+        ``unmapped``; they get nothing."""
         wanted, unmapped = permissions.wanted_permissions(self._accounts, admins, editors)
         self.unmapped[space.space] = unmapped
         if unmapped:
@@ -410,6 +363,12 @@ class ConfluenceBackend:
                 "permission was given to them; map each e-mail to its %s under "
                 "[confluence.accounts] in cop.toml, then provision again", space.space,
                 ", ".join(unmapped), "accountId" if self.settings.cloud else "user key")
-        if wanted:
-            permissions.grant(self.dialect, self._space(space.space), wanted)
+        if not wanted:
+            return tuple(unmapped)
+        record = self._space(space.space)
+        if self.cloud is not None and self.cloud.roles:
+            self._roles.grant(record, {account: "admin" if permissions.ADMIN in operations
+                                       else "editor" for account, operations in wanted.items()})
+        else:
+            permissions.grant(self.dialect, record, wanted)
         return tuple(unmapped)

@@ -18,8 +18,9 @@ from datetime import datetime
 from connector.base import PageRef
 
 READ_EXPAND = "body.storage,version,space,metadata.labels"  # labels: ensure_labels
-FEED_EXPAND = "body.storage,version,space,history"  # history: creation date
+FEED_EXPAND = "version,space,history"  # no bodies: pages are read by id; history: creation
 CHECK_EXPAND = "space,version"
+CHECK_LIMIT = 200  # ids per ``id in (...)`` search (Data Center caps search pages at 200)
 # Seconds the window is widened by, beyond ``since``: the Date header's one-second
 # resolution, the time a request spends on the server and the client clock's error when the
 # server's time is not known yet (checked afterwards, see feed.py).

@@ -1,19 +1,28 @@
-"""The change feed of Confluence spaces: one CQL search (plus continuations) that also
-brings every changed page's body and version, and one check of the pages already known.
+"""The change feed of Confluence spaces: the versions of the spaces' pages modified since
+the last run (no bodies), and one check of the pages already known, by id.
 
-What CQL can tell, and what this makes of it:
+Where the versions come from (model.Dialect ``changed``): Cloud lists the spaces' pages by
+modification date, newest first, with cursor paging (REST v2, no CQL); Data Center asks CQL
+(``lastmodified >= now("-Nm")``), whose index may answer a save late. So the sync asks from
+further back than its last run (the backend's ``feed_overlap``, ``confluence.feed_overlap``,
+an hour by default): an edit indexed late is found by a later run. That costs no page read:
+only versions are listed, and the sync reads a page (by id, with its body) only when its
+version is newer than the one it has.
+
+What the feed tells:
 
 * edits and creations: pages whose last modification is in the window; a page created in
   the window gives a "create" (from its creation date), and an "edit" too when it has more
   than one version;
 * moves: a known page (its id is known: the records, or what this adapter read or wrote)
   found under another title or space is a "move" from where it was known to where it is;
-* deletions: a trashed page leaves CQL's results silently, so the known pages of the asked
-  spaces that the feed did not return are looked up by id (``id in (...)``, no bodies, 200
-  per request); a known page that is no longer there is a "delete" dated at the signpost.
-  Pages never seen by the records or this adapter cannot be reported moved or deleted;
-* restores: a page restored from the trash keeps its version (no edit for CQL to find), so
-  the pages the records hold as deleted are looked up by id in the same check; one that is
+* deletions: a trashed page leaves the lists silently, so the known pages of the asked
+  spaces are checked by id (no bodies, from the database, not the index: a page created a
+  second ago is there); a known page that is no longer there is a "delete" dated at the
+  signpost. Pages never seen by the records or this adapter cannot be reported moved or
+  deleted;
+* restores: a page restored from the trash keeps its version (no edit to list), so the
+  pages the records hold as deleted are looked up by id in the same check; one that is
   there again is a "restore" dated at the signpost.
 
 The signpost is the server's time: the ``Date`` header of the first answer (the check of
@@ -23,26 +32,20 @@ ahead. Without any Date header it is the newest change seen (else ``since``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from connector.base import Change, ChangeFeed, PageRef
-from connector.errors import BackendError
 
-from . import cql, v1
-from .model import PageRecord, format_stamp, parse_stamp
-from .settings import BACKEND
-from .transport import ConfluenceHttp
+from .model import Dialect, PageRecord, format_stamp, parse_stamp
 
-CHECK_LIMIT = 200  # ids per check request (Data Center caps search pages at 200)
 EPOCH = "1970-01-01T00:00:00Z"
-WIDENINGS = 3  # how often the window may be widened when the server's clock runs ahead
 
 
 @dataclass
 class FeedOutcome:
-    """The feed, the pages it brought (with bodies), and what it learnt of known pages."""
+    """The feed, the pages it listed (no bodies), and what it learnt of known pages."""
 
     feed: ChangeFeed
     pages: list[PageRecord]
@@ -53,27 +56,29 @@ class FeedOutcome:
 
 class FeedReader:
     """Reads the feed for a set of spaces. ``clock`` is the client's time, used only to size
-    the first window when the server's time is not known yet (then checked, see ``_scan``)."""
+    Data Center's first window when the server's time is not known yet (then checked)."""
 
-    def __init__(self, http: ConfluenceHttp, *, limit: int,
+    def __init__(self, dialect: Dialect, *,
                  clock: Callable[[], datetime] | None = None) -> None:
-        self.http = http
-        self.limit = limit
+        self.dialect = dialect
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def read(self, spaces: Sequence[str], since: str | None, known: Mapping[str, PageRef],
+    def read(self, spaces: Mapping[str, str], since: str | None,
+             known: Mapping[str, PageRef],
              trashed: Mapping[str, PageRef] | None = None) -> FeedOutcome:
-        """Changes in ``spaces`` at or after ``since`` (everything when None); ``known``
-        are the pages to follow, ``trashed`` those known as deleted (restored?)."""
+        """Changes in ``spaces`` (key -> id, the id may be unknown on Data Center) at or
+        after ``since`` (everything when None); ``known`` are the pages to follow,
+        ``trashed`` those known as deleted (restored?)."""
         asked = set(spaces)
         mine = {pid: ref for pid, ref in known.items() if ref.space in asked and pid.isdigit()}
         gone_before = {pid: ref for pid, ref in (trashed or {}).items()
                        if ref.space in asked and pid.isdigit() and pid not in mine}
         checked = [*mine, *gone_before]
-        checked_at, alive = self._check(checked) if checked else (None, {})
-        since_time = parse_stamp(since) if since else None
-        records, scanned_at = self._scan(spaces, since_time, checked_at)
-        server_time = checked_at or scanned_at
+        keys = {space_id: key for key, space_id in spaces.items() if space_id}
+        checked_at, alive = self.dialect.alive(checked, keys) if checked else (None, {})
+        start = parse_stamp(since) if since else None
+        records, listed_at = self.dialect.changed(spaces, start, checked_at or self.clock())
+        server_time = checked_at or listed_at
         outcome = _Changes(mine, since or "")
         outcome.add_feed(records)
         signpost = format_stamp(server_time) if server_time else outcome.newest(since)
@@ -81,45 +86,6 @@ class FeedReader:
         outcome.add_restored(gone_before, alive, signpost)
         return FeedOutcome(ChangeFeed(outcome.within(signpost), signpost), records,
                            outcome.moved, outcome.gone, outcome.restored)
-
-    def _check(self, ids: list[str]) -> tuple[datetime | None, dict[str, PageRecord]]:
-        """Known pages still there (id -> record), and the server's time."""
-        first: datetime | None = None
-        alive: dict[str, PageRecord] = {}
-        for start in range(0, len(ids), CHECK_LIMIT):
-            chunk = ids[start:start + CHECK_LIMIT]
-            for answer, records in v1.search(self.http, cql.ids_query(chunk),
-                                             expand=cql.CHECK_EXPAND, limit=CHECK_LIMIT,
-                                             purpose="feeds"):
-                first = first or answer.server_time
-                alive.update((r.id, r) for r in records)
-        return first, alive
-
-    def _scan(self, spaces: Sequence[str], since: datetime | None,
-              server_now: datetime | None) -> tuple[list[PageRecord], datetime | None]:
-        """The feed search, newest first, all its pages. Each answer's Date proves that
-        the window reached back to ``since`` when the search ran; if the server's clock was
-        ahead of the estimate, the window is widened and the search made again."""
-        minutes = cql.window_minutes(server_now or self.clock(), since) if since else None
-        for _ in range(WIDENINGS + 1):
-            found: dict[str, PageRecord] = {}
-            first: datetime | None = None
-            for answer, records in v1.search(self.http, cql.feed_query(spaces, minutes),
-                                             expand=cql.FEED_EXPAND, limit=self.limit,
-                                             purpose="feeds"):
-                now = answer.server_time
-                first = first or now
-                if since is not None and minutes is not None and now is not None \
-                        and now + timedelta(seconds=1, minutes=-minutes) > since:
-                    minutes = cql.window_minutes(now, since)
-                    break
-                for record in records:  # a page edited while paging comes twice
-                    if record.id not in found or record.version > found[record.id].version:
-                        found[record.id] = record
-            else:
-                return list(found.values()), first
-        raise BackendError("the site's clock kept running away from the change feed's "
-                           "window; try again", backend=BACKEND)
 
 
 class _Changes:

@@ -1,14 +1,16 @@
-"""Who edited which community page when, on Confluence: one CQL search per 50 changed pages.
+"""Who edited which community page when, on Confluence: the list the change feed reads.
 
-The cheapest history both deployments serve within their specs is the search the change
-feed already uses (``space in (...) AND type = page AND lastmodified >= now("-Nm")``)
-expanded with ``version``: each changed page comes with its last version's author
-(``version.by``: Cloud ``accountId``, Data Center ``userKey``) and time. A page's earlier
-versions are not listed: Data Center has no version list in its REST API, and on Cloud it
-would cost one request per page (``GET /api/v2/pages/{id}/versions``). So a page edited by
-several people within one window counts its last editor only; the records keep every
-contribution read (sync/results/history.py), so the more often health is read, the fuller
-the picture.
+Each changed page comes with its last version's author and time: on Cloud from REST v2's
+list of the spaces' pages by modification date (``version.authorId``; display names from
+``POST /users-bulk``, 250 per request), on Data Center from the feed's CQL search expanded
+with ``version`` (``version.by.userKey``). A page's earlier versions are not listed: Data
+Center has no version list in its REST API, and on Cloud it would cost one request per page
+(``GET /api/v2/pages/{id}/versions``). So a page edited by several people within one window
+counts its last editor only; the records keep every contribution read (sync/results/history.py), so
+the more often health is read, the fuller the picture. cop-connector's own versions are left
+out: by its account (on Cloud, REST v2 having no "current user", the author of its writes
+in the run, or of its content property on a page it knows) and, on Cloud, by their
+summary (every write it makes says "cop-connector: ...").
 
 The window is relative to the server's clock (see cql.py: a CQL date literal is read in the
 account's time zone) and sized generously from the client's clock (a day more than asked):
@@ -17,18 +19,36 @@ versions older than ``since`` are dropped on their exact timestamps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from connector.base import Contribution, PageRef
 
 from . import cql, v1
-from .model import parse_stamp, stamp
+from .model import PageRecord, parse_stamp, stamp
 from .transport import ConfluenceHttp
 
 HISTORY_EXPAND = "version,space"
 WINDOW_MARGIN = 86400.0  # seconds: the client's clock may be that far off, harmlessly
+OWN_SUMMARY = "cop-connector:"  # how every version cop-connector saves is summarised
+
+
+class Names(Protocol):
+    def user_names(self, account_ids: Iterable[str]) -> dict[str, str]: ...
+
+
+def from_records(names: Names, records: Iterable[PageRecord], since: str, *, me: str = ""
+                 ) -> tuple[Contribution, ...]:
+    """Contributions from listed pages (Cloud): members' versions at or after ``since``,
+    oldest first, with their authors' display names; ``me`` (the connector's account, when
+    known) and versions summarised as cop-connector's are left out."""
+    found = [r for r in records if r.when >= since and r.author and r.author != me
+             and not r.message.startswith(OWN_SUMMARY)]
+    known = names.user_names({r.author for r in found}) if found else {}
+    return tuple(sorted((Contribution(ref=r.ref, user=r.author, timestamp=r.when,
+                                      name=known.get(r.author, ""), revision=str(r.version))
+                         for r in found), key=lambda c: (c.timestamp, str(c.ref))))
 
 
 def current_user(http: ConfluenceHttp) -> str:

@@ -6,6 +6,7 @@ one translation of timestamps (Confluence writes ``2026-11-28T06:49:37.000Z`` on
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -41,6 +42,9 @@ def content_hash(content: str) -> str:
 
 @dataclass(frozen=True)
 class SpaceRecord:
+    """A space as the site answered. ``key`` is its key now (Cloud lets an administrator
+    change it; the old one becomes an alias), ``id`` never changes."""
+
     key: str
     id: str
     name: str
@@ -63,14 +67,43 @@ class PageRecord:
     message: str = ""
     status: str = "current"
     labels: tuple[str, ...] | None = None  # None: not asked for
+    subtype: str = ""  # Cloud: "live" for a live doc
+    author: str = ""  # the last version's author (Cloud accountId, Data Center user key)
 
     @property
     def ref(self) -> PageRef:
         return PageRef(self.space, self.title)
 
+    @property
+    def unreadable(self) -> str:
+        """Why the body read cannot be trusted ("" when it can): a live doc answers an
+        empty storage body although it has content (its current version may be empty
+        while the editor shows an earlier one, https://github.com/atlassian/
+        atlassian-mcp-server/issues/192); reading it as empty would take every row as
+        deleted."""
+        if self.subtype == "live" and self.body is not None and not self.body.strip():
+            return ("this page is a live doc, and Confluence's API gives no content for it "
+                    "(an empty storage body): it cannot be read, so its rows are kept as "
+                    "they were; convert it back to a page (in the editor: ••• > Convert to "
+                    "page), or restore its last version, and the next cop-sync reads it")
+        return ""
+
     def remote(self, ref: PageRef | None = None) -> RemotePage:
         return RemotePage(ref=ref or self.ref, page_id=self.id, revision=str(self.version),
-                          content=self.body or "", timestamp=self.when)
+                          content=self.body or "", timestamp=self.when,
+                          unreadable=self.unreadable)
+
+
+@dataclass(frozen=True)
+class Current:
+    """A page read by id just before a write: its version, status, the cop-connector
+    mark and its labels (None when the answer did not say)."""
+
+    id: str
+    version: int
+    status: str = "current"
+    mark: Mark | None = None
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +141,10 @@ Permission = tuple[str, str, str]  # (user identifier, operation key, target typ
 
 
 class Dialect(Protocol):
-    """One deployment's REST calls (cloud.py: v2 + v1; datacenter.py: v1). Methods raise
-    BackendError subclasses; 404 on a lookup is None, not an error."""
+    """One deployment's REST calls (cloud.py: v2, and v1 where v2 lacks the operation;
+    datacenter.py: v1). Methods raise BackendError subclasses; 404 on a lookup is None,
+    not an error. ``spaces`` mappings are community key -> space id (the id may be "" on
+    Data Center, which works by key), ``keys`` space id -> community key."""
 
     def find_space(self, key: str) -> SpaceRecord | None: ...
 
@@ -117,9 +152,18 @@ class Dialect(Protocol):
 
     def set_homepage(self, space: SpaceRecord, page_id: str) -> None: ...
 
+    def set_archived(self, space: SpaceRecord, archived: bool) -> None: ...
+
     def page_by_id(self, page_id: str, space_key: str) -> PageRecord | None: ...
 
-    def page_by_title(self, space: SpaceRecord, title: str) -> PageRecord | None: ...
+    def page_by_title(self, space: SpaceRecord, title: str, space_key: str = "",
+                      status: str = "current") -> PageRecord | None: ...
+
+    def pages_by_id(self, ids: Sequence[str], keys: Mapping[str, str]
+                    ) -> list[PageRecord]: ...
+
+    def find_pages(self, spaces: Mapping[str, str], refs: Sequence[PageRef]
+                   ) -> list[PageRecord]: ...
 
     def create_page(self, space: SpaceRecord, title: str, body: str, parent_id: str | None,
                     *, page: str) -> PageRecord: ...
@@ -127,17 +171,27 @@ class Dialect(Protocol):
     def update_page(self, page_id: str, space_key: str, title: str, body: str,
                     version: int, message: str, *, page: str) -> PageRecord: ...
 
-    def get_mark(self, page_id: str, *, page: str) -> Mark | None: ...
+    def current(self, page_id: str, *, page: str) -> Current | None: ...
 
     def put_mark(self, page_id: str, old: Mark | None, value: dict[str, Any], *,
                  page: str) -> None: ...
+
+    def add_labels(self, page_id: str, labels: Sequence[str], *, page: str) -> None: ...
+
+    def labels_of(self, ids: Sequence[str]) -> dict[str, tuple[str, ...]]: ...
+
+    def changed(self, spaces: Mapping[str, str], since: datetime | None,
+                server_now: datetime) -> tuple[list[PageRecord], datetime | None]: ...
+
+    def alive(self, ids: Sequence[str], keys: Mapping[str, str]
+              ) -> tuple[datetime | None, dict[str, PageRecord]]: ...
+
+    def server_time(self) -> datetime | None: ...
 
     def permissions(self, space: SpaceRecord) -> set[Permission]: ...
 
     def grant(self, space: SpaceRecord, subject: str, operations: list[tuple[str, str]]
               ) -> None: ...
-
-    def set_archived(self, space: SpaceRecord, archived: bool) -> None: ...
 
 
 class SpaceTaken(BackendError):

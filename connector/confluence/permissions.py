@@ -24,8 +24,8 @@ Operation = tuple[str, str]  # (operation key, target type), as both deployments
 # "read space" first: Cloud refuses any other space permission to someone without it.
 EDIT: tuple[Operation, ...] = (("read", "space"), ("create", "page"), ("create", "comment"),
                                ("create", "attachment"))
-ADMINISTER: tuple[Operation, ...] = (*EDIT, ("delete", "page"), ("export", "space"),
-                                     ("administer", "space"))
+ADMIN: Operation = ("administer", "space")
+ADMINISTER: tuple[Operation, ...] = (*EDIT, ("delete", "page"), ("export", "space"), ADMIN)
 
 
 def account_map(accounts: Mapping[str, str]) -> dict[str, str]:

@@ -1,13 +1,22 @@
-"""The Confluence adapter's settings, its request counters and the site URL check."""
+"""The Confluence adapter's settings, its request counters and the site URL check.
+
+Two URL forms reach a Cloud site: the site's own (``https://SITE.atlassian.net/wiki``, for a
+classic API token) and Atlassian's API gateway (``https://api.atlassian.com/ex/confluence/
+CLOUD_ID/wiki``), the only one that takes a scoped API token
+(https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-
+account/). Through the gateway, what is left of REST v1 answers 410 Gone.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 from connector.errors import ConfigError
-from connector.http import HttpStats, check_site_url
+from connector.http import MAX_RETRY_WAIT, HttpStats, check_site_url
 
 BACKEND = "confluence"
 DEFAULT_USER_AGENT = "cop-connector/0.1 (communities of practice sync)"
@@ -15,6 +24,12 @@ Deployment = Literal["cloud", "datacenter"]
 # Loggers that may see request data: atlassian-python-api logs every request (as curl) and
 # every answer at DEBUG; the adapter's own.
 LOGGERS = ("atlassian.rest_client", "atlassian", "connector.confluence")
+GATEWAY_HOST = "api.atlassian.com"
+_GATEWAY_PATH = re.compile(r"^/ex/confluence/(?P<cloud>[0-9A-Za-z-]+)(?:/wiki)?/?$")
+# How far back the change feed looks before the last run, beyond the sync's own overlap:
+# the search index Data Center's feed reads may lag minutes behind a save (hours while it
+# is rebuilt); the feed lists versions only, so a wide window costs no page read.
+FEED_OVERLAP = 3600.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,13 @@ class ConfluenceSettings:
     else with ``user`` and ``token`` as a password. ``accounts`` maps people's e-mails to the
     identifier space permissions take: the Cloud accountId, the Data Center user key.
     ``timeout`` is seconds (read; connect at most 10 s) or a (connect, read) pair.
+
+    ``labels``: add the labels ``cop`` and ``cop-<kind>`` to the pages (REST v1 only on Cloud:
+    false skips them, e.g. with a scoped token, whose gateway answers v1 with 410).
+    ``feed_overlap``: seconds the change feed reaches back beyond what it is asked (index
+    lag). ``max_retry_wait``: the longest ``Retry-After`` honoured (then retried anyway).
+    ``admin_role``/``editor_role``: the space roles given to pilot and expert, and to
+    members, on Cloud sites with role-based space permissions.
     """
 
     url: str
@@ -40,10 +62,20 @@ class ConfluenceSettings:
     retry_wait: float = 1.0
     user_agent: str = DEFAULT_USER_AGENT
     accounts: Mapping[str, str] = field(default_factory=dict)
+    labels: bool = True
+    feed_overlap: float = FEED_OVERLAP
+    max_retry_wait: float = MAX_RETRY_WAIT
+    admin_role: str = "Admin"
+    editor_role: str = "Collaborator"
 
     @property
     def cloud(self) -> bool:
         return self.deployment == "cloud"
+
+    @property
+    def gateway(self) -> bool:
+        """Whether the URL is Atlassian's API gateway (scoped tokens; REST v1 is gone)."""
+        return is_gateway(self.url)
 
 
 @dataclass
@@ -70,17 +102,32 @@ class BackendStats:
         return self.reads + self.writes + self.feeds + self.lookups
 
 
+def is_gateway(url: str) -> bool:
+    return (urlsplit(url.strip()).hostname or "").lower() == GATEWAY_HOST
+
+
+def gateway_url(cloud_id: str) -> str:
+    """The API gateway's base URL for the Cloud site ``cloud_id`` (a scoped token's)."""
+    return f"https://{GATEWAY_HOST}/ex/confluence/{cloud_id}/wiki"
+
+
 def check_url(url: str, *, deployment: str, allow_http: bool = False) -> str:
     """The site base URL without a trailing slash.
 
-    A Cloud URL without a path gets ``/wiki`` (where Confluence lives on Atlassian's sites).
+    A Cloud URL without a path gets ``/wiki`` (where Confluence lives on Atlassian's sites);
+    the gateway form ``https://api.atlassian.com/ex/confluence/CLOUD_ID[/wiki]`` too.
     Raises ConfigError for anything but https (or http to a loopback host, or with
-    ``allow_http``), for credentials in the URL and for a REST path given instead of the base.
+    ``allow_http``), for credentials in the URL, for a REST path given instead of the base,
+    and for a gateway URL that names no cloud id or is set for Data Center.
     """
     parts = check_site_url(url, backend="confluence", allow_http=allow_http, exposed="token",
                            expected="the Confluence site (Cloud: "
-                                    "https://SITE.atlassian.net/wiki; Data Center: "
+                                    "https://SITE.atlassian.net/wiki, or "
+                                    "https://api.atlassian.com/ex/confluence/CLOUD_ID/wiki "
+                                    "for a scoped token; Data Center: "
                                     "https://HOST[/CONTEXT])")
+    if (parts.hostname or "").lower() == GATEWAY_HOST:
+        return _gateway_base(url, parts.path, deployment)
     path = parts.path.rstrip("/")
     for marker in ("/rest/api", "/api/v2"):
         if marker in path:
@@ -89,3 +136,18 @@ def check_url(url: str, *, deployment: str, allow_http: bool = False) -> str:
     if deployment == "cloud" and not path and parts.hostname.endswith(".atlassian.net"):
         path = "/wiki"
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _gateway_base(url: str, path: str, deployment: str) -> str:
+    match = _GATEWAY_PATH.match(path)
+    if match is None:
+        raise ConfigError(f"{url!r} is not the API gateway's address of a Confluence site: "
+                          "https://api.atlassian.com/ex/confluence/CLOUD_ID/wiki (`cop init "
+                          "--confluence-url https://SITE.atlassian.net/wiki "
+                          "--confluence-scoped-token` finds the cloud id)",
+                          setting="confluence.url")
+    if deployment != "cloud":
+        raise ConfigError("the API gateway (api.atlassian.com) serves Confluence Cloud only: "
+                          "set confluence.deployment = \"cloud\"",
+                          setting="confluence.deployment")
+    return gateway_url(match.group("cloud"))

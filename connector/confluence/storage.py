@@ -18,7 +18,7 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import OtherRows, PageContext, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import storage_extract, storage_parse, storage_regions, storage_render
@@ -55,8 +55,10 @@ class StorageCodec:
         rows in ``parts``, one table each), in ``context.lang``."""
         return storage_render.render_page(kind, context, rows, parts)
 
-    def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
-        """The rows of ``kind`` on a page; never raises on member input."""
+    def parse_rows(self, content: str, kind: PageKind, page: str,
+                   others: Mapping[str, OtherRows] | None = None) -> ParsedPage:
+        """The rows of ``kind`` on a page; never raises on member input. (``others`` is
+        for formats with template calls: a table holds no row of another kind.)"""
         return storage_parse.parse_rows(content, kind, page)
 
     def apply_changes(self, content: str, kind: PageKind, changes: Sequence[RowChange],

@@ -51,14 +51,22 @@ _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
 
 def field_value(definition: FieldDef, cell: CellText) -> str:
     """The raw value of a field from its cell: a URL field's link target, a date field's
-    ``<time>``, an e-mail field's address (see ``email_value``), else the text."""
+    ``<time>``, an e-mail field's address (see ``email_value``), a text field's text with
+    its links' targets (``the report <https://x.example/r>``), else the text."""
     if definition.type == "url" and cell.href:
         return cell.href
     if definition.type == "date" and cell.date:
         return cell.date
     if definition.type == "email":
         return email_value(cell)
+    if definition.type in _TARGET_TYPES:
+        return cell.linked or cell.text
     return cell.text
+
+
+# The field types whose value is free text, where a link's target is worth keeping (as
+# connector/mediawiki/wikitext_text.py does).
+_TARGET_TYPES = frozenset({"text", "longtext", "tags"})
 
 
 def email_value(cell: CellText) -> str:
@@ -377,8 +385,8 @@ class RowRead:
     row: Tag
     values: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
-    troubles: list[tuple[str, str]] = field(default_factory=list)
-    merged: list[tuple[str, str]] = field(default_factory=list)
+    troubles: list[Trouble] = field(default_factory=list)
+    merged: list[Trouble] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -386,10 +394,13 @@ class RowRead:
         return not (self.troubles or self.unknown or any(v.strip() for v in self.values.values()))
 
     @property
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[Trouble]:
         return [*self.troubles, *self.merged]
 
 
+# Why a row cannot be read: the column (field name), the message, the problem's code and
+# parameters (page_templates/problems.toml).
+Trouble = tuple[str, str, str, dict[str, str]]
 _MERGED = "a merged cell cannot be read: split it so the row has one cell per column"
 
 
@@ -402,7 +413,7 @@ def read_rows(table: RowsTable) -> list[RowRead]:
         until, origin, name = covered
         if index <= until:
             read.merged.append((name, f"a cell of row {origin} is merged over this row; "
-                                      "split it"))
+                                      "split it", "merged_cell", {"row": str(origin)}))
         for cell, column in _columns(table, row):
             if index + span(cell, "rowspan") - 1 > covered[0]:
                 covered = (index + span(cell, "rowspan") - 1, index, column.name)
@@ -442,14 +453,15 @@ def _read_cells(read: RowRead, cells: list[tuple[Tag, Column]]) -> RowRead:
         if column.numbering:
             continue
         if span(cell, "colspan") > 1 or span(cell, "rowspan") > 1:
-            read.merged.append((column.name, _MERGED))
+            read.merged.append((column.name, _MERGED, "merged_cell", {}))
         got = read_cell(cell)
         if column.field is None:
             if got.text and column.header and column.header not in read.unknown:
                 read.unknown.append(column.header)
             continue
         if got.trouble:
-            read.troubles.append((column.field.name, got.trouble))
+            read.troubles.append((column.field.name, got.trouble, got.trouble_code,
+                                  got.trouble_params))
         read.values[column.field.name] = field_value(column.field, got)
     return read
 
@@ -470,20 +482,20 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
         return ParsedPage(rows=())
     soup = parse_storage(content)
     if soup is None:
-        return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, "the page cannot be read"),))
+        return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, "the page cannot be read",
+                                          code="page_unreadable"),))
     if kind.single:
         found = find_charter_table(soup, kind)
         if found is None:
-            return ParsedPage((), (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),))
+            return ParsedPage((), (_no_table(kind, page),))
         return _rows(kind, page, [read_pairs(found)], keep_empty=True)
     tables, any_table = rows_tables(soup, kind)
     if not tables:
         # A kind placed on another's page whose section the page does not have (made
         # before the kind was placed there: the Watch page's sources) has no rows yet.
         placed_later = bool(kind.host) and not rows_ends(soup, kind)
-        problems = (RowProblem(page, 1, TABLE_FIELD, _no_table(kind)),) \
-            if any_table and not placed_later else ()
-        return ParsedPage((), problems)
+        return ParsedPage((), (_no_table(kind, page),) if any_table and not placed_later
+                          else ())
     return _rows(kind, page, [read for table in tables for read in read_rows(table)],
                  keep_empty=False)
 
@@ -491,21 +503,29 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
 def _rows(kind: PageKind, page: str, reads: list[RowRead], *, keep_empty: bool) -> ParsedPage:
     rows: list[RawRow] = []
     problems: list[RowProblem] = []
+    partial: list[RawRow] = []
     for index, read in enumerate(reads, start=1):
         if read.empty and not keep_empty:
             continue  # a blank row (merged or not): nothing to read, nothing wrong
         if read.problems:
-            key = row_key(kind, normalize_row(kind, read.values)[0])
-            problems.extend(RowProblem(page, index, name, message, None, key)
-                            for name, message in read.problems)
+            troubled = {name for name, *_ in read.problems}
+            readable = {k: v for k, v in read.values.items() if k not in troubled}
+            key = row_key(kind, normalize_row(kind, readable)[0])
+            problems.extend(RowProblem(page, index, name, message, None, key, code=code,
+                                       params=params)
+                            for name, message, code, params in read.problems)
+            partial.append(RawRow(index=index, line=None, values=readable))
             continue
         rows.append(RawRow(index=index, line=None, values=dict(read.values),
                            unknown=tuple(read.unknown)))
-    return ParsedPage(rows=tuple(rows), problems=tuple(problems))
+    return ParsedPage(rows=tuple(rows), problems=tuple(problems), partial=tuple(partial))
 
 
-def _no_table(kind: PageKind) -> str:
+def _no_table(kind: PageKind, page: str) -> RowProblem:
     labels = ", ".join(" / ".join(dict.fromkeys(f.label.values())) for f in kind.fields)
     where = "a Page Properties table (first column)" if kind.single \
         else "a table whose header row"
-    return f"no table with the expected columns: {where} must name the fields ({labels})"
+    return RowProblem(page, 1, TABLE_FIELD,
+                      f"no table with the expected columns: {where} must name the fields "
+                      f"({labels})", code="no_properties_table" if kind.single else "no_table",
+                      params={"fields": labels})

@@ -6,10 +6,15 @@ connector/http.py makes (urllib3 retries within the run's budget, TLS verificati
 counting). The library's own retry loop (which sleeps on 429 outside any budget and replays
 POSTs) is switched off, and none of its page methods is used (see backend.py).
 
-Failures become product errors here: 401 AuthenticationFailed, 403 PermissionDenied, 410 a
-removed Cloud endpoint (a wrong ``deployment``), 429 and 5xx after urllib3's retries
-Unreachable or BackendError. A write whose outcome is unknown (timeout or connection lost
-after it was sent, 5xx) raises ``WriteUncertain``: the caller re-reads before anything else.
+Failures become product errors here: 401 AuthenticationFailed, 403 PermissionDenied, 410
+V1Unavailable naming the operation that only REST v1 has (or, for the Data Center dialect, a
+wrong ``deployment``), 429 after urllib3's retries RateLimited, 5xx Unreachable. A write
+whose outcome is unknown (timeout or connection lost after it was sent, 5xx) raises
+``WriteUncertain``: the caller re-reads it by id before anything else.
+
+Lists are followed by their ``_links.next``, joined to the answer's ``_links.base`` (through
+the API gateway, the link is relative to the site, not to the configured URL: see
+``follow``); a list stops on an empty page or a link already followed, whatever it says.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from connector.errors import (
     AuthenticationFailed,
     BackendError,
     PermissionDenied,
+    RateLimited,
     Unreachable,
 )
 from connector.http import (
@@ -48,7 +54,28 @@ log = logging.getLogger(__name__)
 
 class WriteUncertain(Unreachable):
     """A write was sent but its answer was lost (or was a 5xx): it may have been saved.
-    Never replayed: the caller re-reads the page to find out."""
+    Never replayed blindly: the caller re-reads the page to find out. ``retry_after``: the
+    seconds a 5xx asked to wait (0 when it said nothing)."""
+
+    retry_after: float = 0.0
+
+
+class V1Unavailable(BackendError):
+    """An operation only REST v1 has, answered 410 Gone (the API gateway, or Atlassian
+    removed it). ``operation`` names it."""
+
+    def __init__(self, message: str, *, operation: str, page: str | None = None) -> None:
+        super().__init__(message, backend=BACKEND, page=page)
+        self.operation = operation
+
+
+@dataclass(frozen=True)
+class V1Only:
+    """A Cloud operation that REST v2 lacks: ``what`` it is, and what the operator can do
+    when the site refuses REST v1 (``remedy``)."""
+
+    what: str
+    remedy: str
 
 
 @dataclass(frozen=True)
@@ -71,9 +98,16 @@ class Answer:
             moment = moment.replace(tzinfo=UTC)
         return moment
 
-    def next_link(self) -> str:
+    def links(self) -> Mapping[str, Any]:
         links = self.data.get("_links") if isinstance(self.data, dict) else None
-        return str((links or {}).get("next") or "")
+        return links if isinstance(links, dict) else {}
+
+    def next_link(self) -> str:
+        return str(self.links().get("next") or "")
+
+    def results(self) -> list[Any]:
+        items = self.data.get("results") if isinstance(self.data, dict) else None
+        return items if isinstance(items, list) else []
 
 
 class ConfluenceHttp:
@@ -90,8 +124,10 @@ class ConfluenceHttp:
                                    max_retries=settings.max_retries,
                                    retry_wait=settings.retry_wait,
                                    user_agent=settings.user_agent, budget=budget,
-                                   backend=BACKEND)
+                                   backend=BACKEND, max_retry_wait=settings.max_retry_wait)
         self.stats = BackendStats(self._client.stats)
+        self.pacer = self._client.pacer
+        self.gateway = settings.gateway
         self._api = self._rest_api(settings)
 
     def _rest_api(self, settings: ConfluenceSettings) -> AtlassianRestAPI:
@@ -117,12 +153,17 @@ class ConfluenceHttp:
 
     def call(self, method: str, path: str, *, purpose: str,
              params: Mapping[str, Any] | None = None, body: Any = None,
-             page: str | None = None, allow: tuple[int, ...] = ()) -> Answer:
+             page: str | None = None, allow: tuple[int, ...] = (),
+             v1_only: V1Only | None = None) -> Answer:
         """One request. ``path`` is relative to the site base (or an absolute URL);
         ``purpose`` names the counter (reads, writes, feeds, lookups); statuses in ``allow``
-        are returned to the caller instead of raised. Raises BackendError subclasses."""
+        are returned to the caller instead of raised; ``v1_only`` names a Cloud operation
+        that only REST v1 has (its 410 then says which and what to do). Waits first while
+        the site says it is near its rate limit. Raises BackendError subclasses."""
         write = method != "GET"
         setattr(self.stats, purpose, getattr(self.stats, purpose) + 1)
+        if self.pacer is not None:
+            self.pacer.before()
         try:
             response = self._api.request(method, path, params=dict(params or {}) or None,
                                          json=body, advanced_mode=True,
@@ -131,26 +172,116 @@ class ConfluenceHttp:
             raise _request_error(error, write=write, page=page) from None
         answer = Answer(response.status_code, _json(response), response.headers)
         if answer.status >= 400 and answer.status not in allow:
-            raise _status_error(answer, write=write, page=page)
+            raise self._status_error(answer, method, path, write=write, page=page,
+                                     v1_only=v1_only)
         return answer
 
-    def pages(self, path: str, params: Mapping[str, Any], *, purpose: str
+    def pages(self, path: str, params: Mapping[str, Any], *, purpose: str,
+              v1_only: V1Only | None = None, allow: tuple[int, ...] = ()
               ) -> Iterator[Answer]:
-        """A list and its continuations, following ``_links.next`` (cursor or offset)."""
-        answer = self.call("GET", path, params=params, purpose=purpose)
+        """A list and its continuations, following ``_links.next`` (cursor or offset).
+        Stops on a page without results (Data Center may link past the end) and on a link
+        already followed (a cursor that does not move would loop forever)."""
+        answer = self.call("GET", path, params=params, purpose=purpose, v1_only=v1_only,
+                           allow=allow)
         yield answer
-        while answer.next_link():
-            answer = self.call("GET", self.follow(answer.next_link()), purpose=purpose)
+        followed: set[str] = set()
+        while answer.next_link() and answer.results():
+            url = self.follow(answer.next_link(), str(answer.links().get("base") or ""))
+            if url in followed:
+                log.warning("Confluence gave the same continuation twice (%s): the list "
+                            "is taken as complete", safe_path(url))
+                return
+            followed.add(url)
+            answer = self.call("GET", url, purpose=purpose, v1_only=v1_only)
             yield answer
 
-    def follow(self, link: str) -> str:
-        """An absolute URL for a ``_links.next``: v2 links start with the base path
-        (``/wiki/api/v2/...``), v1 links are relative to the base (``/rest/api/...``)."""
+    def follow(self, link: str, base: str = "") -> str:
+        """An absolute URL for a ``_links.next``, joined to the answer's ``_links.base``.
+
+        Links are relative to the site, not to the configured URL: v2's start with the
+        context path (``/wiki/api/v2/...``), v1's do not (``/rest/api/...``), and through
+        the API gateway the configured URL (``.../ex/confluence/ID/wiki``) is not the
+        site's. The link is put after the base, less the path segments the two share
+        (the base's tail, the link's head: ``/wiki``). A base on another host than the
+        configured URL (the site itself, seen through the gateway) is not followed there:
+        the link goes to the configured URL instead, where the token is valid.
+        """
         if link.startswith(("https://", "http://")):
             return link
-        if self.base_path and link.startswith(self.base_path + "/"):
-            return self.origin + link
-        return self.base + link
+        anchor = base.rstrip("/") if base else self.base
+        if urlsplit(anchor).netloc != urlsplit(self.base).netloc:
+            anchor = self.base
+        return _join(anchor, link)
+
+    def refused(self, answer: Answer, method: str, path: str) -> BackendError:
+        """The error a caller that allowed a status would have got."""
+        return self._status_error(answer, method, path, write=method != "GET", page=None,
+                                  v1_only=None)
+
+    def _status_error(self, answer: Answer, method: str, path: str, *, write: bool,
+                      page: str | None, v1_only: V1Only | None) -> BackendError:
+        if answer.status == 410 and self.settings.cloud:
+            return self._gone(method, path, page, v1_only)
+        if answer.status == 401 and self.gateway:
+            return AuthenticationFailed(
+                f"the API gateway refused this request (401 to {method} "
+                f"{safe_path(path)}): the credentials are wrong, or the scoped token lacks "
+                "the scope it needs; check confluence.user (the account's e-mail), the "
+                "token in the variable named by confluence.token_env, and the token's "
+                "scopes (README, Confluence: token types and scopes)", backend=BACKEND,
+                page=page)
+        return _status_error(answer, write=write, page=page)
+
+    def _gone(self, method: str, path: str, page: str | None,
+              v1_only: V1Only | None) -> BackendError:
+        where = "the API gateway (api.atlassian.com), which scoped tokens must use," \
+            if self.gateway else "Confluence Cloud"
+        what = v1_only.what if v1_only else f"{method} {safe_path(path)}"
+        message = (f"{what}: Confluence Cloud's REST v2 has no such operation, only REST "
+                   f"v1 ({method} {safe_path(path)}), and {where} answered it 410 Gone")
+        if v1_only:
+            message += f". {v1_only.remedy}"
+        else:
+            message += (" (Atlassian removed it); this version of cop-connector still "
+                        "needs it: please report it")
+        return V1Unavailable(message, operation=what, page=page)
+
+
+def _join(base: str, link: str) -> str:
+    """``base`` + ``link``, less the path segments they share (see ConfluenceHttp.follow)."""
+    parts = urlsplit(base)
+    base_segments = [s for s in parts.path.split("/") if s]
+    link_path, _, query = link.partition("?")
+    link_segments = [s for s in link_path.split("/") if s]
+    for size in range(min(len(base_segments), len(link_segments)), 0, -1):
+        if base_segments[-size:] == link_segments[:size]:
+            base_segments = base_segments[:-size]
+            break
+    path = "/" + "/".join([*base_segments, *link_segments])
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{query}" if query else "")
+
+
+def safe_path(url: str) -> str:
+    """A URL or path fit for a message: its path only (no query, where a token or a CQL
+    query could be)."""
+    return urlsplit(url).path or url.split("?", 1)[0]
+
+
+def retry_after(answer: Answer) -> float:
+    """The seconds ``Retry-After`` asks for (0 when absent or unreadable)."""
+    text = str(answer.headers.get("Retry-After") or "").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError):
+        return 0.0
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def _json(response: requests.Response) -> Any:
@@ -194,14 +325,16 @@ def _status_error(answer: Answer, *, write: bool, page: str | None) -> BackendEr
                                 backend=BACKEND, page=page)
     if status == 429:
         after = answer.headers.get("Retry-After", "")
-        return BackendError(f"the site is rate limiting this account (429"
-                            f"{', retry after ' + after if after else ''})",
-                            backend=BACKEND, page=page)
+        return RateLimited(f"the site is rate limiting this account (429"
+                           f"{', retry after ' + after if after else ''})",
+                           backend=BACKEND, page=page)
     if status >= 500:
         if write:
-            return WriteUncertain(f"the site answered {status} to a write; it was not "
-                                  "replayed and may or may not have been saved",
-                                  backend=BACKEND, page=page)
+            uncertain = WriteUncertain(f"the site answered {status} to a write; it was not "
+                                       "replayed and may or may not have been saved",
+                                       backend=BACKEND, page=page)
+            uncertain.retry_after = retry_after(answer)
+            return uncertain
         return Unreachable(f"the site answered HTTP {status}", backend=BACKEND, page=page)
     return BackendError(f"the site answered HTTP {status}{said_part}", backend=BACKEND,
                         page=page)
@@ -218,6 +351,11 @@ def _request_error(error: requests.RequestException, *, write: bool,
                            "certificate comes from a private authority, set "
                            "confluence.ca_bundle to its CA file", backend=BACKEND, page=page)
     if isinstance(error, requests.exceptions.RetryError):
+        if "429" in str(error):
+            return RateLimited(f"{site} kept refusing requests with 429 (rate limited) "
+                               "after every retry, each after the wait it asked for; "
+                               "nothing of the refused request was applied", backend=BACKEND,
+                               page=page)
         return Unreachable(f"{site} kept answering with errors (retries exhausted)",
                            backend=BACKEND, page=page)
     if write and maybe_sent(error):

@@ -1,5 +1,6 @@
-"""REST v1 calls both deployments share (Cloud keeps these in v1): CQL search, labels,
-space creation, and the v1 content JSON as a PageRecord."""
+"""REST v1 calls both deployments share: CQL search, labels, space creation, and the v1
+content JSON as a PageRecord. On Cloud each is a v1-only operation (``V1Only``: named in
+its 410); Data Center has nothing but v1."""
 
 from __future__ import annotations
 
@@ -11,21 +12,20 @@ from connector.errors import BackendError, EditConflict, PageExists, PageMissing
 
 from .model import PageRecord, SpaceRecord, SpaceTaken, stamp
 from .settings import BACKEND
-from .transport import Answer, ConfluenceHttp, detail
+from .transport import Answer, ConfluenceHttp, V1Only, detail
 
 log = logging.getLogger(__name__)
 
 SEARCH = "rest/api/content/search"
 
 
-def search(http: ConfluenceHttp, cql: str, *, expand: str, limit: int, purpose: str
-           ) -> Iterator[tuple[Answer, list[PageRecord]]]:
+def search(http: ConfluenceHttp, cql: str, *, expand: str, limit: int, purpose: str,
+           v1_only: V1Only | None = None) -> Iterator[tuple[Answer, list[PageRecord]]]:
     """Every page of a CQL search (cursor on Cloud, offset on Data Center), as records.
     ``_links.next`` is followed rather than trusting ``limit``: sites cap it."""
     params = {"cql": cql, "limit": limit, "expand": expand}
-    for answer in http.pages(SEARCH, params, purpose=purpose):
-        items = answer.data.get("results") if isinstance(answer.data, dict) else None
-        yield answer, [content_record(item) for item in items or []]
+    for answer in http.pages(SEARCH, params, purpose=purpose, v1_only=v1_only):
+        yield answer, [content_record(item) for item in answer.results()]
 
 
 def content_record(item: Mapping[str, Any], space_key: str = "") -> PageRecord:
@@ -41,7 +41,13 @@ def content_record(item: Mapping[str, Any], space_key: str = "") -> PageRecord:
         created=stamp(str(history.get("createdDate") or "")),
         message=str(version.get("message") or ""), status=str(item.get("status") or ""),
         labels=None if not isinstance(labels, Mapping) else tuple(
-            str(label.get("name")) for label in labels.get("results") or []))
+            str(label.get("name")) for label in labels.get("results") or []),
+        author=person_id(version.get("by") or {}))
+
+
+def person_id(user: Mapping[str, Any]) -> str:
+    """A v1 user's identifier: Cloud accountId, Data Center userKey."""
+    return str(user.get("accountId") or user.get("userKey") or user.get("username") or "")
 
 
 def saved(record: PageRecord, version: int, *, page: str) -> PageRecord:
@@ -59,29 +65,33 @@ def saved(record: PageRecord, version: int, *, page: str) -> PageRecord:
 
 
 def add_labels(http: ConfluenceHttp, page_id: str, labels: Sequence[str], *,
-               page: str) -> None:
+               page: str, v1_only: V1Only | None = None) -> None:
     """Add global labels (existing ones are kept; adding one twice is harmless)."""
     http.call("POST", f"rest/api/content/{page_id}/label", purpose="writes", page=page,
-              body=[{"prefix": "global", "name": name} for name in labels])
+              body=[{"prefix": "global", "name": name} for name in labels], v1_only=v1_only)
 
 
-def create_space(http: ConfluenceHttp, key: str, name: str, description: str
-                 ) -> SpaceRecord:
-    """POST /rest/api/space (v1 on Cloud too). Confluence makes its home page "<name> Home".
+def create_space(http: ConfluenceHttp, key: str, name: str, description: str, *,
+                 v1_only: V1Only | None = None) -> SpaceRecord:
+    """POST /rest/api/space. Confluence makes its home page "<name> Home".
     Raises SpaceTaken when the key is in use."""
     answer = http.call("POST", "rest/api/space", purpose="writes", allow=(400,), body={
         "key": key, "name": name,
-        "description": {"plain": {"value": description, "representation": "plain"}}})
+        "description": {"plain": {"value": description, "representation": "plain"}}},
+        v1_only=v1_only)
     if answer.status == 400:
-        said = detail(answer)
-        if "already exists" in said.lower():
-            raise SpaceTaken(space=key, message=f"space key {key!r} is already in use on "
-                             f"this site ({said})")
-        raise BackendError(f"the site refused to create space {key!r}: {said}",
-                           backend=BACKEND)
+        raise space_refused(key, detail(answer))
     data = answer.data
     return SpaceRecord(key=str(data["key"]), id=str(data["id"]), name=str(data["name"]),
                        homepage_id=str((data.get("homepage") or {}).get("id") or ""))
+
+
+def space_refused(key: str, said: str) -> BackendError:
+    """A refused space creation: SpaceTaken when the key is in use."""
+    if "already exists" in said.lower() or "already in use" in said.lower():
+        return SpaceTaken(space=key, message=f"space key {key!r} is already in use on this "
+                          f"site ({said})")
+    return BackendError(f"the site refused to create space {key!r}: {said}", backend=BACKEND)
 
 
 def refused(said: str, page: str) -> BackendError:

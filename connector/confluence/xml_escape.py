@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bs4 import (
@@ -291,39 +291,61 @@ _RESOURCE_NAMES = ("ri:content-title", "ri:filename", "ri:value", "ri:account-id
 
 @dataclass
 class CellText:
-    """What a cell shows; ``trouble`` says why it cannot be read as a value."""
+    """What a cell shows; ``trouble`` says why it cannot be read as a value (and
+    ``trouble_code``, ``trouble_params`` the same without a language: problems.toml).
+    ``linked`` is ``text`` with each link's target after its label (``the report
+    <https://x.example/r>``): what a text field keeps, so that no link a member wrote is
+    lost (the same form as on MediaWiki)."""
 
     text: str = ""
     href: str | None = None  # the first link's target
     date: str | None = None  # the first <time datetime>
     trouble: str | None = None
+    trouble_code: str = ""
+    trouble_params: dict[str, str] = field(default_factory=dict)
+    linked: str = ""
+
+    def fail(self, message: str, code: str, **params: str) -> None:
+        """Say why the cell cannot be read (the first reason found wins)."""
+        if self.trouble is None:
+            self.trouble, self.trouble_code, self.trouble_params = message, code, params
+
+
+# A link's target, to write after its label in ``CellText.linked``: (where in the pieces
+# the label starts, the target); put in place when the walk leaves the link.
+_Target = tuple[int, str]
 
 
 def read_cell(cell: Tag) -> CellText:
     """The plain text of a cell (or of any element), walked without recursion."""
     found = CellText()
     pieces: list[str] = []
-    stack: list[tuple[object, bool]] = [(child, True) for child in reversed(cell.contents)]
+    targets: list[tuple[int, str]] = []  # (after which piece, " <target>") for ``linked``
+    stack: list[tuple[object, bool | _Target]] = [(child, True)
+                                                  for child in reversed(cell.contents)]
     while stack:
         node, entering = stack.pop()
-        if not entering:
+        if entering is False:
             _line_break(pieces, soft=True)
+        elif entering is not True:
+            _link_target(pieces, entering, targets)  # leaving a link
         elif isinstance(node, NavigableString):
             if not isinstance(node, _NOT_TEXT):
                 _text(pieces, _spaces(str(node)))
         elif isinstance(node, Tag):
-            _enter(node, found, pieces, stack)
+            _enter(node, found, pieces, stack, targets)
     found.text = "".join(pieces).strip(" \n")
+    found.linked = _with_targets(pieces, targets).strip(" \n") if targets else found.text
     return found
 
 
 def _enter(tag: Tag, found: CellText, pieces: list[str],
-           stack: list[tuple[object, bool]]) -> None:
+           stack: list[tuple[object, bool | _Target]], targets: list[tuple[int, str]]) -> None:
     name = tag.name
     if name == "br":
         _line_break(pieces, soft=False)
     elif name == "table":
-        found.trouble = found.trouble or "contains a table, which cannot be read; write plain text"
+        found.fail("contains a table, which cannot be read; write plain text", "table_in_cell")
     elif name in _MACROS:
         _macro(tag, found, pieces)
     elif name == "time":
@@ -331,14 +353,39 @@ def _enter(tag: Tag, found: CellText, pieces: list[str],
         found.date = found.date if found.date is not None else date
         _text(pieces, date or read_cell(tag).text)
     elif name == "ac:link":
-        _text(pieces, _link_text(tag, found))
+        label, target = _link_text(tag, found)
+        start = len(pieces)
+        _text(pieces, label)
+        _link_target(pieces, (start, target), targets)
     elif name not in _SILENT:
-        if name == "a" and found.href is None and attribute(tag, "href"):
-            found.href = attribute(tag, "href")
+        href = attribute(tag, "href") if name == "a" else ""
+        if href and found.href is None:
+            found.href = href
         if name in _BLOCKS:
             _line_break(pieces, soft=True)
             stack.append((tag, False))
+        elif href:
+            stack.append((tag, (len(pieces), href)))  # its target, once its label is read
         stack.extend((child, True) for child in reversed(tag.contents))
+
+
+def _link_target(pieces: list[str], link: _Target, targets: list[tuple[int, str]]) -> None:
+    """Remember a link's target, to write after its label (``link_text``'s rules)."""
+    start, target = link
+    label = "".join(pieces[start:]).strip()
+    target = target.strip()
+    if target and label != target:
+        targets.append((len(pieces), f" <{target}>" if label else target))
+
+
+def _with_targets(pieces: list[str], targets: list[tuple[int, str]]) -> str:
+    out: list[str] = []
+    at = 0
+    for position, text in targets:
+        out += pieces[at:position]
+        out.append(text)
+        at = position
+    return "".join(out + pieces[at:])
 
 
 def _text(pieces: list[str], text: str) -> None:
@@ -374,23 +421,30 @@ def _macro(tag: Tag, found: CellText, pieces: list[str]) -> None:
         _text(pieces, read_cell(title).text if title is not None else "")
         return
     shown = f" ({name})" if name else ""
-    found.trouble = found.trouble or f"contains a macro{shown}, which cannot be read; " \
-                                     "write plain text"
+    found.fail(f"contains a macro{shown}, which cannot be read; write plain text",
+               "macro_in_cell", macro=name or "?")
 
 
-def _link_text(link: Tag, found: CellText) -> str:
-    """An ``ac:link``: its body's text, else the name of what it links to."""
+def _link_text(link: Tag, found: CellText) -> tuple[str, str]:
+    """An ``ac:link``: its body's text, else the name of what it links to; and its target
+    worth keeping after the text (a web address, or the page it links to)."""
     url = link.find("ri:url")
-    if isinstance(url, Tag) and found.href is None and attribute(url, "ri:value"):
-        found.href = attribute(url, "ri:value")
+    target = ""
+    if isinstance(url, Tag) and attribute(url, "ri:value"):
+        target = attribute(url, "ri:value")
+        if found.href is None:
+            found.href = target
+    page = link.find("ri:page")
+    if isinstance(page, Tag) and not target:
+        target = attribute(page, "ri:content-title")
     for body_name in ("ac:link-body", "ac:plain-text-link-body"):
         body = link.find(body_name)
         if isinstance(body, Tag):
             text = read_cell(body).text
             if text:
-                return text
+                return text, target
     for resource in link.find_all(True):
         for name in _RESOURCE_NAMES:
             if attribute(resource, name):
-                return _spaces(attribute(resource, name))
-    return ""
+                return _spaces(attribute(resource, name)), target
+    return "", target

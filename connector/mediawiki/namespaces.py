@@ -23,7 +23,9 @@ _HEADER = """\
 
 
 def namespace_name(slug: str) -> str:
-    """The namespace of a community: ``"battery-storage"`` -> ``"CoP_Battery_storage"``.
+    """The namespace of a community: ``"battery-storage"`` -> ``"CoP_Battery_storage"``,
+    ``"h2"`` -> ``"CoP_H2"``, ``"5g"`` -> ``"CoP_5g"`` (the prefix makes any slug a valid
+    namespace name, a leading digit included).
 
     A slug with consecutive hyphens would give a name MediaWiki cannot address (it folds
     ``__`` into ``_``, landing in another namespace): ``cop community add`` refuses those
@@ -31,6 +33,11 @@ def namespace_name(slug: str) -> str:
     """
     words = slug.replace("-", "_")
     return PREFIX + words[:1].upper() + words[1:]
+
+
+def talk_namespace(name: str) -> str:
+    """The talk namespace declared with a community's namespace (``CoP_H2_talk``)."""
+    return name + "_talk"
 
 
 def folded(name: str) -> str:
@@ -64,7 +71,7 @@ def check_namespace_id(number: int, *, field: str = "namespace_id") -> None:
 
 def _block(name: str, number: int, community: str) -> str:
     check_namespace_id(number, field=f"{name} ({_comment(community)}): namespace_id")
-    talk = name + "_talk"
+    talk = talk_namespace(name)
     return (
         f"# {_comment(community)}\n"
         f"$wgExtraNamespaces[{number}] = {_php_string(name)};\n"

@@ -17,7 +17,7 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, normalize_template_name
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import OtherRows, PageContext, PageRef, ParsedPage, PartRows, RowChange
 from ..extract import PageFindings
 from ..regions import PageUpgrade
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
@@ -39,9 +39,11 @@ class WikitextCodec:
         rows in ``parts``), in ``context.lang``."""
         return wikitext_render.render_page(kind, context, rows, parts)
 
-    def parse_rows(self, content: str, kind: PageKind, page: str) -> ParsedPage:
-        """The rows of ``kind`` on a page; never raises on member input."""
-        return wikitext_parse.parse_rows(content, kind, page)
+    def parse_rows(self, content: str, kind: PageKind, page: str,
+                   others: Mapping[str, OtherRows] | None = None) -> ParsedPage:
+        """The rows of ``kind`` on a page, and the calls of ``others``' row templates (or
+        near-misses of a row template's name) reported; never raises on member input."""
+        return wikitext_parse.parse_rows(content, kind, page, others)
 
     def apply_changes(self, content: str, kind: PageKind, changes: Sequence[RowChange],
                       lang: str) -> str:

@@ -27,10 +27,12 @@ from mwparserfromhell.wikicode import Wikicode
 
 from connector.errors import RowProblem
 from page_templates import PageKind, normalize_template_name
+from page_templates.problems import quoted
 from page_templates.values import normalize_row, row_key
 
-from ..base import ParsedPage, RawRow
+from ..base import OtherRows, ParsedPage, RawRow
 from . import wikitext_tokens
+from .wikitext_others import OtherCall, OtherCalls
 from .wikitext_render import LANG_PARAM
 from .wikitext_text import (
     CHAR_TEMPLATES,
@@ -44,15 +46,20 @@ from .wikitext_text import (
 TEMPLATE_FIELD = "(template)"  # RowProblem.field when the row template itself is broken
 # --- rows ----------------------------------------------------------------------------------
 
-def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
+def parse_rows(content: str, kind: PageKind, page: str,
+               others: Mapping[str, OtherRows] | None = None) -> ParsedPage:
     """The rows of ``kind`` on a page and the problems of the rows that cannot be read.
 
     Problems: a positional (unnamed) value, a value holding a template, a row template
-    starting inside a row (a missing ``}}``), a row template never closed. A row with a
-    problem is left out of ``rows``; row indexes count every row template on the page, so
-    they match what a member counts. A row's ``values`` hold the fields written in it (an
-    absent parameter is absent), ``unknown`` the other named parameters (``lang`` is the
-    charter's own). A page mwparserfromhell cannot parse gives one problem. Never raises.
+    starting inside a row (a missing ``}}``), a row template never closed; the call of
+    another kind's row template (``others``: name -> kind) or of a near-miss of a row
+    template's name (``{{cop watch}}``, see wikitext_others). A row with a problem is left
+    out of ``rows`` (what could be read of it is in ``partial``); row indexes count every
+    row template on the page, and the calls reported as other rows, so they match what a
+    member counts. A row's ``values`` hold the fields written in it (an absent parameter is
+    absent), ``unknown`` the other named parameters (``lang`` is the charter's own) and
+    ``extra`` their values. A page mwparserfromhell cannot parse gives one problem. Never
+    raises.
 
     The page is tokenized once; flat rows at the top level are read from their tokens,
     everything between them from mwparserfromhell's tree of it (see wikitext_tokens). The
@@ -60,21 +67,22 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
     """
     mark = _marker(content)
     if not kind.has_rows or mark is None:
-        return parse_rows_tree(content, kind, page)
+        return parse_rows_tree(content, kind, page, others)
     # Tokens are a dict each: pausing the cyclic garbage collector, which would otherwise
     # walk the whole heap several times while they are made, halves the time of a big page.
     with wikitext_tokens.cyclic_gc_paused():
-        return _parse_tokens(content, kind, page, mark)
+        return _parse_tokens(content, kind, page, mark, others)
 
 
-def _parse_tokens(content: str, kind: PageKind, page: str, mark: str) -> ParsedPage:
+def _parse_tokens(content: str, kind: PageKind, page: str, mark: str,
+                  others: Mapping[str, OtherRows] | None) -> ParsedPage:
     try:
         stream = wikitext_tokens.tokenize(content)
     except (ParserError, RecursionError, ValueError):
         return _unreadable(page)
     codes = wikitext_tokens.token_codes(stream)
     if wikitext_tokens.UNKNOWN in codes:
-        return parse_rows_tree(content, kind, page)
+        return parse_rows_tree(content, kind, page, others)
     wanted = normalize_template_name(kind.row_template or "")
     names: dict[str, bool] = {}
 
@@ -84,28 +92,30 @@ def _parse_tokens(content: str, kind: PageKind, page: str, mark: str) -> ParsedP
             names[name] = normalize_template_name(name) == wanted
         return names[name]
 
-    reader = _Reader(content, kind, page, mark)
+    reader = _Reader(content, kind, page, mark, others)
     try:
         reader.read_tokens(stream, codes, wikitext_tokens.top_level_runs(codes, is_row))
     except (ParserError, RecursionError, ValueError):
         return _unreadable(page)
     if reader.offset != len(content):  # cannot happen; if it did, lines would be wrong
-        return parse_rows_tree(content, kind, page)
+        return parse_rows_tree(content, kind, page, others)
     return reader.result()
 
 
-def parse_rows_tree(content: str, kind: PageKind, page: str) -> ParsedPage:
+def parse_rows_tree(content: str, kind: PageKind, page: str,
+                    others: Mapping[str, OtherRows] | None = None) -> ParsedPage:
     """``parse_rows`` from mwparserfromhell's tree of the whole page (slower, same result)."""
     code = parse_wikitext(content)
     if code is None or not kind.has_rows:
         return _unreadable(page) if code is None else ParsedPage(rows=())
-    reader = _Reader(content, kind, page, _marker(content))
+    reader = _Reader(content, kind, page, _marker(content), others)
     reader.read_tree(code)
     return reader.result()
 
 
 def _unreadable(page: str) -> ParsedPage:
-    problem = RowProblem(page, 1, TEMPLATE_FIELD, "the page cannot be read", 1)
+    problem = RowProblem(page, 1, TEMPLATE_FIELD, "the page cannot be read", 1,
+                         code="page_unreadable")
     return ParsedPage(rows=(), problems=(problem,))
 
 
@@ -118,19 +128,23 @@ class _Reader:
     """Rows and problems of a page read in top-level pieces, in document order: each piece
     continues the row numbering and the source offset where the previous one stopped."""
 
-    def __init__(self, content: str, kind: PageKind, page: str, mark: str | None) -> None:
+    def __init__(self, content: str, kind: PageKind, page: str, mark: str | None,
+                 others: Mapping[str, OtherRows] | None = None) -> None:
         self.content, self.kind, self.page, self.mark = content, kind, page, mark
         self.rows: list[RawRow] = []
         self.problems: list[RowProblem] = []
+        self.partial: list[RawRow] = []
         self.index = 0  # row templates and unclosed row starts seen so far
         self.offset = 0  # source characters read so far
         self.start = _start_pattern(kind)
+        self.others = OtherCalls(kind, others)
         self.fields = {field.name: field for field in reversed(kind.fields)}
         self.ignored = LANG_PARAM if kind.single else None
         self._counted = (0, 1)  # (offset, line there): lines are counted incrementally
 
     def result(self) -> ParsedPage:
-        return ParsedPage(rows=tuple(self.rows), problems=tuple(self.problems))
+        return ParsedPage(rows=tuple(self.rows), problems=tuple(self.problems),
+                          partial=tuple(self.partial))
 
     def line(self, offset: int) -> int:
         """The line (1-based) of a source offset: 1 + the line breaks before it."""
@@ -158,7 +172,7 @@ class _Reader:
                         "}}", stop - 2) and content.find("{{", offset + 2, stop) < 0:
                     line += content.count("\n", counted, offset)
                     counted, index = offset, index + 1
-                    rows.append(RawRow(index, line, row.values, row.unknown))
+                    rows.append(RawRow(index, line, row.values, row.unknown, row.extra))
                     offset = stop
                     continue
             elif end - start == 1 and codes[start] == "t" and "{{" not in stream[start]["text"]:
@@ -184,9 +198,8 @@ class _Reader:
 
     def read_tree(self, code: Wikicode) -> None:
         """Read a part of the page (or all of it) from its tree; ``code`` is changed."""
-        events = _row_events(code, self.kind, self.start)
-        read = [read_row(event, self.kind, self.page, self.index + i, None)
-                if isinstance(event, Template) else None
+        events = _row_events(code, self.kind, self.start, self.others)
+        read = [self._read_event(event, self.index + i)
                 for i, event in enumerate(events, start=1)]
         offsets, length = _offsets(code, events, self.mark)  # after reading: marks the tree
         for i, (outcome, offset) in enumerate(zip(read, offsets, strict=True), start=1):
@@ -194,59 +207,106 @@ class _Reader:
             if outcome is None:
                 self._unclosed(self.index + i, line)
                 continue
-            row, row_problems = outcome
+            row, row_problems, partial = outcome
             self.problems.extend(replace(problem, line=line) for problem in row_problems)
             if row is not None:
                 self.rows.append(replace(row, line=line))
+            if partial is not None:
+                self.partial.append(replace(partial, line=line))
         self.index += len(events)
         self.offset += length
 
+    def _read_event(self, event: Event, index: int) -> RowRead | None:
+        """A row, a call reported as another row, or None for an unclosed row start."""
+        if isinstance(event, Template):
+            return read_row(event, self.kind, self.page, index, None)
+        if isinstance(event[1], OtherCall):
+            return _other_row(event, self.kind, self.page, index)  # type: ignore[arg-type]
+        return None
+
     def _unclosed(self, index: int, line: int | None) -> None:
-        name = self.kind.row_template
+        name = self.kind.row_template or ""
         self.problems.append(RowProblem(self.page, index, TEMPLATE_FIELD,
                                         f'this {{{{{name}}}}} is not closed: "}}}}" is missing',
-                                        line))
+                                        line, code="row_not_closed",
+                                        params={"template": name}))
+
+
+RowRead = tuple[RawRow | None, list[RowProblem], RawRow | None]  # row, problems, partial
 
 
 def read_row(template: Template, kind: PageKind, page: str, index: int,
-             line: int | None) -> tuple[RawRow | None, list[RowProblem]]:
-    """One row's values as plain text; None and the problems when it cannot be read."""
+             line: int | None) -> RowRead:
+    """One row's values as plain text, or None, its problems and what could be read of it
+    (``partial``: its readable fields) when it cannot be read."""
     row_name = normalize_template_name(kind.row_template or "")
     values: dict[str, str] = {}
     unknown: list[str] = []
-    troubles: list[tuple[str, str]] = []
+    extra: dict[str, str] = {}
+    troubles: list[tuple[str, str, str, dict[str, str]]] = []
     for param in template.params:
         name = plain_text(param.name)
         field = kind.field(name) if param.showkey else None
         trouble = _trouble(param.showkey, field is not None, param.value, row_name)
         if trouble:
-            troubles.append((name, trouble))
+            troubles.append((name, *trouble))
         elif field is not None:
             values[name] = field_text(field, param.value)  # a duplicate: the last one wins
-        elif param.showkey and not (kind.single and name == LANG_PARAM) and name not in unknown:
-            unknown.append(name)
-    if troubles:
-        key = row_key(kind, normalize_row(kind, values)[0])
-        return None, [RowProblem(page, index, name, message, line, key)
-                      for name, message in troubles]
-    return RawRow(index=index, line=line, values=values, unknown=tuple(unknown)), []
+        elif param.showkey and not (kind.single and name == LANG_PARAM):
+            if name not in unknown:
+                unknown.append(name)
+            extra[name] = plain_text(param.value, targets=True)
+    row = RawRow(index=index, line=line, values=values, unknown=tuple(unknown), extra=extra)
+    if not troubles:
+        return row, [], None
+    key = row_key(kind, normalize_row(kind, values)[0])
+    return None, [RowProblem(page, index, name, message, line, key, code=code, params=params)
+                  for name, message, code, params in troubles], row
 
 
-def _trouble(showkey: bool, is_field: bool, value: Wikicode, row_name: str) -> str | None:
-    """Why a parameter makes its row unreadable, or None."""
+def _trouble(showkey: bool, is_field: bool, value: Wikicode,
+             row_name: str) -> tuple[str, str, dict[str, str]] | None:
+    """Why a parameter makes its row unreadable (message, code, params), or None."""
     if not showkey:
         text = plain_text(value)
         if not text:
             return None  # a stray "|": MediaWiki ignores it, so do we
         return (f"a value without a name ({text[:40]!r}): write name=value; "
-                "a '|' inside a value is written {{!}}")
+                "a '|' inside a value is written {{!}}", "positional_value",
+                {"value": quoted(text, 40)})
     names = [template_name(t) for t in value.filter_templates(recursive=True)]
     names = [name for name in names if name not in CHAR_TEMPLATES]
     if row_name in names:
-        return f'another {{{{{row_name}}}}} starts inside this row: probably a missing "}}}}"'
+        return (f'another {{{{{row_name}}}}} starts inside this row: probably a missing "}}}}"',
+                "row_inside_row", {"template": row_name})
     if names and is_field:
-        return f"contains a template ({{{{{names[0]}}}}}), which cannot be read; write plain text"
+        return (f"contains a template ({{{{{names[0]}}}}}), which cannot be read; write plain "
+                "text", "template_in_value", {"template": names[0]})
     return None
+
+
+def _other_row(event: OtherEvent, kind: PageKind, page: str, index: int) -> RowRead:
+    """A call that is another kind's row, or a near-miss of a row template's name: reported,
+    never read as a row. A near-miss of the page's own template keeps what could be read of
+    it (``partial``): it may be a row a member meant to write, whose key must not be taken
+    as deleted."""
+    template, call = event
+    name = " ".join(plain_text(template.name).split())
+    if call.other is None:
+        problem = RowProblem(
+            page, index, TEMPLATE_FIELD,
+            f"the template is written {{{{{name}}}}}: write {{{{{call.template}}}}}, capitals "
+            "included (this row is not recorded until then)",
+            code="misspelt_template", params={"name": name, "template": call.template})
+        row, _, partial = read_row(template, kind, page, index, None)
+        return None, [problem], row or partial
+    problem = RowProblem(
+        page, index, TEMPLATE_FIELD,
+        f"{{{{{call.template}}}}} is a row of another page ({call.other.page}): it is not "
+        "recorded here; move it there",
+        code="wrong_kind", params={"name": name, "template": call.template,
+                                   "kind": call.other.kind, "page": call.other.page})
+    return None, [problem], None
 
 
 def _start_pattern(kind: PageKind) -> re.Pattern[str]:
@@ -257,14 +317,24 @@ def _start_pattern(kind: PageKind) -> re.Pattern[str]:
     return re.compile(rf"\{{\{{\s*(?:[Tt]emplate\s*:\s*)?{first}{rest}\s*(?=\||\}}|\n|$)")
 
 
-def _row_events(code: Wikicode, kind: PageKind,
-                start: re.Pattern[str]) -> list[Template | tuple[Text, int]]:
-    """Row templates and unclosed row starts (text node, position), in document order."""
+OtherEvent = tuple[Template, OtherCall]  # a call reported as another row (wikitext_others)
+Event = Template | tuple[Text, int] | OtherEvent
+
+
+def _row_events(code: Wikicode, kind: PageKind, start: re.Pattern[str],
+                others: OtherCalls) -> list[Event]:
+    """Row templates, unclosed row starts (text node, position) and calls reported as other
+    rows (not inside a row: a template there is that row's problem), in document order."""
     wanted = normalize_template_name(kind.row_template or "")
-    events: list[Template | tuple[Text, int]] = []
+    events: list[Event] = []
     for node, parents in walk(code):
-        if isinstance(node, Template) and template_name(node) == wanted:
-            events.append(node)
+        if isinstance(node, Template):
+            name = template_name(node)
+            if name == wanted:
+                events.append(node)
+            elif (call := others(name)) is not None and _readable(parents) and not any(
+                    isinstance(p, Template) and template_name(p) == wanted for p in parents):
+                events.append((node, call))
         elif isinstance(node, Text) and "{{" in node.value and _readable(parents):
             events.extend((node, match.start()) for match in start.finditer(node.value))
     return events
@@ -276,7 +346,7 @@ def _readable(parents: tuple[Node, ...]) -> bool:
                    for p in parents)
 
 
-def _offsets(code: Wikicode, events: list[Template | tuple[Text, int]],
+def _offsets(code: Wikicode, events: list[Event],
              mark: str | None) -> tuple[list[int | None], int]:
     """Where each event starts in the source of ``code`` (None without a ``mark``), and the
     length of that source.
@@ -290,13 +360,15 @@ def _offsets(code: Wikicode, events: list[Template | tuple[Text, int]],
     width = 10
     by_text: dict[int, list[tuple[int, int]]] = {}
     for i, event in enumerate(events):
-        if isinstance(event, Template):
-            event.name.nodes.insert(0, Text(f"{mark}{i:08d}{mark}"))
+        template = _template(event)
+        if template is not None:
+            template.name.nodes.insert(0, Text(f"{mark}{i:08d}{mark}"))
         else:
-            by_text.setdefault(id(event[0]), []).append((event[1], i))
+            node, position = event  # type: ignore[misc]
+            by_text.setdefault(id(node), []).append((position, i))
     for event in events:
-        if isinstance(event, tuple) and id(event[0]) in by_text:
-            node = event[0]
+        if _template(event) is None and id(event[0]) in by_text:  # type: ignore[index]
+            node = event[0]  # type: ignore[index]
             for position, i in sorted(by_text.pop(id(node)), reverse=True):
                 node.value = f"{node.value[:position]}{mark}{i:08d}{mark}{node.value[position:]}"
     pattern = re.compile(f"{mark}(\\d{{8}}){mark}")
@@ -305,8 +377,15 @@ def _offsets(code: Wikicode, events: list[Template | tuple[Text, int]],
     for seen, match in enumerate(pattern.finditer(source), start=1):
         i = int(match.group(1))
         offset = match.start() - (seen - 1) * width
-        offsets[i] = offset - 2 if isinstance(events[i], Template) else offset  # after "{{"
+        offsets[i] = offset - 2 if _template(events[i]) is not None else offset  # after "{{"
     return offsets, len(source) - seen * width
+
+
+def _template(event: Event) -> Template | None:
+    """The template call of an event (a row, or a call reported as another row)."""
+    if isinstance(event, Template):
+        return event
+    return event[0] if isinstance(event[0], Template) else None
 
 
 def row_values(template: Template, kind: PageKind) -> Mapping[str, str]:

@@ -155,7 +155,9 @@ def _help(kind: PageKind, lang: str) -> list[str]:
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
-    return [visual, f"{source}\n{example}", "\n".join(fields)]
+    # What MediaWiki makes of what members type (measured: links and ~~~~, see README).
+    markup = escape_prose(ui_text("markup", lang, kind.ui))
+    return [visual, f"{source}\n{example}", "\n".join(fields), markup]
 
 
 def _field_help(kind: PageKind, field: FieldDef, lang: str) -> str:

@@ -89,32 +89,62 @@ def row_templates(code: Wikicode, kind: PageKind) -> list[Template]:
 
 # --- plain text ----------------------------------------------------------------------------
 
-def plain_text(code: Wikicode, *, trim: bool = True) -> str:
+def plain_text(code: Wikicode, *, trim: bool = True, targets: bool = False) -> str:
     """What ``code`` displays, as plain text; ``trim`` strips the white space MediaWiki
-    strips around a named parameter (literal white space only, not character references)."""
-    pieces = [(_node_text(node), isinstance(node, Text | Comment)) for node in code.nodes]
+    strips around a named parameter (literal white space only, not character references).
+    ``targets``: a link keeps its target after its label (``label <target>``, see
+    ``link_text``), so that what a member linked to is not lost."""
+    pieces = [(_node_text(node, targets), isinstance(node, Text | Comment))
+              for node in code.nodes]
     if trim:
         wikitext_tokens.trim(pieces, str.lstrip, range(len(pieces)))
         wikitext_tokens.trim(pieces, str.rstrip, range(len(pieces) - 1, -1, -1))
     return "".join(text for text, _ in pieces)
 
 
-def _node_text(node: Node) -> str:
+def _node_text(node: Node, targets: bool = False) -> str:
     reader = _READERS.get(type(node))
-    return reader(node) if reader else ""  # comments, and anything unknown, show nothing
+    if reader is None:
+        return ""  # comments, and anything unknown, show nothing
+    return reader(node, targets)
 
 
-def _wikilink_text(link: Wikilink) -> str:
-    shown = link.text if link.text is not None else link.title
-    return plain_text(shown, trim=False).lstrip(":")
+def link_text(label: str, target: str) -> str:
+    """A link as the records keep it: its label, then its target in angle brackets
+    (``the report <https://x.example/r>``, ``home <Main Page>``); the label alone when it
+    is the target itself (a bare URL, ``[[Page]]``) and the target alone when the label is
+    empty (``[https://x.example]``)."""
+    label, target = label.strip(), target.strip()
+    if not target or _same_target(label, target):
+        return label
+    return f"{label} <{target}>" if label else target
 
 
-def _external_link_text(link: ExternalLink) -> str:
-    shown = link.url if not link.brackets else link.title
-    return plain_text(shown, trim=False) if shown is not None else ""
+def _same_target(label: str, target: str) -> bool:
+    """Whether a label says its target already (as MediaWiki reads titles: '_' is a space,
+    the first letter's case does not count)."""
+    def title(text: str) -> str:
+        text = " ".join(text.replace("_", " ").split())
+        return text[:1].upper() + text[1:]
+    return label == target or title(label) == title(target)
 
 
-def _tag_text(tag: Tag) -> str:
+def _wikilink_text(link: Wikilink, targets: bool) -> str:
+    title = plain_text(link.title, trim=False)
+    if link.text is None:
+        return title.lstrip(":")
+    shown = plain_text(link.text, trim=False, targets=targets)
+    return link_text(shown, title.strip().lstrip(":")) if targets else shown.lstrip(":")
+
+
+def _external_link_text(link: ExternalLink, targets: bool) -> str:
+    if not link.brackets:
+        return plain_text(link.url, trim=False)
+    shown = plain_text(link.title, trim=False) if link.title is not None else ""
+    return link_text(shown, plain_text(link.url, trim=False)) if targets else shown
+
+
+def _tag_text(tag: Tag, targets: bool) -> str:
     name = str(tag.tag).strip().lower()
     if name == "br":
         return "\n"
@@ -122,26 +152,33 @@ def _tag_text(tag: Tag) -> str:
         return str(tag.wiki_markup)
     if tag.contents is None or not is_visible(name):
         return ""
-    return plain_text(tag.contents, trim=False)
+    return plain_text(tag.contents, trim=False, targets=targets)
 
 
-_READERS: dict[type, Callable[[Any], str]] = {
-    Text: lambda node: node.value,
-    HTMLEntity: lambda node: node.normalize(),
+_READERS: dict[type, Callable[[Any, bool], str]] = {
+    Text: lambda node, _: node.value,
+    HTMLEntity: lambda node, _: node.normalize(),
     Tag: _tag_text,
-    Template: lambda node: CHAR_TEMPLATES.get(template_name(node), ""),
+    Template: lambda node, _: CHAR_TEMPLATES.get(template_name(node), ""),
     Wikilink: _wikilink_text,
     ExternalLink: _external_link_text,
-    Heading: lambda node: plain_text(node.title),
-    Argument: str,
+    Heading: lambda node, targets: plain_text(node.title, targets=targets),
+    Argument: lambda node, _: str(node),
 }
 
 
 def field_text(field: FieldDef, value: Wikicode) -> str:
     """A parameter's plain text; for a URL field, the target of a ``[url label]`` link if a
-    member wrote one (a bare URL is its own text, trailing punctuation included)."""
+    member wrote one (a bare URL is its own text, trailing punctuation included); for the
+    other fields, links keep their targets (``label <target>``, see ``link_text``)."""
     if field.type == "url":
         links = [link for link in value.filter_external_links(recursive=True) if link.brackets]
         if links:
             return plain_text(links[0].url)
-    return plain_text(value)
+        return plain_text(value)
+    return plain_text(value, targets=field.type in TARGET_TYPES)
+
+
+# The field types whose value is free text, where a link's target is worth keeping (an
+# e-mail, a date or a choice written as a link is read by what it shows, as before).
+TARGET_TYPES = frozenset({"text", "longtext", "tags"})

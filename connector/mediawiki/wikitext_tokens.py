@@ -126,12 +126,13 @@ def _net_depth(codes: str, start: int, end: int) -> int:
 
 
 class FlatRow(NamedTuple):
-    """A flat row read from its tokens: values (fields only), unknown parameter names and
-    the length of its source text."""
+    """A flat row read from its tokens: values (fields only), unknown parameter names, the
+    length of its source text and the unknown parameters' values."""
 
     values: dict[str, str]
     unknown: tuple[str, ...]
     length: int
+    extra: dict[str, str]
 
 
 def read_flat_row(stream: list[Any], codes: str, start: int, end: int,
@@ -143,6 +144,7 @@ def read_flat_row(stream: list[Any], codes: str, start: int, end: int,
     name = stream[start + 1]["text"]
     values: dict[str, str] = {}
     unknown: list[str] = []
+    extra: dict[str, str] = {}
     length = 4 + len(name)  # {{name}}
     position = start + 2  # at a "|", followed by the name, "=" and the value
     params = codes[start + 3:end - 1].split("|") if end - start > 3 else ()
@@ -170,9 +172,11 @@ def read_flat_row(stream: list[Any], codes: str, start: int, end: int,
         key = key.strip(PHP_SPACE)
         if key in fields:
             values[key] = value  # a duplicate: the last one wins, as in read_row
-        elif key != ignored and key not in unknown:
-            unknown.append(key)
-    return FlatRow(values, tuple(unknown), length)
+        elif key != ignored:
+            if key not in unknown:
+                unknown.append(key)
+            extra[key] = value
+    return FlatRow(values, tuple(unknown), length, extra)
 
 
 _TEXT_ENTITY_TEXT = frozenset({"t=t&t;t", "t=t&#t;t", "t=t&#xt;t"})

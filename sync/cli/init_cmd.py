@@ -11,8 +11,10 @@ import click
 from click.core import ParameterSource
 
 import sync.config.loader as config_module
+from connector.confluence.gateway import gateway_for
 from connector.confluence.settings import check_url as check_confluence_url
-from connector.errors import ConfigError, UsageError
+from connector.confluence.settings import is_gateway
+from connector.errors import BackendError, ConfigError, UsageError
 from connector.mediawiki.http import check_url as check_mediawiki_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.config.loader import Config, toml_string
@@ -22,7 +24,7 @@ from sync.records.store import Records
 # The options that are settings of the file (given on an existing file, they need --force).
 SETTINGS = ("records_path", "mediawiki_url", "mediawiki_user", "mediawiki_password_env",
             "confluence_url", "confluence_user", "confluence_token_env", "cloud", "lang",
-            "allow_http")
+            "allow_http", "scoped_token")
 OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-url",
            "mediawiki.allow_http": "--allow-http", "confluence.allow_http": "--allow-http"}
 
@@ -38,13 +40,19 @@ OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-u
 @click.option("--mediawiki-password-env", metavar="VAR", default="COP_MEDIAWIKI_PASSWORD",
               show_default=True, help="Environment variable holding the bot password.")
 @click.option("--confluence-url", metavar="URL",
-              help="Cloud: https://SITE.atlassian.net/wiki; Data Center: https://HOST[/CTX].")
+              help="Cloud: https://SITE.atlassian.net/wiki (or, for a scoped token, "
+                   "https://api.atlassian.com/ex/confluence/CLOUD_ID/wiki); Data Center: "
+                   "https://HOST[/CTX].")
 @click.option("--confluence-user", metavar="NAME", default="",
               help="Cloud: account e-mail. Data Center: empty for a personal access token.")
 @click.option("--confluence-token-env", metavar="VAR", default="COP_CONFLUENCE_TOKEN",
               show_default=True, help="Environment variable holding the API token / PAT.")
 @click.option("--confluence-cloud/--confluence-datacenter", "cloud", default=True,
               help="Confluence deployment (default: Cloud).")
+@click.option("--confluence-scoped-token", "scoped_token", is_flag=True,
+              help="The Cloud token is a scoped API token: use Atlassian's API gateway, "
+                   "whose address is found from the site URL (one request to "
+                   "https://SITE.atlassian.net/_edge/tenant_info, without credentials).")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
               help="Default language of new communities' pages.")
 @click.option("--allow-http", is_flag=True,
@@ -58,7 +66,7 @@ OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-u
 def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user: str,
          mediawiki_password_env: str, confluence_url: str | None, confluence_user: str,
          confluence_token_env: str, cloud: bool, lang: str, allow_http: bool,
-         force: bool) -> None:
+         scoped_token: bool, force: bool) -> None:
     """Write a starter cop.toml (every setting can be given as a flag) and create the
     records database. Without a wiki URL, the local MediaWiki of the quick start
     (http://127.0.0.1:8080/) is assumed.
@@ -73,6 +81,8 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
     if path.exists() and not force:
         _records_only(path)
         return
+    if confluence_url and scoped_token:
+        confluence_url = _gateway(confluence_url, cloud)
     backend = "confluence" if confluence_url and not mediawiki_url else "mediawiki"
     settings = StarterSettings(
         records=records_path, lang=lang, backend=backend,
@@ -87,6 +97,25 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
     config = config_module.parse(tomllib.loads(text), path.resolve())  # before any write
     _check_urls(config)
     _write(path, text, config)
+
+
+def _gateway(url: str, cloud: bool) -> str:
+    """The API gateway's address for the site at ``url`` (a scoped token's)."""
+    if not cloud:
+        raise UsageError("--confluence-scoped-token: scoped tokens are Confluence Cloud's; "
+                         "Data Center takes a personal access token")
+    try:
+        found = gateway_for(url)
+    except ConfigError as error:
+        raise UsageError(f"--confluence-url: {str(error).removeprefix(f'[{error.setting}] ')}"
+                         ) from error
+    except BackendError as error:
+        raise UsageError(f"--confluence-scoped-token: cannot find the site's cloud id: "
+                         f"{error}; give the gateway URL itself (https://api.atlassian.com/"
+                         "ex/confluence/CLOUD_ID/wiki)") from error
+    if not is_gateway(url):
+        click.echo(f"scoped token: Confluence is reached through {found}", err=True)
+    return found
 
 
 def _records_only(path: Path) -> None:

@@ -138,5 +138,5 @@ def _why_held(outcome: PageOutcome) -> str:
         return ("the Members page reads as empty where the records know it: moved on the "
                 "wiki (the next cop-sync follows it and writes the change) or emptied (see "
                 "`cop status`)")
-    return "; ".join([*(str(problem) for problem in outcome.problems[:3]),
+    return "; ".join([*(str(problem) for problem in outcome.errors[:3]),
                       *([outcome.notice] if outcome.notice else [])])

@@ -70,6 +70,8 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
     done = writes if dry_run else sum(a.writes for a in report.done)
     click.echo(f"{verb} {done} page(s); {len(report.actions) - writes} left as they are"
                + (" (dry run: nothing written)" if dry_run else ""))
+    if report.stopped:
+        click.echo(f"provisioning {report.stopped}", err=True)
 
 
 def _exit_code(report: ProvisionReport, communities: int) -> int:

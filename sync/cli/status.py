@@ -9,6 +9,7 @@ import click
 from connector.http import safe_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
+from sync.engine.governance import GOVERNED
 from sync.provision.run import Provisioner
 from sync.records.model import Community
 from sync.records.relay_state import FEED_FIELD
@@ -107,6 +108,18 @@ def _print_sources(sources: dict[str, Any]) -> None:
                        f"{source['failures']} time(s){retry})")
 
 
+def _print_problems(problems: list[dict[str, Any]]) -> None:
+    for problem in problems:
+        if problem["field"] == FEED_FIELD:
+            continue  # a failing source: said with its source (_print_sources)
+        if problem["code"] == GOVERNED and problem["kind"] == "charter":
+            continue  # a charter field changed on the wiki: the drift lines below say it
+        where = f"{problem['page']}, row {problem['row']}" + (
+            f" (line {problem['line']})" if problem["line"] else "")
+        mark = "!" if problem["severity"] == "error" else "- note:"
+        click.echo(f"  {mark} {where}, field {problem['field']!r}: {problem['message']}")
+
+
 def _print_community(s: dict[str, Any]) -> None:
     pages = sum(p["state"] not in ("missing", "deleted") for p in s["pages"])
     pilot = ", the pilot community" if s["pilot_community"] else ""
@@ -122,12 +135,7 @@ def _print_community(s: dict[str, Any]) -> None:
     if s["pending_member_changes"]:
         click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
     _print_sources(s["sources"])
-    for problem in s["problems"]:
-        if problem["field"] == FEED_FIELD:
-            continue  # a failing source: said with its source above
-        where = f"{problem['page']}, row {problem['row']}" + (
-            f" (line {problem['line']})" if problem["line"] else "")
-        click.echo(f"  ! {where}, field {problem['field']!r}: {problem['message']}")
+    _print_problems(s["problems"])
     for conflict in s["conflicts"]:
         click.echo(f"  ! conflict {conflict['id']}: {conflict['kind']} {conflict['key']} "
                    f"{conflict['field']}: wiki {conflict['wiki']!r}, records "

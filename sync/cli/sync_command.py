@@ -115,7 +115,7 @@ def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
     if page.notice:
         say(f"{page.page}: {page.notice}", level=logging.INFO)
     for problem in page.problems:
-        say(f"row problem: {problem}")
+        say(f"row {'problem' if problem.blocking else 'warning'}: {problem}")
     for conflict in page.conflicts:
         say(f"conflict: {page.page} {conflict.key} {conflict.field}: wiki "
             f"{conflict.wiki!r}, records {conflict.local!r}, base {conflict.base!r}")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from connector.errors import UsageError, ValidationError
-from connector.mediawiki.namespaces import folded, namespace_name
+from connector.mediawiki.namespaces import folded, namespace_name, talk_namespace
 from page_templates import LANGUAGES, shipped
 from page_templates.values import FieldInvalid, normalize
 from sync.clock import utc_now
@@ -18,9 +18,16 @@ from sync.config.loader import Config
 from sync.records.model import Community, Theme
 from sync.records.store import Records
 
-# No "--": the namespace CoP_Abc__def would be folded by MediaWiki into CoP_Abc_def, the
-# namespace of community abc-def (two communities sharing their pages).
-SLUG = re.compile(r"^(?!.*--)[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+# Lower-case letters, digits and single hyphens, 2 to 40 characters, a letter or a digit at
+# each end: short portfolio codes (h2, ai, 5g) included. Both platforms hold what derives
+# from every such slug: the MediaWiki namespace CoP_<Slug> (prefixed, so a leading digit is
+# fine; measured on MediaWiki 1.39 and 1.43) and the Confluence space key (ASCII letters and
+# digits, up to 255, a digit first included: Cloud and Data Center). No "--": the namespace
+# CoP_Abc__def would be folded by MediaWiki into CoP_Abc_def, the namespace of community
+# abc-def (two communities sharing their pages).
+SLUG = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
+SLUG_RULE = ("use 2 to 40 lower-case letters, digits and single hyphens, without a hyphen at "
+             "either end (e.g. battery-storage, h2, 5g)")
 
 
 @dataclass(frozen=True)
@@ -196,14 +203,20 @@ def free_namespace_id(used: set[int], base: int) -> int:
 
 
 def _check_namespace_free(records: Records, name: str) -> None:
-    """No other MediaWiki community's namespace is the same name to the wiki (MediaWiki
-    folds underscores, spaces and case): the two would share their pages."""
+    """No other MediaWiki community's namespace, or its talk namespace, is the same name to
+    the wiki as this one or its talk namespace (MediaWiki folds underscores, spaces and
+    case; ``ai-talk`` would be ``CoP_Ai_talk``, the talk namespace of ``ai``): the two would
+    share their pages."""
+    mine = {folded(name), folded(talk_namespace(name))}
     for other in records.communities():
-        if other.backend == "mediawiki" and other.space and folded(other.space) == folded(name):
+        if other.backend != "mediawiki" or not other.space:
+            continue
+        theirs = {folded(other.space), folded(talk_namespace(other.space))}
+        if folded(other.space) in mine or folded(name) in theirs:
             raise UsageError(
-                f"namespace {name} is the same, on MediaWiki, as {other.space}, the "
-                f"namespace of community {other.slug!r} (the wiki ignores case and folds "
-                "runs of underscores): choose another slug")
+                f"namespace {name} is the same, on MediaWiki, as {other.space} or its talk "
+                f"namespace, those of community {other.slug!r} (the wiki ignores case and "
+                "folds runs of underscores): choose another slug")
 
 
 def confluence_space_key(slug: str, taken: set[str]) -> str:
@@ -224,9 +237,7 @@ def _first_member(email: str, role: str, now: str) -> dict[str, str]:
 
 def _check_slug(slug: str) -> None:
     if not SLUG.match(slug):
-        raise ValidationError("use 3 to 40 lower-case letters, digits and single hyphens, "
-                              "starting with a letter and not ending with a hyphen (e.g. "
-                              "battery-storage)", field="SLUG", value=slug)
+        raise ValidationError(SLUG_RULE, field="SLUG", value=slug)
 
 
 def _check_pair(pilot: str, expert: str, *, option: str = "--expert") -> None:

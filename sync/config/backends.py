@@ -64,7 +64,9 @@ def _confluence(config: Config, records: Records | None, budget: Budget) -> Conf
         deployment="cloud" if cloud else "datacenter", timeout=section.timeout,
         allow_http=section.allow_http,
         ca_bundle=str(config.resolve(section.ca_bundle)) if section.ca_bundle else "",
-        accounts=dict(section.accounts))
+        accounts=dict(section.accounts), labels=section.labels,
+        feed_overlap=section.feed_overlap_seconds, max_retry_wait=section.max_retry_wait,
+        admin_role=section.admin_role, editor_role=section.editor_role)
     spaces, pages, trashed = _confluence_known(records)
     return ConfluenceBackend(settings, StorageCodec(), spaces=spaces, pages=pages,
                              trashed=trashed, budget=budget)

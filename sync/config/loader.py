@@ -50,6 +50,12 @@ class ConfluenceConfig:
     # [confluence.accounts]: e-mail -> Cloud accountId / Data Center user key, for space
     # permissions (no Confluence API finds an account by e-mail)
     accounts: Mapping[str, str] = field(default_factory=dict)
+    # issue 12 (connector/confluence/settings.py says what each does)
+    labels: bool = True  # false: no labels (REST v1 only: a scoped token cannot add them)
+    feed_overlap_seconds: int = 3600  # the change feed's overlap (search index lag)
+    max_retry_wait: int = 60  # the longest Retry-After honoured, in seconds
+    admin_role: str = "Admin"  # role-based sites: the space role of pilot and expert
+    editor_role: str = "Collaborator"  # ... and of members
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,11 @@ def _check_numbers(config: Config) -> None:
     if config.sync.overlap_seconds < 0:
         raise ConfigError(f"must be zero or more seconds, not {config.sync.overlap_seconds}",
                           setting="sync.overlap_seconds", path=where)
+    confluence = config.confluence
+    for key in ("feed_overlap_seconds", "max_retry_wait"):
+        if confluence is not None and getattr(confluence, key) < 0:
+            raise ConfigError(f"must be zero or more seconds, not {getattr(confluence, key)}",
+                              setting=f"confluence.{key}", path=where)
 
 
 def secret(env_var: str, *, user: str, setting: str, service: str) -> str:

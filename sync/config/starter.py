@@ -107,7 +107,8 @@ timeout = 30
 def _confluence(s: StarterSettings) -> str:
     return f"""\
 [confluence]
-# Cloud: https://SITE.atlassian.net/wiki   Data Center: https://HOST[/CONTEXT]
+# Cloud: https://SITE.atlassian.net/wiki (a classic API token), or for a scoped API token
+# https://api.atlassian.com/ex/confluence/CLOUD_ID/wiki   Data Center: https://HOST[/CONTEXT]
 url = {toml_string(s.confluence_url)}
 # Cloud: the account's e-mail (with an API token). Data Center: leave empty to use a
 # personal access token (bearer).

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from connector.base import ParsedPage
+from connector.base import ParsedPage, RawRow
 from connector.errors import RowProblem
-from page_templates import PageKind
-from page_templates.values import clean_text, normalize_row
-from sync.engine.page_rows import unknown_hint
+from page_templates import FieldDef, PageKind
+from page_templates.model import localize
+from page_templates.problems import quoted
+from page_templates.values import clean_text, display, normalize_row
+from sync.engine.governance import GOVERNED
+from sync.engine.page_rows import unknown_hint, unknown_params
 
 
 @dataclass(frozen=True)
@@ -29,17 +32,22 @@ def plan_charter(kind: PageKind, page: str, parsed: ParsedPage,
     compared: any wiki value there, valid or not, empty or not, is drift, never a row
     problem, so a bad status does not stop members' own edits (objectives...) from being
     read. A member-owned field that cannot be read leaves the block unread (nothing
-    accepted); the drift is still reported."""
+    accepted); the drift is still reported, and each drifted field is also a warning for
+    the page's notice (``governed_value``), as an unknown parameter is."""
     problems = list(parsed.problems)
+    template = kind.row_template or ""
     if not parsed.rows:
         if not problems:
             problems.append(RowProblem(page, 1, "(template)",
-                                       f"no {{{{{kind.row_template}}}}} block on the page"))
+                                       f"no {{{{{template}}}}} block on the page",
+                                       code="no_block", params={"template": template}))
         return CharterPlan(problems=tuple(problems))
     raw, *others = parsed.rows
     problems += [RowProblem(page, other.index, "(template)",
-                            f"another {{{{{kind.row_template}}}}} block: only the first one "
-                            f"(row {raw.index}) is read; remove this one", other.line)
+                            f"another {{{{{template}}}}} block: only the first one "
+                            f"(row {raw.index}) is read; remove this one", other.line,
+                            code="extra_block",
+                            params={"template": template, "first": str(raw.index)})
                  for other in others]
     values, invalid = normalize_row(kind, raw.values)
     governance = {d.name for d in kind.fields if d.owner == "records"}
@@ -49,8 +57,10 @@ def plan_charter(kind: PageKind, page: str, parsed: ParsedPage,
     invalid = [problem for problem in invalid if problem.field not in governance]
     hint = unknown_hint(raw.unknown)
     problems += [RowProblem(page, raw.index, problem.field, problem.message_in(lang) + hint,
-                            raw.line) for problem in invalid]
-    problems.sort(key=lambda problem: problem.row)
+                            raw.line, code=problem.code, params=problem.params_in(lang))
+                 for problem in invalid]
+    if not invalid:
+        problems += unknown_params(kind, page, raw)
     accepted, drift = {}, {}
     for definition in kind.fields:
         wiki_value, ours = values.get(definition.name, ""), records.get(definition.name, "")
@@ -58,7 +68,23 @@ def plan_charter(kind: PageKind, page: str, parsed: ParsedPage,
             continue  # (an e-mail address's case is no change: the records lower-case them)
         if definition.owner == "records":
             drift[definition.name] = (wiki_value, ours)
+            problems.append(_drift_problem(definition, page, raw, wiki_value, ours, lang))
         elif not invalid:
             accepted[definition.name] = wiki_value
+    problems.sort(key=lambda problem: problem.row)
     return CharterPlan(accepted=accepted, drift=drift, problems=tuple(problems),
                        values=None if invalid else values)
+
+
+def _drift_problem(definition: FieldDef, page: str, raw: RawRow, wiki_value: str,
+                   ours: str, lang: str) -> RowProblem:
+    """A governance field changed on the wiki, as the page's notice lists it (a warning:
+    the drift itself is what `cop status` and `cop provision` act on)."""
+    shown, kept = display(definition, wiki_value, lang), display(definition, ours, lang)
+    return RowProblem(
+        page, raw.index, definition.name,
+        f"{shown!r} is not taken: the innovation manager sets {definition.name}; the "
+        f"records keep {kept!r} (`cop provision` writes it back)", raw.line,
+        code=GOVERNED, severity="warning",
+        params={"field": localize(definition.label, lang) or definition.name,
+                "value": quoted(shown), "records": quoted(kept)})

@@ -13,13 +13,18 @@ vdirsyncer's decision table:
 Safety rules:
 
 * a row that cannot be read decides nothing about its key: when its key can still be told
-  (a bad date in a row whose url is fine) only that key waits; when it cannot (no e-mail,
-  a template left open), no row missing from the page is taken as deleted (it may be that
-  row), but local additions are still written (the page does not have them);
+  (a bad date, or a template in another field, in a row whose url is fine) only that key
+  waits; when it cannot (no e-mail, a template left open), no row missing from the page is
+  taken as deleted (it may be that row), but local additions are still written (the page
+  does not have them); a row of another kind (``{{CoP watch}}`` on the References page)
+  is none of the page's rows and holds nothing back;
 * two rows with the same key: the one the records know (equal to the merge base, else to the
   local row) is kept and the other is the duplicate; when neither is, the records keep their
-  values for the key; a change made by command to a key on several rows waits (the write
-  would not know which row to change);
+  values for the key; a row pasted twice (same fields) is taken once; a change made by
+  command to a key on several rows waits (the write would not know which row to change);
+* a value only the records set (the member roles pilot and expert, see
+  sync/engine/governance.py) is never taken from the wiki: reported, and the records keep
+  theirs;
 * a page that suddenly reads as empty is refused unless forced (the community-wide guard of
   sync/engine/deletions.py uses the same rule);
 * a key recorded before web addresses became case-sensitive in keys (``row_key``) is the
@@ -39,7 +44,8 @@ from connector.base import ParsedPage, RowChange
 from connector.errors import RowProblem
 from page_templates import PageKind
 from page_templates.model import localize
-from sync.engine.page_rows import PageRows, read_page, read_rows, row_list
+from sync.engine.governance import hold_governed
+from sync.engine.page_rows import OTHER_KIND, PageRows, read_page, read_rows, row_list
 from sync.records.model import Rows
 
 ROW = "(row)"  # the conflict "field" when one side deleted the row and the other changed it
@@ -105,8 +111,7 @@ def plan_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
     base = base or {}
     read = read_page(kind, page, parsed, base=base, local=local, lang=lang)
     wiki, problems = read.rows, read.problems
-    clean = not problems
-    if clean and not force_delete and _reads_empty(kind, wiki, base, local):
+    if not (holds_rows(problems) or force_delete) and _reads_empty(kind, wiki, base, local):
         return PagePlan(problems=tuple(problems), new_base=base, refused_empty=True)
     on_page = set(wiki) | read.held
     renames = _renames(on_page, wiki, base, local, local_deleted)
@@ -116,6 +121,8 @@ def plan_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
         local_deleted = frozenset(renames.get(key, key) for key in local_deleted)
     if base_renames:
         base = _renamed(base, base_renames)
+    wiki, governed = hold_governed(kind, page, wiki, base, local, read.at, lang)
+    problems = sorted([*problems, *governed], key=lambda problem: problem.row)
     if kind.two_way:
         plan = _two_way(kind, wiki, base, local, local_deleted, read)
     else:
@@ -168,11 +175,17 @@ def page_is_empty(kind: PageKind, page: str, parsed: ParsedPage, base: Rows,
                   local: Rows) -> bool:
     """No row on the page, apart from rows the records removed and still have to remove
     there (so a crash right after that write reads the same as before it). An unreadable
-    row counts as a row."""
+    row counts as a row (not another kind's row: it is none of this page's)."""
     if len(parsed.rows) > len(_removals(kind, base, local)):  # one row at least is not ours
         return False
     wiki, problems = read_rows(kind, page, parsed)
-    return not problems and not set(wiki) - _removals(kind, base, local)
+    return not holds_rows(problems) and not set(wiki) - _removals(kind, base, local)
+
+
+def holds_rows(problems: list[RowProblem]) -> bool:
+    """Whether problems stand for rows of the page that could not be taken (so the page
+    is not empty, whatever it reads as): errors, but for another kind's rows."""
+    return any(problem.blocking and problem.code != OTHER_KIND for problem in problems)
 
 
 def _reads_empty(kind: PageKind, wiki: Rows, base: Rows, local: Rows) -> bool:

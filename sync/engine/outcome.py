@@ -40,10 +40,12 @@ class SyncReport:
     def exit_code(self) -> int:
         """1 when a community or a page failed, a row cannot be read (found this run or
         still open from an earlier one: exit 1 lasts as long as the problem), a page or a
-        whole community was refused as empty or a conflict needs a person; else 0."""
+        whole community was refused as empty or a conflict needs a person; else 0.
+        Warnings (an unknown parameter, a row pasted twice, a governance value typed on
+        the wiki: everything else recorded) are reported and do not make it 1."""
         trouble = any(c.failed or c.refused_empty or c.open_problems
                       for c in self.communities) or any(
-            p.problems or p.refused_empty or p.conflicts for p in self.pages)
+            p.errors or p.refused_empty or p.conflicts for p in self.pages)
         return EXIT_PARTIAL if trouble else EXIT_OK
 
     def counts(self) -> dict[str, int]:
@@ -56,7 +58,8 @@ class SyncReport:
             "rows_upserted": sum(p.upserted for p in pages),
             "rows_tombstoned": sum(p.tombstoned for p in pages),
             "rows_pushed": sum(p.pushed for p in pages),
-            "row_problems": sum(len(p.problems) for p in pages),
+            "row_problems": sum(len(p.errors) for p in pages),
+            "row_warnings": sum(len(p.problems) - len(p.errors) for p in pages),
             "conflicts": sum(len(p.conflicts) for p in pages),
             "refused_empty": sum(p.refused_empty for p in pages),
             "communities_refused_empty": sum(c.refused_empty for c in self.communities),
@@ -78,6 +81,8 @@ class SyncReport:
                  f"{c['errors']} errors"]
         if c["open_row_problems"] > c["row_problems"]:
             words.append(f"{c['open_row_problems']} row problems still open (`cop status`)")
+        if c["row_warnings"]:
+            words.append(f"{c['row_warnings']} row warnings")
         if c["refused_empty"]:
             words.append(f"{c['refused_empty']} empty pages refused")
         if c["communities_refused_empty"]:

@@ -8,12 +8,20 @@ know is kept and the other reported. sync/engine/merge.py plans from what this r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from connector.base import ParsedPage, RawRow
 from connector.errors import RowProblem
 from page_templates import PageKind
-from page_templates.values import FieldInvalid, key_fields, normalize_row, row_key
+from page_templates.problems import quoted
+from page_templates.values import (
+    derived,
+    key_fields,
+    loose,
+    normalize_row,
+    row_key,
+    suggest,
+)
 from sync.records.model import Rows
 
 
@@ -33,6 +41,7 @@ class PageRows:
     repeated: frozenset[str] = frozenset()
     unkeyed: tuple[int, ...] = ()
     why: Mapping[str, str] = field(default_factory=dict)
+    at: Mapping[str, RawRow] = field(default_factory=dict)  # key -> the row taken
 
 
 def read_rows(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | None = None,
@@ -48,18 +57,27 @@ def read_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
               local: Rows | None = None, lang: str = "en") -> PageRows:
     """Validate the parsed rows; ``base`` and ``local`` (the merge base and the records)
     tell which of two rows with the same key is the established one. Messages naming what
-    members may write (a choice's labels) are in ``lang``, the page's language."""
-    found = _Found(problems=list(parsed.problems))
+    members may write (a choice's labels) are in ``lang``, the page's language.
+
+    Rows pasted twice (same key, same fields) are recorded once, the copies reported as
+    warnings; an unknown parameter on a valid row is a warning (the row is taken)."""
+    found = _Found(problems=[])
+    partial = {raw.index: raw for raw in parsed.partial}
     for row, problems in _by_row(parsed.problems).items():
-        keys = {_problem_key(kind, problem) for problem in problems}
-        key = next(iter(keys)) if len(keys) == 1 else None
+        if all(problem.code == OTHER_KIND for problem in problems):
+            found.problems += problems  # another kind's row: it is none of this page's keys
+            continue
+        key = _unreadable_key(kind, problems, partial.get(row))
+        found.problems += [replace(problem, key=key) for problem in problems]
         found.unreadable(row, problems[0].line, key)
     for raw in parsed.rows:
         _validate(kind, page, raw, lang, found)
     rows: dict[str, dict[str, str]] = {}
+    at: dict[str, RawRow] = {}
     for key, same in found.seen.items():
-        if len(same) == 1:
-            rows[key] = same[0][1]
+        if len(same) == 1 or _identical(same):
+            at[key], rows[key] = same[0]
+            found.problems += _copies(kind, page, key, same)
             continue
         kept = _established(kind, same, (base or {}).get(key), (local or {}).get(key))
         found.problems += _duplicates(kind, page, key, same, kept)
@@ -67,13 +85,26 @@ def read_page(kind: PageKind, page: str, parsed: ParsedPage, *, base: Rows | Non
         if kept is None:
             found.held.setdefault(key, found.why[key])
         else:
-            rows[key] = kept[1]
+            at[key], rows[key] = kept
     for key in found.held:
         rows.pop(key, None)  # an unreadable row has the key too: it decides nothing
     found.problems.sort(key=lambda problem: problem.row)
+    repeated = {k for k, same in found.seen.items() if len(same) > 1}
+    for key in repeated & set(rows) - set(found.why):
+        found.why[key] = f"rows {_numbers(raw.index for raw, _ in found.seen[key])} have " \
+                         "the same key"
     return PageRows(rows, found.problems, held=frozenset(found.held),
-                    repeated=frozenset(k for k, same in found.seen.items() if len(same) > 1),
-                    unkeyed=tuple(sorted(found.unkeyed)), why={**found.why, **found.held})
+                    repeated=frozenset(repeated),
+                    unkeyed=tuple(sorted(found.unkeyed)), why={**found.why, **found.held},
+                    at={key: at[key] for key in rows})
+
+
+OTHER_KIND = "wrong_kind"  # the code of a call of another kind's row template
+# Problems after which nothing of the row can be trusted to tell its key: a row starting
+# inside it or left open (its end, and the next rows, are unknown), a value without a name
+# (it may be the key), merged cells (the columns are shifted), an unreadable page.
+_KEYLESS = frozenset({"row_inside_row", "row_not_closed", "positional_value", "merged_cell",
+                      "page_unreadable", "no_table", "no_properties_table"})
 
 
 @dataclass
@@ -99,19 +130,54 @@ def _validate(kind: PageKind, page: str, raw: RawRow, lang: str, found: _Found) 
     values, invalid = normalize_row(kind, raw.values)
     hint = unknown_hint(raw.unknown)
     if invalid:
-        key = _readable_key(kind, values, invalid)
+        key = _readable_key(kind, values, {problem.field for problem in invalid})
         found.problems += [RowProblem(page, raw.index, problem.field,
-                                      problem.message_in(lang) + hint, raw.line, key)
+                                      problem.message_in(lang) + hint, raw.line, key,
+                                      code=problem.code, params=problem.params_in(lang))
                            for problem in invalid]
         found.unreadable(raw.index, raw.line, key)
         return
     key = row_key(kind, values)
     if key is None:
-        found.problems.append(RowProblem(page, raw.index, key_fields(kind),
-                                         f"no key: fill {key_fields(kind)}{hint}", raw.line))
+        fields = key_fields(kind)
+        found.problems.append(RowProblem(page, raw.index, fields,
+                                         f"no key: fill {fields}{hint}", raw.line,
+                                         code="no_key", params={"fields": fields}))
         found.unkeyed.add(raw.index)
     else:
         found.seen.setdefault(key, []).append((raw, values))
+        found.problems += unknown_params(kind, page, raw, key)
+
+
+def unknown_params(kind: PageKind, page: str, raw: RawRow,
+                   key: str | None = None) -> list[RowProblem]:
+    """Warnings for the parameters of a taken row that are no field of its kind and hold a
+    value (a misspelt name, most often): the row is recorded without them; the value stays
+    on the page and, with the warning, in the records. An empty one loses nothing: not
+    reported."""
+    problems = []
+    for name, value in raw.extra.items():
+        if not value.strip():
+            continue
+        like = suggest(name, derived(kind, _field_names))
+        params = {"name": name, "value": quoted(value)}
+        message = f"{name!r} is not a field of this row, so its value ({quoted(value)!r}) is " \
+                  "not recorded; it stays on the page"
+        if like:
+            params["field"] = like
+            message += f" (did you mean {like!r}?)"
+        problems.append(RowProblem(page, raw.index, name, message, raw.line, key,
+                                   code="misspelt_param" if like else "unknown_param",
+                                   params=params, severity="warning"))
+    return problems
+
+
+def _field_names(kind: PageKind) -> dict[str, str]:
+    """Field names and labels (any language), case-folded -> field name: what a misspelt
+    parameter may have meant."""
+    names = {loose(label): f.name for f in kind.fields for label in f.label.values()}
+    names.update({loose(f.name): f.name for f in kind.fields})
+    return names
 
 
 def _by_row(problems: tuple[RowProblem, ...]) -> dict[int, list[RowProblem]]:
@@ -119,6 +185,24 @@ def _by_row(problems: tuple[RowProblem, ...]) -> dict[int, list[RowProblem]]:
     for problem in problems:
         found.setdefault(problem.row, []).append(problem)
     return found
+
+
+def _unreadable_key(kind: PageKind, problems: list[RowProblem],
+                    partial: RawRow | None) -> str | None:
+    """The key of a row the codec could not read, where it can be told for sure: from what
+    could be read of it (``partial``), when the troubles are in fields that cannot change
+    it (a template in the owner of a reference whose url is fine); else None."""
+    if any(problem.code in _KEYLESS for problem in problems):
+        return None
+    if partial is None:  # a codec that does not say what it could read
+        keys = {_problem_key(kind, problem) for problem in problems}
+        return next(iter(keys)) if len(keys) == 1 else None
+    bad = {problem.field for problem in problems if kind.field(problem.field) is not None}
+    if any(kind.field(problem.field) is None and problem.code != "misspelt_template"
+           for problem in problems):
+        return None
+    values, invalid = normalize_row(kind, partial.values)
+    return _readable_key(kind, values, bad | {problem.field for problem in invalid})
 
 
 def _problem_key(kind: PageKind, problem: RowProblem) -> str | None:
@@ -138,17 +222,32 @@ def _problem_key(kind: PageKind, problem: RowProblem) -> str | None:
 _NEVER_INVALID = frozenset({"text", "longtext", "tags"})  # types any value is valid for
 
 
-def _readable_key(kind: PageKind, values: Mapping[str, str],
-                  invalid: list[FieldInvalid]) -> str | None:
-    """The key of a row with invalid values, when those values cannot change it: the first
-    complete key alternative, provided no alternative up to it holds an invalid field."""
-    bad = {problem.field for problem in invalid}
+def _readable_key(kind: PageKind, values: Mapping[str, str], bad: set[str]) -> str | None:
+    """The key of a row with unreadable or invalid fields (``bad``), when those cannot
+    change it: the first complete key alternative, provided no alternative up to it holds
+    a bad field."""
     for alternative in kind.keys:
         if bad.intersection(alternative):
             return None
         if all(values.get(name) for name in alternative):
             return row_key(kind, values)
     return None
+
+
+def _identical(found: list[tuple[RawRow, dict[str, str]]]) -> bool:
+    """Rows with one key and the same fields (a row pasted twice)."""
+    return all(values == found[0][1] for _, values in found[1:])
+
+
+def _copies(kind: PageKind, page: str, key: str,
+            found: list[tuple[RawRow, dict[str, str]]]) -> list[RowProblem]:
+    """Warnings for the copies of a row pasted twice (recorded once)."""
+    first = found[0][0]
+    return [RowProblem(page, raw.index, key_fields(kind),
+                       f"a copy of row {first.index} (same fields): recorded once; remove "
+                       "this copy", raw.line, key, code="duplicate_row",
+                       params={"other": str(first.index)}, severity="warning")
+            for raw, _ in found[1:]]
 
 
 def _established(kind: PageKind, found: list[tuple[RawRow, dict[str, str]]],
@@ -177,7 +276,8 @@ def _duplicates(kind: PageKind, page: str, key: str,
         return [RowProblem(page, raw.index, fields,
                            f"same key as {where}, the row already recorded; this row is "
                            "ignored (remove it, or make your change in that row)",
-                           raw.line, key)
+                           raw.line, key, code="same_key_recorded",
+                           params={"other": str(row.index)})
                 for raw, _ in found if raw is not row]
     problems = []
     for raw, _ in found:
@@ -186,7 +286,8 @@ def _duplicates(kind: PageKind, page: str, key: str,
             page, raw.index, fields,
             f"same key as row {others}, and none of these rows is the one recorded: "
             "all are ignored and the records keep what they have for this key until "
-            "only one row is left", raw.line, key))
+            "only one row is left", raw.line, key, code="same_key_unresolved",
+            params={"other": others}))
     return problems
 
 

@@ -12,12 +12,13 @@ the merge tells whether anything is still to write (a landed write leaves nothin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from connector.base import ParsedPage, RemotePage, WikiBackend
+from connector.base import OtherRows, ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, RowProblem, Unreachable
 from page_templates import PageKind, TemplateSet
+from page_templates.model import base_kind, localize
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.merge import FieldConflict, PagePlan, plan_page
@@ -46,6 +47,11 @@ class PageOutcome:
     deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
     held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
 
+    @property
+    def errors(self) -> list[RowProblem]:
+        """The problems that make cop-sync exit 1 (not the warnings)."""
+        return [problem for problem in self.problems if problem.blocking]
+
 
 @dataclass(frozen=True)
 class PageSync:
@@ -62,7 +68,7 @@ class PageSync:
         kind = self.templates.kind_for(state.kind)  # rows are recorded under state.kind
         outcome = PageOutcome(community.slug, state.kind, str(remote.ref))
         if parsed is None:
-            parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+            parsed = self.parse(community, kind, remote)
         if kind.single:
             return self._charter(community, kind, state, remote, parsed, outcome, dry_run)
         plan = self._plan(community, kind, state, remote, force_delete, parsed)
@@ -85,13 +91,19 @@ class PageSync:
               remote: RemotePage, force_delete: bool,
               parsed: ParsedPage | None = None) -> PagePlan:
         if parsed is None:
-            parsed = self.backend.codec.parse_rows(remote.content, kind, str(remote.ref))
+            parsed = self.parse(community, kind, remote)
         entries = self.records.entries(community.slug, state.kind, include_deleted=True)
         live = {e.key: e.data for e in entries if e.live}
         deleted = frozenset(e.key for e in entries if not e.live)
         return plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
                          local_deleted=deleted, force_delete=force_delete,
                          lang=community.lang)
+
+    def parse(self, community: Community, kind: PageKind, remote: RemotePage) -> ParsedPage:
+        """The rows of ``kind`` on ``remote``, and the other kinds' rows found there."""
+        others = other_rows(self.templates, kind, self.records.page_states(community.slug),
+                            community.lang)
+        return self.backend.codec.parse_rows(remote.content, kind, str(remote.ref), others)
 
     def _push(self, community: Community, kind: PageKind, state: PageState,
               remote: RemotePage, plan: PagePlan,
@@ -169,8 +181,7 @@ class PageSync:
     def _problems(self, community: Community, key: str,
                   problems: tuple[RowProblem, ...], now: str) -> None:
         self.records.replace_problems(community.slug, key, [
-            StoredProblem(community.slug, key, p.page, p.row, p.field, p.message, p.line,
-                          p.key, now) for p in problems])
+            StoredProblem.of(community.slug, key, p, now) for p in problems])
 
     def _conflicts(self, community: Community, key: str,
                    found: tuple[FieldConflict, ...], now: str) -> None:
@@ -182,6 +193,26 @@ class PageSync:
         self.records.record_conflicts([
             Conflict(community.slug, key, c.key, c.field, c.base, c.wiki, c.local)
             for c in found], now)
+
+
+def other_rows(templates: TemplateSet, kind: PageKind, states: Iterable[PageState],
+               lang: str) -> dict[str, OtherRows]:
+    """The row templates that do not belong on a page of ``kind`` (the other kinds', not
+    those its page holds as parts), each with its kind and the title of the page it belongs
+    on (as on the wiki; the kind's title in ``lang`` for a page not provisioned)."""
+    host = templates.get(kind.host) if kind.host else None
+    here = {k.kind for k in (host or kind).row_sets()} | {kind.kind}
+    titles: dict[str, str] = {}
+    for state in states:
+        titles.setdefault(base_kind(state.kind), state.ref.title)
+    found = {}
+    for other in templates.row_kinds:
+        if other.kind in here or not other.row_template:
+            continue
+        page_kind = (templates.get(other.host) if other.host else None) or other
+        title = titles.get(other.kind) or localize(page_kind.title, lang)
+        found[other.row_template] = OtherRows(other.kind, title)
+    return found
 
 
 def _fill(outcome: PageOutcome, plan: PagePlan) -> None:

@@ -30,7 +30,6 @@ from sync.engine.deletions import (
 from sync.engine.outcome import CommunityOutcome, SyncReport
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community, PageState
-from sync.records.relay_state import FEED_FIELD  # a failing feed: its source's, not exit 1
 from sync.records.store import Records
 
 log = logging.getLogger(__name__)
@@ -119,8 +118,8 @@ class Syncer:
             self._sync_community(pages, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
-            outcomes[community.slug].open_problems = sum(
-                problem.field != FEED_FIELD for problem in self.records.problems(community.slug))
+            outcomes[community.slug].open_problems = len(
+                self.records.problems(community.slug, blocking=True))
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""
@@ -137,7 +136,10 @@ class Syncer:
         (and --full) read every page anyway; for them the feed gives the signpost and the
         moves and deletions to follow."""
         marks = [m for m in (self.records.watermark(c.slug) for c in ready) if m]
-        since = earlier(min(marks) if marks else self.clock(), options.overlap_seconds)
+        # A wiki whose feed may answer late (Confluence's search index) asks for a wider
+        # overlap; changes already synced cost nothing (plan_reads compares revisions).
+        overlap = int(max(options.overlap_seconds, getattr(backend, "feed_overlap", 0)))
+        since = earlier(min(marks) if marks else self.clock(), overlap)
         # the pages' own spaces: a page moved out of its community's space is followed
         spaces = sorted({s.ref.space for c in ready for s in states[c.slug]})
         return backend.changes_since(spaces, since)
@@ -165,14 +167,19 @@ class Syncer:
         by_kind = {s.kind: s for s in states}
         found = {kind: remote[ref] for kind, ref in plan.to_read.items() if ref in remote}
         gone = sorted(plan.deleted | {kind for kind in plan.to_read if kind not in found})
-        codec = pages.backend.codec
-        parsed = {kind: codec.parse_rows(page.content, self.templates.kind_for(kind),
-                                         str(page.ref))
+        # a page whose content the wiki cannot give (a Confluence live doc): an error of
+        # its own, its rows kept as they are, never read as empty
+        unreadable = {kind: page for kind, page in found.items() if page.unreadable}
+        found = {kind: page for kind, page in found.items() if not page.unreadable}
+        parsed = {kind: pages.parse(community, self.templates.kind_for(kind), page)
                   for kind, page in found.items()}  # once: for the guard and the merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True
             outcome.notices.append(empty_community_notice(community.slug))
             return  # nothing recorded, watermark kept: every run refuses it again
+        outcome.pages += [PageOutcome(community.slug, kind, str(page.ref),
+                                      error=f"cannot be read: {page.unreadable}")
+                          for kind, page in unreadable.items()]
         try:
             for kind in gone:  # a page of its own in the report: its rows count as tombstoned
                 outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))

@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.errors import UsageError, ValidationError
 from sync.clock import utc_now
-from sync.community.registration import SLUG
+from sync.community.registration import SLUG, SLUG_RULE
 from sync.config.loader import Config
 from sync.method.values import clean
 from sync.records.model import Decision, Theme
@@ -28,8 +28,7 @@ def add_theme(records: Records, slug: str, *, title: str, axis: str, portfolio: 
     """Record a proposed theme. Raises ValidationError (a field named) or UsageError
     (slug taken)."""
     if not SLUG.match(slug):
-        raise ValidationError("use 3 to 40 lower-case letters, digits and hyphens, starting "
-                              "with a letter", field="SLUG", value=slug)
+        raise ValidationError(SLUG_RULE, field="SLUG", value=slug)
     if records.theme(slug) is not None:
         raise UsageError(f"theme {slug!r} already exists")
     theme = Theme(slug=slug, title=clean("--title", title, required=True),

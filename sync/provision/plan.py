@@ -254,11 +254,12 @@ def _unreadable_charter(kind: PageKind, action: PageAction, community: Community
                                   community.lang)
     check = plan_charter(kind, str(action.ref), codec.parse_rows(readded, kind, str(action.ref)),
                          values)
-    if check.values is not None and not check.problems and not check.drift \
-            and not check.accepted:
+    if check.values is not None and not any(p.blocking for p in check.problems) \
+            and not check.drift and not check.accepted:
         return _charter_written(action, f"the charter had no {block}: added again with the "
                                 "records' values", readded)
-    problem = (plan.problems or parsed.problems or (None,))[0]
+    blocking = [p for p in (*plan.problems, *parsed.problems) if p.blocking]
+    problem = (blocking or [None])[0]
     why = f" ({problem.message})" if problem is not None else ""
     reason = (f"the charter's {block} cannot be read{why}: the records-owned fields "
               f"({', '.join(owned)}) cannot be written; repair the block on the wiki, or "

@@ -4,6 +4,10 @@ Each page's state is committed right after its write, so an interrupted run is s
 again: pages already made are found and skipped, only the missing ones are created (a page
 created by a run that died before recording it is found on the wiki and adopted).
 
+A run the wiki cannot let go on (its rate limit kept refusing after every retry, or the
+run's time budget is spent) stops at once: nothing more is tried, and the report says where
+(``ProvisionReport.stopped``); the next run goes on from there.
+
 A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
 rows come back to life in the same transaction as the page's new state.
 """
@@ -15,7 +19,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from connector.base import SpaceInfo, SpaceSpec, WikiBackend
-from connector.errors import CopError, EditConflict, PageExists, SpaceMissing, Unreachable
+from connector.errors import (
+    BudgetExceeded,
+    CopError,
+    EditConflict,
+    PageExists,
+    RateLimited,
+    SpaceMissing,
+    Unreachable,
+)
 from page_templates import TemplateSet
 from sync.clock import utc_now
 from sync.community.lifecycle import provisioned_status, set_status
@@ -24,6 +36,7 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
+from sync.engine.governance import GOVERNED
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -37,6 +50,11 @@ from sync.records.store import Records
 
 log = logging.getLogger(__name__)
 SUMMARY_LENGTH = 250  # MediaWiki cuts edit summaries at 500 bytes; keep them readable
+STOPS = (RateLimited, BudgetExceeded)  # the wiki or the clock says: no further request now
+
+
+class _Stopped(Exception):
+    """Raised once ``ProvisionReport.stopped`` is set: unwinds the apply loop."""
 
 
 class CharterUnwritable(CopError):
@@ -55,10 +73,18 @@ class ProvisionReport:
     community_errors: dict[str, CopError] = field(default_factory=dict)
     incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
     notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
+    stopped: str = ""  # where the run stopped and why (nothing after it was tried)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.community_errors or self.incomplete else 0
+        return 1 if (self.failed or self.community_errors or self.incomplete
+                     or self.stopped) else 0
+
+    def stop(self, where: str, error: CopError) -> None:
+        """The run stops at ``where``: say so, and unwind."""
+        self.stopped = (f"stopped at {where}: {error}. What was done is kept; run `cop "
+                        "provision` again later: it goes on from there")
+        raise _Stopped
 
 
 @dataclass(frozen=True)
@@ -108,7 +134,10 @@ class Provisioner:
                                              self.backend.codec, self.backend.home_kind,
                                              upgrade=self.upgrade)
         if not dry_run:
-            self._apply_all(spaces, report)
+            try:
+                self._apply_all(spaces, report)
+            except _Stopped:
+                log.warning("provisioning %s", report.stopped)
         return report
 
     def write_charter(self, community: Community) -> PageAction | None:
@@ -176,18 +205,23 @@ class Provisioner:
             if action.community == SUPPORT:
                 self._apply(action, report)
         for space in spaces:
+            slug = space.community.slug
             try:
                 info = self._ensure_space(space)
+            except STOPS as error:
+                report.stop(f"the space of {slug}", error)
             except CopError as error:
-                report.community_errors[space.community.slug] = error
+                report.community_errors[slug] = error
                 continue
             for action in report.actions:
-                if action.community == space.community.slug:
+                if action.community == slug:
                     self._apply(action, report)
             try:
                 self._grant(space.community, info, report)
+            except STOPS as error:
+                report.stop(f"the space rights of {slug}", error)
             except CopError as error:  # pages are written; rights are the space admin's call
-                report.community_errors[space.community.slug] = error
+                report.community_errors[slug] = error
             self._settle(space.community, report)
             self._label(space.community, report)  # last: holds back neither rights nor status
 
@@ -217,6 +251,8 @@ class Provisioner:
                   if action.community == community.slug and action.labels}
         try:
             notes = self.backend.ensure_labels(wanted)
+        except STOPS as error:
+            report.stop(f"the labels of {community.slug}", error)
         except CopError as error:  # the pages are written; the next run adds the labels
             report.incomplete[community.slug] = error
             return
@@ -238,6 +274,8 @@ class Provisioner:
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
         try:
             self._write(action)
+        except STOPS as error:
+            report.stop(str(action.ref), error)
         except CopError as error:
             log.warning("provisioning %s failed: %s", action.ref, error)
             report.failed.append((action, str(error)))
@@ -311,11 +349,13 @@ class Provisioner:
             return
         page = str(action.ref)
         parsed = self.backend.codec.parse_rows(action.content, kind, page)
-        problems = plan_charter(kind, page, parsed, {}).problems
+        community = self.records.community(action.community)
+        lang = community.lang if community is not None else "en"
+        problems = [p for p in plan_charter(kind, page, parsed, {}, lang).problems
+                    if p.code != GOVERNED]  # compared with no values: no drift is meant
         now = self.clock()
         self.records.replace_problems(action.community, action.kind, [
-            StoredProblem(action.community, action.kind, p.page, p.row, p.field, p.message,
-                          p.line, p.key, now) for p in problems])
+            StoredProblem.of(action.community, action.kind, p, now) for p in problems])
         self.records.replace_drift(action.community, page, {}, now)
 
     def _new_parts(self, action: PageAction, page_id: str) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from connector.base import PageRef
+from connector.errors import RowProblem
 from page_templates.model import CHARTER_VALUES
 
 # Charter fields that live on the community record (the charter page shows them).
@@ -116,7 +117,12 @@ class Conflict:
 
 @dataclass(frozen=True)
 class StoredProblem:
-    """A row problem as recorded (open until the page is read again without it)."""
+    """A row problem as recorded (open until the page is read again without it).
+
+    ``code`` and ``params`` say it in any language (page_templates/problems.toml: the
+    notice on the page); ``severity`` is ``"error"`` (cop-sync exits 1 while it is open)
+    or ``"warning"`` (see connector.errors.RowProblem). ``detected_at`` is when it was
+    first found: reading the page again and finding it again keeps that date."""
 
     community: str
     kind: str
@@ -127,6 +133,26 @@ class StoredProblem:
     line: int | None = None
     key: str | None = None
     detected_at: str = ""
+    code: str = "unreadable"
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
+    severity: str = "error"
+
+    @classmethod
+    def of(cls, community: str, kind: str, problem: RowProblem, now: str) -> StoredProblem:
+        """A problem found now on a page of ``kind``, as recorded."""
+        return cls(community, kind, problem.page, problem.row, problem.field, problem.message,
+                   problem.line, problem.key, now, problem.code, dict(problem.params),
+                   problem.severity)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """What makes two findings the same problem (for ``detected_at``)."""
+        return (self.page, self.row, self.field, self.code, self.key,
+                tuple(sorted(self.params.items())))
 
 
 @dataclass(frozen=True)

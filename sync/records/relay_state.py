@@ -92,15 +92,20 @@ class RelayRecords:
     def replace_feed_problems(self, community: str, kind: str,
                               problems: Iterable[StoredProblem]) -> None:
         """The problems of ``kind``'s sources whose feed cannot be read now (field
-        FEED_FIELD), leaving the problems of reading their rows as they are."""
+        FEED_FIELD), leaving the problems of reading their rows as they are (the sync
+        replaces those, and these with them, each time it reads the page: the relay
+        records these again after it, in the same run)."""
         with self.transaction():
             self.db.execute("DELETE FROM row_errors WHERE community = ? AND kind = ? AND "
                             "field = ?", (community, kind, FEED_FIELD))
             self.db.executemany(
                 "INSERT INTO row_errors (community, kind, page, row, line, field, message, "
-                "key, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "key, detected_at, code, params, severity) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(p.community, p.kind, p.page, p.row, p.line, p.field, p.message, p.key,
-                  p.detected_at) for p in problems])
+                  p.detected_at, p.code, json.dumps(dict(p.params), ensure_ascii=False,
+                                                    sort_keys=True), p.severity)
+                 for p in problems])
 
 
 def _state(row: sqlite3.Row) -> SourceState:

@@ -207,7 +207,16 @@ MIGRATIONS: tuple[str, ...] = (
       json_extract(data, '$.due') AS "due", json_extract(data, '$.status') AS "status",
       first_seen, updated_at, deleted_at FROM entries WHERE kind LIKE 'actions@%';
     """,
-    # 4: the watch's sources (issue 15): each source's HTTP state (the validators of its
+    # 4: row problems said in any language (code and parameters, for the notice on the page)
+    # and their severity ("warning": recorded all the same; cop-sync does not exit 1 for it)
+    """
+    ALTER TABLE row_errors ADD COLUMN code TEXT NOT NULL DEFAULT 'unreadable';
+    ALTER TABLE row_errors ADD COLUMN params TEXT NOT NULL DEFAULT '{}'
+        CHECK (json_valid(params));
+    ALTER TABLE row_errors ADD COLUMN severity TEXT NOT NULL DEFAULT 'error'
+        CHECK (severity IN ('error', 'warning'));
+    """,
+    # 5: the watch's sources (issue 15): each source's HTTP state (the validators of its
     # conditional requests, its last check, its failure if it fails) and every entry a
     # source brought, proposed on the Watch page or not, so that none is proposed twice
     """

@@ -53,22 +53,39 @@ class StateRecords:
 
     def replace_problems(self, community: str, kind: str,
                          problems: Iterable[StoredProblem]) -> None:
+        """The problems of a page of ``kind`` now: those no longer found are gone (fixed);
+        one found again keeps the date it was first found (so a notice built from them
+        does not change while nothing changes)."""
+        found = list(problems)
         with self.transaction():
+            first = {p.identity: p.detected_at for p in self._problems(
+                "WHERE community = ? AND kind = ?", (community, kind))}
             self.db.execute("DELETE FROM row_errors WHERE community = ? AND kind = ?",
                             (community, kind))
             self.db.executemany(
                 "INSERT INTO row_errors (community, kind, page, row, line, field, message, "
-                "key, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "key, detected_at, code, params, severity) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(p.community, p.kind, p.page, p.row, p.line, p.field, p.message, p.key,
-                  p.detected_at) for p in problems])
+                  first.get(p.identity) or p.detected_at,
+                  p.code, _json(p.params), p.severity) for p in found])
 
-    def problems(self, community: str | None = None) -> list[StoredProblem]:
-        sql = "SELECT * FROM row_errors"
-        args: tuple[str, ...] = ()
+    def problems(self, community: str | None = None, *,
+                 blocking: bool = False) -> list[StoredProblem]:
+        """The open problems (of a community), by page kind and row; ``blocking``: only
+        those that make cop-sync exit 1 (errors, not warnings)."""
+        where, args = "WHERE 1 = 1", ()
         if community is not None:
-            sql, args = sql + " WHERE community = ?", (community,)
-        rows = self.db.execute(sql + " ORDER BY community, kind, row", args)
-        return [StoredProblem(**{k: row[k] for k in StoredProblem.__dataclass_fields__})
+            where, args = where + " AND community = ?", (community,)
+        if blocking:
+            where += " AND severity = 'error'"
+        return self._problems(where, args)
+
+    def _problems(self, where: str, args: tuple[str, ...]) -> list[StoredProblem]:
+        rows = self.db.execute(f"SELECT * FROM row_errors {where} ORDER BY community, kind, "
+                               "row, id", args)
+        return [StoredProblem(**{k: json.loads(row[k]) if k == "params" else row[k]
+                                 for k in StoredProblem.__dataclass_fields__})
                 for row in rows]
 
     # --- conflicts ----------------------------------------------------------------------------

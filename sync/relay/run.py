@@ -358,6 +358,8 @@ class _Community:
         page = self.backend.read_pages([ref]).get(ref)
         if page is None:
             raise CopError(f"{ref}: the Watch page is missing (`cop provision` recreates it)")
+        if page.unreadable:
+            raise CopError(f"{ref}: the Watch page cannot be read ({page.unreadable})")
         return page
 
     def _synced(self, page: RemotePage) -> None:
@@ -393,14 +395,17 @@ class _Community:
             checkpoint("before-relay-commit")
 
     def _problems(self, rows: Mapping[str, Mapping[str, str]]) -> None:
-        """The failing sources as problems of their rows on the Watch page."""
+        """The failing sources as problems of their rows on the Watch page: warnings
+        (the feed's publisher's doing: cop-sync does not exit 1 for them), with their code
+        and parameters for the page's notice in the community's language."""
         key = part_keys(self.host.kind, self.host).get(SOURCE_KIND, SOURCE_KIND)
         page = str(self.state.ref)
         problems = [
             StoredProblem(self.slug, key, page, state.row, FEED_FIELD,
                           problem_text(state.error_code, "en", state.error_params,
                                        state.error) or state.error, None, url,
-                          state.failing_since or state.checked_at)
+                          state.failing_since or state.checked_at, code=state.error_code,
+                          params=dict(state.error_params), severity="warning")
             for url, state in self.records.source_states(self.slug).items()
             if state.failing and url in rows]
         self.records.replace_feed_problems(self.slug, key, problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from page_templates import TemplateSet
+from page_templates.problems import problem_text
 from sync.clock import format_time, utc_now
 from sync.community.pages import page_keys
 from sync.community.seminar_pages import seminar_instances
@@ -43,7 +44,9 @@ def community_status(records: Records, templates: TemplateSet,
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
-        "problems": [vars(p) for p in records.problems(community.slug)],
+        "problems": [{**vars(p), "params": dict(p.params),
+                      "text": problem_text(p.code, community.lang, p.params, p.message)}
+                     for p in records.problems(community.slug)],
         "conflicts": [vars(c) for c in records.conflicts(community.slug)],
         "drift": records.drift(community.slug),
         "pending_member_changes": pending,
@@ -74,7 +77,9 @@ def sources_status(records: Records, community: Community,
             "failures": state.failures if state else 0,
             "failing_since": (state.failing_since or None) if state else None,
             "error_code": (state.error_code or None) if state else None,
-            "error": (state.error or None) if state else None}
+            "error": (state.error or None) if state else None,
+            "text": problem_text(state.error_code, community.lang, state.error_params,
+                                 state.error) if state and state.failing else None}
         if config is not None:
             due = config.next_check(state.checked_at, state.failures) if state else None
             entry["next_check"] = format_time(due) if due else None

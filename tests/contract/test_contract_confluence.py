@@ -8,6 +8,7 @@ do them. Two contract tests are restated for what Confluence is (see their docst
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -78,6 +79,25 @@ class ConfluenceContract(BackendContract):
         assert backend.check_space(self.spec()).space == self.space
         with pytest.raises(PageExists):
             backend.create_page(self.ref("Two words"), "y", summary="contract")
+
+    def test_batched_read_uses_one_request_per_batch(self, backend: ConfluenceBackend) -> None:
+        """Restated: pages are read by id from the database (never the search index,
+        which lags), ``max_batch`` per request; the pages nobody knows the id of are found
+        by title: on Cloud by one list of the space's pages (v2 filters one title at a
+        time), on Data Center by CQL, ``max_batch`` titles per search. Here the four pages
+        the adapter wrote are known; 116 titles are not."""
+        refs = [self.ref(f"Page {number:03d}") for number in range(120)]
+        existing = [refs[0], refs[49], refs[50], refs[119]]
+        for ref in existing:
+            backend.create_page(ref, f"content of {ref.title}", summary="contract")
+        before = self.read_requests(backend)
+        found = backend.read_pages(refs)
+        cloud = self.fake.deployment == "cloud"
+        assert self.read_requests(backend) - before == (1 + 1 if cloud else
+                                                        1 + math.ceil(116 / 50))
+        assert backend.max_batch == 50
+        assert sorted(found) == sorted(existing)
+        assert all(found[ref].content == f"content of {ref.title}" for ref in existing)
 
     def test_changes_since_lists_what_happened_in_the_spaces(self, backend: ConfluenceBackend
                                                              ) -> None:

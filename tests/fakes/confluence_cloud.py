@@ -1,10 +1,21 @@
 """Routes of the fake Confluence Cloud: REST v2 for pages, v1 for what v2 lacks.
 
-v2 (``/wiki/api/v2``): spaces, pages (list, get, create, update, delete), children, versions,
-labels, content properties, space permissions (read). v1 (``/wiki/rest/api``): space create
-and update, labels, CQL search, space permissions (add), the current user. The v1 content
-endpoints Atlassian removed answer 410 Gone, as live sites do, and fail request validation (they
-are not in the spec).
+v2 (``/wiki/api/v2``): spaces (list, get, create on role-based sites), pages (list by id,
+space, title, status, subtype, sorted by modification date; get with properties and labels;
+create, update, delete), children, versions, labels, content properties, space permissions
+(read), space roles and role assignments, users in bulk. v1 (``/wiki/rest/api``): space
+create and update, labels, CQL search, space permissions (add), the current user. The v1
+content endpoints Atlassian removed answer 410 Gone, as live sites do, and fail request
+validation (they are not in the spec).
+
+Through the API gateway (``gateway_prefix``: ``/ex/confluence/CLOUD_ID``), every v1 endpoint
+answers 410 Gone with Confluence's GoneException ("This deprecated endpoint has been
+removed."), as reported for scoped tokens and OAuth (https://github.com/Spenhouet/
+confluence-markdown-exporter/issues/207, https://github.com/atlassian-api/
+atlassian-python-api/issues/1560), and v2 lists link their next page relative to the site
+(``/wiki/api/v2/...``) with ``_links.base`` the gateway's address without ``/wiki``, so that a
+client joining the link to its configured URL doubles ``/wiki``
+(https://github.com/atlassian-api/atlassian-python-api/issues/1655).
 """
 
 from __future__ import annotations
@@ -21,30 +32,60 @@ from .confluence_http import (
     next_link,
     ok,
 )
-from .confluence_state import BadRequest, ConfluenceState, Page, Property, Revision, Space, iso
+from .confluence_state import (
+    BadRequest,
+    ConfluenceState,
+    ModelError,
+    NotFound,
+    Page,
+    Property,
+    Revision,
+    Space,
+    iso,
+)
 from .confluence_v1 import V1Json
 
 V2, V1 = "cloud-v2", "cloud-v1"
 ID = r"(?P<id>\d+)"
 GONE_MESSAGE = ("This deprecated endpoint has been removed. Use the v2 API instead: "
                 "https://developer.atlassian.com/cloud/confluence/rest/v2/")
+GATEWAY_GONE = ("com.atlassian.confluence.api.service.exceptions.pagesmodes.GoneException: "
+                "This deprecated endpoint has been removed.")
 _PAGE_STATUSES = ("current", "archived", "trashed", "deleted", "historical", "draft")
+_SORTS = {"id": lambda p: int(p.id), "modified-date": lambda p: (p.last_modified, int(p.id)),
+          "created-date": lambda p: (p.created_at, int(p.id)), "title": lambda p: p.title}
+
+
+class Refused(ModelError):
+    status = 403
 
 
 class CloudRoutes:
-    """The Cloud operations over one ConfluenceState, for the site at ``site_base``."""
+    """The Cloud operations over one ConfluenceState, for the site at ``site_base`` (the
+    gateway's address when ``gateway_prefix`` is given)."""
 
-    def __init__(self, state: ConfluenceState, site_base: str) -> None:
+    def __init__(self, state: ConfluenceState, site_base: str,
+                 gateway_prefix: str = "") -> None:
         self.state = state
         self.base = site_base.rstrip("/")
+        self.gateway_prefix = gateway_prefix
+        # what ``_links.base`` says: the site, or through the gateway its address less /wiki
+        self.links_base = self.base.removesuffix("/wiki") if gateway_prefix else self.base
         self.v1 = V1Json(self.base, cloud=True)
         self.search_limit_cap = 250  # lower it to see the adapter follow short pages
+        self.stuck_cursor = False  # lists link the same next cursor again and again
 
     def routes(self) -> list[Route]:
         v2 = [
             ("GET", "/api/v2/spaces", self.get_spaces),
+            ("POST", "/api/v2/spaces", self.create_space_v2),
             ("GET", rf"/api/v2/spaces/{ID}", self.get_space),
             ("GET", rf"/api/v2/spaces/{ID}/permissions", self.get_space_permissions),
+            ("GET", "/api/v2/space-role-mode", self.get_role_mode),
+            ("GET", "/api/v2/space-roles", self.get_roles),
+            ("GET", rf"/api/v2/spaces/{ID}/role-assignments", self.get_role_assignments),
+            ("POST", rf"/api/v2/spaces/{ID}/role-assignments", self.set_role_assignments),
+            ("POST", "/api/v2/users-bulk", self.users_bulk),
             ("GET", "/api/v2/pages", self.get_pages),
             ("POST", "/api/v2/pages", self.create_page),
             ("GET", rf"/api/v2/pages/{ID}", self.get_page),
@@ -79,11 +120,18 @@ class CloudRoutes:
                    ("PUT", rf"/rest/api/content/{ID}/property/(?P<key>[^/?]+)"),
                    ("GET", rf"/rest/api/content/{ID}/version"),
                    ("GET", "/rest/api/space"), ("GET", r"/rest/api/space/(?P<key>[^/?]+)")]
+        if self.gateway_prefix:  # scoped tokens: the gateway answers every v1 call 410
+            v1 = [(m, p, self.gateway_gone) for m, p, _ in v1]
         return ([Route(m, p, V2, h) for m, p, h in v2] + [Route(m, p, V1, h) for m, p, h in v1]
                 + [Route(m, p, V1, self.gone) for m, p in removed])
 
     def gone(self, call: Call) -> Reply:
         return error_reply(V1, 410, GONE_MESSAGE)
+
+    def gateway_gone(self, call: Call) -> Reply:
+        reply = error_reply(V1, 410, GATEWAY_GONE)
+        reply.body["data"].update(authorized=True, valid=True, successful=True)
+        return reply
 
     # -- v2 JSON -----------------------------------------------------------------------
     def _space(self, space: Space) -> dict[str, Any]:
@@ -105,9 +153,10 @@ class CloudRoutes:
             body.update(parentId=page.parent_id, parentType="page")
         body.update({"position": self._position(page), "authorId": page.creator.account_id,
                      "ownerId": page.creator.account_id, "lastOwnerId": None,
-                     "createdAt": iso(page.created_at),
+                     "subtype": page.subtype, "createdAt": iso(page.created_at),
                      "version": self._version(page.revisions[-1]),
-                     "body": ({"storage": {"representation": "storage", "value": page.body}}
+                     "body": ({"storage": {"representation": "storage",
+                                           "value": page.api_body}}
                               if body_format == "storage" else {}),
                      "_links": {"webui": self.v1.content_links(page)["webui"],
                                 "editui": f"/pages/resumedraft.action?draftId={page.id}",
@@ -116,7 +165,7 @@ class CloudRoutes:
 
     def _single(self, page: Page, body_format: str | None) -> dict[str, Any]:
         body = self._page(page, body_format)
-        body["_links"]["base"] = self.base
+        body["_links"]["base"] = self.links_base
         return body
 
     def _position(self, page: Page) -> int:
@@ -130,15 +179,18 @@ class CloudRoutes:
                             "minorEdit": False, "authorId": prop.author.account_id}}
 
     def _listing(self, call: Call, items: list[Any]) -> Reply:
-        """A cursor-paginated v2 list: ``_links.next`` and a ``Link`` header when more."""
+        """A cursor-paginated v2 list: ``_links.next`` (relative to the site: through the
+        gateway, without its prefix) and a ``Link`` header when more."""
         limit = call.int_arg("limit", 25, maximum=250)
         start = decode_cursor(call.arg("cursor"))
         chunk = items[start:start + limit]
-        links: dict[str, str] = {"base": self.base}
+        links: dict[str, str] = {"base": self.links_base}
         headers: dict[str, str] = {}
         if start + limit < len(items):
-            links["next"] = next_link(call.path, call, cursor=encode_cursor(start + limit))
-            headers["Link"] = f'<{links["next"]}>; rel="next", <{self.base}>; rel="base"'
+            path = call.path.removeprefix(self.gateway_prefix)
+            following = limit if self.stuck_cursor else start + limit
+            links["next"] = next_link(path, call, cursor=encode_cursor(following))
+            headers["Link"] = f'<{links["next"]}>; rel="next", <{self.links_base}>; rel="base"'
         return Reply(200, {"results": chunk, "_links": links}, headers)
 
     def _page_arg(self, call: Call) -> Page:
@@ -154,8 +206,71 @@ class CloudRoutes:
 
     def get_space(self, call: Call) -> Reply:
         body = self._space(self.state.space_by_id(call.params["id"]))
-        body["_links"]["base"] = self.base
+        body["_links"]["base"] = self.links_base
         return ok(body)
+
+    def create_space_v2(self, call: Call) -> Reply:
+        """v2 space creation, "Available on tenants with Role-Based Access Control"."""
+        if self.state.role_mode == "PRE_ROLES":
+            raise NotFound("Space creation through REST v2 is not available on this site")
+        data = call.json_object()
+        description = (data.get("description") or {}).get("value", "")
+        space = self.state.create_space(data.get("key") or data.get("alias") or "",
+                                        data.get("name", ""), description)
+        body = self._space(space)
+        body["_links"]["base"] = self.links_base
+        return ok(body, 201)
+
+    # -- v2 space roles (sites with role-based space permissions) -----------------------
+    def _roles_only(self) -> None:
+        if self.state.role_mode == "PRE_ROLES":
+            raise NotFound("Space roles are not available on this site")
+
+    def get_role_mode(self, call: Call) -> Reply:
+        return ok({"mode": self.state.role_mode})
+
+    def get_roles(self, call: Call) -> Reply:
+        self._roles_only()
+        return self._listing(call, [{"id": r.id, "type": "SYSTEM", "name": r.name,
+                                     "description": f"The {r.name} role",
+                                     "spacePermissions": list(r.permissions)}
+                                    for r in self.state.roles])
+
+    def get_role_assignments(self, call: Call) -> Reply:
+        self._roles_only()
+        space = self.state.space_by_id(call.params["id"])
+        return self._listing(call, [{"principal": {"principalType": "USER",
+                                                   "principalId": principal},
+                                     "roleId": role} for principal, role in space.roles.items()])
+
+    def set_role_assignments(self, call: Call) -> Reply:
+        self._roles_only()
+        space = self.state.space_by_id(call.params["id"])
+        if not isinstance(call.body, list):
+            raise BadRequest("The body must be a list of role assignments")
+        known = {r.id for r in self.state.roles}
+        for entry in call.body:
+            principal = (entry.get("principal") or {}).get("principalId", "")
+            self.state.user_by(account_id=principal)
+            role = entry.get("roleId")
+            if role is None:
+                space.roles.pop(principal, None)
+            elif role not in known:
+                raise BadRequest(f"No space role {role}")
+            else:
+                space.roles[principal] = role
+        self.state.clock.tick()
+        return self._listing(call, [{"principal": {"principalType": "USER",
+                                                   "principalId": principal},
+                                     "roleId": role} for principal, role in space.roles.items()])
+
+    def users_bulk(self, call: Call) -> Reply:
+        ids = call.json_object().get("accountIds") or []
+        users = [u for u in self.state.users.values() if u.account_id in ids]
+        return ok({"results": [{"accountId": u.account_id, "accountType": "atlassian",
+                                "accountStatus": "active", "displayName": u.display_name,
+                                "publicName": u.display_name, "email": u.email}
+                               for u in users], "_links": {"base": self.links_base}})
 
     def get_space_permissions(self, call: Call) -> Reply:
         space = self.state.space_by_id(call.params["id"])
@@ -166,12 +281,20 @@ class CloudRoutes:
 
     # -- v2 pages ----------------------------------------------------------------------
     def get_pages(self, call: Call) -> Reply:
-        """The spec's default statuses: "By default, `current` and `archived` are used"."""
+        """The spec's default statuses: "By default, `current` and `archived` are used";
+        ``sort`` by id (the default), modification or creation date, or title, ``-`` for
+        descending."""
         ids, space_ids = call.args("id"), call.args("space-id")
         statuses, title = call.args("status") or ["current", "archived"], call.arg("title")
-        pages = [p for p in sorted(self.state.pages.values(), key=lambda p: int(p.id))
+        subtype, sort = call.arg("subtype"), call.arg("sort") or "id"
+        order = _SORTS.get(sort.lstrip("-"))
+        if order is None:
+            raise BadRequest(f"Unknown sort order {sort}")
+        pages = [p for p in sorted(self.state.pages.values(), key=order,
+                                   reverse=sort.startswith("-"))
                  if (not ids or p.id in ids) and (not space_ids or str(p.space.id) in space_ids)
-                 and p.status in statuses and (title is None or p.title == title)]
+                 and p.status in statuses and (title is None or p.title == title)
+                 and (subtype is None or p.subtype == subtype)]
         return self._listing(call, [self._page(p, call.arg("body-format")) for p in pages])
 
     def get_page(self, call: Call) -> Reply:
@@ -179,6 +302,10 @@ class CloudRoutes:
         body = self._single(page, call.arg("body-format"))
         if call.arg("include-labels") == "true":
             body["labels"] = {"results": self._labels(page), "meta": {"hasMore": False}}
+        if call.arg("include-properties") == "true":
+            body["properties"] = {"results": [self._property(p)
+                                              for p in page.properties.values()],
+                                  "meta": {"hasMore": False}}
         return ok(body)
 
     def create_page(self, call: Call) -> Reply:
@@ -273,6 +400,11 @@ class CloudRoutes:
         return ok(self.v1.space(space))
 
     def add_permission(self, call: Call) -> Reply:
+        """Refused where space permissions are role-based (modelled: the v1 call adds one
+        permission outside any role, which such a site has no place for)."""
+        if self.state.role_mode == "ROLES":
+            raise Refused("This site uses role-based space permissions: assign space roles "
+                          "instead")
         data = call.json_object()
         subject, operation = data.get("subject") or {}, data.get("operation") or {}
         if subject.get("type") == "user":

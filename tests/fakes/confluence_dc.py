@@ -27,6 +27,9 @@ class DataCenterRoutes:
         self.base = site_base.rstrip("/")
         self.v1 = V1Json(self.base, cloud=False)
         self.search_limit_cap = MAX_LIMIT
+        # Lists link a next page even from the last one (an empty page then), as some
+        # servers do (https://github.com/kovetskiy/mark/pull/967)
+        self.next_past_end = False
 
     def routes(self) -> list[Route]:
         table = [
@@ -153,18 +156,21 @@ class DataCenterRoutes:
         start = call.int_arg("start", 0)
         limit = min(call.int_arg("limit", 25), self.search_limit_cap)
         chunk = pages[start:start + limit]
-        return ok(self.v1.content_page(chunk, call, start=start, limit=limit, total=len(pages),
+        total = len(pages) + (limit if self.next_past_end and chunk else 0)
+        return ok(self.v1.content_page(chunk, call, start=start, limit=limit, total=total,
                                        expand=call.expand() or default_expand,
                                        everything=self.state.pages))
 
     def list_content(self, call: Call) -> Reply:
+        """By space and title, or by ``ids`` ("a list of content ids to fetch"), from the
+        database (not the search index); current pages unless ``status`` says otherwise."""
         if call.arg("type", "page") != "page":
             return self._offset_page(call, [], set())
-        key, title = call.arg("spaceKey"), call.arg("title")
+        key, title, ids = call.arg("spaceKey"), call.arg("title"), call.args("ids")
         statuses = call.args("status") or ["current"]
         pages = [p for p in sorted(self.state.pages.values(), key=lambda p: int(p.id))
                  if (key is None or p.space.key == key) and (title is None or p.title == title)
-                 and p.status in statuses]
+                 and (not ids or p.id in ids) and p.status in statuses]
         return self._offset_page(call, pages, set())
 
     def get_content(self, call: Call) -> Reply:

@@ -19,6 +19,7 @@ or ``fake.register(mock)`` on a running ``responses.RequestsMock`` made with
 from __future__ import annotations
 
 import base64
+import json
 import re
 import warnings
 from collections.abc import Callable
@@ -42,9 +43,19 @@ from .openapi_check import Violation, Violations
 
 CLOUD_BASE = "https://cop.atlassian.net/wiki"
 DC_BASE = "https://dc.example.com/confluence"
+CLOUD_ID = "5f0c5a1e-7a3b-4c2d-9e8f-0a1b2c3d4e5f"
+GATEWAY_BASE = f"https://api.atlassian.com/ex/confluence/{CLOUD_ID}/wiki"
 CLOUD_TOKEN = "cloud-api-token"  # the fake's default credentials (configurable)
+SCOPED_TOKEN = "scoped-api-token"
 DC_PAT = "dc-personal-access-token"
 METHODS = ("GET", "POST", "PUT", "DELETE")
+READ_POSTS = ("/api/v2/users-bulk",)  # POSTed for the size of the body, reading only
+# What a scoped token made for cop-connector holds (README: Confluence, token types): the
+# granular scopes the REST v2 operations it calls name in the specification.
+SCOPES = frozenset({"read:page:confluence", "write:page:confluence", "read:space:confluence",
+                    "write:space:confluence", "read:configuration:confluence",
+                    "read:space.permission:confluence", "write:space.permission:confluence",
+                    "read:user:confluence"})
 
 
 class FirstMatch(FirstMatchRegistry):
@@ -100,13 +111,17 @@ class ConfluenceFake:
 
     def __init__(self, deployment: str, base_url: str | None = None, *,
                  email: str = BOT.email, token: str = CLOUD_TOKEN, pat: str = DC_PAT,
-                 validate: bool = True,
-                 violations: Violations | None = None) -> None:
+                 validate: bool = True, violations: Violations | None = None,
+                 site_url: str = "", scopes: frozenset[str] | None = None) -> None:
         if deployment not in ("cloud", "dc"):
             raise ValueError(f"deployment is 'cloud' or 'dc', not {deployment!r}")
         self.deployment = deployment
         self.base_url = (base_url or (CLOUD_BASE if deployment == "cloud" else DC_BASE)
                          ).rstrip("/")
+        # the site itself (tenant_info): the base's origin, unless the base is the gateway
+        self.site_url = (site_url or self.base_url).rstrip("/")
+        self.gateway = urlsplit(self.base_url).hostname == "api.atlassian.com"
+        self.scopes = scopes  # a scoped token's scopes (None: a classic token, no scopes)
         self.state = ConfluenceState()
         self.clock = self.state.clock
         self.violations = violations if violations is not None else Violations()
@@ -115,9 +130,13 @@ class ConfluenceFake:
             warnings.warn(openapi_check.SPECS_MISSING, stacklevel=2)
         self.log: list[LoggedRequest] = []
         self._faults: list[_Fault] = []
+        self._throttle: tuple[int, str] | None = None  # every nth write 429, Retry-After
+        self._writes_seen = 0
+        self._near_limit = 0  # answers still to carry X-RateLimit-NearLimit: true
         self._email, self._token, self._pat = email, token, pat
+        prefix = urlsplit(self.base_url).path.removesuffix("/wiki") if self.gateway else ""
         self.routes_impl: CloudRoutes | DataCenterRoutes = (
-            CloudRoutes(self.state, self.base_url) if deployment == "cloud"
+            CloudRoutes(self.state, self.base_url, prefix) if deployment == "cloud"
             else DataCenterRoutes(self.state, self.base_url))
         self._mock: responses.RequestsMock | None = None
 
@@ -126,8 +145,28 @@ class ConfluenceFake:
         return cls("cloud", base_url, **options)
 
     @classmethod
+    def gateway(cls, **options: Any) -> ConfluenceFake:
+        """Confluence Cloud through Atlassian's API gateway, as a scoped API token reaches
+        it (https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-
+        atlassian-account/: "URLs for API tokens with scopes ...
+        https://api.atlassian.com/ex/confluence/{cloudId}"): basic auth with the e-mail
+        and the scoped token; REST v1 answers 410; a v2 operation whose scope the token
+        lacks answers 401 ("scope does not match"). The site (its tenant_info) stays at
+        https://cop.atlassian.net. Role-based space permissions, as sites have them now."""
+        options.setdefault("token", SCOPED_TOKEN)
+        options.setdefault("scopes", SCOPES)
+        fake = cls("cloud", GATEWAY_BASE, site_url=CLOUD_BASE, **options)
+        fake.state.role_mode = "ROLES"
+        return fake
+
+    @classmethod
     def data_center(cls, base_url: str = DC_BASE, **options: Any) -> ConfluenceFake:
         return cls("dc", base_url, **options)
+
+    @property
+    def token(self) -> str:
+        """The secret the product is configured with (API token, scoped token or PAT)."""
+        return self._token if self.deployment == "cloud" else self._pat
 
     # -- credentials -------------------------------------------------------------------
     @property
@@ -179,10 +218,27 @@ class ConfluenceFake:
             url = re.compile("^" + re.escape(self.base_url) + route.pattern + r"(?:\?.*)?$")
             mock.add_callback(route.method, url, callback=self._callback(route, url),
                               content_type=None)
+        if self.deployment == "cloud":
+            mock.add_callback("GET", self._origin(self.site_url) + "/_edge/tenant_info",
+                              callback=self._tenant_info, content_type=None)
         catch_all = re.compile("^" + re.escape(self.base_url) + r"(?:[/?].*)?$")
         for method in METHODS:
             mock.add_callback(method, catch_all, callback=self._callback(None, catch_all),
                               content_type=None)
+
+    @staticmethod
+    def _origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def _tenant_info(self, request: requests.PreparedRequest) -> Any:
+        """``https://SITE.atlassian.net/_edge/tenant_info``: the site's cloud id, without
+        sign-in (how clients find it: https://github.com/pchuri/confluence-cli/issues/57,
+        https://docs.getdx.com/connectors/confluence-cloud). Not in any specification."""
+        parts = urlsplit(request.url or "")
+        body = json.dumps({"cloudId": CLOUD_ID}).encode()
+        return self._logged("GET", parts, 200, (200, {"Content-Type": "application/json"},
+                                                body))
 
     def _callback(self, route: Route | None, url: re.Pattern[str]
                   ) -> Callable[[requests.PreparedRequest], Any]:
@@ -211,6 +267,9 @@ class ConfluenceFake:
         # Every HTTP server with a clock sends Date (RFC 9110); clients take it as the
         # server's time (e.g. a change feed's signpost).
         headers.setdefault("Date", format_datetime(self.clock.now, usegmt=True))
+        if self._near_limit > 0:
+            self._near_limit -= 1
+            headers["X-RateLimit-NearLimit"] = "true"
         if 200 <= status < 300:
             self._check(api, request, lambda: openapi_check.check_response(
                 api, request, status, headers, body, server=self._server(api)))
@@ -222,11 +281,9 @@ class ConfluenceFake:
 
     def _reply(self, route: Route | None, request: requests.PreparedRequest,
                params: dict[str, str], fault: _Fault | None, api: str) -> Reply:
-        if fault and fault.status:
-            return error_reply(api, fault.status, fault.message, fault.headers)
-        if request.headers.get("Authorization") != self._expected_authorization():
-            return error_reply(api, 401, "Client must be authenticated to access this "
-                                         "resource.", {"WWW-Authenticate": self._challenge()})
+        refused = self._refusal(request, fault, api)
+        if refused is not None:
+            return refused
         if route is None:
             return error_reply(api, 404, "No operation matches this path on the fake")
         try:
@@ -235,6 +292,47 @@ class ConfluenceFake:
             return model_error(api, error)
         except CqlError as error:
             return error_reply(api, 400, f"Could not parse cql : {error}")
+
+    def _refusal(self, request: requests.PreparedRequest, fault: _Fault | None,
+                 api: str) -> Reply | None:
+        """An injected fault, a throttled write, wrong credentials or a missing scope."""
+        if fault and fault.status:
+            return error_reply(api, fault.status, fault.message, fault.headers)
+        throttled = self._throttled(request)
+        if throttled is not None:
+            return throttled
+        if request.headers.get("Authorization") != self._expected_authorization():
+            return error_reply(api, 401, "Client must be authenticated to access this "
+                                         "resource.", {"WWW-Authenticate": self._challenge()})
+        missing = self._missing_scopes(api, request)
+        if missing:
+            return error_reply(api, 401, "Unauthorized; scope does not match (needs "
+                                         f"{', '.join(missing)})")
+        return None
+
+    def _missing_scopes(self, api: str, request: requests.PreparedRequest) -> list[str]:
+        """The scopes a scoped token lacks for this v2 operation (the spec's
+        ``x-atlassian-oauth2-scopes``); a gateway answers such a request 401 ("scope does
+        not match": https://github.com/HolmesGPT/holmesgpt/pull/2373)."""
+        if self.scopes is None or api != "cloud-v2" or not openapi_check.specs_available():
+            return []
+        server = urlsplit(self._server(api)).path
+        path = urlsplit(request.url or "").path.removeprefix(server) or "/"
+        needed = openapi_check.required_scopes(api, str(request.method), path)
+        return [scope for scope in needed if scope not in self.scopes]
+
+    def _throttled(self, request: requests.PreparedRequest) -> Reply | None:
+        """Every nth write answered 429 with Retry-After (``throttle_writes``): rejected,
+        not applied, as Atlassian's burst limits do."""
+        if self._throttle is None or request.method == "GET" \
+                or urlsplit(request.url or "").path.endswith(READ_POSTS):
+            return None
+        self._writes_seen += 1
+        every, after = self._throttle
+        if self._writes_seen % every:
+            return None
+        return error_reply(self._api_of(urlsplit(request.url or "").path), 429,
+                           "Rate limit exceeded.", {"Retry-After": after})
 
     def _logged(self, method: str, parts: Any, status: int | None, result: Any) -> Any:
         raised = type(result).__name__ if isinstance(result, Exception) else ""
@@ -282,6 +380,20 @@ class ConfluenceFake:
         self._faults.append(_Fault(method.upper(), re.compile(path_regex), times, status,
                                    headers, message or _FAULT_MESSAGES.get(status, "Error")))
 
+    def throttle_writes(self, every: int, retry_after: int = 1) -> None:
+        """From now on, answer every ``every``-th write (any method but GET) 429 Too Many
+        Requests with ``Retry-After`` seconds, without applying it: Cloud's burst limits
+        refuse writes that way (https://developer.atlassian.com/cloud/confluence/
+        rate-limiting/: 429 "may be accompanied by Retry-After"). ``every=0`` stops."""
+        self._throttle = (every, str(retry_after)) if every > 0 else None
+        self._writes_seen = 0
+
+    def near_limit(self, answers: int) -> None:
+        """Add ``X-RateLimit-NearLimit: true`` to the next ``answers`` answers, as Atlassian
+        Cloud does when less than a fifth of the rate limit is left
+        (https://developer.atlassian.com/cloud/confluence/rate-limiting/)."""
+        self._near_limit = answers
+
     def timeout_next(self, method: str, path_regex: str, *, times: int = 1,
                      exception: type[Exception] = requests.exceptions.ReadTimeout,
                      after: bool = True) -> None:
@@ -326,6 +438,23 @@ class ConfluenceFake:
         parent = self.page(space_key, parent_title).id if parent_title else space.homepage_id
         return self.state.create_page(space, title, body, parent, by=by)
 
+    def make_live_doc(self, space_key: str, title: str, by: User = MEMBER) -> Page:
+        """The page becomes a live doc whose storage body reads empty through the API while
+        the editor shows its content (a new version, by a member; see Page.api_body)."""
+        page = self.page(space_key, title)
+        page.subtype = "live"
+        return self.state.member_edit(page, page.body, by=by)
+
+    def archive_page(self, space_key: str, title: str) -> Page:
+        """A member archives the page: out of the page tree, its title still taken."""
+        page = self.page(space_key, title)
+        self.state.archive(page)
+        return page
+
+    def rename_space_key(self, old: str, new: str) -> Space:
+        """An administrator changes the space's key (see ConfluenceState)."""
+        return self.state.rename_space_key(old, new)
+
     def edit_page(self, space_key: str, title: str, new_body: str, by: User = MEMBER) -> Page:
         """A member saves the page in the editor (new version, new body)."""
         return self.state.member_edit(self.page(space_key, title), new_body, by=by)
@@ -359,7 +488,8 @@ class ConfluenceFake:
                 and (path is None or re.search(path, r.path))]
 
     def writes(self) -> list[LoggedRequest]:
-        return [r for r in self.log if r.method != "GET"]
+        """Requests that may change the site (a POST that only reads is not one)."""
+        return [r for r in self.log if r.method != "GET" and not r.path.endswith(READ_POSTS)]
 
 
 class _Bearer(requests.auth.AuthBase):

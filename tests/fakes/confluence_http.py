@@ -65,7 +65,8 @@ class Call:
     def expand(self) -> set[str]:
         """The ``expand`` values, with their parents (``body.storage`` implies ``body``)."""
         names = set(self.args("expand"))
-        return names | {n.rsplit(".", 1)[0] for n in names if "." in n}
+        return names | {n.rsplit(".", depth)[0] for n in names
+                        for depth in range(1, n.count(".") + 1)}
 
     def json_object(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):

@@ -5,13 +5,19 @@ Cloud or Data Center JSON. Every write moves the clock one second (``Clock.step`
 successive writes have distinct, ordered timestamps, as on a real site.
 
 Errors carry the HTTP status Confluence answers with (``ModelError.status``).
+
+Behaviours outside the specifications, each from a public report (cited where it is built):
+the search index lagging behind saves (``index_lag``), live docs answering an empty storage
+body (``Page.subtype``), archived pages keeping their titles taken, space keys renamed with
+the old key left as an alias (``rename_space_key``), and role-based space permissions
+(``role_mode``, ``ROLES``).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -115,6 +121,14 @@ class Page:
     labels: dict[str, str] = field(default_factory=dict)  # name -> label id
     properties: dict[str, Property] = field(default_factory=dict)
     ancestor_ids: list[str] = field(default_factory=list)  # root first; kept by the state
+    subtype: str = "page"  # Cloud: "live" for a live doc
+
+    @property
+    def api_body(self) -> str:
+        """The storage body the API answers. A live doc can answer an empty body while the
+        editor shows its content: its current version is empty, the text sits in an
+        earlier one (https://github.com/atlassian/atlassian-mcp-server/issues/192)."""
+        return "" if self.subtype == "live" else self.body
 
     @property
     def version(self) -> int:
@@ -157,7 +171,25 @@ class Space:
     homepage_id: str = ""
     status: str = "current"
     permissions: list[Permission] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # former keys (a renamed key)
+    roles: dict[str, str] = field(default_factory=dict)  # principal id -> role id
 
+
+@dataclass(frozen=True)
+class Role:
+    """A space role of a site with role-based space permissions (Confluence Cloud REST
+    v2 ``/space-roles``: "Available on tenants with Role-Based Access Control")."""
+
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+
+
+_VIEW = ("read/space", "create/comment")
+_EDIT = (*_VIEW, "create/page", "create/attachment", "update/page")
+ROLES = (Role("50000001", "Viewer", _VIEW), Role("50000002", "Collaborator", _EDIT),
+         Role("50000003", "Admin", (*_EDIT, "delete/page", "export/space",
+                                    "administer/space")))
 
 BOT = User("557058:0b5f3e1c-4a7d-4f0e-9c1a-6d1f2e3a4b5c", "8a7f80826d9e1f00016d9e2b3c4d0001",
            "copbot", "copbot@example.com", "CoP Bot")
@@ -180,6 +212,15 @@ class ConfluenceState:
         self._permission_ids = itertools.count(131073)
         # page id -> body a concurrent editor saves just before the next API update
         self.pending_conflicts: dict[str, str | None] = {}
+        # Seconds the search index lags behind saves (0: none). Confluence queues index
+        # updates and processes them "as often as every 5 seconds", longer when many wait
+        # (https://confluence.atlassian.com/conf711/content-index-administration-
+        # 1044782560.html): CQL then finds a page late, at the version it had when indexed.
+        self.index_lag = 0.0
+        # "PRE_ROLES" (space permissions, v1 to add them), "ROLES_TRANSITION" or "ROLES"
+        # (role-based space permissions, v2 role assignments; Cloud REST v2 /space-role-mode)
+        self.role_mode = "PRE_ROLES"
+        self.roles = ROLES
 
     # -- users -------------------------------------------------------------------------
     def add_user(self, email: str, display_name: str) -> User:
@@ -205,14 +246,37 @@ class ConfluenceState:
         """Create a space and its home page "<name> Home", as Confluence does."""
         if not SPACE_KEY.match(key or ""):
             raise BadRequest(f"Space key '{key}' is invalid: only letters and digits are allowed")
-        if key.upper() in {k.upper() for k in self.spaces}:
+        taken = {k.upper() for k in self.spaces} | {
+            alias.upper() for space in self.spaces.values() for alias in space.aliases}
+        if key.upper() in taken:
             raise BadRequest(f"A space already exists with key {key}")
         by = by or self.current_user
         space = Space(next(self._space_ids), key, name, description, self.clock.tick(), by)
         self.spaces[key] = space
         home = self._new_page(space, f"{name} Home", "", None, by)
         space.homepage_id = home.id
+        if self.role_mode != "PRE_ROLES":
+            space.roles[by.account_id] = self.role("Admin").id  # the creator administers
         return space
+
+    def rename_space_key(self, old: str, new: str) -> Space:
+        """An administrator changes the space's key (Confluence Cloud): the space keeps its
+        id, the old key stays an alias (for its URLs), and lookups by key find the new one
+        only (https://github.com/sphinx-contrib/confluencebuilder/issues/1069: the key a
+        site shows may not be the one its API answers to)."""
+        space = self.space(old)
+        del self.spaces[old]
+        space.key = new
+        space.aliases.append(old)
+        self.spaces[new] = space
+        self.clock.tick()
+        return space
+
+    def role(self, name: str) -> Role:
+        for role in self.roles:
+            if role.name == name:
+                return role
+        raise NotFound(f"No space role {name}")
 
     def space(self, key: str) -> Space:
         try:
@@ -274,6 +338,13 @@ class ConfluenceState:
                 return page
         return None
 
+    def title_taken(self, space: Space, title: str) -> bool:
+        """A current page holds the title, or an archived one: archiving keeps a page's
+        title taken (https://github.com/hunyadi/md2conf/issues/149: "A page with this title
+        already exists" after the pages were archived)."""
+        return any(self.find_page(space.key, title, status) for status in ("current",
+                                                                           "archived"))
+
     def children(self, page_id: str) -> list[Page]:
         return [p for p in self.pages.values()
                 if p.parent_id == page_id and p.status == "current"]
@@ -284,7 +355,7 @@ class ConfluenceState:
         an unknown parent."""
         if not title:
             raise BadRequest("Title is required for a page")
-        if self.find_page(space.key, title):
+        if self.title_taken(space, title):
             raise BadRequest("A page with this title already exists: A page already exists "
                              "with the same TITLE in this space")
         if parent_id is not None:
@@ -328,7 +399,7 @@ class ConfluenceState:
             self.clock.tick()
             return page
         new_title = title if title is not None else page.title
-        if new_title != page.title and self.find_page(page.space.key, new_title):
+        if new_title != page.title and self.title_taken(page.space, new_title):
             raise BadRequest("A page with this title already exists: A page already exists "
                              "with the same TITLE in this space")
         if parent_id is not None and parent_id != page.parent_id:
@@ -419,6 +490,21 @@ class ConfluenceState:
 
     # -- search ------------------------------------------------------------------------
     def search(self, cql: str) -> list[Page]:
-        """Pages matching the CQL subset (see confluence_cql). Raises CqlError."""
+        """Pages matching the CQL subset (see confluence_cql), as the search index knows
+        them (``index_lag``: each page at the version it had that many seconds ago, or
+        not yet at all). Raises CqlError."""
         return parse_cql(cql, now=self.clock.now).run(  # type: ignore[return-value]
-            self.pages.values())
+            self.indexed())
+
+    def indexed(self) -> list[Page]:
+        """The pages as the search index holds them."""
+        if not self.index_lag:
+            return list(self.pages.values())
+        horizon = self.clock.now - timedelta(seconds=self.index_lag)
+        seen = []
+        for page in self.pages.values():
+            known = [r for r in page.revisions if r.when <= horizon]
+            if known:
+                last = known[-1]
+                seen.append(replace(page, revisions=known, body=last.body, title=last.title))
+        return seen

@@ -118,18 +118,31 @@ class V1Json:
         if "body" in expand:
             body["body"] = self._body(page, expand)
         if "metadata" in expand:
-            body["metadata"] = ({"labels": self.labels(page)}
-                                if "metadata.labels" in expand else {})
+            body["metadata"] = self._metadata(page, expand)
         body["extensions"] = {"position": "none"}
         body["_expandable"] = {k: self._expandable(page, k) for k in _CONTENT_EXPANDABLE
                                if k not in expand}
         body["_links"] = self.content_links(page)
         return body
 
+    def _metadata(self, page: Page, expand: set[str] | frozenset[str]) -> dict[str, Any]:
+        """``metadata.labels``, and ``metadata.properties.<key>`` (one content property,
+        by key: how Confluence expands a property with its content)."""
+        metadata: dict[str, Any] = {}
+        if "metadata.labels" in expand:
+            metadata["labels"] = self.labels(page)
+        wanted = {name.removeprefix("metadata.properties.") for name in expand
+                  if name.startswith("metadata.properties.")}
+        if wanted:
+            metadata["properties"] = {key: self.property(page, prop)
+                                      for key, prop in page.properties.items()
+                                      if key in wanted}
+        return metadata
+
     def _body(self, page: Page, expand: set[str] | frozenset[str]) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if "body.storage" in expand:
-            body["storage"] = {"value": page.body, "representation": "storage",
+            body["storage"] = {"value": page.api_body, "representation": "storage",
                                "embeddedContent": [],
                                "_expandable": {"content": f"/rest/api/content/{page.id}"}}
         body["_expandable"] = {r: "" for r in ("editor", "view", "export_view", "styled_view",

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -83,13 +84,26 @@ SPECS_MISSING = (
 def server_url(api: str, site_base: str) -> str:
     """The server URL of ``api`` for a site whose base URL is ``site_base``.
 
-    Cloud v1 paths carry the ``/wiki`` prefix themselves, so its server is the bare origin.
+    Cloud v1 paths carry the ``/wiki`` prefix themselves, so its server is the base less
+    ``/wiki``: the bare origin, or through the API gateway ``.../ex/confluence/CLOUD_ID``.
     """
     site_base = site_base.rstrip("/")
     if api == "cloud-v1":
-        parts = urlsplit(site_base)
-        return f"{parts.scheme}://{parts.netloc}"
+        return site_base.removesuffix("/wiki")
     return site_base + _SERVER_SUFFIX[api]
+
+
+def required_scopes(api: str, method: str, path: str) -> tuple[str, ...]:
+    """The OAuth 2.0 (granular) scopes the spec names for an operation (``path`` relative
+    to the API's server, e.g. ``/pages/65538``): what a scoped API token must hold for it.
+    Empty when the spec names none or has no such operation."""
+    for template, operations in _load_raw(api)["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and method.lower() in operations:
+            declared = operations[method.lower()].get("x-atlassian-oauth2-scopes") or []
+            current = [d for d in declared if d.get("state") == "Current"] or declared
+            return tuple(scope for d in current[:1] for scope in d.get("scopes") or ())
+    return ()
 
 
 @functools.cache

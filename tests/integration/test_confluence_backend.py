@@ -24,7 +24,6 @@ from connector.confluence.model import SpaceTaken
 from connector.confluence.settings import ConfluenceSettings, check_url
 from connector.errors import (
     AuthenticationFailed,
-    BackendError,
     BudgetExceeded,
     ConfigError,
     EditConflict,
@@ -37,6 +36,8 @@ pytest_plugins = ["fakes.fixtures"]
 KEY = "COPBAT"
 SPEC = SpaceSpec(slug="battery", name="Battery storage", space=KEY, lang="en")
 CHARTER = PageRef(KEY, "Charter")
+# the lists pages are read from: v2 pages (Cloud), content and CQL (Data Center)
+LISTS = r"/api/v2/pages$|/rest/api/content$|/content/search$"
 
 
 @pytest.fixture(params=["cloud", "dc"])
@@ -210,10 +211,15 @@ def test_reads_follow_short_result_pages(fake: ConfluenceFake,
     provisioned(backend)
     fake.search_limit_cap = 2  # the site caps the page size below what is asked
     refs = [CHARTER, PageRef(KEY, "Members"), PageRef(KEY, "Watch"), PageRef(KEY, "Nope")]
-    before = backend.stats.reads
+    before = len(fake.log)
     found = backend.read_pages(refs)
     assert sorted(found) == sorted(refs[:3])
-    assert backend.stats.reads - before == 2  # one search, one continuation
+    sent = [r.path for r in fake.log[before:]]
+    by_id = [p for p in sent if p.endswith(("/api/v2/pages", "/rest/api/content"))]
+    # the known pages by id (Data Center caps its lists too: one continuation), then the
+    # page nobody knows by its title
+    assert len(by_id) == (2 if fake.deployment == "cloud" else 3)
+    assert len(sent) == len(by_id)
 
 
 def test_cql_literals_are_escaped() -> None:
@@ -223,27 +229,28 @@ def test_cql_literals_are_escaped() -> None:
 
 # --- the change feed ----------------------------------------------------------------------
 
-def test_the_feed_serves_page_contents_once(fake: ConfluenceFake,
-                                            backend: ConfluenceBackend) -> None:
+def test_the_feed_lists_versions_and_pages_are_read_by_id(fake: ConfluenceFake) -> None:
+    backend = backend_for(fake, codec=None, feed_overlap=0)
     provisioned(backend)
     since = backend.changes_since([KEY], None).signpost
     fake.clock.advance(5)
     fake.edit_page(KEY, "Watch", "<p>edited</p>")
+    log = len(fake.log)
     feed = backend.changes_since([KEY], since)
     assert [(c.ref.title, c.action) for c in feed.changes] == [("Watch", "edit")]
+    assert not [r for r in fake.log[log:] if "body" in str(r.query)]  # versions only
     log = len(fake.log)
     assert backend.read_pages([PageRef(KEY, "Watch")])[PageRef(KEY, "Watch")].content == \
         "<p>edited</p>"
-    assert len(fake.log) == log  # served from the feed: no request
-    backend.read_pages([PageRef(KEY, "Watch")])
-    assert len(fake.log) == log + 1  # a second read asks the site
+    assert len(fake.log) == log + 1  # by id, with its body
 
 
 def test_pages_known_from_the_records_are_followed(fake: ConfluenceFake,
                                                    backend: ConfluenceBackend) -> None:
     ids = provisioned(backend)
     known = {ids["members"]: PageRef(KEY, "Members"), ids["watch"]: PageRef(KEY, "Watch")}
-    fresh = backend_for(fake, codec=None, pages=known)  # as sync/config/backends.py builds it
+    fresh = backend_for(fake, codec=None, pages=known,  # as sync/config/backends.py does
+                        feed_overlap=0)
     since = fresh.changes_since([KEY], None).signpost
     fake.clock.advance(5)
     fake.move_page(KEY, "Watch", new_title="Technology watch")
@@ -262,7 +269,8 @@ def test_the_signpost_is_the_servers_time_not_the_clients(fake: ConfluenceFake) 
 
 
 def test_a_client_clock_behind_the_server_widens_the_window(fake: ConfluenceFake) -> None:
-    behind = backend_for(fake, codec=None, clock=lambda: datetime.now(UTC) - timedelta(hours=2))
+    behind = backend_for(fake, codec=None, feed_overlap=0,
+                         clock=lambda: datetime.now(UTC) - timedelta(hours=2))
     fake.create_space(KEY, SPEC.name)
     fake.clock.advance(1)
     since = behind.changes_since([KEY], None).signpost
@@ -271,7 +279,9 @@ def test_a_client_clock_behind_the_server_widens_the_window(fake: ConfluenceFake
     feeds = behind.stats.feeds
     feed = behind.changes_since([KEY], since)
     assert [c.ref.title for c in feed.changes] == ["Late"]
-    assert behind.stats.feeds - feeds == 2  # the first window was short: searched again
+    # Data Center's CQL window is relative to the server's clock: the first one was short,
+    # so it searched again; Cloud compares the listed pages' own dates: one request
+    assert behind.stats.feeds - feeds == (1 if fake.deployment == "cloud" else 2)
 
 
 def test_fake_cql_now_and_date_header(fake: ConfluenceFake) -> None:
@@ -299,16 +309,25 @@ def test_a_timed_out_update_is_reread_not_replayed(fake: ConfluenceFake,
     assert fake.page(KEY, "Watch").version == 2
 
 
-def test_a_write_that_never_arrived_is_reported_not_saved(fake: ConfluenceFake,
-                                                          backend: ConfluenceBackend) -> None:
+def test_a_write_that_never_arrived_is_reread_then_sent_once_more(
+        fake: ConfluenceFake, backend: ConfluenceBackend) -> None:
     provisioned(backend)
     base = backend.read_pages([PageRef(KEY, "Watch")])[PageRef(KEY, "Watch")]
     fake.timeout_next("PUT", r"/pages/\d+$|/content/\d+$",
                       exception=requests.exceptions.ConnectionError, after=False)
-    with pytest.raises(Unreachable) as caught:
-        backend.update_page(base, "<p>v2</p>", summary="s")
+    log = len(fake.log)
+    written = backend.update_page(base, "<p>v2</p>", summary="s")
+    assert (written.revision, fake.page(KEY, "Watch").version) == ("2", 2)
+    sent = [(r.method, r.status) for r in fake.log[log:]]
+    # the page by id, the PUT that never arrived, the page by id again, the PUT, the mark
+    assert sent == [("GET", 200), ("PUT", None), ("GET", 200), ("PUT", 200), ("PUT", 200)]
+    base = backend.read_pages([PageRef(KEY, "Watch")])[PageRef(KEY, "Watch")]
+    fake.timeout_next("PUT", r"/pages/\d+$|/content/\d+$", times=2,
+                      exception=requests.exceptions.ConnectionError, after=False)
+    with pytest.raises(Unreachable) as caught:  # twice: left for the next run
+        backend.update_page(base, "<p>v3</p>", summary="s")
     assert "re-read: it was not saved" in str(caught.value)
-    assert fake.page(KEY, "Watch").version == 1
+    assert fake.page(KEY, "Watch").version == 2
 
 
 def test_a_conflict_is_an_edit_conflict(fake: ConfluenceFake,
@@ -334,27 +353,32 @@ def test_markup_rewritten_by_confluence_is_not_a_change(fake: ConfluenceFake,
     assert backend.written_by_connector(base)
 
 
-def test_rate_limits_are_retried_for_reads_only(fake: ConfluenceFake,
-                                                backend: ConfluenceBackend) -> None:
+def test_rate_limits_are_retried_for_every_method(fake: ConfluenceFake,
+                                                  backend: ConfluenceBackend) -> None:
+    """A 429 is a refusal, not a failure: nothing was applied, so a write is sent again
+    after Retry-After as safely as a read (https://developer.atlassian.com/cloud/
+    confluence/rate-limiting/)."""
     provisioned(backend)
-    fake.fail_next("GET", r"/content/search$", status=429, retry_after=0)
-    fake.fail_next("GET", r"/content/search$", status=429,
+    fake.fail_next("GET", LISTS, status=429, retry_after=0)
+    fake.fail_next("GET", LISTS, status=429,
                    retry_after=datetime.now(UTC) + timedelta(seconds=1))
     assert backend.read_pages([CHARTER, PageRef(KEY, "Watch")])
     assert backend.stats.http.retries == 2
     base = backend.read_pages([CHARTER])[CHARTER]
     fake.fail_next("PUT", r"/pages/\d+$|/content/\d+$", status=429, retry_after=0)
-    with pytest.raises(BackendError, match="rate limiting"):
-        backend.update_page(base, "<p>v3</p>", summary="s")
-    assert fake.page(KEY, "Charter").version == 2  # a write is never replayed
+    written = backend.update_page(base, "<p>v3</p>", summary="s")
+    assert (written.revision, fake.page(KEY, "Charter").version) == ("3", 3)
+    assert [r.status for r in fake.requests("PUT", r"/pages/\d+$|/content/\d+$")][-2:] == \
+        [429, 200]
 
 
 def test_outages_are_bounded_and_the_budget_is_kept(fake: ConfluenceFake) -> None:
     adapter = backend_for(fake, codec=None, budget=Budget(30))
-    fake.fail_next("GET", r"/content/search$", status=503, times=3)
+    fake.create_space(KEY, SPEC.name)
+    fake.fail_next("GET", LISTS, status=503, times=3)
     with pytest.raises(Unreachable, match="retries exhausted"):
         adapter.changes_since([KEY], None)  # max_retries=2: three answers, all 503
-    fake.fail_next("GET", r"/content/search$", status=429, retry_after=120)
+    fake.fail_next("GET", LISTS, status=429, retry_after=40)  # capped at 60 s: over 30
     with pytest.raises(BudgetExceeded):
         adapter.changes_since([KEY], None)
 

@@ -26,6 +26,7 @@ from sync.community.registration import (
     NewCommunity,
     add_community,
     check_removable,
+    confluence_space_key,
     free_namespace_id,
     set_leaders,
 )
@@ -51,9 +52,24 @@ def test_folded_is_how_mediawiki_matches_namespace_names() -> None:
 @pytest.mark.parametrize("slug, ok", [
     ("abc-def", True), ("a1-b2-c3", True), ("abc--def", False), ("a---b", False),
     ("abc-", False), ("-abc", False), ("Abc", False),
+    # short portfolio codes, a digit first included (issue 11)
+    ("h2", True), ("ai", True), ("5g", True), ("42", True), ("5g-nr", True),
+    ("a", False), ("5", False), ("-5", False), ("5-", False), ("5_g", False),
+    ("a" * 40, True), ("a" * 41, False),
 ])
-def test_slug_refuses_consecutive_hyphens(slug: str, ok: bool) -> None:
+def test_slug_rules(slug: str, ok: bool) -> None:
     assert bool(SLUG.match(slug)) is ok
+
+
+@pytest.mark.parametrize("slug, namespace, key", [
+    ("h2", "CoP_H2", "H2"), ("ai", "CoP_Ai", "AI"), ("5g", "CoP_5g", "5G"),
+    ("5g-nr", "CoP_5g_nr", "5GNR"),
+])
+def test_short_slugs_name_a_namespace_and_a_space_key(slug: str, namespace: str,
+                                                       key: str) -> None:
+    assert namespace_name(slug) == namespace
+    assert confluence_space_key(slug, set()) == key
+    assert confluence_space_key(slug, {key}) == key + "2"
 
 
 @pytest.mark.parametrize("used, base, expected", [
@@ -168,6 +184,28 @@ def test_add_refuses_a_namespace_the_wiki_folds_into_anothers(battery) -> None:
         add_community(records, config(), NewCommunity(
             slug="abc-def", name="B", theme="T", pilot="a@corp.example",
             expert="b@corp.example", force=True))
+
+
+@pytest.mark.parametrize("first, second", [("ai", "ai-talk"), ("ai-talk", "ai")])
+def test_add_refuses_a_namespace_that_is_anothers_talk_namespace(first: str,
+                                                                 second: str) -> None:
+    records = Records.open(":memory:")
+    add_community(records, config(), NewCommunity(
+        slug=first, name="B", theme="T", pilot="a@corp.example", expert="b@corp.example"))
+    with pytest.raises(UsageError, match="talk namespace"):
+        add_community(records, config(), NewCommunity(
+            slug=second, name="C", theme="T", pilot="a@corp.example",
+            expert="b@corp.example", force=True))
+
+
+def test_a_two_character_slug_and_one_starting_with_a_digit_are_registered() -> None:
+    records = Records.open(":memory:")
+    for slug in ("h2", "5g"):
+        added = add_community(records, config(), NewCommunity(
+            slug=slug, name=slug.upper(), theme="T", pilot="a@corp.example",
+            expert="b@corp.example", force=True))
+        assert added.space == namespace_name(slug)
+    assert [c.space for c in records.communities()] == ["CoP_5g", "CoP_H2"]
 
 
 def test_set_leaders_new_person_and_previous_holder(battery) -> None:

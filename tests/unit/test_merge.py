@@ -29,7 +29,8 @@ def page(*rows: dict[str, str]) -> ParsedPage:
 def test_rows_are_validated_and_keyed() -> None:
     rows, problems = read_rows(MEMBERS, PAGE, page(member("Ann@X.io"), {"name": "No mail"}))
     assert list(rows) == ["ann@x.io"]
-    assert problems == [RowProblem(PAGE, 2, "email", "is required and empty", 12, None)]
+    assert problems == [RowProblem(PAGE, 2, "email", "is required and empty", 12, None,
+                                   code="required_empty")]
 
 
 def test_bad_date_names_page_row_and_field() -> None:
@@ -320,7 +321,12 @@ def test_charter_governance_values_are_drift_even_when_invalid() -> None:
     wiki = {**records, "status": "actif", "objectives": "Produire H2 vert"}
     del wiki["pilot"]
     plan = plan_charter(CHARTER, "C", page(wiki), records, lang="fr")
-    assert plan.problems == ()
+    assert not any(problem.blocking for problem in plan.problems)
+    # each drifted field is also a warning, for the notice on the page (in French here)
+    assert [(p.code, p.field, dict(p.params)) for p in plan.problems] == [
+        ("governed_value", "pilot", {"field": "Pilote", "value": "", "records": "p@x.io"}),
+        ("governed_value", "status", {"field": "Statut", "value": "actif",
+                                      "records": "active"})]
     assert plan.drift == {"status": ("actif", "active"), "pilot": ("", "p@x.io")}
     assert plan.accepted == {"objectives": "Produire H2 vert"}
     assert plan.values is not None and plan.values["objectives"] == "Produire H2 vert"
@@ -330,7 +336,8 @@ def test_charter_member_field_problem_reads_nothing_but_reports_drift() -> None:
     records = {"slug": "bat", "name": "Battery", "status": "active", "pilot": "p@x.io"}
     wiki = {**records, "name": "", "status": "gone", "objectives": "New"}
     plan = plan_charter(CHARTER, "C", page(wiki), records)
-    assert [(p.field, p.message) for p in plan.problems] == [("name", "is required and empty")]
+    assert [(p.field, p.message) for p in plan.problems if p.blocking] == [
+        ("name", "is required and empty")]
     assert plan.accepted == {} and plan.values is None
     assert plan.drift["status"] == ("gone", "active")
 

@@ -232,6 +232,8 @@ def test_a_failing_source_is_reported_on_its_row_and_harms_nothing(world: World)
     assert (problem.kind, problem.field, problem.key, problem.row) == \
         ("source", FEED_FIELD, DEAD, 1)
     assert "404" in problem.message
+    assert (problem.code, problem.severity) == ("source_http_status", "warning")
+    assert problem.params["status"] == "404"  # for the page's notice, in any language
     status = community_status(world.records, T, world.records.community("battery"),
                               config=None)
     (gone,) = [s for s in status["sources"]["listed"] if s["failing"]]

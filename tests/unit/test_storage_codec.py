@@ -427,7 +427,10 @@ def test_editor_mangled_tables_parse_to_the_same_rows(mangles: list[Mangle]) -> 
         mangle(soup)
     parsed = CODEC.parse_rows(serialize(soup), WATCH, PAGE)
     assert parsed.problems == ()
-    assert [canonical(WATCH, dict(raw.values)) for raw in parsed.rows] == WATCH_ROWS
+    expected = [dict(row) for row in WATCH_ROWS]
+    if links_and_plain_dates in mangles:  # a text field keeps the target of its link
+        expected[0]["title"] += " <https://elsewhere.example/>"
+    assert [canonical(WATCH, dict(raw.values)) for raw in parsed.rows] == expected
     blank = blank_rows in mangles
     assert [raw.index for raw in parsed.rows] == ([2, 4] if blank else [1, 2])
 

@@ -7,7 +7,9 @@ the run is abandoned there, open transactions roll back) and syncs, and checks:
   since it was last seen on both is on both sides, or recorded as a conflict;
 * the records equal the wiki after a clean sync (one-way kinds exactly; members up to the
   open conflicts);
-* no row twice on a page, no page created by a sync, the watermark never goes back.
+* no row twice on a page, no page created by a sync, the watermark never goes back;
+* a role only the records set (pilot, expert) typed on the wiki is never taken: the records
+  keep theirs and the difference is reported (``governed_value``), whatever else happens.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from page_templates import shipped
 from sync.community.registration import NewCommunity, add_community
 from sync.config.loader import parse
 from sync.engine import checkpoints
+from sync.engine.governance import GOVERNED
 from sync.engine.members import forget_member, record_member
 from sync.engine.merge import ROW
 from sync.engine.page_rows import read_rows
@@ -42,6 +45,8 @@ EMAILS = st.sampled_from(["ann@x.io", "bob@x.io", "cy@x.io", "pia@corp.example"]
 FIELDS = st.sampled_from(["name", "profile", "site"])
 VALUES = st.sampled_from(["A", "B", "C"])
 ITEMS = st.integers(min_value=1, max_value=4)
+ROLES = st.sampled_from(["member", "pilot", "expert"])
+LEADERS = {"pia@corp.example", "eli@corp.example"}  # named on the charter (pilot, expert)
 CRASH_POINTS = st.sampled_from(["after-wiki-write", "before-page-commit", "after-page-commit",
                                 "after-watermark"])
 
@@ -112,6 +117,13 @@ class SyncMachine(RuleBasedStateMachine):
         elif rows[email].get(field, "") != value:
             self.save("members", content, [RowChange("update", email, {field: value})])
             self.intend("wiki", email, {field: value})
+
+    @rule(email=EMAILS, role=ROLES)
+    def wiki_sets_a_role(self, email: str, role: str) -> None:
+        """A member types a role: pilot and expert are the charter's, so never taken."""
+        content, rows = self.rows("members")
+        if email in rows and rows[email].get("role", "") != role:
+            self.save("members", content, [RowChange("update", email, {"role": role})])
 
     @rule(email=EMAILS)
     def wiki_removes_a_member(self, email: str) -> None:
@@ -221,7 +233,7 @@ class SyncMachine(RuleBasedStateMachine):
                 SyncOptions(force_delete=True))
         assert not any(c.failed or c.refused_empty for c in report.communities), \
             report.to_dict()
-        assert all(not p.refused_empty and not p.problems for p in report.pages)
+        assert all(not p.refused_empty and not p.errors for p in report.pages)
         _, watch = self.rows("watch")
         assert self.records.live_rows("battery", "watch") == watch
         self.check_members()
@@ -234,13 +246,24 @@ class SyncMachine(RuleBasedStateMachine):
         return {(c.key, c.field) for c in self.records.conflicts("battery")}
 
     def check_members(self) -> None:
-        """Equal on both sides, except where a conflict is open."""
+        """Equal on both sides, except where a conflict is open, or a role only the records
+        set was typed on the wiki (reported, not taken)."""
         _, wiki = self.rows("members")
         local = self.records.live_rows("battery", "members")
         open_keys = {key for key, _ in self.conflicted()}
+        governed = {p.key for p in self.records.problems("battery") if p.code == GOVERNED}
         for key in set(wiki) | set(local):
-            if wiki.get(key) != local.get(key):
+            w, lo = wiki.get(key), local.get(key)
+            if w is not None and lo is not None and key in governed:
+                w = {**w, "role": lo.get("role", "")}
+            if w != lo:
                 assert key in open_keys, (key, wiki.get(key), local.get(key))
+
+    @invariant()
+    def no_role_typed_on_the_wiki_is_taken(self) -> None:
+        for email, row in self.records.live_rows("battery", "members").items():
+            if email not in LEADERS:
+                assert row.get("role") not in ("pilot", "expert"), (email, row)
 
     def forget_seen_intents(self) -> None:
         """Changes now the same on both sides, or recorded as a conflict, are done."""
