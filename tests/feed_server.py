@@ -28,6 +28,7 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -57,7 +58,7 @@ class FeedServer:
         self.live: dict[str, bytes] = {}
         self.requests: list[Logged] = []
         self.stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.httpd = _Server(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -82,6 +83,14 @@ class FeedServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (what one should do past its cap or deadline) is no
+        error worth a traceback; anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @contextmanager

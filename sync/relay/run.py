@@ -291,7 +291,7 @@ class _Community:
                 failure: Failure, *, keep_validators: bool) -> _Read:
         """A failure recorded with its reason; a feed that came but could not be read
         loses its validators, so that its next answer is a whole feed, read again."""
-        log.warning("source %s (%s): %s", outcome.url, self.slug, failure.message)
+        log.info("source %s (%s): %s", outcome.url, self.slug, failure.message)  # the CLI says it
         outcome.status, outcome.code, outcome.error = "failed", failure.code, failure.message
         failed = replace(state, failures=state.failures + 1,
                          failing_since=state.failing_since or self.now,
@@ -313,7 +313,7 @@ class _Community:
         except CopError as error:
             write.error = (f"{error} ({len(candidates)} new entries from the sources not "
                            "written; they are proposed again at the sources' next turn)")
-            log.warning("%s: %s", write.page, write.error)
+            log.info("%s: %s", write.page, write.error)  # the CLI says it
             return None, False
         write.proposed = len(additions.proposed)
         for proposal in additions.proposed:
