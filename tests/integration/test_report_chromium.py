@@ -1,7 +1,7 @@
 """The HTML report as a person sees it: opened in headless Chromium (Debian's chromium
 package, installed by scripts/setup), its DOM read back and a screenshot taken; the charts
-must be there and drawn. ``COP_UPDATE_SCREENSHOT=1`` also refreshes the README's picture,
-docs/report-screenshot.png.
+must be there and drawn. ``COP_UPDATE_SCREENSHOT=1`` also refreshes the picture of
+docs/results.md, docs/report-screenshot.png.
 
 The report's data is simulated (tests/report_demo.py: three months of rows and edits
 written into the records with their times); what is tested is the report itself.
