@@ -279,6 +279,13 @@ class WikiBackend(Protocol):
         (what was added, labels a failed write left out)."""
         ...
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Make ``refs`` show their links as they are now, where the wiki defers it
+        (MediaWiki: a page written before the pages it links to shows red links until its
+        job queue runs; one batched purge fixes it). Sends nothing for no page; Confluence
+        has nothing to do."""
+        ...
+
     def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
         """Freeze the space (``frozen``: members can no longer change it; nothing is
         deleted) or reopen it; idempotent. Returns what was done, in a few words, for the

@@ -98,6 +98,7 @@ class MemoryBackend:
     _log: list[Change] = field(default_factory=list)
     _edits: list[Contribution] = field(default_factory=list)  # people's edits, for history
     faults: list[Fault] = field(default_factory=list)
+    refreshed: list[tuple[PageRef, ...]] = field(default_factory=list)  # refresh_links calls
     _revision: int = 0
     _ticks: int = 0
 
@@ -171,6 +172,11 @@ class MemoryBackend:
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
         """Pages here have no labels (like MediaWiki's)."""
         return []
+
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Links here are always current; the calls are noted (``refreshed``) so that
+        tests see what a MediaWiki would be asked to purge."""
+        self.refreshed.append(tuple(refs))
 
     def freeze_space(self, spec: SpaceSpec, *, frozen: bool) -> str:
         """Members' edits of the space's pages are refused while it is frozen (the

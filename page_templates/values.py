@@ -145,6 +145,12 @@ def _url(field: FieldDef, value: str) -> str:
     return value
 
 
+def choice_names(field: FieldDef) -> dict[str, str]:
+    """Every spelling a choice field accepts, compared case-folded or loosely (see
+    ``loose``) -> the choice's value; what the wiki's row templates check against too."""
+    return derived(field, _choice_names)
+
+
 def _choice(field: FieldDef, value: str) -> str:
     names = derived(field, _choice_names)
     found = names.get(value.casefold()) or names.get(loose(value))

@@ -6,6 +6,8 @@ test that asks for ``wiki`` its databases are copied back from the pristine inst
 
 Where MediaWiki is not installed the MediaWiki tests are skipped, unless
 COP_REQUIRE_MEDIAWIKI=1 (set by .ci/run), which turns the skip into a failure.
+COP_MEDIAWIKI_VERSION=1.39|1.43 chooses the wiki's version (1.39 by default; 1.43 is
+downloaded once, see scripts/localwiki.py); the version shows in pytest's header.
 """
 
 from __future__ import annotations
@@ -66,7 +68,12 @@ class LocalWiki:
 
     def add_namespace(self, name: str, number: int) -> None:
         self.add_php(f"ns-{number}", f"$wgExtraNamespaces[{number}] = '{name}';\n"
-                                     f"$wgExtraNamespaces[{number + 1}] = '{name}_talk';\n")
+                                     f"$wgExtraNamespaces[{number + 1}] = '{name}_talk';\n"
+                                     f"$wgVisualEditorAvailableNamespaces[{number}] = true;\n")
+
+    @property
+    def version(self) -> str:
+        return localwiki.wiki_version(self.directory)
 
 
 def _require_mediawiki() -> None:
@@ -102,9 +109,13 @@ def wiki(_wiki_server: LocalWiki) -> LocalWiki:
     return _wiki_server
 
 
+def pytest_report_header() -> str:
+    return f"MediaWiki version: {os.environ.get('COP_MEDIAWIKI_VERSION') or '1.39'}"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "wiki" in getattr(item, "fixturenames", ()):
+        if {"wiki", "_wiki_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.mediawiki)
 
 

@@ -320,6 +320,9 @@ class ConfluenceBackend:
         version (Confluence rewrites markup on save, so the body read back may differ)."""
         return self.writer.update(base, content, summary)
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Confluence renders links when a page is viewed: nothing to do."""
+
     def ensure_labels(self, wanted: Mapping[PageRef, Sequence[str]]) -> list[str]:
         """Add the labels ``wanted`` pages lack (a label write that failed after a page was
         saved is so repaired by the next provisioning). Returns what was added, and what

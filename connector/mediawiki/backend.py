@@ -190,6 +190,17 @@ class MediaWikiBackend(ApiCalls, Protection):
         """Nothing to do: MediaWiki pages have no labels."""
         return []
 
+    def refresh_links(self, refs: Sequence[PageRef]) -> None:
+        """Re-render ``refs`` and update their link tables now: ``action=purge`` with
+        ``forcelinkupdate``, ``max_batch`` titles per request (one for a community). A page
+        written before the pages it links to (Home) otherwise shows them as red links until
+        the wiki's job queue catches up, and many wikis run it late or rarely."""
+        titles = [api_title(ref) or str(ref) for ref in refs]
+        for start in range(0, len(titles), self.max_batch):
+            batch = titles[start:start + self.max_batch]
+            self._write("purge", batch[0], {"titles": "|".join(batch),
+                                            "forcelinkupdate": 1})
+
     @answer_checked
     def create_page(self, ref: PageRef, content: str, *, summary: str,
                     parent: PageRef | None = None, home: bool = False,
@@ -268,5 +279,8 @@ class MediaWikiBackend(ApiCalls, Protection):
             while number in names or number + 1 in names:
                 number += 2
         name = spec.space.strip().replace(" ", "_")
+        # without the script of the "Add" buttons: `cop mediawiki namespaces` prints it
         return (f"Ask a wiki administrator to add this to LocalSettings.php, then provision "
-                f"again{note}:\n" + namespaces.snippet([(name, number, spec.name)]))
+                f"again{note} (`cop mediawiki namespaces` prints it with the script of the "
+                f"pages' \"Add\" buttons):\n"
+                + namespaces.snippet([(name, number, spec.name)], add_buttons=False))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from importlib.resources import files
 
 from connector.errors import ValidationError
 
@@ -19,7 +20,45 @@ _HEADER = """\
 # Pasting it twice is harmless (a repeated content namespace is ignored). Namespace numbers
 # must never change once pages exist (the pages would be orphaned), and each pair (even
 # number: pages, odd number: talk pages) must be free on this wiki.
+
+# What members need (all three ship with MediaWiki): VisualEditor, whose Insert > Template
+# shows each row template as a form; TemplateData, which gives those forms their labels;
+# ParserFunctions, with which the row templates show a member what is wrong with a row.
+# Loading an extension a second time is harmless.
+wfLoadExtension( 'ParserFunctions' );
+wfLoadExtension( 'TemplateData' );
+wfLoadExtension( 'VisualEditor' );
 """
+
+ADD_ROW_MODULE = "ext.copConnector.addRow"
+_JS_END = "COP_ADD_ROW_JS"  # the nowdoc's terminator: never a line of the script
+
+_ADD_ROW = """
+# The "Add ..." buttons of the community pages: this script makes them open the visual editor
+# with a new, empty entry at the end of the page's list and its form open. Without it (or
+# without JavaScript) they open the source editor with an empty entry to fill in.
+$wgResourceModules['{module}'] = [
+	'packageFiles' => [ [ 'name' => 'addRow.js', 'content' => <<<'{end}'
+{script}{end}
+	] ],
+	'dependencies' => [ 'mediawiki.util', 'mediawiki.Title', 'user.options' ],
+];
+"""
+
+_ADD_ROW_HOOK = """
+# The script of the "Add ..." buttons, on the community namespaces.
+$wgHooks['BeforePageDisplay'][] = static function ( $out ) {{
+	$title = $out->getTitle();
+	if ( $title && in_array( $title->getNamespace(), [ {numbers} ], true ) ) {{
+		$out->addModules( '{module}' );
+	}}
+}};
+"""
+
+
+def add_row_script() -> str:
+    """The script of the pages' "Add ..." buttons (``add_row.js``, shipped with the package)."""
+    return files(__package__).joinpath("add_row.js").read_text(encoding="utf-8")
 
 
 def namespace_name(slug: str) -> str:
@@ -48,17 +87,30 @@ def folded(name: str) -> str:
     return re.sub(r"[\s_]+", "_", name).strip("_").lower()
 
 
-def snippet(entries: Iterable[tuple[str, int, str]]) -> str:
+def snippet(entries: Iterable[tuple[str, int, str]], *, add_buttons: bool = True) -> str:
     """A commented, idempotent LocalSettings.php fragment declaring the namespaces.
 
     ``entries`` are (namespace name, even namespace id, community name) triples; the talk
-    namespace takes ``id + 1``. Raises ValidationError for an odd id or one below 100
-    (MediaWiki keeps those for itself).
+    namespace takes ``id + 1``. ``add_buttons``: with the script of the pages' "Add ..."
+    buttons (a ResourceLoader module whose code is in the snippet itself, so that nothing
+    else is copied to the wiki's server, loaded on those namespaces by a hook). Raises
+    ValidationError for an odd id or one below 100 (MediaWiki keeps those for itself).
     """
+    entries = list(entries)
     blocks = [_HEADER]
-    for name, number, community in entries:
-        blocks.append(_block(name, number, community))
+    blocks += [_block(name, number, community) for name, number, community in entries]
+    if add_buttons and entries:
+        blocks.append(_add_row(sorted(number for _, number, _ in entries)))
     return "\n".join(blocks)
+
+
+def _add_row(numbers: list[int]) -> str:
+    script = add_row_script()
+    if _JS_END in script.splitlines():
+        raise ValueError(f"add_row.js holds the line {_JS_END}")  # a bug of the package
+    module = _ADD_ROW.format(module=ADD_ROW_MODULE, end=_JS_END, script=script)
+    hook = _ADD_ROW_HOOK.format(module=ADD_ROW_MODULE, numbers=", ".join(map(str, numbers)))
+    return module + hook
 
 
 def check_namespace_id(number: int, *, field: str = "namespace_id") -> None:
@@ -79,6 +131,7 @@ def _block(name: str, number: int, community: str) -> str:
         f"$wgNamespacesWithSubpages[{number}] = true;\n"
         f"$wgContentNamespaces[] = {number};\n"
         f"$wgNamespacesToBeSearchedDefault[{number}] = true;\n"
+        f"$wgVisualEditorAvailableNamespaces[{number}] = true;\n"
     )
 
 

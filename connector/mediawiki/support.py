@@ -2,12 +2,19 @@
 
 One template per row kind, shared by all communities and both languages:
 
-* ``<includeonly>``: how a row displays. A list row is a compact card
-  (``<div class="cop-row cop-<kind>">``) whose headline links to the row's URL; empty
-  fields are skipped with ParserFunctions' ``{{#if:}}``. The charter is a ``wikitable`` box
-  whose labels follow its ``lang`` parameter (``{{#switch:}}``).
+* ``<includeonly>``: how a row displays. A list row is a card
+  (``<div class="cop-row cop-<kind>">``, styled inline: a wiki may have no site CSS) whose
+  headline links to the row's URL, then the other short fields on one grey line, then the
+  long texts; empty fields are skipped with ParserFunctions' ``{{#if:}}``. In the card, a
+  red note names each field the sync will refuse (``row_checks``), as soon as the page is
+  previewed or saved. The charter is a ``wikitable`` box whose labels follow its ``lang``
+  parameter (``{{#switch:}}``).
 * ``<noinclude>``: a short description in English and French, and the TemplateData that
-  makes the visual editor show a form with localized labels (``lang=fr`` in the UI).
+  makes the visual editor show a form with localized labels (``lang=fr`` in the UI). Its
+  ``format`` puts each row the visual editor inserts on its own line.
+
+Plus ``Template:CoP preload`` (``PRELOAD_TEMPLATE``): the text the pages' "Add …" buttons
+preload into the editor (``$1``, replaced by the empty row the button's link passes).
 
 Texts from the page kinds are trusted, but are still escaped where they land in wikitext.
 """
@@ -23,9 +30,15 @@ from page_templates.ui import ui_text
 
 from ..base import PageRef
 from .escape import escape_text
-from .wikitext_render import LANG_PARAM
+from .row_checks import row_problems
+from .space_text import by_space
+from .wikitext_render import LANG_PARAM, PRELOAD_TEMPLATE
 
 TEMPLATE_NAMESPACE = "Template"
+# TemplateData's custom format: "\n" before the call starts it on a new line unless it is at
+# the start of one already, "\n" after ends its line; the parameters stay on that line. So a
+# row inserted by the visual editor is one line of its own, never glued to its neighbours.
+ROW_FORMAT = "\n{{_|_=_}}\n"
 # TemplateData parameter types (https://www.mediawiki.org/wiki/Extension:TemplateData).
 TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "date": "date",
                       "url": "url", "choice": "line", "tags": "line",
@@ -36,9 +49,21 @@ def support_pages(templates: TemplateSet, space_languages: Mapping[str, str] | N
                   ) -> list[tuple[PageRef, str]]:
     """``(Template:<row template>, source)`` for every row kind, in page order;
     ``space_languages`` maps each community's namespace to its language."""
-    return [(PageRef(space=TEMPLATE_NAMESPACE, title=str(kind.row_template)),
-             template_source(kind, templates.languages, space_languages))
-            for kind in templates.row_kinds]
+    pages = [(PageRef(space=TEMPLATE_NAMESPACE, title=str(kind.row_template)),
+              template_source(kind, templates.languages, space_languages))
+             for kind in templates.row_kinds]
+    if not any(not kind.single for kind in templates.row_kinds):
+        return pages
+    return [*pages, (PageRef(space=TEMPLATE_NAMESPACE, title=PRELOAD_TEMPLATE),
+                     preload_source(templates.languages))]
+
+
+def preload_source(languages: tuple[str, ...] = LANGUAGES) -> str:
+    """``Template:CoP preload``: MediaWiki's ``preload`` copies what a page includes into
+    the editor, with ``$1`` replaced by the link's ``preloadparams[]`` (an empty row)."""
+    docs = "\n\n".join(f"''{escape_text(ui_text('template_preload_description', lang))}''"
+                        for lang in languages)
+    return f"<includeonly>$1</includeonly><noinclude>\n{docs}\n</noinclude>\n"
 
 
 def template_source(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
@@ -62,23 +87,9 @@ def _description(kind: PageKind, key: str, lang: str) -> str:
 
 def _tooltip(field: FieldDef, languages: tuple[str, ...],
              space_languages: Mapping[str, str] | None) -> str:
-    """A field's label for a ``title`` attribute, in the language of the community whose
-    page shows the row: rows carry no language, so the template tells the communities
-    apart by namespace (``{{NAMESPACE}}``, spaces for underscores). Without that map,
-    the labels in every language ('E-mail / Courriel')."""
-    if not space_languages:
-        labels = dict.fromkeys(localize(field.label, lang) for lang in languages)
-        return escape_text(" / ".join(labels))
-    default = localize(field.label, "en")
-    by_label: dict[str, list[str]] = {}
-    for space, lang in sorted(space_languages.items()):
-        label = localize(field.label, lang)
-        if label != default:
-            by_label.setdefault(label, []).append(space.replace("_", " "))
-    cases = [f"{'|'.join(escape_text(s) for s in spaces)}={escape_text(label)}"
-             for label, spaces in by_label.items()]
-    cases.append(f"#default={escape_text(default)}")
-    return f"{{{{#switch:{{{{NAMESPACE}}}}|{'|'.join(cases)}}}}}"
+    """A field's label for a ``title`` attribute, in the community's language."""
+    labels = {lang: escape_text(localize(field.label, lang)) for lang in languages}
+    return by_space(labels, languages, space_languages)
 
 
 def _headline(kind: PageKind) -> FieldDef:
@@ -86,28 +97,45 @@ def _headline(kind: PageKind) -> FieldDef:
     return next((f for f in kind.fields if f.required and f.type == "text"), kind.fields[0])
 
 
+# Inline styles: they show on any wiki (no site CSS to install), when reading and in the
+# visual editor alike.
+CARD_STYLE = ("margin:0.4em 0;padding:0.35em 0.7em;border:1px solid #c8ccd1;"
+              "border-left:4px solid #36c;border-radius:2px;background:#fff")
+META_STYLE = "color:#54595d"
+LONG_STYLE = "margin-top:0.2em"
+
+
 def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
              space_languages: Mapping[str, str] | None = None) -> str:
-    """A list row as a card: headline (linked to the URL field if any), then the fields."""
+    """A list row as a card: headline (linked to the URL field if any), the other short
+    fields on one grey line, the long texts below, then what is wrong with the row."""
     head = _headline(kind).name
     url = next((f.name for f in kind.fields if f.type == "url"), None)
+    # bold only when there is a text: an empty '''''' would open bold and italic for the
+    # rest of the card
+    plain = f"{{{{#if:{{{{{{{head}|}}}}}}|'''{{{{{{{head}}}}}}}'''}}}}"
     if url:
         label = f"{{{{#if:{{{{{{{head}|}}}}}}|{{{{{{{head}}}}}}}|{{{{{{{url}}}}}}}}}}}"
-        plain = f"'''{{{{{{{head}|}}}}}}'''"
-        headline = f"{{{{#if:{{{{{{{url}|}}}}}}|'''[{{{{{{{url}}}}}}} {label}]'''|{plain}}}}}"
+        # linked only when the address starts like one (else its brackets would show)
+        scheme = f"{{{{lc:{{{{padleft:|4|{{{{{{{url}|}}}}}}}}}}}}}}"
+        linked = f"'''[{{{{{{{url}}}}}}} {label}]'''"
+        headline = f"{{{{#ifeq:{scheme}|http|{linked}|{plain}}}}}"
     else:
-        headline = f"'''{{{{{{{head}|}}}}}}'''"
+        headline = plain
     inline = [f for f in kind.fields if f.name not in (head, url) and f.type != "longtext"]
     blocks = [f for f in kind.fields if f.type == "longtext"]
-    parts = [headline]
+
     def tip(field: FieldDef) -> str:
         return _tooltip(field, languages, space_languages)
 
-    parts += [_if(f, f'<span class="cop-field cop-field-{f.name}" title="{tip(f)}">'
-                     f" · {{{{{{{f.name}}}}}}}</span>") for f in inline]
-    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{tip(f)}">'
-                     f"{{{{{{{f.name}}}}}}}</div>") for f in blocks]
-    return f'<div class="cop-row cop-{kind.kind}">{"".join(parts)}</div>'
+    meta = "".join(_if(f, f'<span class="cop-field cop-field-{f.name}" title="{tip(f)}">'
+                          f" · {{{{{{{f.name}}}}}}}</span>") for f in inline)
+    parts = [headline, f'<span class="cop-meta" style="{META_STYLE}">{meta}</span>']
+    parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{tip(f)}" '
+                     f'style="{LONG_STYLE}">{{{{{{{f.name}}}}}}}</div>') for f in blocks]
+    parts.append(row_problems(kind, languages, space_languages))
+    return (f'<div class="cop-row cop-{kind.kind}" style="{CARD_STYLE}">'
+            f'{"".join(parts)}</div>')
 
 
 def _if(field: FieldDef, shown: str) -> str:
@@ -154,7 +182,7 @@ def templatedata(kind: PageKind, languages: tuple[str, ...] = LANGUAGES) -> dict
         "description": {lang: _description(kind, key, lang) for lang in languages},
         "params": params,
         "paramOrder": order,
-        "format": "block" if kind.single else "inline",
+        "format": "block" if kind.single else ROW_FORMAT,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from urllib.parse import quote, urlencode
 
 from page_templates import FieldDef, PageKind, Section, localize
 from page_templates.loader import PAGE_ORDER
@@ -21,6 +22,7 @@ from .escape import escape_prose, escape_text, escape_url
 from .wikitext_markers import region, version_marker
 
 MARKER_PREFIX = "cop-connector: rows of "
+PRELOAD_TEMPLATE = "CoP preload"  # the page the "Add" buttons preload (see support.py)
 # Extra parameter of a single block (the charter): the language of the box's labels.
 LANG_PARAM = "lang"
 _HOLD = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: holds a placeholder's place while escaping
@@ -94,7 +96,7 @@ def _section(kind: PageKind, section: Section, context: PageContext) -> list[str
         blocks.append("\n".join(f"* {escape_text(item)}" for item in items))
     target = kind.section_kind(section)
     if section.help and target is not None and target.has_rows:
-        blocks.extend(_help(target, lang))
+        blocks.extend(_help(target, lang, _list_title(kind, target, lang)))
     if section.index:
         blocks.append(_index(context.pages))
     return blocks
@@ -140,24 +142,77 @@ def rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> 
     return "\n".join([marker_comment(kind), *(render_row(kind, row, lang) for row in rows)])
 
 
-def example_row(kind: PageKind) -> str:
-    """The empty row template, as shown (in ``<nowiki>``) in the help section."""
+def example_row(kind: PageKind, *, raw: bool = False) -> str:
+    """The empty row template, as shown (in ``<nowiki>``) in the help section; ``raw``:
+    as typed (for the "Add" button's link, where it is URL-encoded)."""
     body = "".join(f"|{name}=" for name in kind.field_names)
-    template = str(kind.row_template).replace("&", "&amp;").replace("<", "&lt;")
+    template = str(kind.row_template)
+    if not raw:
+        template = template.replace("&", "&amp;").replace("<", "&lt;")
     return f"{{{{{template}{body}}}}}"
 
 
-def _help(kind: PageKind, lang: str) -> list[str]:
+def _list_title(kind: PageKind, target: PageKind, lang: str) -> str:
+    """The heading of the section holding ``target``'s rows on ``kind``'s page ('' if none)."""
+    section = next((s for s in kind.sections
+                    if kind.holds_rows(s) and kind.section_kind(s) is target), None)
+    return localize(section.title, lang) if section and section.title else ""
+
+
+def _help(kind: PageKind, lang: str, list_title: str = "") -> list[str]:
     template = str(kind.row_template)
     row = localize(kind.row_label, lang) or kind.kind
-    visual = escape_prose(ui_text("visual_editor", lang, kind.ui, template=template))
     source = escape_prose(ui_text("source_editor", lang, kind.ui, row=row))
     example = f"<code><nowiki>{example_row(kind)}</nowiki></code>"
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
     # What MediaWiki makes of what members type (measured: links and ~~~~, see README).
     markup = escape_prose(ui_text("markup", lang, kind.ui))
-    return [visual, f"{source}\n{example}", "\n".join(fields), markup]
+    return [add_button(kind, lang, list_title), _visual_help(kind, lang, template),
+            f"{source}\n{example}", "\n".join(fields), markup]
+
+
+# A link styled as a button (inline: a wiki may have no site CSS); "plainlinks" drops the
+# external-link arrow MediaWiki adds to a full URL.
+BUTTON_STYLE = ("display:inline-block;padding:0.45em 1em;background:#36c;color:#fff;"
+                "border-radius:2px;font-weight:bold")
+
+
+def add_button(kind: PageKind, lang: str, list_title: str = "") -> str:
+    """The "Add a …" button, in the community's language (``uselang``).
+
+    Its link opens the page's source editor in new-section mode (without a subject line),
+    preloaded with an empty row (``Template:CoP preload`` and ``preloadparams``): that works
+    on any wiki, without JavaScript; the row goes at the end of the page, which is why the
+    list is the last section of a list page. Where the wiki runs the script of the
+    ``cop mediawiki namespaces`` snippet (``add_row.js``), the script points the link at the
+    visual editor instead, which then inserts an empty row after the list's last row (its
+    ``data-cop-*`` attributes: the row template, the list's heading) and opens its form: the
+    visual editor itself ignores ``preload`` and ``section=new`` on an existing page
+    (measured on 1.39 and 1.43)."""
+    row = localize(kind.row_label, lang) or kind.kind
+    query = urlencode({"action": "edit", "section": "new", "nosummary": "1",
+                       "preload": f"Template:{PRELOAD_TEMPLATE}",
+                       "preloadparams[]": example_row(kind, raw=True), "uselang": lang},
+                      quote_via=quote)
+    label = escape_prose(ui_text("add_row", lang, kind.ui, row=row))
+    source = escape_prose(ui_text("add_row_help", lang, kind.ui, row=row))
+    data = (f'data-cop-template="{escape_text(str(kind.row_template))}" '
+            f'data-cop-list="{escape_text(list_title)}" data-cop-lang="{escape_text(lang)}"')
+    return (f'<span class="plainlinks cop-add" {data}>'
+            f'[{{{{fullurl:{{{{FULLPAGENAME}}}}|{query}}}}} '
+            f'<span style="{BUTTON_STYLE}">{label}</span>]</span>\n\n{source}')
+
+
+def _visual_help(kind: PageKind, lang: str, template: str) -> str:
+    """Where the cursor goes in the visual editor, with a link opening it in the
+    community's language (TemplateData's labels follow the interface language)."""
+    link = escape_prose(ui_text("visual_editor_link", lang, kind.ui))
+    opened = (f'<span class="plainlinks">[{{{{fullurl:{{{{FULLPAGENAME}}}}|veaction=edit&'
+              f"uselang={quote(lang)}}}}} {link}]</span>")
+    text = escape_prose(ui_text("add_row_visual", lang, kind.ui, template=template,
+                                link=_HOLD))
+    return text.replace(_HOLD, opened)
 
 
 def _field_help(kind: PageKind, field: FieldDef, lang: str) -> str:

@@ -224,6 +224,24 @@ class Provisioner:
                 report.community_errors[slug] = error
             self._settle(space.community, report)
             self._label(space.community, report)  # last: holds back neither rights nor status
+        self._refresh({space.community.slug for space in spaces}, report)
+
+    def _refresh(self, slugs: set[str], report: ProvisionReport) -> None:
+        """After writes, the written pages of the communities ``slugs`` (all their pages
+        when a row template changed: the pages showing it) are re-rendered, so that no link
+        stays red (Home is written before the pages it links to): one batched request for
+        them all (``refresh_links``), none when nothing was written."""
+        written = {a.ref for a in report.done if a.op in ("create", "update", "upgrade")}
+        support_changed = any(a.community == SUPPORT and a.ref in written
+                              for a in report.done)
+        refs = [a.ref for a in report.actions if a.community in slugs
+                and (support_changed or a.ref in written)]
+        if not refs:
+            return
+        try:
+            self.backend.refresh_links(refs)
+        except CopError as error:  # the pages are written; the job queue refreshes them
+            log.warning("refreshing the links of %d page(s) failed: %s", len(refs), error)
 
     def _settle(self, community: Community, report: ProvisionReport) -> None:
         """Every page written: a proposed community becomes pilot (the pilot community)

@@ -80,5 +80,5 @@ class TestMediaWikiBackend(BackendContract):
         return self.wiki.credentials.member_user
 
     def check_remedy(self, error: SpaceMissing, spec: SpaceSpec) -> None:
-        assert snippet([("CoP_Absent", 3010, spec.name)]) in error.remedy
+        assert snippet([("CoP_Absent", 3010, spec.name)], add_buttons=False) in error.remedy
         assert "$wgExtraNamespaces[3010] = 'CoP_Absent';" in str(error)

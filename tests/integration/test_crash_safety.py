@@ -132,11 +132,12 @@ def test_cop_member_add_killed_between_the_wiki_and_the_records(cop: CopDir, sav
 
 
 @pytest.mark.parametrize(("where", "k"), [("after-page-saved", 3), ("after-page-saved", 9),
-                                         ("after-page-create", 10)])
+                                         ("after-page-create", 11)])
 def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_path: Path,
                                                                  where: str, k: int) -> None:
-    """16 pages: the nine row templates (six, the seminar page's two since issue 6, the
-    Watch page's sources since issue 15), then the community's seven pages."""
+    """17 pages: the nine row templates (six, the seminar page's two since issue 6, the
+    Watch page's sources since issue 15), the "Add" buttons' preload template, then the
+    community's seven pages."""
     cop = create(tmp_path / "cop", wiki, provision=False)
     people = member(wiki)
     start = people.edit_count()  # the wiki's own main page
@@ -148,10 +149,10 @@ def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_
     again = cop("provision", "battery")
     assert again.exit_code == 0, again.output
     lines = again.output.splitlines()
-    assert sum(line.startswith("+ create") for line in lines) == 16 - k
+    assert sum(line.startswith("+ create") for line in lines) == 17 - k
     adopted = [line for line in lines if line.startswith("? adopt")]
     assert len(adopted) == (1 if where == "after-page-create" else 0)
-    assert people.edit_count() - start == 16  # every page written exactly once
+    assert people.edit_count() - start == 17  # every page written exactly once
     assert pages_in_namespace(people) == PAGES
     assert cop.sync().exit_code == 0
     assert set(recorded_rows(cop)["members"]) == {"claire@corp.example", "karim@corp.example"}

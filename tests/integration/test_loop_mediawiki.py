@@ -88,6 +88,21 @@ def test_provision_creates_every_page_and_template(wiki, provisioned: Cli) -> No
     assert people.edit_count() == before
 
 
+def test_no_link_is_red_right_after_provisioning(wiki, provisioned: Cli) -> None:
+    """Home is written before the pages it links to, and this wiki runs no jobs
+    ($wgJobRunRate = 0): the purge at the end of provisioning alone makes its links blue."""
+    people = member(wiki)
+    for title in ("Home", "Members", "Watch"):
+        links = people.site.get("query", titles=f"{NS}:{title}", prop="links", pllimit="max",
+                                formatversion=2)["query"]["pages"][0].get("links", [])
+        if title == "Home":
+            assert {link["title"] for link in links} >= {f"CoP Battery:{t}" for t in (
+                "Charter", "Members", "Watch", "References", "Regulation", "Competition")}
+        shown = people.site.get("parse", page=f"{NS}:{title}", prop="text",
+                                formatversion=2)["parse"]["text"]
+        assert 'class="new"' not in shown, title
+
+
 def test_french_community_gets_french_pages(wiki, cop: Cli) -> None:
     cop("community", "add", "hydrogene", "--name", "Hydrogène", "--theme", "H2", "--pilot",
         "p@corp.example", "--expert", "e@corp.example", "--lang", "fr")

@@ -11,7 +11,9 @@ import email.utils
 import http.server
 import json
 import logging
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -34,7 +36,7 @@ from connector.errors import (
 from connector.http import Budget, SecretFilter
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
 from connector.mediawiki.http import check_url
-from connector.mediawiki.namespaces import namespace_name, snippet
+from connector.mediawiki.namespaces import ADD_ROW_MODULE, add_row_script, namespace_name, snippet
 
 
 class NoCodec:
@@ -469,6 +471,24 @@ def test_snippet_declares_each_community() -> None:
                  "$wgExtraNamespaces[3002] = 'CoP_Hydrogen';"):
         assert line in text
     assert text.startswith("# ")
+
+
+def test_snippet_carries_the_add_buttons_script_for_its_namespaces() -> None:
+    """The script of the pages' "Add" buttons is in the snippet itself (a ResourceLoader
+    module whose code is a nowdoc: nothing in it is PHP), loaded on the communities'
+    namespaces only; the snippet stays valid PHP."""
+    text = snippet([("CoP_Battery", 3000, "Battery"), ("CoP_Hydrogen", 3002, "H2")])
+    script = add_row_script()
+    assert f"$wgResourceModules['{ADD_ROW_MODULE}']" in text
+    assert f"<<<'COP_ADD_ROW_JS'\n{script}COP_ADD_ROW_JS\n" in text
+    assert "in_array( $title->getNamespace(), [ 3000, 3002 ], true )" in text
+    assert "?>" not in script and "COP_ADD_ROW_JS" not in script
+    for bare in (snippet([]), snippet([("CoP_Battery", 3000, "B")], add_buttons=False)):
+        assert ADD_ROW_MODULE not in bare and "BeforePageDisplay" not in bare
+    if shutil.which("php"):
+        checked = subprocess.run(["php", "-l"], input="<?php\n" + text, text=True,
+                                 capture_output=True, check=False)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_snippet_escapes_php_strings_and_comments() -> None:

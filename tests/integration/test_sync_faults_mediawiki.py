@@ -134,7 +134,8 @@ def test_a_read_only_wiki_keeps_the_change_pending_until_it_is_writable(
 class RacingMember:
     """The real adapter, with a member saving the page just before each of its writes:
     on the last member's line (where a new row goes, so MediaWiki cannot merge the two
-    edits: a real editconflict), or at the page's end (MediaWiki merges them silently)."""
+    edits: a real editconflict), or near the page's start, far from the list that ends the
+    page (MediaWiki merges them silently)."""
 
     inner: MediaWikiBackend
     wiki: Any
@@ -153,7 +154,8 @@ class RacingMember:
             text = text.replace(last, re.sub(r"\|site=[^|}]*", f"|site=Site {self.races}",
                                              last))
         else:
-            text += f"\n<!-- a member was here ({self.races}) -->"
+            first, rest = text.split("\n", 1)
+            text = f"{first}\n<!-- a member was here ({self.races}) -->\n{rest}"
         people.save(str(base.ref), text)
         return self.inner.update_page(base, content, summary=summary)
 

@@ -107,8 +107,8 @@ def test_new_field_renamed_label_new_section(codec: PageCodec, changed: Template
     assert template_version(changed["members"]) in new
     assert not upgraded.drift
     assert any("new section 'meetings'" in c for c in upgraded.changes)
-    # the new section sits after the rows, before the help
-    assert new.index("Cy") < new.index("Meetings") < new.index("Add yourself")
+    # the help comes before the list (new entries go at the end), the new section after it
+    assert new.index("Add yourself") < new.index("Cy") < new.index("Meetings")
     parsed = codec.parse_rows(new, changed["members"], "Members")
     assert [r.values["email"] for r in parsed.rows] == [
         "ann@corp.example", "bob@corp.example", "cy@corp.example"]

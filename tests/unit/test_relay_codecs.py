@@ -57,11 +57,11 @@ def proposal(n: int, title: str = "") -> RowChange:
 
 
 def review_part(codec: PageCodec, content: str) -> str:
-    """The page between the to-review section and the watch items' section."""
+    """The page between the to-review section and the next section (the sources')."""
     if isinstance(codec, WikitextCodec):
         after = content.split("<!-- /cop:section review -->")[1]
-        return after.split("<!-- cop:section rows", maxsplit=1)[0]
-    return content.split("cop-end-review")[1].split("cop-section-rows-", maxsplit=1)[0]
+        return after.split("<!-- cop:section ", maxsplit=1)[0]
+    return content.split("cop-end-review")[1].split("cop-section-", maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -108,7 +108,7 @@ def test_a_row_moved_out_of_to_review_is_the_same_row(codec: PageCodec) -> None:
         soup = parse_storage(content)
         row = next(tr for tr in soup.find_all("tr") if "Entry 2" in tr.get_text())
         tables = soup.find_all("table")
-        tables[1].find_all("tr")[-1].insert_after(row.extract())
+        tables[-1].find_all("tr")[-1].insert_after(row.extract())  # the items: last
         moved = str(soup)
     assert "Entry 2" not in review_part(codec, moved)
     assert sorted(kept, key=str) == sorted(read(codec, moved), key=str)

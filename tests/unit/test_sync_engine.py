@@ -66,14 +66,31 @@ def test_provision_creates_every_page_then_writes_nothing(records, wiki, communi
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
     # home + six pages + nine templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6, the Watch page's sources: issue 15); no seminar page without a
-    # seminar
-    assert len(created) == 7 + 9
+    # actions: issue 6, the Watch page's sources: issue 15) + the "Add" buttons' preload; no
+    # seminar page without a seminar
+    assert len(created) == 7 + 10
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)
     assert {a.op for a in again.actions} == {"skip"}
     assert wiki.stats.writes == writes
+
+
+def test_written_pages_are_refreshed_in_one_call_and_none_when_nothing_changed(
+        records, wiki, community) -> None:
+    """Home is written before the pages it links to: the written pages are purged once,
+    all together, at the end of the run (MediaWiki would show red links until its job
+    queue ran); a provisioning that wrote nothing refreshes nothing."""
+    provision(records, wiki, community)
+    [refreshed] = wiki.refreshed
+    assert {str(r) for r in refreshed} == {
+        "CoP_Battery:Home", "CoP_Battery:Charter", "CoP_Battery:Members", "CoP_Battery:Watch",
+        "CoP_Battery:References", "CoP_Battery:Regulation", "CoP_Battery:Competition"}
+    provision(records, wiki, community)
+    assert len(wiki.refreshed) == 1
+    wiki.delete(ref("Watch"))
+    provision(records, wiki, community)
+    assert [[str(r) for r in call] for call in wiki.refreshed[1:]] == [["CoP_Battery:Watch"]]
 
 
 def test_dry_run_writes_nothing(records, wiki, community) -> None:

@@ -37,7 +37,8 @@ def test_the_codecs_find_added_fields_and_sections_and_edited_ones(codec: PageCo
         {"email": "a@x.y", "name": "Ann"}])
     page = page.replace("Les membres de la communauté", "Tous les membres de la communauté", 1)
     if codec.format == "wikitext":
-        page = page.replace("|since=}}", "|since=|badge=B-1}}", 1)
+        head, _, tail = page.rpartition("|since=}}")  # the row, not the help's example
+        page = head + "|since=|badge=B-1}}" + tail
         page += f"\n== Accueil des nouveaux ==\n\n{NEWCOMERS}\n"
     else:
         page = page.replace("</th></tr>", "</th><th>Badge</th></tr>", 1).replace(
@@ -50,7 +51,7 @@ def test_the_codecs_find_added_fields_and_sections_and_edited_ones(codec: PageCo
     assert (added.id, added.new, added.title) == ("accueil_des_nouveaux", True,
                                                   "Accueil des nouveaux")
     assert added.paragraphs == ("Chaque nouveau de Battery storage voit le pilote.",)
-    assert added.after == "howto"
+    assert added.after == "rows"
 
 
 def test_findings_become_a_valid_override(tmp_path: Path) -> None:
@@ -69,7 +70,7 @@ def test_findings_become_a_valid_override(tmp_path: Path) -> None:
     intro = members.sections[0]
     assert intro.paragraphs["fr"] == ("Tous les membres de {name}.",)
     assert intro.paragraphs["en"] == T["members"].sections[0].paragraphs["en"]
-    assert [s.id for s in members.sections] == ["intro", "rows", "suivi", "howto"]
+    assert [s.id for s in members.sections] == ["intro", "howto", "rows", "suivi"]
     assert tomllib.loads((tmp_path / "members.toml").read_text())["fields"][0]["label"] == {
         "en": "Budget (k€)", "fr": "Budget (k€)"}
 

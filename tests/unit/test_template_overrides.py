@@ -73,7 +73,7 @@ def test_fields_and_sections_merge_by_name_and_id(tmp_path: Path) -> None:
     assert site.help == shipped_members.field("site").help  # not mentioned: shipped
     profile = members.field("profile")
     assert profile is not None and profile.label == shipped_members.field("profile").label
-    assert [s.id for s in members.sections] == ["intro", "meetings", "rows", "howto"]
+    assert [s.id for s in members.sections] == ["intro", "meetings", "howto", "rows"]
     intro = members.sections[0]
     assert intro.paragraphs["fr"] == ("Bienvenue chez {name}.",)
     assert intro.paragraphs["en"] == shipped_members.sections[0].paragraphs["en"]

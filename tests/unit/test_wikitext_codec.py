@@ -108,7 +108,9 @@ def assert_no_markup_in_rows(content: str, kind: PageKind) -> None:
     """Every row value is text and character references only; nothing else calls templates."""
     code = mwparserfromhell.parse(content)
     names = {str(t.name).strip() for t in code.filter_templates(recursive=True)}
-    assert names == {kind.row_template}
+    # the help's "Add" button links with magic words (the page's own URL)
+    magic = {name for name in names if name.startswith(("fullurl:", "FULLPAGENAME"))}
+    assert names - magic == {kind.row_template}
     assert not code.filter_wikilinks()
     for template in code.filter_templates():
         for param in template.params:
@@ -200,7 +202,22 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     assert example in content
     code = mwparserfromhell.parse(content)
     text = code.strip_code(normalize=True)
-    assert ui_text("visual_editor", lang, template="CoP member") in text
+    visual = ui_text("add_row_visual", lang, template="CoP member", link="@")
+    before, after = visual.split("@")
+    assert before.rstrip("( ") in text and after.lstrip(") ") in text
+    # the "Add" button: the source editor, new section, an empty row preloaded, in ``lang``
+    row = ("%7B%7BCoP%20member%7Cemail%3D%7Cname%3D%7Cprofile%3D%7Crole%3D%7Csite%3D"
+           "%7Csince%3D%7D%7D")
+    assert ("{{fullurl:{{FULLPAGENAME}}|action=edit&section=new&nosummary=1&"
+            f"preload=Template%3ACoP%20preload&preloadparams%5B%5D={row}&uselang={lang}}}}}"
+            in content)
+    assert ui_text("add_row", lang, row=localize(kind.row_label, lang)) in text
+    # what the snippet's script needs to open the visual editor instead (add_row.js)
+    rows_title = {"en": "Member list", "fr": "Liste des membres"}[lang]
+    assert (f'<span class="plainlinks cop-add" data-cop-template="CoP member" '
+            f'data-cop-list="{rows_title}" data-cop-lang="{lang}">') in content
+    # the list comes last: the button's new entry lands at its end
+    assert content.index("nosummary") < content.index(f"== {rows_title} ==")
     required = ui_text("required", lang)
     for field in kind.fields:
         line = f"* '''{localize(field.label, lang)}'''"
@@ -433,10 +450,12 @@ def test_support_pages_are_the_row_templates() -> None:
     assert [str(ref) for ref, _ in pages] == [
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
-        "Template:CoP action", "Template:CoP attendance",  # the seminar page's (issue 6)
-        "Template:CoP source"]  # the Watch page's sources (issue 15)
+        "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
+        "Template:CoP source",  # the Watch page's sources (issue 15)
+        "Template:CoP preload"]  # what the "Add" buttons open in the editor
     assert pages == CODEC.support_pages(TEMPLATES)  # stable
-    for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=True):
+    assert pages[-1][1].startswith("<includeonly>$1</includeonly><noinclude>")
+    for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=False):
         assert source.startswith("<includeonly>")
         data = re.search(r"<templatedata>\n(.*)\n</templatedata>", source, re.S)
         assert data is not None
@@ -446,7 +465,7 @@ def test_support_pages_are_the_row_templates() -> None:
 def test_templatedata_describes_every_field_in_both_languages() -> None:
     kind = TEMPLATES["members"]
     data = templatedata(kind)
-    assert data["paramOrder"] == list(kind.field_names) and data["format"] == "inline"
+    assert data["paramOrder"] == list(kind.field_names) and data["format"] == "\n{{_|_=_}}\n"
     assert set(data["description"]) == {"en", "fr"}
     email = data["params"]["email"]
     assert email["label"] == {"en": "E-mail", "fr": "Courriel"}
@@ -464,10 +483,13 @@ def test_templatedata_describes_every_field_in_both_languages() -> None:
 def test_row_card_and_charter_box_markup() -> None:
     sources = dict((ref.title, source) for ref, source in CODEC.support_pages(TEMPLATES))
     member = sources["CoP member"]
-    assert '<div class="cop-row cop-members">' in member
+    assert '<div class="cop-row cop-members" style="' in member
     assert "{{#if:{{{site|}}}|" in member
     watch = sources["CoP watch"]
     assert "[{{{url}}} " in watch
+    # an empty headline is not bolded: six quotes would turn the rest of the card bold italic
+    assert "{{#if:{{{title|}}}|'''{{{title}}}'''}}" in watch
+    assert "'''{{{title|}}}'''" not in watch
     charter = sources["CoP charter"]
     assert '{| class="wikitable' in charter
     assert "{{#switch:{{{lang|}}}|fr=Pilote|#default=Pilot}}" in charter
@@ -502,7 +524,6 @@ def test_any_cleaned_values_round_trip_through_the_codec(name: str, summary: str
 def test_ui_text_falls_back_to_english_and_fills_only_named_placeholders() -> None:
     assert ui_text("required", "fr") == "obligatoire"
     assert ui_text("required", "de") == "required"
-    assert ui_text("visual_editor", "en", template="{x} {template}") == \
-        "With the visual editor: Insert → Template → “{x} {template}”, then fill the form."
+    assert ui_text("add_row", "en", row="{x} {row}") == "Add an entry ({x} {row})"
     with pytest.raises(KeyError):
         ui_text("no such key", "en")
