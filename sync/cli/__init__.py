@@ -20,6 +20,7 @@ from sync.cli.member import member
 from sync.cli.provision import provision
 from sync.cli.report import report
 from sync.cli.seminar import seminar
+from sync.cli.source import source
 from sync.cli.status import status
 from sync.cli.sync_command import cop_sync as _cop_sync
 from sync.cli.template import template
@@ -35,7 +36,7 @@ def _cop() -> None:
     Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
 
 
-for command in (init, theme, community, member, seminar, provision, status, conflicts,
+for command in (init, theme, community, member, source, seminar, provision, status, conflicts,
                 export, mediawiki, health, report, template, archive):
     _cop.add_command(command)
 

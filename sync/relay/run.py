@@ -37,11 +37,11 @@ from sync.clock import parse_time, utc_now
 from sync.community.pages import part_keys
 from sync.config.sources import SourcesConfig
 from sync.engine.checkpoints import checkpoint
-from sync.engine.pull import PageSync
 from sync.records.model import Community, PageState, SourceEntry, SourceState, StoredProblem
 from sync.records.relay_state import FEED_FIELD
 from sync.records.store import Records
 
+from .edit import record_written_page
 from .feeds import Failure, FeedEntry, FeedError, read_feed
 from .fetch import Fetched, FetchFailed
 from .propose import Additions, Candidate, plan_additions
@@ -365,11 +365,8 @@ class _Community:
     def _synced(self, page: RemotePage) -> None:
         """The page as written, synced into the records like a page the sync reads: its
         rows, and each row set's revision (so the next run does not read it back)."""
-        pages = PageSync(self.records, self.backend, self.relay.templates, self.relay.clock)
-        for key in (self.host.kind, *part_keys(self.host.kind, self.host).values()):
-            state = self.records.page_state(self.slug, key)
-            if state is not None:
-                pages.sync(self.community, state, page)
+        record_written_page(self.records, self.backend, self.relay.templates, self.community,
+                            self.host, page, self.relay.clock)
         parsed = self.backend.codec.parse_rows(page.content, self.relay.templates[SOURCE_KIND],
                                                str(page.ref))
         self.relay.seen_rows[self.slug] = _source_rows(self.relay.templates[SOURCE_KIND], parsed)

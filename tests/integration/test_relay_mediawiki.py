@@ -218,3 +218,43 @@ def test_an_existing_space_gets_its_sources_from_provision_upgrade(battery: CopD
     with battery.records() as records:
         assert records.page_state("battery", "source") is not None
         assert set(records.live_rows("battery", "source")) == {feeds.url("/live/journal")}
+
+
+def test_the_manager_adds_lists_and_removes_sources_by_command(battery: CopDir,
+                                                                feeds) -> None:
+    """`cop source add|list|remove` write the same row a member types; the page stays the
+    sources' truth, and the next cop-sync reads nothing back."""
+    wiki = battery.wiki
+    configure(battery)
+    people = member(wiki)
+    atom = feeds.url("/feeds/regulator-news.atom")
+    added = battery("source", "add", "battery", atom, "--name", "Regulator", "--tags",
+                    "regulation")
+    assert added.exit_code == 0, added.output
+    assert "added on" in added.output
+    rows = WikitextCodec().parse_rows(people.read(WATCH), T["source"], WATCH).rows
+    assert [dict(r.values) for r in rows] == [{"url": atom, "name": "Regulator",
+                                               "tags": "regulation"}]
+    listed = battery("source", "list", "battery")
+    assert "Regulator" in listed.output and "not read yet" in listed.output, listed.output
+    edits = people.edit_count()
+    again = battery("source", "add", "battery", atom, "--name", "Regulator")
+    assert "nothing written" in again.output and people.edit_count() == edits
+    result = battery.sync()
+    assert result.exit_code == 0, result.output
+    assert "new entries to review" in result.output
+    listed = json.loads(battery("source", "list", "battery", "--json").output)
+    (only,) = listed["battery"]["listed"]
+    assert only["ok_at"] and not only["failing"] and listed["battery"]["proposed"] >= 1
+    retagged = battery("source", "add", "battery", atom, "--tags", "regulation, EU")
+    assert "updated on" in retagged.output
+    assert "|name=Regulator|tags=regulation, EU}}" in people.read(WATCH)
+    bad = battery("source", "add", "battery", "not a url", "--name", "X")
+    assert bad.exit_code == 2 and "URL" in bad.output
+    removed = battery("source", "remove", "battery", atom)
+    assert removed.exit_code == 0 and "removed from" in removed.output, removed.output
+    assert WikitextCodec().parse_rows(people.read(WATCH), T["source"], WATCH).rows == ()
+    assert battery("source", "remove", "battery", atom).exit_code == 2
+    assert "no source listed" in battery("source", "list", "battery").output
+    edits = people.edit_count()
+    assert battery.sync().exit_code == 0 and people.edit_count() == edits
