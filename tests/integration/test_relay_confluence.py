@@ -149,3 +149,23 @@ def test_a_hostile_feed_stays_text_in_storage_format(relayed: Cli, feeds) -> Non
     assert '<ac:structured-macro ac:name="html">' in review  # shown as text
     assert "<script>alert(1)</script> in a plain title" in review
     assert "[[Category:Hacked]]" in review and "javascript:" not in body
+
+
+def test_the_manager_adds_and_removes_a_source_by_command(relayed: Cli, feeds) -> None:
+    """`cop source add|remove` write a row of the Sources table (one page write each, over
+    the version read); the next cop-sync reads them as a member's rows."""
+    fake = relayed.fake
+    url = feeds.url("/feeds/press-room.rss")
+    before = len(fake.writes())
+    added = relayed("source", "add", "battery", url, "--name", "Press room", "--tags", "rivals")
+    assert added.exit_code == 0, added.output
+    assert len([w for w in fake.writes()[before:] if re.search(PAGE_PUT, w.path)]) == 1
+    assert titles(tables(fake)["source"]) == ["Press room"]
+    result = relayed.sync()
+    assert result.exit_code == 0, result.output
+    assert "new entries to review" in result.output and titles(tables(fake)["review"])
+    removed = relayed("source", "remove", "battery", url)
+    assert removed.exit_code == 0, removed.output
+    assert titles(tables(fake)["source"]) == []
+    assert "no source listed" in relayed("source", "list", "battery").output
+    assert relayed.sync().exit_code == 0
