@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from page_templates import PageKind, TemplateSet
 
 from .errors import RowProblem
-from .extract import PageFindings
-from .regions import PageUpgrade
+
+if TYPE_CHECKING:  # (what upgrades and extraction return: loaded by the codecs that make them)
+    from .extract import PageFindings
+    from .regions import PageUpgrade
 
 
 @dataclass(frozen=True, order=True)
@@ -159,6 +161,19 @@ class OtherRows:
     page: str
 
 
+@dataclass(frozen=True)
+class PageNotice:
+    """The short notice on top of a page whose rows have problems: plain text in the
+    community's language (each codec escapes and lays it out). ``items`` empty: no notice.
+    ``titles`` are every title a notice of cop-connector may carry (each language, company
+    texts), by which a codec that has no other mark finds it (Confluence)."""
+
+    title: str
+    items: tuple[str, ...] = ()
+    footer: str = ""
+    titles: frozenset[str] = frozenset()
+
+
 RowOp = Literal["add", "update", "remove"]
 
 
@@ -208,14 +223,36 @@ class PageCodec(Protocol):
         texts follow ``space_languages``: each community's space -> its language)."""
         ...
 
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top (none when it has no items), any other notice
+        of cop-connector's taken off; ``content`` itself (the same string) when it already
+        is so. The notice is escaped: it reads as text, never as a row, template or macro.
+        Never raises on member input (a page that cannot be parsed is returned as is)."""
+        ...
+
+    def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
+        """Region id -> its text as ``render_page`` writes it: the managed regions' first
+        merge base, which the records keep (see connector/regions.py)."""
+        ...
+
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
-                     legacy: PageKind | None = None) -> PageUpgrade:
+                     base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                     *, restore: bool = False) -> PageUpgrade:
         """``content`` with the template's managed regions brought to ``kind`` (rows and
-        members' text byte for byte); ``legacy`` rendered pages made before region markers
-        (see connector/regions.py). Never raises on member input."""
+        members' text byte for byte): ``base`` is what was last written in each region
+        (None: not known), ``legacy`` the kind as earlier versions rendered it, ``restore``
+        adds back sections members deleted (see connector/regions.py). Markers of earlier
+        versions are taken off. Never raises on member input."""
+        ...
+
+    def remove_markers(self, content: str, kind: PageKind, context: PageContext,
+                       legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` without the markers earlier versions wrote (nothing else changed),
+        and the merge base they give. Never raises on member input."""
         ...
 
     def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     base: Mapping[str, str] | None = None,
                      legacy: PageKind | None = None) -> PageFindings:
         """What members added to the page that a template could hold: fields (unknown row
         parameters or columns), sections (headings and their prose), edited sections; not
@@ -262,8 +299,11 @@ class WikiBackend(Protocol):
         becomes the space's home page; ``parent`` and ``labels`` where the wiki has them."""
         ...
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
-        """Write over ``base.revision`` only: EditConflict if the page moved on."""
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
+        """Write over ``base.revision`` only: EditConflict if the page moved on. ``minor``:
+        a minor edit, which the wiki does not notify watchers of where it can (MediaWiki;
+        Confluence Data Center; Confluence Cloud's API has no such flag)."""
         ...
 
     def grant_roles(self, space: SpaceInfo, *, admins: Sequence[str],

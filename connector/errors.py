@@ -15,6 +15,7 @@ from typing import Literal
 # The root of the hierarchy lives in the bottom layer (page_templates raises it too);
 # re-exported here so the rest of the product imports every error from this module.
 from page_templates.errors import (  # noqa: F401  (re-exported)
+    EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_OK,
     EXIT_PARTIAL,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -76,30 +76,16 @@ def blocks_to_prose(blocks: list[tuple[str, list[str]]]) -> tuple[tuple[str, ...
     return paragraphs, bullets
 
 
-def split_at_headings(nodes: Sequence[Node], heading_text: Callable[[Node], str | None]
-                      ) -> list[tuple[str | None, list[Node]]]:
-    """``nodes`` split at headings (``heading_text`` gives a heading's text, None for any
-    other node): (heading text or None for what comes first, the nodes under it)."""
-    runs: list[tuple[str | None, list[Node]]] = []
-    for node in nodes:
-        text = heading_text(node)
-        if text is not None:
-            runs.append((text, []))
-        elif runs:
-            runs[-1][1].append(node)
-        else:
-            runs.append((None, [node]))
-    return runs
-
-
 @dataclass
 class SectionCollector(Generic[Node]):
     """The format-neutral part of reading a page's sections, in page order: each format
-    walks its own blocks and reports headings with the blocks under them (``close``) and the
-    template regions it found edited (``edited``); this class names and places them."""
+    walks its own blocks, skips the template's regions found intact (setting ``last``)
+    and reports headings with the blocks under them (``close``); this class names and
+    places them: a heading with a template section's title is that section, edited."""
 
     kind: PageKind
     lang: str
+    intact: frozenset[str] = frozenset()  # the regions found as written (not edited)
     found: list[FoundSection] = field(default_factory=list)
     last: str | None = None  # the section the next one follows
 
@@ -113,11 +99,13 @@ class SectionCollector(Generic[Node]):
         raise NotImplementedError
 
     def close(self, title: str | None, blocks: Sequence[Node]) -> None:
-        """A heading members wrote (``title``) and the blocks under it."""
+        """A heading members wrote (``title``) and the blocks under it; None: the blocks
+        before the first heading (the page's lead)."""
         if not title:
+            self._lead(blocks)
             return
         known = self.titles.get(title)
-        if known is not None:  # a template section whose markers are gone: edited
+        if known is not None:  # a template section not found as written: edited
             paragraphs, bullets = self._own_prose(known, blocks)
             if paragraphs or bullets:
                 self.found.append(FoundSection(known, False, "", paragraphs, bullets,
@@ -130,33 +118,17 @@ class SectionCollector(Generic[Node]):
                                        self.last))
         self.last = section_id
 
-    def edited(self, region_id: str, runs: Sequence[tuple[str | None, Sequence[Node]]]
-               ) -> None:
-        """A template region members edited, as runs of blocks under their heading (None:
-        blocks before the first heading). The run under the section's own title -- else
-        under the first heading: the title was renamed -- is the section; other headings
-        members wrote inside the region are sections of their own, before or after it."""
-        section = next((s for s in self.kind.sections if s.id == region_id), None)
-        shipped_title = localize(section.title, self.lang) if section and section.title else ""
-        headed = [index for index, (heading, _) in enumerate(runs) if heading is not None]
-        own = next((i for i in headed if runs[i][0] == shipped_title),
-                   headed[0] if headed else None)
-        lead = [block for heading, blocks in runs[:1] if heading is None for block in blocks]
-        for index, (heading, blocks) in enumerate(runs):
-            if index == own:
-                title = heading if heading and heading != shipped_title else ""
-                self._edited_own(region_id, title, [*lead, *blocks])
-            elif heading is not None:
-                self.close(heading, blocks)
-        if own is None:
-            self._edited_own(region_id, "", lead)
-
-    def _edited_own(self, region_id: str, title: str, blocks: Sequence[Node]) -> None:
-        paragraphs, bullets = self._own_prose(region_id, blocks)
-        if title or paragraphs or bullets:
-            self.found.append(FoundSection(region_id, False, title, paragraphs, bullets,
-                                           self.last))
-        self.last = region_id
+    def _lead(self, blocks: Sequence[Node]) -> None:
+        """The prose before the first heading is the first section's, edited, when that
+        section has no heading of its own (an introduction) and is not on the page as
+        written; otherwise it is the community's own notes, left out."""
+        first = self.kind.sections[0] if self.kind.sections else None
+        if self.last is not None or first is None or first.title or first.id in self.intact:
+            return
+        paragraphs, bullets = self._own_prose(first.id, blocks)
+        if paragraphs or bullets:
+            self.found.append(FoundSection(first.id, False, "", paragraphs, bullets, None))
+            self.last = first.id
 
     def _own_prose(self, section_id: str, blocks: Sequence[Node]
                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:

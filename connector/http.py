@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 import os
 import socket
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +45,8 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
-from connector.errors import BudgetExceeded, ConfigError
+from connector.budget import Budget  # re-exported: adapters and tests import it from here
+from connector.errors import ConfigError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSED_UNRUN = 429  # "Too Many Requests": refused before running, safe to send again
@@ -57,43 +56,6 @@ MAX_RETRY_WAIT = 60.0  # seconds: the longest Retry-After honoured before retryi
 NEAR_LIMIT = "X-RateLimit-NearLimit"  # Atlassian Cloud: "true" when under 20% of budget
 REDACTED = "***"
 NOISY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
-
-
-class Budget:
-    """The seconds a run may still spend; retries may not wait past it.
-
-    ``seconds=None`` is no limit. The clock starts when the budget is made.
-    """
-
-    def __init__(self, seconds: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._start = clock()
-
-    def remaining(self) -> float:
-        if self.seconds is None:
-            return math.inf
-        return max(0.0, self.seconds - (self._clock() - self._start))
-
-    def check(self, wait: float, what: str, backend: str = "wiki") -> None:
-        """Allow a wait of ``wait`` seconds. Raises BudgetExceeded if it does not fit, and
-        for any retry at all (even an immediate one) once the budget is spent."""
-        left = self.remaining()
-        if wait > left or left <= 0:
-            raise BudgetExceeded(
-                f"{what}: waiting {wait:.1f} s would pass the run's time budget "
-                f"({left:.1f} s left); stopping instead of waiting", backend=backend)
-
-    def wait(self, seconds: float, what: str, backend: str = "wiki") -> None:
-        """Sleep ``seconds`` (a pause the product decides, not a retry's), if the budget
-        affords it. Raises BudgetExceeded otherwise."""
-        if seconds <= 0:
-            return
-        self.check(seconds, what, backend)
-        self._sleep(seconds)
 
 
 @dataclass

@@ -94,6 +94,7 @@ class MemoryBackend:
     roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     frozen: set[str] = field(default_factory=set)  # spaces members can no longer edit
     stats: RequestStats = field(default_factory=RequestStats)
+    minor_writes: int = 0  # updates flagged minor (no notification to watchers)
     _pages: dict[PageRef, _Page] = field(default_factory=dict)
     _log: list[Change] = field(default_factory=list)
     _edits: list[Contribution] = field(default_factory=list)  # people's edits, for history
@@ -217,8 +218,11 @@ class MemoryBackend:
         self.stats.writes += 1
         return self._write("create_page", [ref.space], lambda: self._create(ref, content))
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         self.stats.writes += 1
+        if minor:
+            self.minor_writes += 1
         return self._write("update_page", [base.ref.space], lambda: self._update(base, content))
 
     # --- what members and admins do on the wiki --------------------------------------------

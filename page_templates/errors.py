@@ -10,6 +10,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1  # some community, page or row failed; the others were processed
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_LOCKED = 3  # another cop-sync holds the lock
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT); what was done is kept
 
 
 class CopError(Exception):

@@ -6,12 +6,13 @@ Errors name the file and the field, and are raised before anything is written an
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from page_templates.errors import TemplateDefinitionError
 
@@ -73,8 +74,8 @@ def build_set(kinds: list[PageKind], ui: UiTexts, *, source: str,
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's table; TemplateDefinitionError naming the file when unreadable."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
         raise TemplateDefinitionError(str(error), path=str(path)) from error
 
 
@@ -119,7 +120,8 @@ def _per(data: Mapping[str, Any], path: str) -> str:
 
 def resolve_parts(kinds: list[PageKind], source: str) -> list[PageKind]:
     """Kinds whose sections place other kinds' rows (``part``) get those kinds as
-    ``parts``; the placed kinds get ``host`` (they have no page of their own). A part must
+    ``parts``; the placed kinds get ``host`` (they have no page of their own) and
+    ``rows_title``, the title of the host's section their rows stand under. A part must
     be a list kind, placed by one kind only, with one rows section on its host."""
     by_name = {k.kind: k for k in kinds}
     hosts: dict[str, str] = {}
@@ -137,7 +139,9 @@ def resolve_parts(kinds: list[PageKind], source: str) -> list[PageKind]:
                     f"exactly one section of {kind.kind!r} holds the rows of {name!r}",
                     path=source, field=name)
             hosts[name] = kind.kind
-    resolved = [replace(k, host=hosts.get(k.kind, "")) for k in kinds]
+    titles = {s.part: s.title for k in kinds for s in k.sections if s.part and s.rows}
+    resolved = [replace(k, host=hosts.get(k.kind, ""), rows_title=titles.get(k.kind, {}))
+                for k in kinds]
     placed = {k.kind: k for k in resolved}
     return [replace(k, parts=tuple(placed[n] for n in dict.fromkeys(
         s.part for s in k.sections if s.part))) for k in resolved]

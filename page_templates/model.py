@@ -110,6 +110,7 @@ class PageKind:
     # holds them) have no page of their own.
     parts: tuple[PageKind, ...] = ()
     host: str = ""
+    rows_title: Texts = field(default_factory=dict)  # a placed kind: its host section's title
     # "" : one page per community; "seminar": one page per seminar (page key "kind@year").
     per: str = ""
 

@@ -10,11 +10,12 @@ profile suggested), and health and reports count members by its canonical names.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from .model import Choice, PageKind, TemplateSet, localize
 from .values import derived, loose, suggest
@@ -96,7 +97,7 @@ def _lookup(vocabulary: ProfileVocabulary) -> dict[str, str]:
 def shipped_profiles() -> ProfileVocabulary:
     """The vocabulary shipped in profiles.toml (read once)."""
     with PROFILES_FILE.open("rb") as handle:
-        data = tomllib.load(handle)
+        data = tomli.load(handle)
     return ProfileVocabulary(tuple(
         Profile(name=p["name"], labels=dict(p.get("labels", {})),
                 aliases=tuple(p.get("aliases", ()))) for p in data["profiles"]))

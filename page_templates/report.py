@@ -9,12 +9,13 @@ of plain text (and links to pages), which each codec escapes and writes in its o
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from .model import localize
 from .profiles import ProfileVocabulary, shipped_profiles
@@ -86,7 +87,7 @@ class PageTemplate:
 @cache
 def _data() -> Mapping[str, Any]:
     with REPORT_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+        return tomli.load(handle)
 
 
 def report_text(key: str, lang: str, **values: object) -> str:

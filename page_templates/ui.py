@@ -8,10 +8,11 @@ per key and language). Each PageKind carries the sentences it is rendered with (
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+
+import tomli  # the compiled tomllib: see pyproject.toml
 
 from .model import UiTexts, localize
 
@@ -23,7 +24,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 def ui_texts() -> Mapping[str, Mapping[str, str]]:
     """Every shipped UI sentence: key -> {lang: text} (read once)."""
     with UI_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+        return tomli.load(handle)
 
 
 def placeholders(text: str) -> set[str]:

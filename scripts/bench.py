@@ -56,7 +56,8 @@ def say(message: str) -> None:
 
 
 class Bench:
-    """The measured steps, each on a fresh adapter (a cron run logs in every time)."""
+    """The measured steps, each on a fresh adapter, as a cron run is (the login the first one
+    makes is kept between runs, beside the records, as cop-sync keeps it)."""
 
     def __init__(self, wiki: BenchWiki, records: Records, templates: TemplateSet) -> None:
         self.wiki, self.records, self.templates = wiki, records, templates

@@ -92,7 +92,8 @@ class BenchWiki:
                                                 password_env=PASSWORD_ENV))
 
     def backend(self, records: Records) -> MediaWikiBackend:
-        """A fresh adapter, built as cop-sync builds it (so every run logs in anew)."""
+        """A fresh adapter, built as cop-sync builds it: it takes up the session an earlier
+        step kept (cop-session.json beside the records), logging in only the first time."""
         backend = build_backend(self.config(), "mediawiki", records=records)
         assert isinstance(backend, MediaWikiBackend)
         return backend

@@ -34,8 +34,8 @@ How the commands fit together is told by reader: [the innovation manager's
 commands](innovation-manager.md), [the method](method.md), [company
 templates](templates.md), [results](results.md) and [the cron job](operator.md).
 
-Every command takes the common options of [`cop`](#cop): `-v`/`--verbose`, `--config PATH`
-and `-h`/`--help`. They are not repeated below.
+Every command takes the common options of [`cop`](#cop): `-v`/`--verbose`, `-q`/`--quiet`,
+`--config PATH` and `-h`/`--help`. They are not repeated below.
 """
 
 
@@ -46,10 +46,10 @@ def walk(command: click.Command, parent: click.Context | None = None,
                 **command.context_settings}
     ctx = click.Context(command, info_name=name or command.name, parent=parent, **settings)
     yield ctx, command
-    if isinstance(command, click.Group):
-        for sub_name in sorted(command.commands):
-            sub = command.commands[sub_name]
-            if not sub.hidden:
+    if isinstance(command, click.Group):  # (cop imports each command when asked for it)
+        for sub_name in sorted(command.list_commands(ctx)):
+            sub = command.get_command(ctx, sub_name)
+            if sub is not None and not sub.hidden:
                 yield from walk(sub, ctx, sub_name)
 
 
@@ -104,8 +104,9 @@ def section(ctx: click.Context, command: click.Command, common: bool) -> str:
     for _option, names, text in options(ctx, command, common):
         lines.append(f"- `{names}`: {escape(text)}" if text else f"- `{names}`")
     if isinstance(command, click.Group):
+        found = {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}
         subs = [f"[`{name}`](#{anchor(f'{path(ctx)} {name}')})"
-                for name in sorted(command.commands) if not command.commands[name].hidden]
+                for name, sub in sorted(found.items()) if sub is not None and not sub.hidden]
         lines += ["", "Commands: " + ", ".join(subs) + "."]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -7,6 +7,7 @@ go down):
     cli          the `cop` and `cop-sync` commands: the only place that prints or exits
     relay        the watch's sources read into the Watch pages; feeds and digests out
     results      health, history, reports and the pages that publish them; `cop status`
+    doctor       (beside results) read-only checks of each wiki, with the fix for each
     method       themes, seminars, analytic accounts, archiving (the method, step by step)
     provision    plan and write a community's space; upgrades; template extraction
     engine       the sync: change feed, pull, pure merge, deletions, conflicts, lock
@@ -14,6 +15,7 @@ go down):
     config       cop.toml, its sections, and the wiki adapters it names
     records      the local store: schema, migrations, the records as frozen dataclasses
     clock        time as ISO 8601 strings
+    progress     (beside clock) how long work reports progress and learns it should stop
 
 All of them may use `connector` (the wikis) and `page_templates` (the page kinds).
 """

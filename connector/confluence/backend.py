@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from connector.base import (
     ChangeFeed,
@@ -38,6 +39,7 @@ from connector.base import (
 )
 from connector.errors import PageMissing, SpaceMissing, Unreachable
 from connector.http import Budget
+from connector.session import SessionStore
 
 from . import history, permissions
 from .cloud import CloudDialect
@@ -49,6 +51,9 @@ from .roles import SpaceRoles
 from .settings import BACKEND, ConfluenceSettings
 from .transport import ConfluenceHttp, WriteUncertain
 from .writes import PageWriter
+
+if TYPE_CHECKING:
+    from connector.diagnosis import Check, Expectations
 
 log = logging.getLogger(__name__)
 FEW = 2  # unknown pages read one by one (by title, from the database) up to this many
@@ -76,7 +81,8 @@ class ConfluenceBackend:
                  pages: Mapping[str, PageRef] | None = None,
                  trashed: Mapping[str, PageRef] | None = None,
                  budget: Budget | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 sessions: SessionStore | None = None) -> None:
         self.settings = settings
         self.codec = codec
         self.budget = budget or Budget()
@@ -98,9 +104,25 @@ class ConfluenceBackend:
         self.unmapped: dict[str, list[str]] = {}  # space key -> e-mails without an account
         self.renamed: dict[str, str] = {}  # community key -> the key the site gives it now
         self._me: str | None = None  # Data Center: the connector's own account, once asked
+        self._sessions = sessions  # keeps it between runs (connector/session.py)
 
     def close(self) -> None:
         self.http.close()
+
+    def diagnose(self, expect: Expectations) -> list[Check]:
+        """`cop doctor`: read-only checks of this site against ``expect``, each with its fix
+        (connector/confluence/doctor.py, imported now: only `cop doctor` needs it)."""
+        from .doctor import diagnose  # noqa: PLC0415
+
+        return diagnose(self, expect)
+
+    def space_record(self, key: str) -> SpaceRecord:
+        """The space ``key`` as last read (SpaceMissing when there is none)."""
+        return self._space(key)
+
+    def known_pages(self, key: str) -> set[str]:
+        """Ids of the pages of space ``key`` that cop-connector knows (the records')."""
+        return {page_id for page_id, ref in self._known.items() if ref.space == key}
 
     # --- spaces ---------------------------------------------------------------------------
 
@@ -283,10 +305,19 @@ class ConfluenceBackend:
         if self.cloud is not None:
             records, _ = self.cloud.changed(self._space_ids(spaces), parse_stamp(since), now)
             return history.from_records(self.cloud, records, since, me=self._cloud_me(spaces))
-        if self._me is None:
-            self._me = history.current_user(self.http)
         return history.contributions(self.http, spaces, since, limit=self.max_batch,
-                                     now=now, me=self._me)
+                                     now=now, me=self._account())
+
+    def _account(self) -> str:
+        """Data Center: the connector's own account id, asked once, then kept for the next
+        runs (by site and user: a token of another account comes with another user)."""
+        if self._me is None:
+            key = SessionStore.key(self.name, self.settings.url, self.settings.user)
+            kept = self._sessions.load(key).get("account") if self._sessions else None
+            self._me = str(kept) if kept else history.current_user(self.http)
+            if self._sessions is not None and not kept and self._me:
+                self._sessions.save(key, {"account": self._me})
+        return self._me
 
     def _cloud_me(self, spaces: Sequence[str]) -> str:
         """The connector's own account on Cloud, without REST v1: from its writes in this
@@ -311,14 +342,16 @@ class ConfluenceBackend:
         parent_id = self._parent_id(parent) if parent and not home else None
         return self.writer.create(space, ref, content, summary, parent_id, home, labels)
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         """Write over ``base.revision`` (version ``base.revision + 1``), after reading the
         page by id: EditConflict if it is at another version (a base read from a lagging
         index, or a member saved meanwhile; Confluence's 409 too), PageMissing if it was
         deleted or trashed. Unchanged content writes nothing (``changed=False``): the same
         string, or the content cop-connector wrote last while the page is still at that
-        version (Confluence rewrites markup on save, so the body read back may differ)."""
-        return self.writer.update(base, content, summary)
+        version (Confluence rewrites markup on save, so the body read back may differ).
+        ``minor``: no notification e-mail where the API has minor edits (Data Center)."""
+        return self.writer.update(base, content, summary, minor=minor)
 
     def refresh_links(self, refs: Sequence[PageRef]) -> None:
         """Confluence renders links when a page is viewed: nothing to do."""

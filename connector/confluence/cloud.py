@@ -217,9 +217,11 @@ class CloudDialect:
         return _page(answer.data, space.key)
 
     def update_page(self, page_id: str, space_key: str, title: str, body: str,
-                    version: int, message: str, *, page: str) -> PageRecord:
-        """Save version ``version``. A page moved to the trash since it was read is not
-        saved but restored, as it was ("For restoration, page contents will not be
+                    version: int, message: str, *, page: str,
+                    minor: bool = False) -> PageRecord:
+        """Save version ``version`` (``minor`` is not sent: the v2 API, the only one Cloud
+        keeps for pages, has no minor edits). A page moved to the trash since it was read
+        is not saved but restored, as it was ("For restoration, page contents will not be
         updated"): the answer then is not the version sent, and the save is an
         EditConflict (read it again, then write), never taken as done."""
         answer = self.http.call("PUT", f"{V2}/pages/{page_id}", purpose="writes", page=page,

@@ -116,13 +116,16 @@ class DataCenterDialect:
         return v1.content_record(answer.data, space.key)
 
     def update_page(self, page_id: str, space_key: str, title: str, body: str,
-                    version: int, message: str, *, page: str) -> PageRecord:
-        """Save version ``version`` (a trashed page is restored, not saved: v1.saved)."""
+                    version: int, message: str, *, page: str,
+                    minor: bool = False) -> PageRecord:
+        """Save version ``version`` (a trashed page is restored, not saved: v1.saved);
+        ``minor``: no notification e-mail nor activity stream entry (``minorEdit``)."""
         answer = self.http.call("PUT", f"rest/api/content/{page_id}", purpose="writes",
                                 page=page, allow=(400, 404, 409), body={
                                     "id": page_id, "type": "page", "title": title,
                                     "status": "current",
-                                    "version": {"number": version, "message": message},
+                                    "version": {"number": version, "message": message,
+                                                **({"minorEdit": True} if minor else {})},
                                     "body": {"storage": {"value": body,
                                                          "representation": "storage"}}})
         if answer.status >= 400:

@@ -18,15 +18,29 @@ from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, localize
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import OtherRows, PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import (
+    OtherRows,
+    PageContext,
+    PageNotice,
+    PageRef,
+    ParsedPage,
+    PartRows,
+    RowChange,
+)
 from ..extract import PageFindings
 from ..regions import PageUpgrade
-from . import storage_extract, storage_parse, storage_regions, storage_render
+from . import (
+    storage_extract,
+    storage_notice,
+    storage_parse,
+    storage_regions,
+    storage_render,
+)
 from .storage_parse import (
     Column,
     Pair,
     RowsTable,
-    anchor_block,
+    append_to_section,
     field_value,
     find_charter_table,
     find_rows_table,
@@ -34,9 +48,9 @@ from .storage_parse import (
     read_row,
     read_rows,
     review_table,
-    rows_ends,
+    rows_heading_tags,
     rows_table,
-    section_ends,
+    section_heading_tags,
     span,
 )
 from .storage_render import cell_content, render_details, render_table
@@ -72,17 +86,36 @@ class StorageCodec:
         """None: Confluence pages need no shared pages (no templates to install)."""
         return []
 
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top, as a Warning macro (none without items);
+        see storage_notice."""
+        return storage_notice.place_notice(content, notice)
+
+    def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
+        """Region id -> its text as a new page of ``kind`` is written (the first merge
+        base the records keep, see storage_regions)."""
+        return storage_regions.page_regions(kind, context)
+
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
-                     legacy: PageKind | None = None) -> PageUpgrade:
-        """``content`` with its managed regions, table header and charter keys brought to
-        ``kind``'s template; rows and members' text untouched (see storage_regions)."""
-        return storage_regions.upgrade_page(content, kind, context, legacy)
+                     base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                     *, restore: bool = False) -> PageUpgrade:
+        """``content`` with its managed regions brought to ``kind``'s template; rows and
+        members' text untouched (see storage_regions). Never raises on member input."""
+        return storage_regions.upgrade_page(content, kind, context, base, legacy,
+                                              restore=restore)
+
+    def remove_markers(self, content: str, kind: PageKind, context: PageContext,
+                       legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` without the markers earlier versions wrote, and the merge base they
+        give (see storage_regions). Never raises on member input."""
+        return storage_regions.remove_markers(content, kind, context, legacy)
 
     def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     base: Mapping[str, str] | None = None,
                      legacy: PageKind | None = None) -> PageFindings:
-        """What members added to the page (columns, sections) and the sections they edited
+        """What members added to the page (fields, sections) and the sections they edited
         (see storage_extract). Never raises on member input."""
-        return storage_extract.extract_page(content, kind, context, legacy)
+        return storage_extract.extract_page(content, kind, context, base, legacy)
 
 
 def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
@@ -100,10 +133,11 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
     * ``add``: a new row after the table's last row below the header, cells in the
       table's current column order (members' own columns left empty). An add whose key is
       on the page updates that row instead (no duplicate). A page without a rows table
-      gets one where the template puts it (after the rows section's end anchor), else at
+      gets one where the template puts it (at the end of the rows section), else at
       its end. The table is ``storage_parse.find_rows_table``'s, as for reading. An add
-      naming the kind's to-review ``section`` goes to the table after that section's end
-      anchor (a new one when it has none; the rows table when the page lost the section).
+      naming the kind's to-review ``section`` goes to the first table under that
+      section's heading (a new one at the section's end when it has none; the rows table
+      when the page lost the section).
     * ``remove``: removes every row with the key. An absent key changes nothing.
     * The charter (a single kind) edits its key/value table whatever key is given; a field
       without a row there gets one. It cannot be removed.
@@ -171,7 +205,7 @@ def _fill(cell: Tag, definition: FieldDef, value: str, lang: str) -> None:
 class _TableEdit:
     """Row edits on a list kind's rows tables: the rows table (created where the template
     puts it when missing), and the to-review table a proposed row goes to (created after
-    the to-review section's end anchor when missing)."""
+    the end of the to-review section when missing)."""
 
     def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
         self.soup, self.kind, self.lang = soup, kind, lang
@@ -264,28 +298,30 @@ class _TableEdit:
         review = self.kind.review_section
         if section and review is not None and section == review.id:
             if self.review is None:
-                ends = section_ends(self.soup, {review.id})
-                if ends:
-                    self.review = self._new_table(ends[0])
+                headings = section_heading_tags(self.soup, review.title.values())
+                if headings:
+                    self.review = self._new_table(headings[0])
             if self.review is not None:
                 return self.review
         return self._table()
 
-    def _new_table(self, end: Tag) -> RowsTable:
-        """A new, empty table (header row in the page language) after an end anchor."""
+    def _new_table(self, heading: Tag) -> RowsTable:
+        """A new, empty table (header row in the page language) at the end of the section
+        ``heading`` opens (before the next heading)."""
         (element,) = _fragment(render_table(self.kind, [], self.lang))
-        anchor_block(end).insert_after(element)
+        append_to_section(self.soup, heading, element)
         table = rows_table(element, self.kind)
         assert table is not None  # it names every field
         return table
 
     def _table(self) -> RowsTable:
         """The rows table; a new one (header row in the page language) where the template
-        puts it, after the rows section's end anchor, else at the page's end."""
+        puts it, at the end of the rows section (before the heading that follows its own),
+        else at the page's end."""
         if self.table is None:
-            ends = rows_ends(self.soup, self.kind)
-            if ends:
-                self.table = self._new_table(ends[0])
+            headings = rows_heading_tags(self.soup, self.kind)
+            if headings:
+                self.table = self._new_table(headings[0])
             else:
                 (element,) = _fragment(render_table(self.kind, [], self.lang))
                 self.soup.append(element)

@@ -15,11 +15,11 @@ from .storage_markers import fragment
 from .storage_parse import (
     Column,
     RowsTable,
-    anchor_block,
+    append_to_section,
     find_charter_table,
     find_rows_table,
     own_cells,
-    rows_ends,
+    rows_heading_tags,
     span,
 )
 from .storage_render import render_table
@@ -54,13 +54,13 @@ def upgrade_columns(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]
 
 def _part_table(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]:
     """A kind placed on another's page whose section an upgrade brought (the Watch page's
-    sources) gets its empty table after that section's end anchor: on Confluence, members
-    add rows to a table, so the section is of no use without one."""
-    ends = rows_ends(soup, kind) if kind.host else []
-    if not ends:
+    sources) gets its empty table at the end of that section: on Confluence, members add
+    rows to a table, so the section is of no use without one."""
+    headings = rows_heading_tags(soup, kind) if kind.host else []
+    if not headings:
         return []
     (element,) = fragment(render_table(kind, [], lang))
-    anchor_block(ends[0]).insert_after(element)
+    append_to_section(soup, headings[0], element)
     return [f"table of the {localize(kind.row_label, lang) or kind.kind} rows added"]
 
 

@@ -5,7 +5,7 @@ with their prose outside the template's regions, and the template's regions they
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
@@ -19,27 +19,30 @@ from ..extract import (
     PageFindings,
     SectionCollector,
     blocks_to_prose,
-    split_at_headings,
 )
-from .storage_markers import is_anchor
+from ..regions import with_markers
+from .storage_markers import is_anchor, strip_anchors
 from .storage_parse import find_charter_table, find_rows_table, read_rows
-from .storage_regions import StorageDoc, adopt_legacy, sections_marked
-from .storage_render import managed_sections
+from .storage_regions import BlockDoc, Span, locate_regions
 from .xml_escape import parse_storage, read_cell
 
 _HEADING = re.compile(r"^h[1-6]$")
 
 
 def extract_page(content: str, kind: PageKind, context: PageContext,
+                 base: Mapping[str, str] | None = None,
                  legacy: PageKind | None = None) -> PageFindings:
-    """The fields and sections members added to the page, and the sections they edited."""
+    """The fields and sections members added to the page, and the sections they edited:
+    ``base`` is what was last written in each region (None: not known), ``legacy`` the
+    kind as earlier versions rendered it."""
     soup = parse_storage(content)
     if soup is None:
         return PageFindings()
     fields = _fields(soup, kind) if kind.has_rows else ()
-    if legacy is not None and not sections_marked(soup):
-        adopt_legacy(soup, managed_sections(legacy, context))
-    return PageFindings(fields, tuple(_Sections(soup, kind, context.lang).read()))
+    marked = strip_anchors(soup)
+    doc = BlockDoc(soup)
+    spans = locate_regions(doc, kind, context, with_markers(base, marked), legacy)
+    return PageFindings(fields, tuple(_Sections(soup, kind, context.lang, spans).read()))
 
 
 def _fields(soup: BeautifulSoup, kind: PageKind) -> tuple[FoundField, ...]:
@@ -68,48 +71,39 @@ def _fields(soup: BeautifulSoup, kind: PageKind) -> tuple[FoundField, ...]:
 
 
 class _Sections(SectionCollector[Tag]):
-    """Walk the page's top-level blocks: regions (edited ones are read), headings members
-    added and the prose under them, in order."""
+    """Walk the page's top-level blocks: intact regions (the template's), headings members
+    added or kept from a template section they edited, and the prose under them, in
+    order."""
 
-    def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
-        super().__init__(kind, lang)
+    def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str,
+                 spans: Mapping[str, Span]) -> None:
+        super().__init__(kind, lang, frozenset(spans))
         self.soup = soup
+        self.starts = {id(nodes[0]): (region_id, nodes) for region_id, nodes in spans.items()}
 
     def read(self) -> list[FoundSection]:
-        doc = StorageDoc(self.soup, {}, "")
-        regions = doc.regions()
-        starts = {id(nodes[0]): (region_id, nodes) for region_id in regions
-                  if (nodes := doc.span_nodes(region_id))}
         title: str | None = None
         blocks: list[Tag] = []
         skip: set[int] = set()
         for node in list(self.soup.contents):
             if id(node) in skip or not isinstance(node, Tag):
                 continue
-            if id(node) in starts or _HEADING.match(node.name):
+            if id(node) in self.starts or _HEADING.match(node.name):
                 self.close(title, blocks)
                 title, blocks = None, []
-            if id(node) in starts:
-                region_id, nodes = starts[id(node)]
+            if id(node) in self.starts:
+                region_id, nodes = self.starts[id(node)]
                 skip |= {id(n) for n in nodes}
-                if regions[region_id].intact:
-                    self.last = region_id
-                else:
-                    self.edited(region_id, _runs([n for n in nodes if isinstance(n, Tag)]))
+                self.last = region_id
             elif _HEADING.match(node.name):
                 title = node.get_text().strip()
-            elif title is not None:
+            else:
                 blocks.append(node)
         self.close(title, blocks)
         return self.found
 
     def prose(self, blocks: Sequence[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return _prose(list(blocks))
-
-
-def _runs(nodes: list[Tag]) -> list[tuple[str | None, list[Tag]]]:
-    return split_at_headings(
-        nodes, lambda node: node.get_text().strip() if _HEADING.match(node.name) else None)
 
 
 def _prose(blocks: list[Tag]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -9,10 +9,10 @@ English. Confluence keeps no hidden marker in a table (it drops data attributes 
 on save), so the visible header is the only robust anchor; the help section asks members to
 keep it.
 
-Which table: the one cop-connector placed, right after the end anchor (``cop-end-<id>``, see
-storage_markers) of the section holding the rows, so a copy of the table elsewhere on the
-page ("Former members") never takes its place; on a page without such an anchor (made
-before markers, or the region deleted), the table naming the most fields.
+Which table: the first one under the heading of the section holding the rows (its title in
+any language), so a copy of the table elsewhere on the page ("Former members") never takes
+its place; on a page without that heading (a member renamed or deleted it), the table
+naming the most fields.
 
 A row above the header row (the editor's "insert row above" on the header) is a data row
 too, read by the header's columns, unless it is a caption (one cell, or no text).
@@ -28,7 +28,7 @@ link's target, a date field the first ``<time>``'s date, an e-mail field the add
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -39,11 +39,12 @@ from page_templates import FieldDef, PageKind
 from page_templates.values import normalize_row, row_key
 
 from ..base import ParsedPage, RawRow
-from .storage_markers import BEGIN, END, anchor_name, is_anchor, region_intact
+from ..regions import rows_headings
 from .xml_escape import CellText, attribute, parse_storage, read_cell
 
 TABLE_FIELD = "(table)"  # RowProblem.field when no table (or no key/value table) can be read
 _HEADER_SEARCH = 3  # the header is one of the first rows (a caption, or rows added above it)
+_HEADINGS = re.compile(r"^h[1-6]$")
 
 
 _MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
@@ -212,15 +213,16 @@ def _caption(row: Tag) -> bool:
 def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | None, bool]:
     """The rows table of ``kind``, and whether the page has any table at all.
 
-    The table placed after the rows section's end anchor (see ``rows_ends``) wins; without
-    one, the table naming the most fields of ``kind`` (the first of equals). A kind placed
-    on another's page (the Watch page's sources) takes, failing its anchor, only a table
-    naming its key: the host's table may share a label with it (Tags), never its rows."""
+    The first rows table under the rows section's heading (see ``rows_headings``, before
+    the next heading) wins; without one, the table naming the most fields of ``kind`` (the
+    first of equals). A kind placed on another's page (the Watch page's sources) takes,
+    failing its heading, only a table naming its key: the host's table may share a label
+    with it (Tags), never its rows."""
     tables = soup.find_all("table")
     if not tables:
         return None, False
-    for end in rows_ends(soup, kind):
-        placed = _table_after(end, kind)
+    for heading in rows_heading_tags(soup, kind):
+        placed = _table_under(heading, kind)
         if placed is not None:
             return placed, True
     found = [read for read in (rows_table(table, kind) for table in tables) if read is not None
@@ -237,13 +239,14 @@ def _names_key(table: RowsTable, kind: PageKind) -> bool:
 def review_table(soup: BeautifulSoup, kind: PageKind,
                  rows: RowsTable | None) -> RowsTable | None:
     """The table of the rows proposed to members (the kind's ``to_review`` section): the
-    one placed after that section's end anchor, when it is not ``rows`` (the rows table).
-    No anchor, no such table: the proposals then went with the other rows."""
+    first one under that section's heading (before the next heading), when it is not
+    ``rows`` (the rows table). No heading, no such table: the proposals then went with the
+    other rows."""
     section = kind.review_section
     if section is None:
         return None
-    for end in section_ends(soup, {section.id}):
-        placed = _table_after(end, kind)
+    for heading in section_heading_tags(soup, section.title.values()):
+        placed = _table_under(heading, kind)
         if placed is not None and (rows is None or placed.table is not rows.table):
             return placed
     return None
@@ -261,70 +264,43 @@ def rows_tables(soup: BeautifulSoup, kind: PageKind) -> tuple[list[RowsTable], b
     return found, any_table
 
 
-def rows_section_ids(kind: PageKind) -> set[str]:
-    """The ids of the sections after which ``kind``'s rows table is rendered: its own rows
-    section(s), or for a kind placed on another kind's page (attendance, actions on the
-    seminar page) the host's section named after it."""
-    if kind.host:
-        return {kind.kind}
-    return {s.id for s in kind.sections if s.rows and not s.part}
+def rows_heading_tags(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
+    """The headings the rows of ``kind`` stand under (connector.regions.rows_headings, in
+    any language), in page order."""
+    return section_heading_tags(soup, rows_headings(kind))
 
 
-def rows_ends(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
-    """The end anchors (``cop-end-<id>``) of the rows section, best first: one closing an
-    intact region (its begin anchor's hash matches), then one closing a region, then a
-    lone one (e.g. copied with the table by a member); page order among equals."""
-    return section_ends(soup, rows_section_ids(kind))
+def section_heading_tags(soup: BeautifulSoup, titles: Iterable[str]) -> list[Tag]:
+    """The headings titled one of ``titles`` (spaces normalized), in page order."""
+    wanted = {" ".join(title.split()) for title in titles}
+    return [tag for tag in soup.find_all(_HEADINGS)
+            if " ".join(tag.get_text().split()) in wanted]
 
 
-def section_ends(soup: BeautifulSoup, ids: set[str]) -> list[Tag]:
-    """The end anchors of the sections ``ids``, best first (see ``rows_ends``)."""
-    opened: dict[str, tuple[Tag, str]] = {}  # region id -> its begin anchor and hash
-    ranked: list[tuple[int, int, Tag]] = []
-    anchors = [m for m in soup.find_all(["ac:structured-macro", "ac:macro"]) if is_anchor(m)]
-    for macro in anchors:
-        name = anchor_name(macro)
-        begin, end = BEGIN.match(name), END.match(name)
-        if begin:
-            opened[begin["id"]] = (macro, begin["hash"])
-        elif end:
-            start = opened.pop(end["id"], None)
-            if end["id"] in ids:
-                rank = 0 if start is None else 1 + _intact(start[0], macro, start[1])
-                ranked.append((-rank, len(ranked), macro))
-    return [macro for _, _, macro in sorted(ranked, key=lambda r: r[:2])]
+def append_to_section(soup: BeautifulSoup, heading: Tag, element: Tag) -> None:
+    """Put ``element`` at the end of the section ``heading`` opens: before the next heading
+    among its siblings, else last in its parent."""
+    following = next((node for node in heading.next_siblings
+                      if isinstance(node, Tag) and _HEADINGS.match(node.name)), None)
+    if following is not None:
+        following.insert_before(element)
+    elif heading.parent is not None:
+        heading.parent.append(element)
+    else:
+        soup.append(element)
 
 
-def anchor_block(macro: Tag) -> Tag:
-    """The paragraph an anchor sits alone in (the macro itself when it has none)."""
-    parent = macro.parent
-    return parent if isinstance(parent, Tag) and parent.name == "p" else macro
-
-
-def _intact(begin: Tag, end: Tag, digest: str) -> bool:
-    """Whether the blocks between two anchors still hash to the begin anchor's hash."""
-    first, last = anchor_block(begin), anchor_block(end)
-    if first.parent is None or first.parent is not last.parent:
-        return False
-    nodes: list[object] = []
-    for node in first.next_siblings:
-        if node is last:
-            return region_intact(nodes, digest)
-        nodes.append(node)
-    return False
-
-
-def _table_after(end: Tag, kind: PageKind) -> RowsTable | None:
-    """The first rows table after an end anchor, before the next region begins."""
-    for element in end.next_elements:
+def _table_under(heading: Tag, kind: PageKind) -> RowsTable | None:
+    """The first rows table after ``heading``, before the next heading."""
+    for element in heading.next_elements:
         if not isinstance(element, Tag):
             continue
+        if _HEADINGS.match(element.name):
+            return None
         if element.name == "table":
             found = rows_table(element, kind)
             if found is not None:
                 return found
-        elif is_anchor(element) and BEGIN.match(anchor_name(element)):
-            return None
     return None
 
 
@@ -493,7 +469,7 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
     if not tables:
         # A kind placed on another's page whose section the page does not have (made
         # before the kind was placed there: the Watch page's sources) has no rows yet.
-        placed_later = bool(kind.host) and not rows_ends(soup, kind)
+        placed_later = bool(kind.host) and not rows_heading_tags(soup, kind)
         return ParsedPage((), (_no_table(kind, page),) if any_table and not placed_later
                           else ())
     return _rows(kind, page, [read for table in tables for read in read_rows(table)],

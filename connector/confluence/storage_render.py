@@ -21,7 +21,6 @@ from page_templates.ui import ui_text
 from page_templates.values import ISO_DATE, URL_FORBIDDEN, display
 
 from ..base import PageContext, PageRef, PartRows
-from .storage_markers import anchor, region, version_name
 from .xml_escape import escape_attribute, escape_lines, escape_text
 
 DETAILS_OPEN = '<ac:structured-macro ac:name="details" ac:schema-version="1"><ac:rich-text-body>'
@@ -80,24 +79,25 @@ PAGES_REGION = "pages"  # the charter's links to the other pages, where it is th
 
 def render_page(kind: PageKind, context: PageContext,
                 rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
-    """A new page of ``kind``: the template version anchor, then its sections in order,
-    each managed part between anchors (see storage_markers); the rows (table, or the
-    charter's Page Properties macro) after their section's heading and prose.
+    """A new page of ``kind``: its sections in order, no marker of any kind (see
+    storage_regions: the records remember what each section was written with); the rows
+    (table, or the charter's Page Properties macro) after their section's heading and
+    prose.
 
     The charter is the space's home on Confluence (no separate home page): when
     ``context.pages`` has no "home" page, the charter ends with links to the other pages.
     """
-    blocks: list[str] = [anchor(version_name(kind))]
+    blocks: list[str] = []
     for section in kind.sections:
         markup = section_markup(kind, section, context)
         if markup:
-            blocks.append(region(section.id, markup))
+            blocks.append(markup)
         target = kind.section_kind(section)
         if target is not None and kind.holds_rows(section):
             held = rows if target is kind else (parts or {}).get(target.kind, ())
             blocks.append(rows_block(target, held, context.lang))
     if kind.single and "home" not in context.pages:
-        blocks.append(region(PAGES_REGION, pages_markup(kind, context)))
+        blocks.append(pages_markup(kind, context))
     return "".join(blocks)
 
 

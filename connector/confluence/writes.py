@@ -124,7 +124,8 @@ class PageWriter:
 
     # --- update ---------------------------------------------------------------------------
 
-    def update(self, base: RemotePage, content: str, summary: str) -> WrittenPage:
+    def update(self, base: RemotePage, content: str, summary: str, *,
+               minor: bool = False) -> WrittenPage:
         """See ConfluenceBackend.update_page."""
         if content == base.content:
             return WrittenPage(base.ref, base.page_id, base.revision, changed=False)
@@ -143,12 +144,12 @@ class PageWriter:
             return WrittenPage(base.ref, base.page_id, base.revision, changed=False)
         old = PageRecord(id=base.page_id, space=base.ref.space, title=base.ref.title,
                          version=int(base.revision))
-        record = self.write_update(old, base.ref, content, summary)
+        record = self.write_update(old, base.ref, content, summary, minor=minor)
         self.after_write(record, base.ref, content, (), mark)
         return WrittenPage(base.ref, record.id, str(record.version), changed=True)
 
     def write_update(self, current: PageRecord, ref: PageRef, content: str,
-                     summary: str) -> PageRecord:
+                     summary: str, *, minor: bool = False) -> PageRecord:
         """PUT version ``current.version + 1``; after a lost answer, the page is re-read by
         id: written (that version, our summary or body), not written (sent once more),
         or someone else's (EditConflict)."""
@@ -156,7 +157,8 @@ class PageWriter:
         for attempt in (1, 2):
             try:
                 return self.dialect.update_page(current.id, ref.space, ref.title, content,
-                                                version, summary, page=str(ref))
+                                                version, summary, page=str(ref),
+                                                minor=minor)
             except WriteUncertain as lost:
                 found = self.dialect.page_by_id(current.id, ref.space)
                 if found is None:

@@ -4,6 +4,11 @@ the backend adds what the pages and namespaces are.
 
 Writes are never replayed blindly (``retry_on_error=False``; HTTP retries are urllib3's,
 see connector/http.py, and never replay a POST that may have been received).
+
+A session kept by an earlier run (connector/session.py) is tried before logging in: every
+request then asserts the login (``assert=user``), so a session the wiki has let expire is
+refused outright (``assertuserfailed``, before anything is read or saved), and the request
+is made again after a fresh login. A cron run with nothing to do is then one request.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from connector.errors import (
     Unreachable,
 )
 from connector.http import HttpClient
+from connector.session import SessionStore, cookies_state, restore_cookies
 
 from .http import request_error
 from .settings import BackendStats, MediaWikiSettings
@@ -80,6 +86,9 @@ class ApiCalls:
     _wiki_names: dict[int, str] | None
     _logged_in: bool
     _csrf: str | None
+    _sessions: SessionStore | None
+    _resumed: bool  # tried the kept session (once per backend)
+    _kept: list[dict[str, Any]]  # the cookies last saved
 
     def _remember_namespaces(self, response: Mapping[str, Any]) -> None:
         raise NotImplementedError
@@ -116,8 +125,7 @@ class ApiCalls:
                                        backend=self.name, page=page) from None
                 self._csrf = None
                 if not lost.detail.startswith("badtoken"):  # the session itself is gone
-                    self._logged_in = False
-                    self._http.session.cookies.clear()
+                    self._drop_session()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_batch(self, titles: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -146,17 +154,29 @@ class ApiCalls:
             onward = dict(response["continue"])
 
     def _query(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
-        """action=query, logged in; the csrf token rides along until we have one."""
-        self._login()
-        params = dict(params)
-        if self._csrf is None:
-            params["meta"] = "|".join(filter(None, [params.get("meta"), "tokens"]))
-        setattr(self.stats, kind, getattr(self.stats, kind) + 1)
-        response = self._call("query", "GET", **params)
-        token = response.get("query", {}).get("tokens", {}).get("csrftoken")
-        if token:
-            self._csrf = token
-        return response
+        """action=query, logged in; the csrf token rides along until we have one. A
+        session the wiki no longer knows is replaced by a fresh login, once."""
+        for attempt in (1, 2):
+            self._login()
+            asked = dict(params)
+            if self._csrf is None:
+                asked["meta"] = "|".join(filter(None, [asked.get("meta"), "tokens"]))
+            if self.settings.user:
+                asked["assert"] = "user"
+            setattr(self.stats, kind, getattr(self.stats, kind) + 1)
+            try:
+                response = self._call("query", "GET", **asked)
+            except _SessionLost as lost:
+                if attempt == 2:
+                    raise BackendError(f"the wiki keeps refusing the session ({lost.detail})",
+                                       backend=self.name) from None
+                self._drop_session()
+                continue
+            token = response.get("query", {}).get("tokens", {}).get("csrftoken")
+            if token:
+                self._csrf = token
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _fetch_token(self) -> str:
         self._query({"meta": "tokens"}, "tokens")
@@ -165,8 +185,9 @@ class ApiCalls:
         return self._csrf
 
     def _login(self) -> None:
-        """Bot-password login in exactly two requests; the first also brings namespaces."""
-        if self._logged_in or not self.settings.user:
+        """Bot-password login in exactly two requests (the first also brings namespaces),
+        unless a session kept by an earlier run is there to try first (no request)."""
+        if self._logged_in or not self.settings.user or self._resume():
             return
         token = self._login_token()
         self.stats.logins += 1
@@ -176,6 +197,40 @@ class ApiCalls:
             self._login_refused(result)
         self._logged_in = True
         self._csrf = None
+        self.keep_session()
+
+    # --- the session kept between runs ----------------------------------------------------
+
+    def _session_key(self) -> str:
+        return SessionStore.key(self.name, self.url, self.settings.user)
+
+    def _resume(self) -> bool:
+        """Take up the session an earlier run kept (once): True when there was one."""
+        if self._sessions is None or self._resumed:
+            return False
+        self._resumed = True
+        saved = self._sessions.load(self._session_key()).get("cookies")
+        if not restore_cookies(self._http.session.cookies, saved):
+            return False
+        self._logged_in = True
+        self._csrf = None
+        return True
+
+    def _drop_session(self) -> None:
+        """The wiki no longer knows this session: forget it; the next call logs in."""
+        self._logged_in = False
+        self._csrf = None
+        self._http.session.cookies.clear()
+
+    def keep_session(self) -> None:
+        """Save the session's cookies for the next run (when logged in and they changed:
+        MediaWiki may renew them while the run goes on). Never the password."""
+        if self._sessions is None or not self._logged_in:
+            return
+        cookies = cookies_state(self._http.session.cookies)
+        if cookies and cookies != self._kept:
+            self._sessions.save(self._session_key(), {"cookies": cookies})
+            self._kept = cookies
 
     def _login_token(self) -> str:
         params: dict[str, Any] = {"meta": "tokens", "type": "login"}

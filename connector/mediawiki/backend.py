@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import mwclient
@@ -35,6 +35,7 @@ from connector.base import (
 )
 from connector.errors import EditConflict, SpaceMissing
 from connector.http import Budget, make_client, redact_secrets
+from connector.session import SessionStore
 
 from . import history, namespaces
 from .api import ApiCalls, answer_checked
@@ -42,6 +43,9 @@ from .http import BACKEND, LOGGERS, check_url
 from .protection import Protection
 from .settings import BackendStats, BudgetSleepers, MediaWikiSettings
 from .titles import api_title, change_from_rc, find_namespace, remote_page, space_key
+
+if TYPE_CHECKING:
+    from connector.diagnosis import Check, Expectations
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +56,9 @@ class MediaWikiBackend(ApiCalls, Protection):
     """connector.base.WikiBackend for MediaWiki (1.35+). Construction makes no request.
 
     ``namespaces`` maps community namespace names to ids when known (records keep them), so
-    the change feed needs no siteinfo request. Every method raises BackendError subclasses
-    only: Unreachable, AuthenticationFailed, PermissionDenied, BudgetExceeded, ...
+    the change feed needs no siteinfo request. ``sessions`` keeps the login between runs
+    (connector/session.py; ``close()`` saves it). Every method raises BackendError
+    subclasses only: Unreachable, AuthenticationFailed, PermissionDenied, BudgetExceeded...
     """
 
     name = "mediawiki"
@@ -63,7 +68,8 @@ class MediaWikiBackend(ApiCalls, Protection):
 
     def __init__(self, settings: MediaWikiSettings, codec: PageCodec, *,
                  namespaces: Mapping[str, int] | None = None,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None,
+                 sessions: SessionStore | None = None) -> None:
         self.settings = settings
         self.codec = codec
         self.budget = budget or Budget()
@@ -91,6 +97,9 @@ class MediaWikiBackend(ApiCalls, Protection):
         self._wiki_names: dict[int, str] | None = None  # from siteinfo: id -> wiki's name
         self._logged_in = False
         self._csrf: str | None = None
+        self._sessions = sessions
+        self._resumed = False
+        self._kept: list[dict[str, Any]] = []  # the cookies last saved
         self.register_namespaces(namespaces or {})
 
     def register_namespaces(self, mapping: Mapping[str, int]) -> None:
@@ -98,7 +107,16 @@ class MediaWikiBackend(ApiCalls, Protection):
         for space, number in mapping.items():
             self._ids[space_key(space)] = int(number)
 
+    def diagnose(self, expect: Expectations) -> list[Check]:
+        """`cop doctor`: read-only checks of this wiki against ``expect``, each with its
+        fix (connector/mediawiki/doctor.py, imported now: only `cop doctor` needs it)."""
+        from .doctor import diagnose  # noqa: PLC0415
+
+        return diagnose(self, expect)
+
     def close(self) -> None:
+        """Keep the session for the next run (see keep_session), then close the HTTP pool."""
+        self.keep_session()
         self._http.session.close()
 
     # --- WikiBackend ----------------------------------------------------------------------
@@ -211,8 +229,10 @@ class MediaWikiBackend(ApiCalls, Protection):
         return WrittenPage(ref, str(edit["pageid"]), str(edit["newrevid"]), changed=True)
 
     @answer_checked
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         """Write over ``base.revision`` (``baserevid``): EditConflict if the page moved on.
+        ``minor``: a minor edit (watchers get no e-mail unless they asked for minor ones).
 
         MediaWiki silently merges a stale edit whose lines do not overlap the other edit;
         that is detected (the parent is not ``base``) and reported as EditConflict too, so
@@ -221,7 +241,7 @@ class MediaWikiBackend(ApiCalls, Protection):
         content gives ``changed=False`` with ``base.revision`` (MediaWiki names no revision
         then). Note that MediaWiki stores text in NFC with trailing white space trimmed.
         """
-        extra = {"nocreate": 1, "baserevid": base.revision}
+        extra = {"nocreate": 1, "baserevid": base.revision, **({"minor": 1} if minor else {})}
         edit = self._edit(base.ref, content, summary, extra, base_revision=base.revision)
         if edit.get("nochange"):
             return WrittenPage(base.ref, str(edit.get("pageid", base.page_id)),

@@ -121,6 +121,12 @@ def check_namespace_id(number: int, *, field: str = "namespace_id") -> None:
                               field=field, value=str(number))
 
 
+def declaration(name: str, number: int, community: str) -> str:
+    """The lines declaring one namespace (a part of ``snippet``): what `cop doctor` tells
+    to add when a community's namespace is missing from a wiki that has the rest."""
+    return _block(name, number, community)
+
+
 def _block(name: str, number: int, community: str) -> str:
     check_namespace_id(number, field=f"{name} ({_comment(community)}): namespace_id")
     talk = talk_namespace(name)

@@ -10,21 +10,30 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 import mwparserfromhell
-from mwparserfromhell.nodes import Comment, Node, Template, Text
+from mwparserfromhell.nodes import Heading, Node, Template, Text
 from mwparserfromhell.wikicode import Wikicode
 
 from connector.errors import BackendError, UsageError, ValidationError
 from page_templates import FieldDef, PageKind, TemplateSet, normalize_template_name
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
-from ..base import OtherRows, PageContext, PageRef, ParsedPage, PartRows, RowChange
+from ..base import (
+    OtherRows,
+    PageContext,
+    PageNotice,
+    PageRef,
+    ParsedPage,
+    PartRows,
+    RowChange,
+)
 from ..extract import PageFindings
-from ..regions import PageUpgrade
+from ..regions import PageUpgrade, rows_headings
 from . import wikitext_extract, wikitext_parse, wikitext_regions, wikitext_render
+from .notice import notice_template, place_notice
 from .support import support_pages
-from .wikitext_markers import SECTION, SECTION_END, parse_marker
 from .wikitext_parse import row_values
-from .wikitext_render import MARKER_PREFIX, param_value, render_row
+from .wikitext_regions import heading_text
+from .wikitext_render import param_value, render_row
 from .wikitext_text import children, parse_wikitext, plain_text, row_templates, template_name
 
 
@@ -53,21 +62,41 @@ class WikitextCodec:
     def support_pages(self, templates: TemplateSet,
                       space_languages: Mapping[str, str] | None = None
                       ) -> list[tuple[PageRef, str]]:
-        """The row templates (with TemplateData) that pages of every kind call; their
-        tooltips follow ``space_languages`` (namespace -> language)."""
-        return support_pages(templates, space_languages)
+        """The row templates (with TemplateData) that pages of every kind call, their
+        tooltips following ``space_languages`` (namespace -> language); and the template
+        of the notice a page with problems carries (see notice.py)."""
+        return [*support_pages(templates, space_languages), notice_template()]
+
+    def place_notice(self, content: str, notice: PageNotice) -> str:
+        """``content`` with ``notice`` on top, as one ``{{CoP notice}}`` call (none without
+        items); see notice.py."""
+        return place_notice(content, notice)
+
+    def page_regions(self, kind: PageKind, context: PageContext) -> dict[str, str]:
+        """Region id -> its text as a new page of ``kind`` is written (the first merge
+        base the records keep, see wikitext_regions)."""
+        return wikitext_regions.page_regions(kind, context)
 
     def upgrade_page(self, content: str, kind: PageKind, context: PageContext,
-                     legacy: PageKind | None = None) -> PageUpgrade:
+                     base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                     *, restore: bool = False) -> PageUpgrade:
         """``content`` with its managed regions brought to ``kind``'s template; rows and
         members' text untouched (see wikitext_regions). Never raises on member input."""
-        return wikitext_regions.upgrade_page(content, kind, context, legacy)
+        return wikitext_regions.upgrade_page(content, kind, context, base, legacy,
+                                              restore=restore)
+
+    def remove_markers(self, content: str, kind: PageKind, context: PageContext,
+                       legacy: PageKind | None = None) -> PageUpgrade:
+        """``content`` without the markers earlier versions wrote, and the merge base they
+        give (see wikitext_regions). Never raises on member input."""
+        return wikitext_regions.remove_markers(content, kind, context, legacy)
 
     def extract_page(self, content: str, kind: PageKind, context: PageContext,
+                     base: Mapping[str, str] | None = None,
                      legacy: PageKind | None = None) -> PageFindings:
         """What members added to the page (fields, sections) and the sections they edited
         (see wikitext_extract). Never raises on member input."""
-        return wikitext_extract.extract_page(content, kind, context, legacy)
+        return wikitext_extract.extract_page(content, kind, context, base, legacy)
 
 
 def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
@@ -83,10 +112,11 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
       normalization is left as written); missing parameters are added at the end. When no
       row has the key, the row is added (missing values empty). A single kind (the charter)
       updates its block even when the key in the block differs.
-    * ``add``: a full row on its own line after the last row of the kind; with no row, after
-      the rows marker comment; with no marker, at the end of the page. An add naming a
-      ``section`` (the to-review section) goes after the last row standing between that
-      section's end marker and the next section, else right after the end marker. An add
+    * ``add``: a full row on its own line after the last row of the kind; with no row, at
+      the end of the rows section (under its heading); without it, at the end of the
+      page. An add naming a ``section`` (the to-review section) goes after the last row of
+      the kind under that section's heading (before the next heading), else at the end of
+      that section's text; a page without that heading gets it with the other rows. An add
       whose key is already on the page updates that row instead (no duplicate).
     * ``remove``: removes every row with the key, with its line break when the row stands on
       its own line (no empty line left). An absent key leaves the page unchanged.
@@ -134,10 +164,10 @@ def _apply(code: Wikicode, kind: PageKind, change: RowChange, lang: str, rows: R
         _update(template, kind, change.values, lang)
         rows[matches[0]] = (template, _key(template, kind))
         return rows
-    anchor = _section_anchor(code, kind, change.section) if change.section else None
-    if anchor is None:
-        anchor = rows[-1][0] if rows else None
-    template = _add(code, kind, change.values, lang, anchor)
+    placed = _add_under(code, kind, change.section, change.values, lang) \
+        if change.section else None
+    template = placed if placed is not None else \
+        _add(code, kind, change.values, lang, rows[-1][0] if rows else None)
     return [*rows, (template, _key(template, kind))]
 
 
@@ -263,18 +293,13 @@ def _remove(code: Wikicode, node: Node) -> None:
 
 def _add(code: Wikicode, kind: PageKind, values: Mapping[str, str], lang: str,
          last_row: Template | None) -> Template:
-    """Insert a new row on its own line after ``last_row`` (else the marker, else at the
-    end of the page); the new template node."""
-    new = mwparserfromhell.parse(render_row(kind, values, lang)).nodes
-    template = new[0]
-    assert isinstance(template, Template) and len(new) == 1  # escaped values: one node
-    anchor = last_row if last_row is not None else _marker(code, kind)
-    if anchor is None:
-        page = str(code)
-        lead = [Text("\n")] if page and not page.endswith("\n") else []
-        code.nodes.extend([*lead, template, Text("\n")])
-        return template
-    container, index = _container(code, anchor)
+    """Insert a new row on its own line after ``last_row``; with no row yet, at the end of
+    the rows section (under its heading, see ``_first_row``), else at the end of the
+    page; the new template node."""
+    template = _rendered(kind, values, lang)
+    if last_row is None:
+        return _first_row(code, rows_headings(kind), template)
+    container, index = _container(code, last_row)
     for position in range(index + 1, len(container.nodes)):
         node = container.nodes[position]
         if isinstance(node, Text) and "\n" in node.value:  # the end of the anchor's line
@@ -287,31 +312,70 @@ def _add(code: Wikicode, kind: PageKind, values: Mapping[str, str], lang: str,
     return template
 
 
-def _section_anchor(code: Wikicode, kind: PageKind, section_id: str) -> Node | None:
-    """Where a row added under section ``section_id`` goes after: the last row of the kind
-    standing (at the top level) between the section's end marker and the next section's
-    begin marker, else the end marker itself; None when the page has no such marker (the
-    row then goes with the others)."""
-    nodes = code.nodes
-    end = next((i for i, node in enumerate(nodes) if isinstance(node, Comment) and
-                parse_marker(str(node.contents)) == (SECTION_END, section_id, "")), None)
-    if end is None:
+def _add_under(code: Wikicode, kind: PageKind, section_id: str, values: Mapping[str, str],
+               lang: str) -> Template | None:
+    """Add a row under the section ``section_id`` (its heading in any language): after the
+    last row of the kind standing between that heading and the next, else at the end of
+    the section's text; None when the page has no such heading (the caller adds the row
+    with the others)."""
+    section = next((s for s in kind.sections if s.id == section_id), None)
+    titles = {" ".join(t.split()) for t in section.title.values() if t} if section else set()
+    if not titles:
         return None
     wanted = normalize_template_name(kind.row_template or "")
-    anchor: Node = nodes[end]
-    for node in nodes[end + 1:]:
-        if isinstance(node, Comment) and (parse_marker(str(node.contents)) or ("",))[0] \
-                == SECTION:
-            break
-        if isinstance(node, Template) and template_name(node) == wanted:
-            anchor = node
-    return anchor
+    inside, last = False, None
+    for node in code.nodes:
+        if isinstance(node, Heading):
+            if inside:
+                break
+            inside = " ".join((heading_text(str(node)) or "").split()) in titles
+        elif inside and isinstance(node, Template) and template_name(node) == wanted:
+            last = node
+    if last is not None:
+        return _add(code, kind, values, lang, last)
+    if _rows_section_end(str(code), titles) is None:
+        return None
+    return _first_row(code, titles, _rendered(kind, values, lang))
 
 
-def _marker(code: Wikicode, kind: PageKind) -> Comment | None:
-    """The comment that marks where rows of ``kind`` go (written by render_page)."""
-    prefix = f"{MARKER_PREFIX}{kind.kind},"
-    for comment in code.filter_comments(recursive=True):
-        if comment.contents.strip().startswith(prefix):
-            return comment
-    return None
+def _rendered(kind: PageKind, values: Mapping[str, str], lang: str) -> Template:
+    new = mwparserfromhell.parse(render_row(kind, values, lang)).nodes
+    template = new[0]
+    assert isinstance(template, Template) and len(new) == 1  # escaped values: one node
+    return template
+
+
+def _first_row(code: Wikicode, titles: set[str], row: Template) -> Template:
+    """The first row of the page: after the last line of the rows section (its heading in
+    any language of the kind, and the prose under it), a blank line between; without that
+    heading, on its own line at the end of the page. The page is parsed again around it
+    (it had no row of the kind, so no node the caller holds is lost)."""
+    text = str(code)
+    at = _rows_section_end(text, titles)
+    if at is not None:  # a blank line under the heading (or the prose), as rendered
+        lead, tail = "\n\n", ""
+    else:  # on its own line at the end of the page
+        at = len(text)
+        lead, tail = ("\n" if text and not text.endswith("\n") else ""), "\n"
+    code.nodes[:] = mwparserfromhell.parse(text[:at] + lead + str(row) + tail + text[at:]).nodes
+    offset, start = 0, at + len(lead)
+    for node in code.nodes:
+        if offset == start and isinstance(node, Template):
+            return node
+        offset += len(str(node))
+    raise AssertionError("the new row is a top-level node")  # one escaped template call
+
+
+def _rows_section_end(text: str, titles: set[str]) -> int | None:
+    """The offset just after the last non-blank line under the first heading named
+    ``titles`` (before the next heading), None when no such heading stands on the page."""
+    offset, end = 0, None
+    for line in text.split("\n"):
+        heading = heading_text(line)
+        if end is not None and heading is not None:
+            return end
+        opens = end is None and heading is not None and heading in titles
+        if opens or (end is not None and line.strip()):
+            end = offset + len(line)
+        offset += len(line) + 1
+    return end

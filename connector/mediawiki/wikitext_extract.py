@@ -4,7 +4,7 @@ the template's regions, and the template's regions they edited."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 
 from mwparserfromhell.nodes import Comment, Heading, Node, Template
@@ -19,24 +19,28 @@ from ..extract import (
     PageFindings,
     SectionCollector,
     blocks_to_prose,
-    split_at_headings,
 )
-from .wikitext_regions import WikitextDoc, adopt_legacy, legacy_sections, sections_marked
+from ..regions import with_markers
+from .wikitext_markers import strip_markers
+from .wikitext_regions import LineDoc, LineSpan, locate_regions
 from .wikitext_render import LANG_PARAM
 from .wikitext_text import parse_wikitext, plain_text, row_templates
 
 
 def extract_page(content: str, kind: PageKind, context: PageContext,
+                 base: Mapping[str, str] | None = None,
                  legacy: PageKind | None = None) -> PageFindings:
-    """The fields and sections members added to the page, and the sections they edited."""
+    """The fields and sections members added to the page, and the sections they edited:
+    ``base`` is what was last written in each region (None: not known), ``legacy`` the
+    kind as earlier versions rendered it."""
     code = parse_wikitext(content)
     if code is None:
         return PageFindings()
     fields = _fields(code, kind) if kind.has_rows else ()
-    if legacy is not None and not sections_marked(code):
-        code = parse_wikitext(adopt_legacy(content, legacy_sections(legacy, context))[0]) \
-            or code
-    return PageFindings(fields, tuple(_Sections(code, kind, context.lang).read()))
+    stripped, marked = strip_markers(content)
+    doc = LineDoc(stripped)
+    spans = locate_regions(doc, kind, context, with_markers(base, marked), legacy)
+    return PageFindings(fields, tuple(_Sections(doc, spans, kind, context.lang).read()))
 
 
 def _fields(code: Wikicode, kind: PageKind) -> tuple[FoundField, ...]:
@@ -56,50 +60,48 @@ def _fields(code: Wikicode, kind: PageKind) -> tuple[FoundField, ...]:
 
 
 class _Sections(SectionCollector[Node]):
-    """Walk the page's top-level nodes: regions (edited ones are read), headings members
-    added and the prose under them, in order."""
+    """Walk the page: intact regions (the template's), and between them the top-level
+    nodes -- headings members added or kept from a template section they edited, and the
+    prose under them -- in order."""
 
-    def __init__(self, code: Wikicode, kind: PageKind, lang: str) -> None:
-        super().__init__(kind, lang)
-        self.code = code
+    def __init__(self, doc: LineDoc, spans: Mapping[str, LineSpan], kind: PageKind,
+                 lang: str) -> None:
+        super().__init__(kind, lang, frozenset(spans))
+        self.doc = doc
+        self.starts = {doc.indexes(span).start: (region_id, doc.indexes(span).stop)
+                       for region_id, span in spans.items()}
 
     def read(self) -> list[FoundSection]:
-        doc = WikitextDoc(self.code, {}, "")
-        regions = doc.regions()
-        spans = {doc.span(i)[0]: (i, doc.span(i)[1]) for i, f in regions.items()
-                 if not f.damaged}
-        nodes, index = self.code.nodes, 0
-        title: str | None = None
-        buffer: list[Node] = []
-        while index < len(nodes):
-            node = nodes[index]
-            if index in spans or isinstance(node, Heading):
-                self.close(title, buffer)
-                title, buffer = None, []
-            if index in spans:
-                region_id, end = spans[index]
-                if regions[region_id].intact:
-                    self.last = region_id
-                else:
-                    self.edited(region_id, _runs(nodes[index + 1:end]))
-                index = end + 1
+        self.title: str | None = None
+        self.buffer: list[Node] = []
+        lines = [line.text for line in self.doc.lines]
+        index, chunk = 0, []
+        while index < len(lines):
+            if index in self.starts:
+                self._chunk("\n".join(chunk))
+                chunk = []
+                self.close(self.title, self.buffer)
+                self.title, self.buffer = None, []
+                self.last, index = self.starts[index]
                 continue
-            if isinstance(node, Heading):
-                title = plain_text(node.title).strip()
-            elif title is not None:
-                buffer.append(node)
+            chunk.append(lines[index])
             index += 1
-        self.close(title, buffer)
+        self._chunk("\n".join(chunk))
+        self.close(self.title, self.buffer)
         return self.found
+
+    def _chunk(self, text: str) -> None:
+        """The nodes of the text between two regions: headings open a section."""
+        code = parse_wikitext(text + "\n")
+        for node in code.nodes if code is not None else []:
+            if isinstance(node, Heading):
+                self.close(self.title, self.buffer)
+                self.title, self.buffer = plain_text(node.title).strip(), []
+            else:
+                self.buffer.append(node)
 
     def prose(self, blocks: Sequence[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return _prose(list(blocks))
-
-
-def _runs(nodes: list[Node]) -> list[tuple[str | None, list[Node]]]:
-    return split_at_headings(
-        nodes, lambda node: plain_text(node.title).strip() if isinstance(node, Heading)
-        else None)
 
 
 def _prose(nodes: list[Node]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -1,209 +1,226 @@
 """Upgrade a wikitext page to its kind's current template, region by region.
 
-The page is parsed with mwparserfromhell; only top-level marker comments count (a marker
-inside a template, a tag or ``<nowiki>`` is text, not ours). Regions are replaced, removed
-or inserted as nodes of the parsed page, which is then serialized: every byte outside the
-regions -- rows, members' prose, their headings, comments -- stays as it was.
+A region is a section's managed text (heading, prose, help, page index) as cop-connector
+rendered it; pages carry no marker (see connector/regions.py). A region is found by the
+text last written there (the merge base the records keep), as whole lines: its non-blank
+lines, in order, each compared without trailing white space, blank lines between them not
+counting (what the editors and MediaWiki change without meaning it). Lines are replaced,
+removed or inserted as a whole; every other line -- rows, members' prose, their headings,
+comments -- stays byte for byte.
 
-A page made before markers existed (no ``cop:section`` marker at all) is first *adopted*:
-each section's text as the shipped template rendered it is looked for, in order, as whole
-lines; found, it gets markers around it (it is then an intact region, upgraded like any
-other); not found, it was edited and is reported, never overwritten nor added again.
+A page from an earlier version still carries comment markers: they are taken off first
+(wikitext_markers), and what they told becomes the merge base.
 """
 
 from __future__ import annotations
 
-import mwparserfromhell
-from mwparserfromhell.nodes import Comment, Heading, Node, Text
-from mwparserfromhell.wikicode import Wikicode
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from page_templates import PageKind, localize, template_version
+from page_templates import PageKind, localize
 
 from ..base import PageContext
-from ..regions import Desired, Found, PageUpgrade, region_hash, rows_at, upgrade_regions
-from .wikitext_markers import (
-    SECTION,
-    SECTION_END,
-    TEMPLATE,
-    canonical,
-    parse_marker,
-    region,
-    version_marker,
-)
+from ..regions import Desired, PageUpgrade, rows_at, upgrade_regions, with_markers
+from .wikitext_markers import strip_markers
 from .wikitext_render import section_text
 from .wikitext_text import parse_wikitext, plain_text
 
-
-def upgrade_page(content: str, kind: PageKind, context: PageContext,
-                 legacy: PageKind | None = None) -> PageUpgrade:
-    """``content`` brought to ``kind``'s template (see connector.regions); ``legacy``: the
-    kind as it was rendered before markers, to adopt the sections of such a page."""
-    code = parse_wikitext(content)
-    if code is None:
-        return PageUpgrade(content, drift=("the page cannot be parsed: not upgraded",))
-    drift: list[str] = []
-    changes: list[str] = []
-    skip: frozenset[str] = frozenset()
-    if legacy is not None and not sections_marked(code):
-        adopted, skip, drift = adopt_legacy(content, legacy_sections(legacy, context))
-        if skip != {s.id for s in legacy.sections} and adopted != content:
-            changes.append("markers added around the sections as provisioned")
-        code = parse_wikitext(adopted) or code
-    texts = {s.id: text for s in kind.sections if (text := section_text(kind, s, context))}
-    doc = WikitextDoc(code, {i: region(i, text) for i, text in texts.items()},
-                      version_marker(kind))
-    desired = [Desired(i, canonical(text), _title(kind, i, context.lang))
-               for i, text in texts.items()]
-    sections = [(s.id, kind.holds_rows(s)) for s in kind.sections]
-    notes = upgrade_regions(doc, desired, rows_at(sections, list(texts)),
-                            template_version(kind), skip)
-    new = str(code)
-    if new == content:
-        return PageUpgrade(content, drift=(*drift, *notes.drift))
-    return PageUpgrade(new, (*changes, *notes.changes), (*drift, *notes.drift))
+_HEADING = re.compile(r"^(={1,6})(.+?)\1\s*$")
 
 
-def legacy_sections(kind: PageKind, context: PageContext) -> list[tuple[str, str]]:
-    """(id, text) of each section as rendered before markers existed."""
-    return [(s.id, text) for s in kind.sections if (text := section_text(kind, s, context))]
+class Line:
+    """One line of the page; regions hold lines by identity, so edits elsewhere keep them."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
-def adopt_legacy(content: str, sections: list[tuple[str, str]]
-                 ) -> tuple[str, frozenset[str], list[str]]:
-    """``content`` with markers around each section found as whole lines, in order; the
-    ids not found, and a note for each."""
-    out: list[str] = []
-    position = 0
-    missing: set[str] = set()
-    notes: list[str] = []
-    for section_id, text in sections:
-        at = _find_lines(content, text, position)
-        if at < 0:
-            missing.add(section_id)
-            notes.append(f"section {section_id!r} differs from what cop-connector provisioned "
-                         "(edited on the wiki?): kept as it is")
-            continue
-        out += [content[position:at], region(section_id, text)]
-        position = at + len(text)
-    out.append(content[position:])
-    return "".join(out), frozenset(missing), notes
+@dataclass(frozen=True)
+class LineSpan:
+    first: Line
+    last: Line
 
 
-def _find_lines(content: str, text: str, start: int) -> int:
-    """The first offset >= ``start`` where ``text`` stands as whole lines, else -1."""
-    at = content.find(text, start)
-    while at >= 0:
-        end = at + len(text)
-        if (at == 0 or content[at - 1] == "\n") and (end == len(content) or
-                                                     content[end] == "\n"):
-            return at
-        at = content.find(text, at + 1)
-    return -1
+def canonical(text: str) -> str:
+    """What is compared: the non-blank lines, without trailing white space."""
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
 
 
-def sections_marked(code: Wikicode) -> bool:
-    """Whether the page has any section marker (pages from before markers have none)."""
-    return any(isinstance(n, Comment) and (parse_marker(str(n.contents)) or ("",))[0] == SECTION
-               for n in code.nodes)
+def heading_text(line: str) -> str | None:
+    """The text a heading line shows, None for any other line."""
+    match = _HEADING.match(line.rstrip())
+    if match is None:
+        return None
+    code = parse_wikitext(match.group(2))
+    return plain_text(code).strip() if code is not None else match.group(2).strip()
 
 
-def _title(kind: PageKind, section_id: str, lang: str) -> str:
-    section = next(s for s in kind.sections if s.id == section_id)
-    return localize(section.title, lang) if section.title else ""
+class LineDoc:
+    """connector.regions.RegionDoc over the lines of a page."""
 
+    def __init__(self, content: str) -> None:
+        self.lines = [Line(text) for text in content.split("\n")]
+        self.taken: list[LineSpan] = []
 
-class WikitextDoc:
-    """connector.regions.RegionDoc over a parsed page (its top-level nodes)."""
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
 
-    def __init__(self, code: Wikicode, texts: dict[str, str], version: str) -> None:
-        self.code = code
-        self.texts = texts  # id -> the region as the template renders it, markers included
-        self.version = version  # the whole version marker comment
+    def canonical(self, text: str) -> str:
+        return canonical(text)
 
-    @property
-    def nodes(self) -> list[Node]:
-        return self.code.nodes
+    def heading_of(self, text: str) -> str:
+        return next((found for line in text.split("\n")
+                     if (found := heading_text(line)) is not None), "")
 
-    def _markers(self) -> dict[str, tuple[list[tuple[int, str]], list[int]]]:
-        """id -> (begin markers (index, hash), end marker indexes)."""
-        found: dict[str, tuple[list[tuple[int, str]], list[int]]] = {}
-        for index, node in enumerate(self.nodes):
-            marker = parse_marker(str(node.contents)) if isinstance(node, Comment) else None
-            if marker is None or marker[0] == TEMPLATE:
+    def _index(self, line: Line) -> int:
+        return next(i for i, candidate in enumerate(self.lines) if candidate is line)
+
+    def indexes(self, span: LineSpan) -> range:
+        return range(self._index(span.first), self._index(span.last) + 1)
+
+    def _taken_lines(self) -> set[int]:
+        return {id(self.lines[i]) for span in self.taken for i in self.indexes(span)}
+
+    def locate(self, text: str) -> LineSpan | None:
+        want = canonical(text).split("\n") if canonical(text) else []
+        if not want:
+            return None
+        taken = self._taken_lines()
+        filled = [line for line in self.lines if line.text.strip()]
+        for start in range(len(filled) - len(want) + 1):
+            if filled[start].text.rstrip() != want[0]:
                 continue
-            begins, ends = found.setdefault(marker[1], ([], []))
-            if marker[0] == SECTION:
-                begins.append((index, marker[2]))
-            elif marker[0] == SECTION_END:
-                ends.append(index)
-        return found
+            run = filled[start:start + len(want)]
+            if all(id(line) not in taken and line.text.rstrip() == wanted
+                   for line, wanted in zip(run, want, strict=True)):
+                span = LineSpan(run[0], run[-1])
+                self.taken.append(span)
+                return span
+        return None
 
-    def span(self, region_id: str) -> tuple[int, int]:
-        """The indexes of the region's begin and end markers among the top-level nodes."""
-        (begin, _), = self._markers()[region_id][0]
-        return begin, self._markers()[region_id][1][0]
+    def _new(self, text: str) -> list[Line]:
+        return [Line(line) for line in text.split("\n")]
 
-    def regions(self) -> dict[str, Found]:
-        found = {}
-        for region_id, (begins, ends) in self._markers().items():
-            if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0][0]:
-                found[region_id] = Found(region_id, False, "", damaged=(
-                    "has lost a marker or has one twice"))
-                continue
-            (begin, digest), end = begins[0], ends[0]
-            text = canonical("".join(str(n) for n in self.nodes[begin + 1:end]))
-            found[region_id] = Found(region_id, region_hash(text) == digest, text)
-        return found
+    def _take(self, lines: list[Line], old: LineSpan | None = None) -> LineSpan:
+        if old is not None:
+            self.taken.remove(old)
+        span = LineSpan(lines[0], lines[-1])
+        self.taken.append(span)
+        return span
 
-    def _parsed(self, region_id: str) -> list[Node]:
-        return list(mwparserfromhell.parse(self.texts[region_id]).nodes)
+    def replace(self, span: LineSpan, text: str) -> LineSpan:
+        where = self.indexes(span)
+        new = self._new(text)
+        self.lines[where.start:where.stop] = new
+        return self._take(new, span)
 
-    def replace(self, region_id: str) -> None:
-        begin, end = self.span(region_id)
-        self.nodes[begin:end + 1] = self._parsed(region_id)
+    def remove(self, span: LineSpan) -> None:
+        where = self.indexes(span)
+        del self.lines[where.start:where.stop]
+        self.taken.remove(span)
+        at = where.start
+        if at < len(self.lines) and not self.lines[at].text.strip() and (
+                at == 0 or not self.lines[at - 1].text.strip()):
+            del self.lines[at]  # no blank line doubled where the region was
 
-    def remove(self, region_id: str) -> None:
-        begin, end = self.span(region_id)
-        del self.nodes[begin:end + 1]
-        after = self.nodes[begin] if begin < len(self.nodes) else None
-        if isinstance(after, Text) and after.value.startswith("\n\n"):
-            after.value = after.value[2:]  # no blank lines left where the region was
-
-    def insert(self, region_id: str, anchor: str | None, *, before: bool) -> None:
-        new = self._parsed(region_id)
-        if anchor is not None and before:
-            at = self.span(anchor)[0]
-            self.nodes[at:at] = [*new, Text("\n\n")]
-        elif anchor is not None:
-            at = self.span(anchor)[1] + 1
-            self.nodes[at:at] = [Text("\n\n"), *new]
-        elif before:  # at the end of the page
-            page = str(self.code)
-            lead = "" if page.endswith("\n\n") or not page else (
-                "\n" if page.endswith("\n") else "\n\n")
-            self.nodes.extend([Text(lead), *new, Text("\n")])
-        else:  # at the top, after the version marker
-            at = 1 if self._version_index() == 0 else 0
-            self.nodes[at:at] = [Text("\n"), *new, Text("\n")] if at else [*new, Text("\n\n")]
+    def insert(self, text: str, anchor: LineSpan | None, *, before: bool) -> LineSpan:
+        new = self._new(text)
+        if anchor is not None:
+            at = self._index(anchor.first) if before else self._index(anchor.last) + 1
+        elif before:  # at the end of the page, before its trailing blank lines
+            filled = [i for i, line in enumerate(self.lines) if line.text.strip()]
+            at = filled[-1] + 1 if filled else 0
+        else:
+            at = 0
+        lead = [Line("")] if at > 0 and self.lines[at - 1].text.strip() else []
+        tail = [Line("")] if at < len(self.lines) and self.lines[at].text.strip() else []
+        self.lines[at:at] = [*lead, *new, *tail]
+        return self._take(new)
 
     def has_heading(self, title: str) -> bool:
-        """A heading ``title`` members wrote: outside the regions, or inside one they
-        edited (the template's own headings are in the intact ones)."""
-        inside = {i for b, e in (self.span(r) for r, f in self.regions().items()
-                                 if f.intact) for i in range(b, e + 1)}
-        return any(isinstance(node, Heading) and plain_text(node.title).strip() == title
-                   for i, node in enumerate(self.nodes) if i not in inside)
+        taken = self._taken_lines()
+        return any(heading_text(line.text) == title for line in self.lines
+                   if id(line) not in taken)
 
-    def _version_index(self) -> int | None:
-        return next((i for i, n in enumerate(self.nodes) if isinstance(n, Comment) and
-                     (parse_marker(str(n.contents)) or ("",))[0] == TEMPLATE), None)
 
-    def set_version(self, version: str) -> bool:
-        index = self._version_index()
-        if index is not None:
-            if str(self.nodes[index]) == self.version:
-                return False
-            self.nodes[index] = mwparserfromhell.parse(self.version).nodes[0]
-            return True
-        self.nodes[0:0] = [*mwparserfromhell.parse(self.version).nodes, Text("\n")]
-        return True
+def desired_regions(kind: PageKind, context: PageContext) -> list[Desired]:
+    """The page's regions as the template renders them now, in order."""
+    return [Desired(s.id, text, localize(s.title, context.lang) if s.title else "")
+            for s in kind.sections if (text := section_text(kind, s, context))]
+
+
+def legacy_candidates(legacy: PageKind | None, context: PageContext
+                      ) -> dict[str, list[str]]:
+    """Region id -> its text as ``legacy`` (the shipped kind) rendered it."""
+    if legacy is None:
+        return {}
+    return {region.id: [region.text] for region in desired_regions(legacy, context)}
+
+
+def _renderings(kind: PageKind, context: PageContext, legacy: PageKind | None
+                ) -> dict[str, list[str]]:
+    """Region id -> the texts it may have been written with (as earlier versions and as
+    the template now render it): a marker's hash recovers which one."""
+    candidates = legacy_candidates(legacy, context)
+    for region in desired_regions(kind, context):
+        candidates.setdefault(region.id, []).append(region.text)
+    return candidates
+
+
+def upgrade_page(content: str, kind: PageKind, context: PageContext,
+                 base: Mapping[str, str] | None = None, legacy: PageKind | None = None,
+                 *, restore: bool = False) -> PageUpgrade:
+    """``content`` brought to ``kind``'s template (see connector.regions): ``base`` is what
+    was last written in each region (None: not known), ``legacy`` the kind as rendered by
+    earlier versions (the shipped one), ``restore`` adds back sections members deleted."""
+    if parse_wikitext(content) is None:
+        return PageUpgrade(content, drift=("the page cannot be parsed: not upgraded",))
+    desired = desired_regions(kind, context)
+    stripped, marked = strip_markers(content, _renderings(kind, context, legacy))
+    changes = ["markers taken off the page"] if stripped != content else []
+    base = with_markers(base, marked)
+    doc = LineDoc(stripped)
+    sections = [(s.id, kind.holds_rows(s)) for s in kind.sections]
+    outcome = upgrade_regions(doc, desired, rows_at(sections, [d.id for d in desired]),
+                              base, legacy_candidates(legacy, context), restore=restore)
+    new = doc.text()
+    if new == content:
+        return PageUpgrade(content, drift=tuple(outcome.drift), regions=outcome.base)
+    return PageUpgrade(new, (*changes, *outcome.changes), tuple(outcome.drift), outcome.base)
+
+
+def remove_markers(content: str, kind: PageKind, context: PageContext,
+                   legacy: PageKind | None = None) -> PageUpgrade:
+    """``content`` without the markers of earlier versions, nothing else changed; the merge
+    base they give (empty when the page has none)."""
+    stripped, marked = strip_markers(content, _renderings(kind, context, legacy))
+    if stripped == content:
+        return PageUpgrade(content, regions=marked or {})
+    return PageUpgrade(stripped, ("markers taken off the page",), regions=marked or {})
+
+
+def locate_regions(doc: LineDoc, kind: PageKind, context: PageContext,
+                   base: Mapping[str, str] | None, legacy: PageKind | None
+                   ) -> dict[str, LineSpan]:
+    """Where each region stands intact on the page (as last written, as the template
+    renders it now, or as earlier versions rendered it)."""
+    older = legacy_candidates(legacy, context)
+    found: dict[str, LineSpan] = {}
+    for region in desired_regions(kind, context):
+        written = (base or {}).get(region.id)
+        texts = [written] if written else []
+        texts += [region.text, *older.get(region.id, ())]
+        for text in texts:
+            span = doc.locate(text)
+            if span is not None:
+                found[region.id] = span
+                break
+    return found
+
+
+def page_regions(kind: PageKind, context: PageContext) -> dict[str, str]:
+    """Region id -> its text, as a new page of ``kind`` is written (its first merge base)."""
+    return {region.id: region.text for region in desired_regions(kind, context)}

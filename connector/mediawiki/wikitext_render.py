@@ -19,20 +19,11 @@ from page_templates.values import display
 
 from ..base import PageContext, PageRef, PartRows
 from .escape import escape_prose, escape_text, escape_url
-from .wikitext_markers import region, version_marker
 
-MARKER_PREFIX = "cop-connector: rows of "
 PRELOAD_TEMPLATE = "CoP preload"  # the page the "Add" buttons preload (see support.py)
 # Extra parameter of a single block (the charter): the language of the box's labels.
 LANG_PARAM = "lang"
 _HOLD = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: holds a placeholder's place while escaping
-
-
-def marker_comment(kind: PageKind) -> str:
-    """The comment that marks where the rows live (new rows go after it on an empty page)."""
-    shape = "block" if kind.single else "per line"
-    what = f"one {{{{{kind.row_template}}}}} {shape}"
-    return f"<!-- {MARKER_PREFIX}{kind.kind}, {what} -->"
 
 
 def param_value(field: FieldDef, value: str, lang: str) -> str:
@@ -59,20 +50,22 @@ def render_row(kind: PageKind, values: Mapping[str, str], lang: str) -> str:
 
 def render_page(kind: PageKind, context: PageContext,
                 rows: Sequence[Mapping[str, str]], parts: PartRows | None = None) -> str:
-    """A new page of ``kind``: the template version marker, then its sections in order,
-    each managed part between region markers (see wikitext_regions), blank lines between
-    blocks. The rows (of the kind, or of the part a section names: ``parts[part]``) come
-    after their section's heading and prose, each row set after its own marker comment."""
+    """A new page of ``kind``: its sections in order, blank lines between blocks, no
+    marker of any kind (see wikitext_regions: the records remember what each section was
+    written with). The rows (of the kind, or of the part a section names:
+    ``parts[part]``) come after their section's heading and prose, one per line."""
     blocks: list[str] = []
     for section in kind.sections:
         text = section_text(kind, section, context)
         if text:
-            blocks.append(region(section.id, text))
+            blocks.append(text)
         target = kind.section_kind(section)
         if target is not None and kind.holds_rows(section):
             held = rows if target is kind else (parts or {}).get(target.kind, ())
-            blocks.append(rows_block(target, held, context.lang))
-    return version_marker(kind) + "\n" + "\n\n".join(blocks) + "\n"
+            block = rows_block(target, held, context.lang)
+            if block:
+                blocks.append(block)
+    return "\n\n".join(blocks) + "\n"
 
 
 def section_text(kind: PageKind, section: Section, context: PageContext) -> str:
@@ -136,10 +129,10 @@ def _prose(text: str, context: PageContext) -> str:
 
 
 def rows_block(kind: PageKind, rows: Sequence[Mapping[str, str]], lang: str) -> str:
-    """The rows marker comment and the rows (an empty charter box for a single kind)."""
+    """The rows, one per line ('' without any); an empty charter box for a single kind."""
     if kind.single:
         rows = rows[:1] or [{}]  # an empty box still shows members the fields
-    return "\n".join([marker_comment(kind), *(render_row(kind, row, lang) for row in rows)])
+    return "\n".join(render_row(kind, row, lang) for row in rows)
 
 
 def example_row(kind: PageKind, *, raw: bool = False) -> str:

@@ -1,6 +1,10 @@
 """What every command shares: the configuration, the records, the backends — opened lazily,
 so ``cop init`` and ``--help`` need none of them — and the translation of errors into
-messages and exit codes (the only place that does it)."""
+messages and exit codes (the only place that does it).
+
+The library is imported where it is first used (inside App), not at the top: this module is
+imported by every command, `cop --help` included, which should load nothing but click.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,33 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-import sync.config.loader as config_module
-from connector.base import WikiBackend
 from connector.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
     EXIT_PARTIAL,
+    EXIT_USAGE,
+    AuthenticationFailed,
     ConfigError,
     CopError,
     NotFoundError,
     TemplateDefinitionError,
     UsageError,
 )
-from connector.http import Budget
-from page_templates import TemplateSet, load_templates
-from page_templates.profiles import with_profiles
-from sync.config.backends import build_backend
-from sync.config.loader import Config
-from sync.engine.lock import RunLock
-from sync.records.model import Community
-from sync.records.store import Records
+
+if TYPE_CHECKING:
+    from connector.base import WikiBackend
+    from connector.budget import Budget
+    from page_templates import TemplateSet
+    from sync.config.loader import Config
+    from sync.engine.lock import RunLock
+    from sync.records.model import Community
+    from sync.records.store import Records
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("cop")
@@ -43,6 +50,7 @@ class App:
     def __init__(self) -> None:
         self.config_path: str | None = None
         self.debug = False
+        self.quiet = False  # --quiet: no progress bar
         self._config: Config | None = None
         self._records: Records | None = None
         self._backends: dict[str, WikiBackend] = {}
@@ -52,7 +60,9 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = config_module.load(self.config_path)
+            from sync.config.loader import load  # noqa: PLC0415 - see the module's docstring
+
+            self._config = load(self.config_path)
         return self._config
 
     @property
@@ -68,6 +78,8 @@ class App:
                     "the file moved, or create an empty one with `cop init` (on an existing "
                     "cop.toml it only creates the records)",
                     setting="records.path", path=str(self.config.path))
+            from sync.records.store import Records  # noqa: PLC0415
+
             self._records = Records.open(path, create=False)
         return self._records
 
@@ -77,6 +89,9 @@ class App:
         the members' profile a choice among the configured vocabulary), loaded and
         validated once per invocation. Raises TemplateDefinitionError."""
         if self._templates is None:
+            from page_templates import load_templates  # noqa: PLC0415
+            from page_templates.profiles import with_profiles  # noqa: PLC0415
+
             templates = with_profiles(load_templates(self.config.templates_dir),
                                       self.config.method.profiles)
             self._check_languages(templates)
@@ -100,11 +115,15 @@ class App:
     def budget(self) -> Budget:
         """One time budget per invocation, shared by every backend: it starts on first use."""
         if self._budget is None:
+            from connector.budget import Budget  # noqa: PLC0415
+
             self._budget = Budget(self.config.sync.budget_seconds)
         return self._budget
 
     def backend(self, name: str) -> WikiBackend:
         if name not in self._backends:
+            from sync.config.backends import build_backend  # noqa: PLC0415 - a wiki's libraries
+
             self._backends[name] = build_backend(self.config, name, records=self.records,
                                                  budget=self.budget)
         return self._backends[name]
@@ -120,9 +139,17 @@ class App:
         return community
 
     def lock(self, *, wait: float = 30.0) -> RunLock:
+        from sync.engine.lock import RunLock  # noqa: PLC0415
+
         return RunLock(self.config.resolve(self.config.sync.lock_file), wait=wait)
 
     def close(self) -> None:
+        """Close what was opened: the backends first (each keeps its session for the next
+        run, see connector/session.py), then the records."""
+        for backend in self._backends.values():
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
         if self._records is not None:
             self._records.close()
 
@@ -165,8 +192,17 @@ def _set_verbosity(ctx: click.Context, _param: click.Parameter, value: int) -> N
         logging.getLogger().setLevel(logging.DEBUG if value > 1 else logging.INFO)
 
 
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _app(ctx).quiet = True
+
+
 def common_options(function: F) -> F:
-    """--config and -v on every command (also accepted before the command name)."""
+    """--config, -v and -q on every command (also accepted before the command name)."""
+    function = click.option("-q", "--quiet", is_flag=True, expose_value=False,
+                            callback=_set_quiet, is_eager=True,
+                            help="No progress bar (long work shows one on a terminal).")(
+        function)
     function = click.option("--config", "config_path", metavar="PATH", expose_value=False,
                             callback=_set_config, is_eager=True,
                             help="Configuration file (default: $COP_CONFIG, else ./cop.toml).")(
@@ -219,6 +255,33 @@ def logging_to_file() -> bool:
     return any(isinstance(handler, logging.FileHandler) for handler in _HANDLERS)
 
 
+CONFIGURATION_FAILURES = (AuthenticationFailed, ConfigError)
+
+
+def stops_every_run(error: BaseException) -> bool:
+    """A refused login, a missing secret: the configuration is wrong for a whole wiki, and
+    every run will fail the same way until someone fixes it (exit code 2)."""
+    return isinstance(error, CONFIGURATION_FAILURES)
+
+
+def exit_code(failures: Iterable[BaseException] = (), *, partial: bool = False,
+              interrupted: bool = False) -> int:
+    """One meaning per exit code (PRODUCT.md §3) for a command that goes on past failures
+    (cop-sync, cop member's page write, cop provision --all, cop report --publish...):
+
+    2 when one of ``failures`` says the configuration is wrong for a whole wiki (a refused
+    login, a missing secret): every run would fail the same way until someone fixes it,
+    as when such an error stops a command outright; else 1 when anything failed or
+    ``partial`` (a row problem, a conflict, a page left as it was); else 0. Stopped by
+    Ctrl-C (``interrupted``): 130, whatever else happened — the work is not finished."""
+    if interrupted:
+        return EXIT_INTERRUPTED
+    found = list(failures)
+    if any(stops_every_run(failure) for failure in found):
+        return EXIT_USAGE
+    return EXIT_PARTIAL if found or partial else EXIT_OK
+
+
 def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, click.Context], Any]:
     """Wrap Command.invoke: a CopError becomes 'cop: error: ...' and its exit code; an
     unexpected exception a one-line message (traceback with -vv), never a bare traceback."""
@@ -235,7 +298,7 @@ def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, clic
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # Whoever read standard output stopped (`cop status | head -1`): stop quietly,
             # as a Unix tool ended by SIGPIPE does, and with the status a shell reports for

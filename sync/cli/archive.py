@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
-from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.app import App, GuardedCommand, common_options, exit_code, pass_app
+from sync.cli.progress import watched
 from sync.clock import utc_now
 from sync.engine.run import Syncer, SyncOptions
 from sync.method.archive import archive as archive_community
 from sync.method.archive import default_directory, refuse_archived, reopen
+from sync.progress import Monitor
 
 DEFAULT_BASE = "archives"
 
@@ -35,7 +37,8 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
     then its space frozen (MediaWiki: every page protected; Confluence: the space
     archived). Nothing is deleted; cop-sync and provisioning then leave it alone.
     --undo reopens it with the status it had. A community already archived is refused
-    (exit 2) unless --force."""
+    (exit 2) unless --force. On a terminal, a progress bar; Ctrl-C stops between two
+    steps (exit 130) and the same command finishes the rest."""
     community = app.community(slug)
     backend = app.backend(community.backend)
     with app.lock():
@@ -47,12 +50,21 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
         if not force:  # before the last sync, which skips an archived community anyway
             refuse_archived(app.records, community)
         sync = not (no_sync or community.archived or not app.records.page_states(slug))
-        code = _last_sync(app, slug) if sync else 0
+        if sync:
+            with watched(app) as monitor:
+                code = _last_sync(app, slug, monitor)
+        else:
+            code = 0
         target = directory or default_directory(app.config.resolve(DEFAULT_BASE), community,
                                                 utc_now())
-        outcome = archive_community(app.records, backend, app.templates, community, target,
-                                    again=force)
+        with watched(app) as monitor:
+            outcome = archive_community(app.records, backend, app.templates, community,
+                                        target, again=force, monitor=monitor)
     _print(outcome.frozen, outcome.notes)
+    if outcome.interrupted:
+        click.echo(f"cop: stopped (Ctrl-C) before the space was frozen: {slug} is not "
+                   f"archived yet; run `cop archive {slug}` again to finish", err=True)
+        raise SystemExit(exit_code(interrupted=True))
     if outcome.snapshot is not None:
         click.echo(f"snapshot: {outcome.snapshot.pages} page(s), {outcome.snapshot.rows} "
                    f"row(s) in {outcome.snapshot.html} (open it in a browser) and "
@@ -62,18 +74,26 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
     raise SystemExit(code)
 
 
-def _last_sync(app: App, slug: str) -> int:
+def _last_sync(app: App, slug: str, monitor: Monitor) -> int:
     """cop-sync of this community, so the snapshot holds its last changes; its problems
-    are shown, the archive goes on (exit 1 at the end)."""
-    syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=app.budget)
+    are shown, the archive goes on (exit 1 at the end). Stopped by Ctrl-C, the command
+    stops there (exit 130): nothing of the archive is done."""
+    syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=app.budget,
+                    monitor=monitor)
     report = syncer.run(SyncOptions(community=slug,
                                     overlap_seconds=app.config.sync.overlap_seconds))
     for outcome in report.communities:
         if outcome.error:
             click.echo(f"cop: warning: the last sync of {slug} failed: {outcome.error}",
                        err=True)
-    click.echo(f"last sync: {report.summary_line()}", err=True)
-    return report.exit_code
+    code = exit_code(report.failures, partial=bool(report.exit_code),
+                     interrupted=report.interrupted)
+    click.echo(f"last sync: {report.summary_line(code)}", err=True)
+    if report.interrupted:
+        click.echo(f"cop: stopped (Ctrl-C) before archiving: run `cop archive {slug}` again",
+                   err=True)
+        raise SystemExit(code)
+    return code
 
 
 def _print(frozen: str, notes: list[str]) -> None:

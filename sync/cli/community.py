@@ -7,7 +7,7 @@ from dataclasses import replace
 import click
 
 from connector.errors import CopError, UsageError
-from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.app import App, GuardedGroup, common_options, pass_app, stops_every_run
 from sync.cli.output import echo_json, echo_table
 from sync.clock import utc_now
 from sync.community.lifecycle import activate as activate_community
@@ -198,6 +198,7 @@ def _write_members(app: App, community: Community) -> None:
     except CopError as error:
         click.echo(f"cop: warning: the Members page was not written ({error}); the next "
                    "cop-sync writes it", err=True)
+        _stop_if_misconfigured(error)
         return
     if outcome is None:
         return
@@ -206,6 +207,13 @@ def _write_members(app: App, community: Community) -> None:
                    "next cop-sync writes it", err=True)
     else:
         click.echo(f"Members page {outcome.page}: {outcome.pushed} change(s) written")
+
+
+def _stop_if_misconfigured(error: CopError) -> None:
+    """The records changed, the wiki did not follow: a warning (exit 0), unless the wiki
+    refused the login or the secret is missing, exit 2 as from every command."""
+    if stops_every_run(error):
+        raise SystemExit(error.exit_code)
 
 
 def _write_charter(app: App, community: Community) -> None:
@@ -219,6 +227,7 @@ def _write_charter(app: App, community: Community) -> None:
     except CopError as error:
         click.echo(f"cop: warning: the charter was not written ({error}); `cop provision "
                    f"{community.slug}` writes it", err=True)
+        _stop_if_misconfigured(error)
         return
     if written is not None:
         click.echo(f"charter {written.ref} updated ({written.reason})")

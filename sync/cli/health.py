@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from connector.errors import UsageError
-from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.app import App, GuardedCommand, common_options, exit_code, pass_app
 from sync.cli.output import echo_json
 from sync.clock import utc_now
 from sync.records.model import Community
@@ -47,7 +47,7 @@ def health(app: App, slug: str | None, as_json: bool, since: datetime | None,
     else:
         for figures in healths:
             print_health(figures)
-    raise SystemExit(1 if read.errors else 0)
+    raise SystemExit(exit_code(read.failures))
 
 
 def period_start(since: datetime | None, now: str) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from connector.mediawiki.http import check_url as check_mediawiki_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.config.loader import Config, toml_string
 from sync.config.starter import StarterSettings, starter_text
+from sync.config.systemd import ENVIRONMENT, SERVICE, TIMER, environment_text, unit_files
 from sync.records.store import Records
 
 # The options that are settings of the file (given on an existing file, they need --force).
@@ -62,11 +65,18 @@ OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-u
 @click.option("--force", is_flag=True,
               help="Overwrite an existing configuration file (the previous one is kept as "
                    "FILE.bak; the records are kept).")
+@click.option("--systemd", is_flag=True,
+              help="Also write a systemd service and timer for cop-sync, and an environment "
+                   "file (mode 600) for the secrets, in a systemd/ directory beside "
+                   "cop.toml (on an existing cop.toml: only these).")
+@click.option("--every", "every_minutes", type=click.IntRange(1, 1440), default=5,
+              show_default=True, metavar="MINUTES",
+              help="With --systemd: minutes between the end of a run and the next.")
 @pass_app
 def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user: str,
          mediawiki_password_env: str, confluence_url: str | None, confluence_user: str,
          confluence_token_env: str, cloud: bool, lang: str, allow_http: bool,
-         scoped_token: bool, force: bool) -> None:
+         scoped_token: bool, force: bool, systemd: bool, every_minutes: int) -> None:
     """Write a starter cop.toml (every setting can be given as a flag) and create the
     records database. Without a wiki URL, the local MediaWiki of the quick start
     (http://127.0.0.1:8080/) is assumed.
@@ -79,7 +89,10 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
         raise UsageError(f"{path} is a directory: give the configuration file's path "
                          f"(e.g. --config {path / config_module.DEFAULT_PATH})")
     if path.exists() and not force:
-        _records_only(path)
+        if systemd:
+            _write_systemd(config_module.load(str(path)), every_minutes)
+        else:
+            _records_only(path)
         return
     if confluence_url and scoped_token:
         confluence_url = _gateway(confluence_url, cloud)
@@ -97,6 +110,35 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
     config = config_module.parse(tomllib.loads(text), path.resolve())  # before any write
     _check_urls(config)
     _write(path, text, config)
+    if systemd:
+        _write_systemd(config, every_minutes)
+
+
+def _write_systemd(config: Config, every_minutes: int) -> None:
+    """The units (rewritten) and the environment file (only when missing: it may hold the
+    secrets already), in ``systemd/`` beside the configuration; then how to install them."""
+    directory = config.path.parent / "systemd"
+    environment = directory / ENVIRONMENT
+    units = unit_files(config, bin_dir=Path(sys.executable).parent, user=getpass.getuser(),
+                       every_minutes=every_minutes,
+                       environment_file=Path("/etc/cop-connector") / ENVIRONMENT)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in units.items():
+            (directory / name).write_text(text, encoding="utf-8")
+        if not environment.exists():
+            descriptor = os.open(environment, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(environment_text(config))
+    except OSError as error:
+        raise UsageError(f"cannot write {directory}: {error.strerror or error}") from error
+    click.echo(f"wrote {directory / SERVICE}, {directory / TIMER} and {environment} "
+               "(mode 600; fill in the secret)")
+    click.echo("install (as root):\n"
+               f"  install -D -m 600 {environment} /etc/cop-connector/{ENVIRONMENT}\n"
+               f"  cp {directory / SERVICE} {directory / TIMER} /etc/systemd/system/\n"
+               f"  systemctl daemon-reload && systemctl enable --now {TIMER}\n"
+               "then: systemctl list-timers cop-sync; journalctl -u cop-sync")
 
 
 def _gateway(url: str, cloud: bool) -> str:

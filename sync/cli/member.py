@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from connector.errors import CopError, UsageError
-from sync.cli.app import App, GuardedGroup, common_options, pass_app
+from sync.cli.app import App, GuardedGroup, common_options, exit_code, pass_app
 from sync.community.registration import LEADERS, check_removable
 from sync.engine.members import forget_member, members_pending, record_member, write_members_page
 from sync.engine.pull import PageOutcome
@@ -93,7 +93,9 @@ def _open(app: App, slug: str) -> Community:
 
 
 def _write_page(app: App, slug: str) -> None:
-    """The local change is committed; now the wiki. A wiki failure is exit 1, not a loss."""
+    """The local change is committed; now the wiki. A wiki failure is not a loss: exit 1,
+    or 2 when the wiki refused the login (the configuration's to fix, as for every
+    command)."""
     community = app.community(slug)
     try:
         outcome = write_members_page(app.records, app.backend(community.backend),
@@ -101,7 +103,7 @@ def _write_page(app: App, slug: str) -> None:
     except CopError as error:
         click.echo(f"cop: error: the Members page was not written ({error}); the change is "
                    "recorded and the next cop-sync writes it", err=True)
-        raise SystemExit(1) from error
+        raise SystemExit(exit_code([error])) from error
     if outcome is None:
         click.echo(f"the Members page is not on the wiki (not provisioned yet, or deleted "
                    f"there): `cop provision {slug}` writes it")

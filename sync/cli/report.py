@@ -14,8 +14,9 @@ from pathlib import Path
 import click
 
 from connector.errors import UsageError
-from sync.cli.app import App, GuardedGroup, common_options, pass_app, write_file
+from sync.cli.app import App, GuardedGroup, common_options, exit_code, pass_app, write_file
 from sync.cli.health import SINCE_HELP, history, period_start
+from sync.cli.progress import watched
 from sync.cli.report_accounts import accounts
 from sync.clock import format_time, parse_time, utc_now
 from sync.records.model import Community
@@ -101,7 +102,7 @@ def report(app: App, ctx: click.Context, slug: str | None, all_: bool,
     language = lang or (next(iter(shared)) if len(shared) == 1
                         and shared <= set(REPORT_LANGUAGES) else app.config.default_lang)
     _write(_render(healths, fmt, language, now, start), output)
-    code = 1 if read.errors else 0
+    code = exit_code(read.failures)
     if publish:
         with app.lock():
             code = max(code, _publish(app, communities, healths, all_, force, dry_run))
@@ -131,8 +132,8 @@ def _write(text: str, output: Path | None) -> None:
 def _publish(app: App, communities: Sequence[Community], healths: Sequence[CommunityHealth],
              portfolio: bool, force: bool, dry_run: bool) -> int:
     """Results pages per wiki (the portfolio too with --all); the plan goes to stderr so
-    that standard output stays the report."""
-    code = 0
+    that standard output stays the report. On a terminal, a progress bar; Ctrl-C stops
+    before the next page (exit 130)."""
     pairs = []
     for community, figures in zip(communities, healths, strict=True):
         if community.archived:  # its space is frozen: its results stay in the snapshot
@@ -143,15 +144,21 @@ def _publish(app: App, communities: Sequence[Community], healths: Sequence[Commu
         else:  # its space may not exist yet: a page there could land anywhere
             click.echo(f"cop: {community.slug}: not provisioned yet, so no results page "
                        f"(run `cop provision {community.slug}`)", err=True)
-    for name in sorted({c.backend for c, _ in pairs}):
-        group = [(c, h) for c, h in pairs if c.backend == name]
-        publisher = Publisher(app.records, app.backend(name), name, app.config.health,
-                              app.config.default_lang)
-        targets = publisher.targets(group, portfolio=healths if portfolio else ())
-        outcome = publisher.run(targets, dry_run=dry_run, force=force)
+    outcomes = []
+    with watched(app, show=not dry_run) as monitor:
+        for name in sorted({c.backend for c, _ in pairs}):
+            if monitor.stopping():
+                break
+            group = [(c, h) for c, h in pairs if c.backend == name]
+            publisher = Publisher(app.records, app.backend(name), name, app.config.health,
+                                  app.config.default_lang, monitor=monitor)
+            targets = publisher.targets(group, portfolio=healths if portfolio else ())
+            outcomes.append(publisher.run(targets, dry_run=dry_run, force=force))
+        stopped = monitor.stopping()
+    for outcome in outcomes:  # once the progress bar is gone: its line is not theirs
         _print(outcome, dry_run)
-        code = max(code, outcome.exit_code)
-    return code
+    return exit_code([f for o in outcomes for f in o.failures],
+                     partial=any(o.exit_code for o in outcomes), interrupted=stopped)
 
 
 def _print(outcome: PublishReport, dry_run: bool) -> None:
@@ -167,6 +174,11 @@ def _print(outcome: PublishReport, dry_run: bool) -> None:
     done = writes if dry_run else outcome.written
     click.echo(f"{'would publish' if dry_run else 'published'} {done} page(s); "
                f"{len(outcome.actions) - writes} left as they are", err=True)
+    if outcome.interrupted:
+        attempted = len(outcome.done) + len(outcome.failed)
+        left = sum(a.writes for a in outcome.actions[attempted:])
+        click.echo(f"cop: stopped (Ctrl-C) with {left} page(s) not published; publish "
+                   "again to finish", err=True)
 
 
 def _days_ago(now: str, days: int) -> str:

@@ -10,7 +10,6 @@ from connector.http import safe_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.engine.governance import GOVERNED
-from sync.provision.run import Provisioner
 from sync.records.model import Community
 from sync.records.relay_state import FEED_FIELD
 from sync.results.status import community_status, last_run, method_overview
@@ -76,6 +75,8 @@ def _provisioning_drift(app: App,
                         communities: list[Community]) -> dict[str, list[dict[str, str]]]:
     """slug -> what `cop provision` would do besides 'unchanged' (a dry run). Shared pages
     (the row templates) are listed under every community, since all of them use them."""
+    from sync.provision.run import Provisioner  # noqa: PLC0415 - only with --check-wiki
+
     found: dict[str, list[dict[str, str]]] = {c.slug: [] for c in communities}
     for name in sorted({c.backend for c in communities}):
         group = [c for c in communities if c.backend == name]

@@ -1,5 +1,7 @@
 """cop-sync: the cron job. One run at a time; a one-line summary; a JSON report; exit codes
-0 (all synced), 1 (some community, page or row failed), 2 (configuration), 3 (locked)."""
+0 (all synced), 1 (some community, page or row failed), 2 (configuration, a refused login
+included), 3 (locked), 130 (stopped by Ctrl-C: the next run finishes). On a terminal, a
+progress bar while pages are read; nothing extra in cron."""
 
 from __future__ import annotations
 
@@ -7,17 +9,28 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import LockHeld
-from sync.cli.app import App, GuardedCommand, common_options, configure_logging, pass_app
+from connector.errors import EXIT_PARTIAL, LockHeld
+from sync.cli.app import (
+    App,
+    GuardedCommand,
+    common_options,
+    configure_logging,
+    exit_code,
+    pass_app,
+)
 from sync.cli.output import echo_json
+from sync.cli.progress import watched
 from sync.engine.checkpoints import checkpoint
-from sync.engine.outcome import SyncReport
-from sync.engine.pull import PageOutcome
+from sync.engine.outcome import PageOutcome, SyncReport
 from sync.engine.run import Syncer, SyncOptions
-from sync.relay.run import Relay, RelayReport
+
+if TYPE_CHECKING:
+    from sync.relay.feed_files import FeedsOutcome
+    from sync.relay.run import RelayReport
 
 log = logging.getLogger("cop-sync")
 
@@ -36,7 +49,12 @@ log = logging.getLogger("cop-sync")
 @pass_app
 def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
              force_delete: bool, full: bool) -> None:
-    """Read the wikis' changes back into the records (and write pending member changes)."""
+    """Read the wikis' changes back into the records (and write pending member changes).
+
+    Exit 0: all synced; 1: some community, page or row failed (the others were synced);
+    2: configuration (a refused login included); 3: another cop-sync holds the lock; 130:
+    stopped by Ctrl-C (the next run finishes). On a terminal a progress bar shows the pages
+    read; Ctrl-C stops after the current page."""
     config = app.config
     if config.sync.log_file:
         configure_logging(config.resolve(config.sync.log_file))
@@ -51,37 +69,61 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 echo_json({"exit_code": held.exit_code, "error": str(held), "locked": True})
             raise
         checkpoint("locked")
+        monitor = stack.enter_context(watched(app, show=not as_json))
         backends = app.configured_backends()
+        from sync.relay.run import Relay, RelayReport  # noqa: PLC0415 - `cop --help` light
+
         relay = Relay(records, backends, app.templates, config.sources, budget=budget)
-        syncer = Syncer(records, backends, app.templates, budget=budget,
+        syncer = Syncer(records, backends, app.templates, budget=budget, monitor=monitor,
                         observer=relay.observe)
         run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
-        sources = relay.run(community, dry_run=dry_run)  # the watch's sources, after the sync
-        exit_code = max(report.exit_code, sources.exit_code)
-        data = {**report.to_dict(), "exit_code": exit_code, "sources": sources.to_dict()}
+        # the watch's sources, after the sync (not once Ctrl-C asked to stop)
+        sources = relay.run(community, dry_run=dry_run) if not report.interrupted else \
+            RelayReport(dry_run=dry_run)
+        code = exit_code(report.failures, partial=bool(report.exit_code or
+                                                       sources.exit_code),
+                         interrupted=report.interrupted)
+        data = {**report.to_dict(code), "sources": sources.to_dict()}
+        feeds = None if dry_run or report.interrupted else _write_feeds(app)
+        if feeds is not None:
+            data["feeds"] = feeds.to_dict()
+            if feeds.errors:  # the sync went well, the feeds did not
+                code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
-            records.finish_run(run_id, report.finished_at, exit_code, data)
+            records.finish_run(run_id, report.finished_at, code, data)
             config.resolve(config.sync.report_file).write_text(
                 json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _print(report, sources, as_json, to_log=bool(config.sync.log_file))
-    raise SystemExit(exit_code)
+    _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data)
+    raise SystemExit(code)
 
 
-def _print(report: SyncReport, sources: RelayReport, as_json: bool,
-           to_log: bool = False) -> None:
+def _write_feeds(app: App) -> FeedsOutcome | None:
+    """The Atom feeds of what is new, from the records (no wiki request), when cop.toml
+    has a [feeds] section."""
+    if app.config.feeds is None:
+        return None
+    from sync.relay.feed_files import write_feeds  # noqa: PLC0415 - `cop --help` stays light
+
+    return write_feeds(app.records, app.templates, app.config)
+
+
+def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
+           to_log: bool = False, data: dict[str, Any] | None = None) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
-    file alone tells the operator what happened (errors and problems as WARNING)."""
+    file alone tells the operator what happened (errors and problems as WARNING).
+    ``data``: the report as recorded (with the feeds written after the sync)."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
-    exit_code = max(report.exit_code, sources.exit_code)
+    data = data if data is not None else {**report.to_dict(code),
+                                           "sources": sources.to_dict()}
     if as_json:
-        echo_json({**report.to_dict(), "exit_code": exit_code, "sources": sources.to_dict()})
+        echo_json(data)
     else:
         for community in report.communities:
             if community.error:
@@ -91,8 +133,10 @@ def _print(report: SyncReport, sources: RelayReport, as_json: bool,
             for page in community.pages:
                 _print_page(page, say)
         _print_sources(sources, say)
-    summary = report.summary_line(extra=sources.summary_words(), exit_code=exit_code)
-    say(summary, err=as_json, level=logging.WARNING if exit_code else logging.INFO)
+        for path, reason in data.get("feeds", {}).get("errors", {}).items():
+            say(f"feeds: cannot write {path}: {reason}")
+    say(report.summary_line(code, extra=sources.summary_words()), err=as_json,
+        level=logging.WARNING if code else logging.INFO)
 
 
 def _print_sources(sources: RelayReport, say: Callable[..., None]) -> None:
@@ -114,6 +158,9 @@ def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
         say(f"{page.page}: error: {page.error}")
     if page.notice:
         say(f"{page.page}: {page.notice}", level=logging.INFO)
+    if page.page_notice:
+        say(f"{page.page}: the notice of entries to fix {page.page_notice}",
+            level=logging.INFO)
     for problem in page.problems:
         say(f"row {'problem' if problem.blocking else 'warning'}: {problem}")
     for conflict in page.conflicts:

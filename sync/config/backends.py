@@ -1,33 +1,46 @@
-"""From configuration to adapters: the one place that knows which class serves which wiki."""
+"""From configuration to adapters: the one place that knows which class serves which wiki.
+
+Each adapter is imported when it is built, not before: a command loads a wiki's libraries
+(requests, mwclient, mwparserfromhell; atlassian-python-api, BeautifulSoup) only when it
+talks to that wiki, so `cop --help` and `cop status` start fast (tests/cli/test_startup.py).
+"""
 
 from __future__ import annotations
 
-from connector.base import PageRef, WikiBackend
-from connector.confluence.backend import ConfluenceBackend
-from connector.confluence.settings import ConfluenceSettings
-from connector.confluence.storage import StorageCodec
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from connector.base import PageCodec, PageRef, WikiBackend
+from connector.budget import Budget
 from connector.errors import ConfigError
-from connector.http import Budget
-from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
-from connector.mediawiki.wikitext import WikitextCodec
+from connector.session import SessionStore
 from sync.config.loader import Config, secret
 from sync.records.store import Records
 
+if TYPE_CHECKING:
+    from connector.confluence.backend import ConfluenceBackend
+    from connector.mediawiki.backend import MediaWikiBackend
+
 
 def build_backend(config: Config, name: str, *, records: Records | None = None,
-                  budget: Budget | None = None) -> WikiBackend:
+                  budget: Budget | None = None, keep_session: bool = True) -> WikiBackend:
     """The adapter for ``name`` ("mediawiki" | "confluence"). Raises ConfigError when its
-    section or its secret is missing. Makes no request."""
+    section or its secret is missing. Makes no request. ``keep_session=False``: the
+    session is neither taken up from nor saved to [sync] session_file (`cop doctor`)."""
     budget = budget or Budget(config.sync.budget_seconds)
+    sessions = _sessions(config) if keep_session else None
     if name == "mediawiki":
-        return _mediawiki(config, records, budget)
+        return _mediawiki(config, records, budget, sessions)
     if name == "confluence":
-        return _confluence(config, records, budget)
+        return _confluence(config, records, budget, sessions)
     raise ConfigError(f"backend {name!r} is not available in this version",
                       setting="defaults.backend", path=str(config.path))
 
 
-def _mediawiki(config: Config, records: Records | None, budget: Budget) -> MediaWikiBackend:
+def _mediawiki(config: Config, records: Records | None, budget: Budget,
+               sessions: SessionStore | None) -> MediaWikiBackend:
+    from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings  # noqa: PLC0415
+
     section = config.mediawiki
     if section is None:
         raise ConfigError("no [mediawiki] section", setting="mediawiki", path=str(config.path))
@@ -44,10 +57,44 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget) -> Media
     known = {} if records is None else {
         c.space: int(c.space_id) for c in records.communities()
         if c.backend == "mediawiki" and (c.space_id or "").isdigit()}
-    return MediaWikiBackend(settings, WikitextCodec(), namespaces=known, budget=budget)
+    return MediaWikiBackend(settings, DeferredCodec("wikitext", _wikitext_codec),
+                            namespaces=known, budget=budget, sessions=sessions)
 
 
-def _confluence(config: Config, records: Records | None, budget: Budget) -> ConfluenceBackend:
+def _wikitext_codec() -> PageCodec:
+    from connector.mediawiki.wikitext import WikitextCodec  # noqa: PLC0415 - see DeferredCodec
+
+    return WikitextCodec()
+
+
+class DeferredCodec:
+    """A PageCodec made on first use: a cron run with nothing to read parses no page, so it
+    need not load the parser (mwparserfromhell and the wikitext codec's modules, a tenth of
+    a no-change cop-sync's start-up)."""
+
+    def __init__(self, page_format: str, make: Callable[[], PageCodec]) -> None:
+        self.format = page_format
+        self._make = make
+        self._codec: PageCodec | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._codec is None:
+            self._codec = self._make()
+        return getattr(self._codec, name)
+
+
+def _sessions(config: Config) -> SessionStore | None:
+    """The file that keeps the wikis' sessions between runs (None: not kept)."""
+    path = config.session_path
+    return None if path is None else SessionStore(path)
+
+
+def _confluence(config: Config, records: Records | None, budget: Budget,
+                sessions: SessionStore | None) -> ConfluenceBackend:
+    from connector.confluence.backend import ConfluenceBackend  # noqa: PLC0415
+    from connector.confluence.settings import ConfluenceSettings  # noqa: PLC0415
+    from connector.confluence.storage import StorageCodec  # noqa: PLC0415
+
     section = config.confluence
     if section is None:
         raise ConfigError("no [confluence] section", setting="confluence",
@@ -69,7 +116,7 @@ def _confluence(config: Config, records: Records | None, budget: Budget) -> Conf
         admin_role=section.admin_role, editor_role=section.editor_role)
     spaces, pages, trashed = _confluence_known(records)
     return ConfluenceBackend(settings, StorageCodec(), spaces=spaces, pages=pages,
-                             trashed=trashed, budget=budget)
+                             trashed=trashed, budget=budget, sessions=sessions)
 
 
 def _confluence_known(records: Records | None

@@ -11,20 +11,23 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import tomli  # the compiled tomllib: see pyproject.toml
+
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
 from sync.config.method import MethodConfig, parse_method
+from sync.config.relay_out import FeedsConfig, MailConfig, parse_feeds, parse_mail
 from sync.config.sources import SourcesConfig, parse_sources
 
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 KEYRING_SERVICE = "cop-connector"
+SESSION_FILE = "cop-session.json"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class ConfluenceConfig:
     max_retry_wait: int = 60  # the longest Retry-After honoured, in seconds
     admin_role: str = "Admin"  # role-based sites: the space role of pilot and expert
     editor_role: str = "Collaborator"  # ... and of members
+    # where members open the pages (links in feeds and digests) when ``url`` is the API
+    # gateway (a scoped token's), which no browser opens: https://SITE.atlassian.net/wiki
+    site_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,9 @@ class SyncConfig:
     lock_file: str = "cop-sync.lock"
     report_file: str = "cop-sync-report.json"
     log_file: str = ""
+    # the wikis' sessions between runs (connector/session.py): a cron run need not log in
+    keep_session: bool = True
+    session_file: str = ""  # default: cop-session.json beside the records
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,19 @@ class Config:
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
     sources: SourcesConfig = field(default_factory=SourcesConfig)  # the watch's feeds
+    feeds: FeedsConfig | None = None  # [feeds]: the Atom feeds cop-sync writes (None: none)
+    mail: MailConfig | None = None  # [mail]: the SMTP server of `cop digest`
+
+    @property
+    def session_path(self) -> Path | None:
+        """Where the wikis' sessions are kept between runs (mode 600): ``[sync]
+        session_file``, else ``cop-session.json`` beside the records; None when ``[sync]
+        keep_session = false``."""
+        if not self.sync.keep_session:
+            return None
+        if self.sync.session_file:
+            return self.resolve(self.sync.session_file)
+        return self.records_path.parent / SESSION_FILE
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, relative to the file's directory."""
@@ -98,15 +120,15 @@ def load(explicit: str | None = None) -> Config:
         raise ConfigError(f"no configuration at {path}; create one with `cop init` "
                           "(or pass --config / set COP_CONFIG)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        data = tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read: {error}", path=str(path)) from error
     return parse(data, path.resolve())
 
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
-                 "templates", "method", "sources"}, "", path)
+                 "templates", "method", "sources", "feeds", "mail"}, "", path)
     records = _section(data, "records", {"path"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
@@ -123,7 +145,9 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     method, health = parse_method(data.get("method"), data.get("health"),
                                   parse_health(data.get("health"), path), path)
     config = _replace(config, method=method, health=health,
-                      sources=parse_sources(data.get("sources"), path))
+                      sources=parse_sources(data.get("sources"), path),
+                      feeds=parse_feeds(data.get("feeds"), path),
+                      mail=parse_mail(data.get("mail"), path))
     records_path = config.resolve(str(records.get("path", "cop.db")))
     config = _replace(config, records_path=records_path,
                       templates_dir=_templates_dir(config, templates))

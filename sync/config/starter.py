@@ -52,6 +52,11 @@ budget_seconds = 600
 lock_file = "cop-sync.lock"            # one run at a time; a second run exits with code 3
 report_file = "cop-sync-report.json"   # the last run's JSON report
 log_file = ""                          # empty: log to standard error
+# The wiki's login is kept between runs (cookies only, never the password, in a file of
+# mode 600; session_file empty: cop-session.json beside the records), so a run with nothing
+# to do sends one request. false: log in on every run.
+keep_session = true
+session_file = ""
 
 # The method (`cop theme`, `cop community add`, `cop status`): how many communities run at
 # once, the profiles a community mixes, and profiles added to the shipped vocabulary
@@ -72,6 +77,22 @@ log_file = ""                          # empty: log to standard error
 # max_sources = 50                       # sources asked per run (the others wait)
 # budget_seconds = 120                   # time a run may spend on sources
 # contact = "innovation@corp.example"    # for the feeds' owners, in the User-Agent
+
+# What is new, sent out. Atom feeds: cop-sync writes <slug>.atom and all.atom into `dir`
+# (from the records: no wiki request), for any web server to serve at `url`.
+# [feeds]
+# dir = "feeds"
+# url = "https://intranet.corp.example/cop-feeds/"   # where that directory is served
+# entries = 50                           # the newest rows each feed lists
+# The e-mail digests (`cop digest --all --send`, weekly from cron): the company's SMTP server.
+# [mail]
+# host = "smtp.corp.example"
+# port = 587                             # default: 25 (none), 587 (starttls), 465 (tls)
+# security = "starttls"                  # none | starttls | tls (certificates always verified)
+# user = "cop-bot"                       # empty: the server takes mail without a login
+# password_env = "COP_MAIL_PASSWORD"     # the variable holding its password
+# from = "Communities of practice <cop@corp.example>"
+# ca_bundle = "/etc/ssl/certs/corp-ca.pem"   # a private certificate authority
 
 # Community health (`cop health`, `cop status` alerts) and results pages (`cop report --publish`).
 # [health]
@@ -116,6 +137,9 @@ user = {toml_string(s.confluence_user)}
 token_env = {toml_string(s.confluence_token_env)}
 deployment = {toml_string(s.confluence_deployment)}   # cloud | datacenter
 timeout = 30
+
+# With a scoped token (the API gateway's url), the site's own address, for the links in
+# feeds and digests: site_url = "https://SITE.atlassian.net/wiki"
 
 # Space permissions: pilot and expert administer, members edit. No Confluence API finds an
 # account by e-mail, so map people here (Cloud: accountId; Data Center: user key).

@@ -20,6 +20,8 @@ The checkpoints, in the order a run meets them:
     before-page-commit  a page's rows, merge base and revision are written in the open
                         transaction, not committed
     after-page-commit   a page is committed; its community's watermark has not moved
+    after-notice-write  a page's notice of entries to fix landed on the wiki (its pages are
+                        committed); its revision is not recorded yet
     after-watermark     a community's watermark was saved
     after-page-create   provisioning created a page on the wiki; its state is not recorded
     after-page-saved    provisioning created a page and recorded its state
@@ -40,8 +42,8 @@ CRASH_ENV = "COP_CRASH_AT"
 SIGNAL_ENV = "COP_CRASH_SIGNAL"
 
 CHECKPOINTS = ("locked", "after-wiki-write", "before-page-commit", "after-page-commit",
-               "after-watermark", "after-page-create", "after-page-saved", "after-relay-write",
-               "before-relay-commit")
+               "after-notice-write", "after-watermark", "after-page-create",
+               "after-page-saved", "after-relay-write", "before-relay-commit")
 
 
 class SimulatedCrash(BaseException):

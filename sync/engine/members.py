@@ -1,7 +1,8 @@
 """``cop member add/remove``: change the records, then write the Members page at once.
 
 The page write is the same code path as cop-sync's (sync/engine/pull.py): read the page, merge
-three ways, write with the base revision, retry once on a conflict. Whatever happens on the
+three ways, write with the base revision, retry once on a conflict; its notice follows what
+was read (sync/engine/notice_pass.py). Whatever happens on the
 wiki, the local change is already committed, and the next cop-sync pushes what is pending.
 """
 
@@ -15,11 +16,11 @@ from connector.errors import NotFoundError, ValidationError
 from page_templates import TemplateSet
 from page_templates.values import normalize_row
 from sync.clock import utc_now
+from sync.engine.notice_pass import write_notices
+from sync.engine.pending import KIND, members_pending  # noqa: F401 - re-exported
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community
 from sync.records.store import Records
-
-KIND = "members"
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,8 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
     remote = backend.read_pages([state.ref]).get(state.ref)
     if remote is None:
         return None
-    return PageSync(records, backend, templates, clock).sync(community, state, remote)
+    outcome = PageSync(records, backend, templates, clock).sync(community, state, remote)
+    write_notices(records, backend, templates, community, [outcome], dry_run=False)
+    return outcome
 
 
-def members_pending(records: Records, community: Community) -> bool:
-    """Whether the records hold member changes the Members page does not have yet (the
-    live rows differ from the last synced state)."""
-    state = records.page_state(community.slug, KIND)
-    return state is not None and \
-        records.live_rows(community.slug, KIND) != (state.base or {})

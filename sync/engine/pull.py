@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from connector.base import OtherRows, ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, RowProblem, Unreachable
@@ -22,35 +22,11 @@ from page_templates.model import base_kind, localize
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.merge import FieldConflict, PagePlan, plan_page
+from sync.engine.outcome import PageOutcome
 from sync.records.model import Community, Conflict, PageState, StoredProblem
 from sync.records.store import Records
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PageOutcome:
-    """What happened to one page (also what --dry-run shows)."""
-
-    community: str
-    kind: str
-    page: str
-    upserted: int = 0
-    tombstoned: int = 0
-    pushed: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    conflicts: list[FieldConflict] = field(default_factory=list)
-    drift: dict[str, tuple[str, str]] = field(default_factory=dict)
-    refused_empty: bool = False
-    notice: str = ""
-    error: str = ""
-    deleted: bool = False  # the page is gone from the wiki (not read: its rows tombstoned)
-    held_back: list[str] = field(default_factory=list)  # what waits, and why (plan notes)
-
-    @property
-    def errors(self) -> list[RowProblem]:
-        """The problems that make cop-sync exit 1 (not the warnings)."""
-        return [problem for problem in self.problems if problem.blocking]
 
 
 @dataclass(frozen=True)
@@ -73,10 +49,12 @@ class PageSync:
             return self._charter(community, kind, state, remote, parsed, outcome, dry_run)
         plan = self._plan(community, kind, state, remote, force_delete, parsed)
         revision = remote.revision
+        outcome.latest = remote
         if plan.wiki_changes and not dry_run:
             try:
-                remote, plan, revision = self._push(community, kind, state, remote, plan,
-                                                    force_delete)
+                remote, plan, revision, content = self._push(community, kind, state, remote,
+                                                             plan, force_delete)
+                outcome.latest = replace(remote, revision=revision, content=content)
             except CopError as error:  # nothing committed: the next run tries again
                 outcome.error = (f"{error} ({len(plan.wiki_changes)} local change(s) not "
                                  "written; they stay pending for the next run)")
@@ -107,9 +85,10 @@ class PageSync:
 
     def _push(self, community: Community, kind: PageKind, state: PageState,
               remote: RemotePage, plan: PagePlan,
-              force_delete: bool) -> tuple[RemotePage, PagePlan, str]:
+              force_delete: bool) -> tuple[RemotePage, PagePlan, str, str]:
         """Write the local changes over ``remote``. On an edit conflict or a write that may
-        have landed (Unreachable), re-read and re-plan first; write at most once more."""
+        have landed (Unreachable), re-read and re-plan first; write at most once more. The
+        page read, the plan, the revision and the content now on the wiki."""
         for attempt in (1, 2):
             content = self.backend.codec.apply_changes(remote.content, kind, plan.wiki_changes,
                                                        community.lang)
@@ -126,10 +105,10 @@ class PageSync:
                     raise
                 remote, plan = fresh, self._plan(community, kind, state, fresh, force_delete)
                 if not plan.wiki_changes:  # the write landed after all, or someone made it
-                    return remote, plan, remote.revision
+                    return remote, plan, remote.revision, remote.content
                 continue
             checkpoint("after-wiki-write")
-            return remote, plan, written.revision
+            return remote, plan, written.revision, content
         raise AssertionError("unreachable")
 
     def _commit(self, community: Community, kind: PageKind, state: PageState,
@@ -160,6 +139,7 @@ class PageSync:
         plan = plan_charter(kind, str(remote.ref), parsed, community.charter_values(),
                             lang=community.lang)
         outcome.problems, outcome.drift = list(plan.problems), dict(plan.drift)
+        outcome.latest = remote
         outcome.upserted = int(bool(plan.accepted))
         if dry_run:
             return outcome

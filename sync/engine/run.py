@@ -3,20 +3,30 @@
 Per backend: one feed request for every community's space (its server time is the signpost,
 taken before any page is read), one batched read of every changed page, then each community
 on its own — a community that fails does not stop the others, and its watermark only moves
-(to the signpost) once all its pages are committed. Once the run's time budget is spent, no
-new backend or community is started: they are left, untouched, for the next run.
+(to the signpost) once all its pages are committed. Each page read then gets the notice its
+problems call for (sync/engine/notice_pass.py: no request when it has it already). Once the
+run's time budget is spent, no new backend or community is started: they are left,
+untouched, for the next run.
+
+What comes after the sync in the same run (the relay) is told each community's pages as
+they stand and their rows as parsed (the ``observer``), so it need not read them again.
+
+Progress goes to the ``monitor`` (sync/progress.py), page by page. Asked to stop (Ctrl-C),
+the run stops before its next page: the pages done are committed, the community it was in
+keeps its watermark, so the next run reads what this one left (and only that).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
+from connector.budget import Budget
 from connector.errors import CopError, NotFoundError
-from connector.http import Budget
 from page_templates import TemplateSet
 from sync.clock import earlier, utc_now
 from sync.engine.changes import ReadPlan, plan_reads
@@ -27,10 +37,13 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
-from sync.engine.outcome import CommunityOutcome, SyncReport
-from sync.engine.pull import PageOutcome, PageSync
+from sync.engine.outcome import CommunityOutcome, PageOutcome, SyncReport
+from sync.progress import Monitor
 from sync.records.model import Community, PageState
 from sync.records.store import Records
+
+if TYPE_CHECKING:
+    from sync.engine.pull import PageSync
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +70,7 @@ class Syncer:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     budget: Budget | None = None  # the run's time budget (the adapters' retries share it)
+    monitor: Monitor = field(default_factory=Monitor)
     observer: PageObserver | None = None
 
     def run(self, options: SyncOptions) -> SyncReport:
@@ -109,13 +123,16 @@ class Syncer:
             remote = backend.read_pages(wanted) if wanted else {}
         except CopError as error:  # the wiki as a whole failed: every community did
             for community in ready:
-                outcomes[community.slug].error = str(error)
+                outcomes[community.slug].fail(error)
             return
-        pages = PageSync(self.records, backend, self.templates, self.clock)
+        self.monitor.plan("sync", communities=len(ready), pages=sum(
+            len(set(plan.to_read) | plan.deleted) for plan in plans.values()))
         for community in ready:
-            if self._out_of_time([outcomes[community.slug]]):
+            if self._out_of_time([outcomes[community.slug]]) or self._stopped(
+                    outcomes[community.slug]):
                 continue
-            self._sync_community(pages, community, states[community.slug],
+            self.monitor.community(community.slug)
+            self._sync_community(backend, community, states[community.slug],
                                  plans[community.slug], remote, feed.signpost, options,
                                  outcomes[community.slug])
             outcomes[community.slug].open_problems = len(
@@ -129,6 +146,12 @@ class Syncer:
             outcome.error = (f"the run's time budget ({self.budget.seconds:g} s) is spent; "
                              "not synced this run (the next run does it)")
         return True
+
+    def _stopped(self, outcome: CommunityOutcome) -> bool:
+        """Asked to stop: this community is left as it is (watermark kept) for the next run."""
+        if self.monitor.stopping():
+            outcome.interrupted = True
+        return outcome.interrupted
 
     def _feed(self, backend: WikiBackend, ready: list[Community],
               states: Mapping[str, list[PageState]], options: SyncOptions) -> ChangeFeed:
@@ -160,7 +183,7 @@ class Syncer:
             return False
         return self.records.live_rows(community.slug, state.kind) != (state.base or {})
 
-    def _sync_community(self, pages: PageSync, community: Community,
+    def _sync_community(self, backend: WikiBackend, community: Community,
                         states: list[PageState], plan: ReadPlan,
                         remote: dict[PageRef, RemotePage], signpost: str,
                         options: SyncOptions, outcome: CommunityOutcome) -> None:
@@ -171,8 +194,9 @@ class Syncer:
         # its own, its rows kept as they are, never read as empty
         unreadable = {kind: page for kind, page in found.items() if page.unreadable}
         found = {kind: page for kind, page in found.items() if not page.unreadable}
+        pages = self._pages(backend) if found else None  # (what syncs one page)
         parsed = {kind: pages.parse(community, self.templates.kind_for(kind), page)
-                  for kind, page in found.items()}  # once: for the guard and the merge
+                  for kind, page in found.items()} if pages else {}  # once: guard and merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
             outcome.refused_empty = True
             outcome.notices.append(empty_community_notice(community.slug))
@@ -182,20 +206,52 @@ class Syncer:
                           for kind, page in unreadable.items()]
         try:
             for kind in gone:  # a page of its own in the report: its rows count as tombstoned
-                outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
-            for kind, page in found.items():
+                if self._stopped(outcome):
+                    break
+                with self.monitor.page(f"deleted {by_kind[kind].ref}"):
+                    outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
+            if pages is not None:
+                self._sync_pages(pages, community, by_kind, found, parsed, options, outcome)
+        except CopError as error:
+            outcome.fail(error)
+        self._notices(backend, community, outcome, options.dry_run)
+        if self.observer is not None and found:
+            self.observer(community, _as_they_stand(found, outcome), parsed)
+        if not outcome.failed and not outcome.interrupted and not options.dry_run:
+            self.records.set_watermark(community.slug, signpost)
+            outcome.watermark = signpost
+            checkpoint("after-watermark")
+
+    def _sync_pages(self, pages: PageSync, community: Community,
+                    by_kind: Mapping[str, PageState], found: Mapping[str, RemotePage],
+                    parsed: Mapping[str, ParsedPage], options: SyncOptions,
+                    outcome: CommunityOutcome) -> None:
+        for kind, page in found.items():
+            if self._stopped(outcome):
+                return
+            with self.monitor.page(f"sync {page.ref}"):
                 outcome.pages.append(pages.sync(community, by_kind[kind], page,
                                                 dry_run=options.dry_run,
                                                 force_delete=options.force_delete,
                                                 parsed=parsed[kind]))
-        except CopError as error:
-            outcome.error = str(error)
-        if self.observer is not None and found:
-            self.observer(community, found, parsed)
-        if not outcome.failed and not options.dry_run:
-            self.records.set_watermark(community.slug, signpost)
-            outcome.watermark = signpost
-            checkpoint("after-watermark")
+
+    def _notices(self, backend: WikiBackend, community: Community,
+                 outcome: CommunityOutcome, dry_run: bool) -> None:
+        """The notice of each page read (imported here, like the merge: a run that read no
+        page never loads it)."""
+        if not any(page.latest is not None for page in outcome.pages):
+            return
+        from sync.engine.notice_pass import write_notices  # noqa: PLC0415
+
+        write_notices(self.records, backend, self.templates, community, outcome.pages,
+                      dry_run=dry_run)
+
+    def _pages(self, backend: WikiBackend) -> PageSync:
+        """What syncs one page: imported here, when there is a page to sync (a cron run with
+        nothing to read never loads the merge)."""
+        from sync.engine.pull import PageSync  # noqa: PLC0415
+
+        return PageSync(self.records, backend, self.templates, self.clock)
 
     def _empties(self, community: Community, states: Mapping[str, PageState],
                  parsed: Mapping[str, ParsedPage], gone: list[str]) -> bool:
@@ -220,3 +276,11 @@ def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:
     if not states:
         outcome.notices.append("not provisioned yet (run `cop provision`); nothing to read")
     return bool(states)
+
+
+def _as_they_stand(found: Mapping[str, RemotePage],
+                   outcome: CommunityOutcome) -> dict[str, RemotePage]:
+    """The pages read, each as it now stands on the wiki as far as this run knows (a row
+    pushed or a notice written made a newer revision than the one read)."""
+    latest = {page.kind: page.latest for page in outcome.pages if page.latest is not None}
+    return {kind: latest.get(kind, page) for kind, page in found.items()}

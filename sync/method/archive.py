@@ -33,6 +33,7 @@ from page_templates import TemplateSet
 from sync.clock import utc_now
 from sync.community.lifecycle import set_status, status_before_archive
 from sync.method.snapshot import SnapshotFiles, write_snapshot
+from sync.progress import Monitor
 from sync.provision.run import CharterUnwritable, Provisioner
 from sync.records.model import Community, Decision
 from sync.records.store import Records
@@ -46,6 +47,7 @@ class ArchiveOutcome:
     frozen: str = ""  # what the wiki did, in a few words ("" when never provisioned)
     snapshot: SnapshotFiles | None = None
     notes: list[str] = field(default_factory=list)
+    interrupted: bool = False  # asked to stop between two steps: run it again to finish
 
 
 def default_directory(base: Path, community: Community, now: str) -> Path:
@@ -55,11 +57,17 @@ def default_directory(base: Path, community: Community, now: str) -> Path:
 
 def archive(records: Records, backend: WikiBackend, templates: TemplateSet,
             community: Community, directory: Path,
-            clock: Callable[[], str] = utc_now, *, again: bool = False) -> ArchiveOutcome:
-    """Archive ``community`` (see the module's steps). Raises UsageError when it is
-    archived already and not ``again``, BackendError subclasses, OSError."""
+            clock: Callable[[], str] = utc_now, *, again: bool = False,
+            monitor: Monitor | None = None) -> ArchiveOutcome:
+    """Archive ``community`` (see the module's steps; each one reported to ``monitor``,
+    which may ask to stop between two: ``interrupted``, the records unchanged). Raises
+    UsageError when it is archived already and not ``again``, BackendError subclasses,
+    OSError."""
     if not again:
         refuse_archived(records, community)
+    monitor = monitor or Monitor()
+    monitor.plan("archive", pages=4, unit="steps")
+    monitor.community(community.slug)
     outcome = ArchiveOutcome(community)
     provisioned = bool(records.page_states(community.slug))
     target = replace(community, status=ARCHIVED)
@@ -67,24 +75,44 @@ def archive(records: Records, backend: WikiBackend, templates: TemplateSet,
     change = None if community.archived else Decision(
         "community", community.slug, ARCHIVED, community.status, "cop archive",
         f"snapshot in {directory}", now)
-    if provisioned:
-        try:
-            written = Provisioner(records, backend, templates, clock).write_charter(target)
-        except CharterUnwritable as unwritable:
-            outcome.notes.append(f"warning: status not written on the charter: {unwritable}")
+    with monitor.page("the charter's status: archived"):
+        if provisioned:
+            _write_status(records, backend, templates, target, clock, outcome)
+    if _stopped(monitor, outcome):
+        return outcome
+    with monitor.page(f"the snapshot, in {directory}"):
+        outcome.snapshot = write_snapshot(records, backend, templates, target, directory,
+                                          now, pending=(change,) if change else ())
+    if _stopped(monitor, outcome):
+        return outcome
+    with monitor.page(f"freeze the space {community.space}"):
+        if provisioned:
+            outcome.frozen = backend.freeze_space(_spec(community), frozen=True)
         else:
-            if written is not None:
-                outcome.notes.append(f"{written.ref}: status archived")
-    outcome.snapshot = write_snapshot(records, backend, templates, target, directory, now,
-                                      pending=(change,) if change else ())
-    if provisioned:
-        outcome.frozen = backend.freeze_space(_spec(community), frozen=True)
-    else:
-        outcome.notes.append("never provisioned: nothing to freeze on the wiki")
-    if change is not None:
-        outcome.community = set_status(records, community, ARCHIVED, by=change.decided_by,
-                                       note=change.note, now=change.at)
+            outcome.notes.append("never provisioned: nothing to freeze on the wiki")
+    with monitor.page("the records: archived"):
+        if change is not None:
+            outcome.community = set_status(records, community, ARCHIVED,
+                                           by=change.decided_by, note=change.note,
+                                           now=change.at)
     return outcome
+
+
+def _write_status(records: Records, backend: WikiBackend, templates: TemplateSet,
+                  target: Community, clock: Callable[[], str],
+                  outcome: ArchiveOutcome) -> None:
+    try:
+        written = Provisioner(records, backend, templates, clock).write_charter(target)
+    except CharterUnwritable as unwritable:
+        outcome.notes.append(f"warning: status not written on the charter: {unwritable}")
+    else:
+        if written is not None:
+            outcome.notes.append(f"{written.ref}: status {target.status}")
+
+
+def _stopped(monitor: Monitor, outcome: ArchiveOutcome) -> bool:
+    outcome.interrupted = monitor.stopping()
+    return outcome.interrupted
 
 
 def refuse_archived(records: Records, community: Community) -> None:
@@ -116,14 +144,7 @@ def reopen(records: Records, backend: WikiBackend, templates: TemplateSet,
     outcome.community = set_status(records, community, previous, by="cop archive --undo",
                                    note="reopened", now=clock())
     if provisioned:
-        try:
-            written = Provisioner(records, backend, templates, clock).write_charter(
-                outcome.community)
-        except CharterUnwritable as unwritable:
-            outcome.notes.append(f"warning: status not written on the charter: {unwritable}")
-        else:
-            if written is not None:
-                outcome.notes.append(f"{written.ref}: status {previous}")
+        _write_status(records, backend, templates, outcome.community, clock, outcome)
     return outcome
 
 

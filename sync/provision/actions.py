@@ -19,7 +19,10 @@ class PageAction:
 
     ``version`` is the template version the page carries once the action is done (what its
     state records); ``record_version`` asks to record it even without a write (an upgrade
-    that found the page up to date); ``notes`` are the parts an upgrade left alone (drift).
+    that found the page up to date); ``notes`` are the parts an upgrade left alone (drift);
+    ``regions`` what the page's managed regions hold once it is done (their merge base,
+    see connector/regions.py; None: as recorded); ``minor`` a write that changes nothing
+    members see (markers taken off), written as a minor edit.
     """
 
     op: Op
@@ -39,6 +42,8 @@ class PageAction:
     version: str = ""
     record_version: bool = False
     notes: tuple[str, ...] = ()
+    regions: Mapping[str, str] | None = None
+    minor: bool = False  # a write members need not be told of (no watcher e-mail)
 
     @property
     def writes(self) -> bool:

@@ -83,7 +83,9 @@ def extract_templates(records: Records, backend: WikiBackend, templates: Templat
             report.notes.append(f"{kind.kind}: no page on the wiki ({refs[kind.kind]})")
             continue
         context = with_extras(base_context, extras.get(keys[kind.kind]))
+        state = next((s for s in states if s.kind == keys[kind.kind]), None)
         findings = backend.codec.extract_page(page.content, kind, context,
+                                              state.regions if state else None,
                                               _shipped(kind.kind))
         data = files.get(kind.kind, {})
         notes = apply_findings(data, kind, findings, community, templates.languages)

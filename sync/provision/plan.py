@@ -36,7 +36,7 @@ from sync.community.pages import (
 from sync.community.seminar_pages import PageExtras
 from sync.engine.charter_plan import CharterPlan, plan_charter
 from sync.provision.actions import SUPPORT, Op, PageAction
-from sync.provision.upgrade import plan_upgrade, with_version_note
+from sync.provision.upgrade import plan_unmark, plan_upgrade, with_version_note
 from sync.records.model import Community, PageState, Rows
 
 __all__ = [
@@ -74,12 +74,16 @@ def community_kinds(templates: TemplateSet, home_kind: str) -> list[PageKind]:
 
 
 def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
-                   home_kind: str = "home", *, upgrade: bool = False) -> list[PageAction]:
+                   home_kind: str = "home", *, upgrade: bool = False,
+                   restore: bool = False) -> list[PageAction]:
     """The pages of one community, in page order; the home page first (the others' parent).
 
     ``upgrade``: existing pages known to the records are brought to the current template
-    (sync/provision/upgrade.py) instead of being left as they are. Pages with lists from the records
-    (a seminar's days and workshops) always are, so that they follow the records."""
+    (sync/provision/upgrade.py) instead of being left as they are; ``restore`` then adds
+    back the template sections members deleted. Pages with lists from the records (a
+    seminar's days and workshops) always are, so that they follow the records. Without
+    ``upgrade``, the markers earlier versions wrote are taken off the pages that still
+    carry them, nothing else changed."""
     kinds = {k.kind for k in community_kinds(templates, home_kind)}
     pages = [(key, kind) for key, kind in page_keys(templates, _instances(data.refs))
              if kind.kind in kinds and key in data.refs]
@@ -87,7 +91,8 @@ def plan_community(data: PlanInput, templates: TemplateSet, codec: PageCodec,
     context = page_context(data.community, links)
     home = data.refs[home_kind]
     return [_plan_page(data, key, kind, with_extras(context, data.extras.get(key)), codec,
-                       upgrade=upgrade, home=home if kind.kind != home_kind else None)
+                       upgrade=upgrade, restore=restore,
+                       home=home if kind.kind != home_kind else None)
             for key, kind in pages]
 
 
@@ -109,7 +114,8 @@ def with_extras(context: PageContext, extras: PageExtras | None) -> PageContext:
 
 
 def _plan_page(data: PlanInput, key: str, kind: PageKind, context: PageContext,
-               codec: PageCodec, *, upgrade: bool, home: PageRef | None) -> PageAction:
+               codec: PageCodec, *, upgrade: bool, restore: bool,
+               home: PageRef | None) -> PageAction:
     ref = data.refs[key]
     rows = initial_rows(kind, data.community, data.rows.get(key, {}))
     parts = {part.kind: (row_key_, initial_rows(part, data.community,
@@ -118,13 +124,17 @@ def _plan_page(data: PlanInput, key: str, kind: PageKind, context: PageContext,
     remote, state = data.remote.get(ref), data.states.get(key)
     if (upgrade or kind.per) and remote is not None and state is not None:
         action = plan_upgrade(data.community.slug, kind, ref, remote, state, context, codec,
-                              key=key)
+                              key=key, restore=restore)
     else:
         desired = codec.render_page(kind, context, rows,
                                     {name: held for name, (_, held) in parts.items()})
         action = _decide(data.community.slug, key, ref, desired, remote, state,
                          managed=kind.kind == "home")
         action = _versioned(action, state, kind)
+        if action.op in ("create", "update"):  # written whole: every region as rendered
+            action = _with(action, regions=codec.page_regions(kind, context))
+        elif remote is not None and state is not None:
+            action = _unmarked(action, kind, remote, state, context, codec, key)
     if action.op in ("skip", "upgrade", "drift") and kind.single and \
             action.base is not None:
         action = _charter_update(kind, action, data.community, codec)
@@ -133,6 +143,19 @@ def _plan_page(data: PlanInput, key: str, kind: PageKind, context: PageContext,
                  for part in kind.parts for row_key_, held in [parts[part.kind]]} or None
     return _with(action, parent=home, home=home is None, labels=("cop", f"cop-{kind.kind}"),
                  rows=keyed, part_rows=part_rows)
+
+
+def _unmarked(action: PageAction, kind: PageKind, remote: RemotePage, state: PageState,
+              context: PageContext, codec: PageCodec, key: str) -> PageAction:
+    """``action`` (a page left as it is), or the write taking off the markers an earlier
+    version left on the page: members must not meet them (see connector/regions.py)."""
+    unmark = plan_unmark(action.community, kind, remote.ref, remote, state, context, codec,
+                         key=key)
+    if unmark is None:
+        return action
+    rest = action.reason.removeprefix("unchanged").removeprefix("; ")
+    return _with(unmark, reason=f"{unmark.reason}; {rest}" if rest else unmark.reason,
+                 notes=action.notes)
 
 
 def _versioned(action: PageAction, state: PageState | None, kind: PageKind) -> PageAction:
@@ -278,8 +301,9 @@ def charter_block_name(kind: PageKind, codec: PageCodec) -> str:
 
 
 def _charter_written(action: PageAction, reason: str, content: str) -> PageAction:
-    if action.op == "upgrade":
-        return _with(action, reason=f"{action.reason}; {reason}", content=content)
+    if action.op == "upgrade":  # a change members see: not a minor edit any more
+        return _with(action, reason=f"{action.reason}; {reason}", content=content,
+                     minor=False)
     return _with(action, op="update", reason=reason, content=content)
 
 

@@ -4,8 +4,10 @@ Each page's state is committed right after its write, so an interrupted run is s
 again: pages already made are found and skipped, only the missing ones are created (a page
 created by a run that died before recording it is found on the wiki and adopted).
 
-A run the wiki cannot let go on (its rate limit kept refusing after every retry, or the
-run's time budget is spent) stops at once: nothing more is tried, and the report says where
+Progress goes to the ``monitor`` (sync/progress.py), page by page; asked to stop (Ctrl-C),
+the run stops before its next page and says so (``ProvisionReport.interrupted``). A run the
+wiki cannot let go on (its rate limit kept refusing after every retry, or the run's time
+budget is spent) stops at once: nothing more is tried, and the report says where
 (``ProvisionReport.stopped``); the next run goes on from there.
 
 A page deleted on the wiki is recreated with the rows its deletion tombstoned, and those
@@ -37,6 +39,8 @@ from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
 from sync.engine.governance import GOVERNED
+from sync.engine.notice import page_notice
+from sync.progress import Monitor
 from sync.provision.plan import (
     SUPPORT,
     PageAction,
@@ -73,6 +77,7 @@ class ProvisionReport:
     community_errors: dict[str, CopError] = field(default_factory=dict)
     incomplete: dict[str, CopError] = field(default_factory=dict)  # written, labels left out
     notices: dict[str, list[str]] = field(default_factory=dict)  # slug -> things to know
+    interrupted: bool = False  # asked to stop: the actions not in done/failed are left
     stopped: str = ""  # where the run stopped and why (nothing after it was tried)
 
     @property
@@ -85,6 +90,12 @@ class ProvisionReport:
         self.stopped = (f"stopped at {where}: {error}. What was done is kept; run `cop "
                         "provision` again later: it goes on from there")
         raise _Stopped
+
+    @property
+    def left(self) -> list[PageAction]:
+        """Writes planned and not attempted (after an interruption)."""
+        attempted = {id(a) for a in self.done} | {id(a) for a, _ in self.failed}
+        return [a for a in self.actions if a.writes and id(a) not in attempted]
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ class Provisioner:
     templates: TemplateSet
     clock: Callable[[], str] = utc_now
     upgrade: bool = False  # bring existing pages to the current template (--upgrade)
+    monitor: Monitor = field(default_factory=Monitor)
+    restore: bool = False  # with upgrade: add back the sections members deleted
 
     def run(self, communities: Sequence[Community], *, dry_run: bool) -> ProvisionReport:
         """Plan (and unless ``dry_run``, apply) every community; one bad community does not
@@ -132,12 +145,14 @@ class Provisioner:
         for data in inputs:
             report.actions += plan_community(replace(data, remote=remote), self.templates,
                                              self.backend.codec, self.backend.home_kind,
-                                             upgrade=self.upgrade)
+                                             upgrade=self.upgrade, restore=self.restore)
         if not dry_run:
             try:
                 self._apply_all(spaces, report)
-            except _Stopped:
+            except _Stopped:  # the wiki wants no more requests now: not even the refresh
                 log.warning("provisioning %s", report.stopped)
+            else:  # done, or interrupted (Ctrl-C): what was written is refreshed either way
+                self._refresh({space.community.slug for space in spaces}, report)
         return report
 
     def write_charter(self, community: Community) -> PageAction | None:
@@ -201,11 +216,15 @@ class Provisioner:
         return rows
 
     def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
-        for action in report.actions:
-            if action.community == SUPPORT:
-                self._apply(action, report)
+        self.monitor.plan("upgrade" if self.upgrade else "provision",
+                          pages=sum(a.writes for a in report.actions), communities=len(spaces))
+        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report):
+            return
         for space in spaces:
+            if self._stopped(report):
+                return
             slug = space.community.slug
+            self.monitor.community(slug)
             try:
                 info = self._ensure_space(space)
             except STOPS as error:
@@ -213,9 +232,9 @@ class Provisioner:
             except CopError as error:
                 report.community_errors[slug] = error
                 continue
-            for action in report.actions:
-                if action.community == slug:
-                    self._apply(action, report)
+            if not self._apply_each([a for a in report.actions if a.community == slug],
+                                    report):
+                return  # the space's rights, status and labels: the next run
             try:
                 self._grant(space.community, info, report)
             except STOPS as error:
@@ -224,20 +243,25 @@ class Provisioner:
                 report.community_errors[slug] = error
             self._settle(space.community, report)
             self._label(space.community, report)  # last: holds back neither rights nor status
-        self._refresh({space.community.slug for space in spaces}, report)
 
     def _refresh(self, slugs: set[str], report: ProvisionReport) -> None:
-        """After writes, the written pages of the communities ``slugs`` (all their pages
-        when a row template changed: the pages showing it) are re-rendered, so that no link
-        stays red (Home is written before the pages it links to): one batched request for
-        them all (``refresh_links``), none when nothing was written."""
+        """After writes, the written pages of the communities ``slugs`` are re-rendered, so
+        that no link stays red: one batched request for them all (``refresh_links``), none
+        when nothing was written. All the pages of a community are, when one of its pages
+        was created (Home, written before the pages it links to, may have been written by
+        an earlier run that was interrupted) or when a row template changed (the pages
+        showing it)."""
         written = {a.ref for a in report.done if a.op in ("create", "update", "upgrade")}
+        created = {a.community for a in report.done if a.op == "create"}
         support_changed = any(a.community == SUPPORT and a.ref in written
                               for a in report.done)
-        refs = [a.ref for a in report.actions if a.community in slugs
-                and (support_changed or a.ref in written)]
+        missing = {a.ref for a in report.actions if a.op == "create"} - written  # interrupted
+        refs = list(dict.fromkeys(
+            a.ref for a in report.actions if a.community in slugs and a.ref not in missing
+            and (support_changed or a.community in created or a.ref in written)))
         if not refs:
             return
+        self.monitor.note(f"refresh the links of {len(refs)} page(s)")
         try:
             self.backend.refresh_links(refs)
         except CopError as error:  # the pages are written; the job queue refreshes them
@@ -289,7 +313,26 @@ class Provisioner:
                 f"no space rights for {', '.join(missing)}: no account known (map them "
                 "under [confluence.accounts] in cop.toml, then provision again)")
 
+    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport) -> bool:
+        """Apply ``actions`` in order; False when asked to stop before one of them."""
+        for action in actions:
+            if self._stopped(report):
+                return False
+            self._apply(action, report)
+        return True
+
+    def _stopped(self, report: ProvisionReport) -> bool:
+        report.interrupted = report.interrupted or self.monitor.stopping()
+        return report.interrupted
+
     def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+        if action.writes:
+            with self.monitor.page(f"{action.op} {action.ref}"):
+                self._apply_one(action, report)
+        else:
+            self._apply_one(action, report)
+
+    def _apply_one(self, action: PageAction, report: ProvisionReport) -> None:
         try:
             self._write(action)
         except STOPS as error:
@@ -328,7 +371,9 @@ class Provisioner:
         with self.records.transaction():
             for key, rows in [(action.kind, action.rows), *(action.part_rows or {}).items()]:
                 state = self.records.page_state(action.community, key)
-                self._save(replace(action, kind=key), written.page_id, written.revision, rows)
+                part = replace(action, kind=key, regions=None) if key != action.kind \
+                    else action
+                self._save(part, written.page_id, written.revision, rows)
                 if state is not None and state.state == "deleted":
                     self.records.revive_entries(action.community, key, by=PAGE_DELETED,
                                                 now=self.clock())
@@ -340,15 +385,18 @@ class Provisioner:
         summary = f"cop-connector: {verb} the {action.kind} page ({action.reason})"
         summary = summary if len(summary) <= SUMMARY_LENGTH else \
             summary[:SUMMARY_LENGTH - 1] + "…"
-        try:
-            written = self.backend.update_page(action.base, action.content, summary=summary)
-        except EditConflict as conflict:
-            raise EditConflict(backend=conflict.backend, page=str(action.ref),
-                               base_revision=action.base.revision) from conflict
         state = self._state(action)
         # A row page (the charter) may hold member edits cop-sync has not read yet: keep the
         # old revision then, so the next sync still reads them.
         synced = state is None or state.revision == action.base.revision or _managed(action)
+        if synced and state is not None:
+            action = replace(action, content=self._charter_notice(action))
+        try:
+            written = self.backend.update_page(action.base, action.content, summary=summary,
+                                               minor=action.minor)
+        except EditConflict as conflict:
+            raise EditConflict(backend=conflict.backend, page=str(action.ref),
+                               base_revision=action.base.revision) from conflict
         revision = written.revision if synced else (state.revision if state else "")
         with self.records.transaction():
             self._save(action, written.page_id, revision, state.base if state else None,
@@ -357,14 +405,23 @@ class Provisioner:
             if synced and state is not None:
                 self._charter_read(action)
 
-    def _charter_read(self, action: PageAction) -> None:
-        """The charter as written is the one cop-sync has read (its revision is recorded):
-        its row problems are those of the written content (none left when its block was
-        added again), not those of the page it replaced; and it holds the records-owned
-        values cop-connector means (no drift left)."""
+    def _charter_notice(self, action: PageAction) -> str:
+        """The charter's content with the notice its written content calls for: the
+        problems it then has, and no drift (this write puts the records' values back); the
+        sync would not read the page again to update it."""
+        written = self._written_charter_problems(action)
+        community = self.records.community(action.community)
+        if written is None or community is None:
+            return action.content
+        kind = self.templates[action.kind]
+        notice = page_notice([kind], community.lang, written)
+        return self.backend.codec.place_notice(action.content, notice)
+
+    def _written_charter_problems(self, action: PageAction) -> list[StoredProblem] | None:
+        """The problems of the charter as this action writes it (None: not the charter)."""
         kind = self.templates.get(action.kind)
         if kind is None or not kind.single:
-            return
+            return None
         page = str(action.ref)
         parsed = self.backend.codec.parse_rows(action.content, kind, page)
         community = self.records.community(action.community)
@@ -372,9 +429,19 @@ class Provisioner:
         problems = [p for p in plan_charter(kind, page, parsed, {}, lang).problems
                     if p.code != GOVERNED]  # compared with no values: no drift is meant
         now = self.clock()
-        self.records.replace_problems(action.community, action.kind, [
-            StoredProblem.of(action.community, action.kind, p, now) for p in problems])
-        self.records.replace_drift(action.community, page, {}, now)
+        return [StoredProblem.of(action.community, action.kind, p, now) for p in problems]
+
+    def _charter_read(self, action: PageAction) -> None:
+        """The charter as written is the one cop-sync has read (its revision is recorded):
+        its row problems are those of the written content (none left when its block was
+        added again), not those of the page it replaced; and it holds the records-owned
+        values cop-connector means (no drift left)."""
+        problems = self._written_charter_problems(action)
+        if problems is None:
+            return
+        now = self.clock()
+        self.records.replace_problems(action.community, action.kind, problems)
+        self.records.replace_drift(action.community, str(action.ref), {}, now)
 
     def _new_parts(self, action: PageAction, page_id: str) -> None:
         """A state for each part's rows the page holds and the records do not know yet (a
@@ -402,20 +469,31 @@ class Provisioner:
                    written_hash=content_hash(base.content) if _managed(action) else "")
 
     def _record_version(self, action: PageAction) -> None:
-        """An upgrade that wrote nothing: the page is at the version; only say so."""
+        """An upgrade that wrote nothing: the page is at the version, its regions hold
+        their merge base; only say so (no state write when the records already do)."""
         state = self._state(action)
-        if state is not None and state.template_version != action.version:
-            self.records.save_page_state(replace(state, template_version=action.version))
+        if state is None:
+            return
+        regions = state.regions if action.regions is None else action.regions
+        if state.template_version != action.version or state.regions != regions:
+            self.records.save_page_state(replace(state, template_version=action.version,
+                                                 regions=regions))
 
     def _state(self, action: PageAction) -> PageState | None:
         return self.records.page_state(action.community, action.kind)
 
     def _save(self, action: PageAction, page_id: str, revision: str, base: object,
               written_hash: str | None = None) -> None:
+        """The page's state as the action leaves it; its regions' merge base is the
+        action's, else the one recorded (a write that changed no region)."""
+        old = self.records.page_state(action.community, action.kind)
+        regions = action.regions if action.regions is not None else (
+            old.regions if old is not None else None)
         self.records.save_page_state(PageState(
             community=action.community, kind=action.kind, ref=action.ref, page_id=page_id,
             revision=revision, written_hash=written_hash or content_hash(action.content),
             base=base, synced_at=self.clock(), template_version=action.version,
+            regions=regions,
         ))  # type: ignore[arg-type]
 
 

@@ -96,6 +96,11 @@ class PageState:
     # The template version the page was made from or last upgraded to ("1.0-3fa2b1c9", see
     # page_templates.versions); "" when unknown, "1" for pages provisioned before versions.
     template_version: str = ""
+    # What cop-connector last wrote in each managed region of the page (region id -> text
+    # in the page's format; "" when written but no longer known): the merge base regions
+    # are found and judged by (connector/regions.py). None when not known (a page written
+    # by an earlier version, or adopted).
+    regions: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,37 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE row_errors ADD COLUMN severity TEXT NOT NULL DEFAULT 'error'
         CHECK (severity IN ('error', 'warning'));
     """,
-    # 5: the watch's sources (issue 15): each source's HTTP state (the validators of its
+    # 5: what is new, sent out (issue 15): rows by time (the feeds and digests ask for the
+    # newest ones), each recipient's digest point per community (what was sent, up to when),
+    # every digest accepted by the mail server, and the members' view with their digest field
+    """
+    CREATE INDEX entries_recent ON entries (community, updated_at, kind, key);
+    CREATE TABLE digest_marks (
+        email TEXT NOT NULL,
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        sent_until TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (email, community)
+    );
+    CREATE TABLE digests_sent (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        communities TEXT NOT NULL CHECK (json_valid(communities)),
+        items INTEGER NOT NULL
+    );
+    CREATE INDEX digests_sent_email ON digests_sent (email, sent_at);
+    DROP VIEW members;
+    """ + _view("members", "members",
+                ("email", "name", "profile", "role", "site", "since", "digest")),
+    # 6: pages carry no markers (issue 11): what cop-connector last wrote in each managed
+    # region of a page (its merge base, JSON: region id -> text), NULL when not known
+    """
+    ALTER TABLE pages ADD COLUMN regions TEXT CHECK (regions IS NULL OR json_valid(regions));
+    """,
+    # 7: the watch's sources (issue 15): each source's HTTP state (the validators of its
     # conditional requests, its last check, its failure if it fails) and every entry a
     # source brought, proposed on the Watch page or not, so that none is proposed twice
     """

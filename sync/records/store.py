@@ -16,6 +16,7 @@ from pathlib import Path
 from connector.errors import RecordsError
 from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
+from sync.records.news_state import NewsRecords
 from sync.records.relay_state import RelayRecords
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
 from sync.records.sync_state import StateRecords
@@ -25,9 +26,10 @@ COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pi
                      "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords, MethodRecords, RelayRecords):
+class Records(StateRecords, MethodRecords, NewsRecords, RelayRecords):
     """Communities and their rows (this module), page state and sync history, the
-    method's themes, decisions and seminars, and the watch sources' state (the mixins)."""
+    method's themes, decisions and seminars, what was sent out and the watch sources'
+    state (the mixins)."""
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self.db = connection

@@ -15,7 +15,7 @@ from connector.base import PageRef
 from sync.records.model import Conflict, PageState, StoredProblem, SyncRun
 
 PAGE_COLUMNS = ("community", "kind", "space", "title", "page_id", "revision", "written_hash",
-                "base", "state", "synced_at", "template_version")
+                "base", "state", "synced_at", "template_version", "regions")
 
 
 class StateRecords:
@@ -43,7 +43,8 @@ class StateRecords:
         values = (state.community, state.kind, state.ref.space, state.ref.title, state.page_id,
                   state.revision, state.written_hash,
                   None if state.base is None else _json(state.base),
-                  state.state, state.synced_at, state.template_version)
+                  state.state, state.synced_at, state.template_version,
+                  None if state.regions is None else _json(state.regions))
         marks = ", ".join("?" for _ in PAGE_COLUMNS)
         with self.transaction():
             self.db.execute(f"INSERT OR REPLACE INTO pages ({', '.join(PAGE_COLUMNS)}) "
@@ -182,6 +183,7 @@ def _page_state(row: sqlite3.Row) -> PageState:
         base=None if row["base"] is None else json.loads(row["base"]),
         state=row["state"], synced_at=row["synced_at"],
         template_version=_version(row["template_version"]),
+        regions=None if row["regions"] is None else json.loads(row["regions"]),
     )
 
 

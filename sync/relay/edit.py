@@ -21,7 +21,6 @@ from page_templates import PageKind, TemplateSet
 from page_templates.values import normalize_row, row_key
 from sync.clock import utc_now
 from sync.community.pages import part_keys
-from sync.engine.pull import PageSync
 from sync.records.model import Community
 from sync.records.store import Records
 
@@ -134,6 +133,8 @@ def record_written_page(records: Records, backend: WikiBackend, templates: Templ
     """The Watch page as just written, synced into the records like a page the sync reads:
     its rows, and each row set's revision (so the next run does not read it back).
     ``force_delete``: the row set whose rows the writer removed itself."""
+    from sync.engine.pull import PageSync  # noqa: PLC0415 - the merge, when a page is written
+
     pages = PageSync(records, backend, templates, clock)
     for key in (host.kind, *part_keys(host.kind, host).values()):
         state = records.page_state(community.slug, key)

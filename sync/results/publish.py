@@ -32,6 +32,7 @@ from page_templates.report import Block, Link
 from sync.clock import utc_now
 from sync.community.pages import content_hash, same_text
 from sync.config.health import HealthConfig
+from sync.progress import Monitor
 from sync.provision.plan import still_ours
 from sync.records.model import Community
 from sync.records.store import Records
@@ -92,6 +93,8 @@ class PublishReport:
     done: list[Action] = field(default_factory=list)
     failed: list[tuple[Action, str]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # backend -> what stopped it
+    failures: list[CopError] = field(default_factory=list)  # the errors themselves
+    interrupted: bool = False  # asked to stop: the writes not done are left for a re-run
 
     @property
     def exit_code(self) -> int:
@@ -138,6 +141,7 @@ class Publisher:
     config: HealthConfig
     default_lang: str
     clock: Callable[[], str] = utc_now
+    monitor: Monitor = field(default_factory=Monitor)
 
     def targets(self, healths: Sequence[tuple[Community, CommunityHealth]], *,
                 portfolio: Sequence[CommunityHealth] = ()) -> list[Target]:
@@ -163,6 +167,7 @@ class Publisher:
             remote = self.backend.read_pages([t.ref for t in targets])
         except CopError as error:
             report.errors[self.name] = str(error)
+            report.failures.append(error)
             return report
         for target in targets:
             state = self.state(target.target)
@@ -170,9 +175,21 @@ class Publisher:
                 state = None  # the page's place changed (language, setting): a new page
             report.actions.append(decide(target, remote.get(target.ref), state, force=force))
         if not dry_run:
-            for action in report.actions:
-                self._apply(action, report)
+            self._apply_all(report)
         return report
+
+    def _apply_all(self, report: PublishReport) -> None:
+        """Each page in turn (progress to the monitor); stop before a page when asked."""
+        self.monitor.plan("publish", pages=sum(a.writes for a in report.actions))
+        for action in report.actions:
+            if self.monitor.stopping():
+                report.interrupted = True
+                return
+            if action.writes:
+                with self.monitor.page(f"{action.op} {action.target.ref}"):
+                    self._apply(action, report)
+            else:
+                self._apply(action, report)
 
     # --- places ---------------------------------------------------------------------------
 

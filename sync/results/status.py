@@ -11,7 +11,7 @@ from sync.community.pages import page_keys
 from sync.community.seminar_pages import seminar_instances
 from sync.config.loader import Config
 from sync.config.sources import SourcesConfig
-from sync.engine.members import members_pending
+from sync.engine.pending import members_pending
 from sync.method.status import community_warnings, members_by_profile, rollout
 from sync.records.model import Community
 from sync.records.store import Records

@@ -20,8 +20,11 @@ PAGE = ROOT / "docs" / "cli.md"
 def commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
     """Every command and sub-command of the tree, with the words that call it."""
     yield path, command
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+    if isinstance(command, click.Group):  # (cop imports each command when asked for it)
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
             yield from commands(sub, f"{path} {name}")
 
 

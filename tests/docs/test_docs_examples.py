@@ -31,7 +31,7 @@ from doc_blocks import (
     uncommented,
 )
 
-import sync.cli.app
+import sync.config.backends
 from connector.base import SpaceInfo, SpaceSpec
 from connector.confluence.storage import StorageCodec
 from connector.mediawiki.wikitext import WikitextCodec
@@ -166,8 +166,9 @@ def sessions() -> list[Any]:
 @pytest.fixture
 def in_memory_wiki(monkeypatch: pytest.MonkeyPatch) -> MemoryBackend:
     wiki = NamespacesDeclared(WikitextCodec(), spaces={"Template", "Project"})
-    monkeypatch.setattr(sync.cli.app, "build_backend",
-                        lambda config, name, records=None, budget=None: wiki)
+    # (the CLI imports build_backend from there when a command first needs a wiki)
+    monkeypatch.setattr(sync.config.backends, "build_backend",
+                        lambda config, name, records=None, budget=None, **_: wiki)
     return wiki
 
 

@@ -81,6 +81,7 @@ class LoggedRequest:
     query: dict[str, list[str]]
     status: int | None  # what the server answered; None when nothing reached it
     raised: str = ""  # the exception the client got instead of the answer, if any
+    body: Any = None  # the request's JSON body, decoded (None without one)
 
     def __str__(self) -> str:
         outcome = f" (client got {self.raised})" if self.raised else ""
@@ -261,7 +262,7 @@ class ConfluenceFake:
         fault = self._take_fault(method, parts.path)
         if fault and fault.exception and not fault.after:
             error = fault.exception(f"fake: {method} {parts.path} never reached the server")
-            return self._logged(method, parts, None, error)
+            return self._logged(method, parts, None, error, request)
         reply = self._reply(route, request, params, fault, api)
         status, headers, body = reply.encode()
         # Every HTTP server with a clock sends Date (RFC 9110); clients take it as the
@@ -276,8 +277,8 @@ class ConfluenceFake:
         if fault and fault.exception:
             error = fault.exception(f"fake: {method} {parts.path} timed out after the server "
                                     f"answered {status}")
-            return self._logged(method, parts, status, error)
-        return self._logged(method, parts, status, (status, headers, body))
+            return self._logged(method, parts, status, error, request)
+        return self._logged(method, parts, status, (status, headers, body), request)
 
     def _reply(self, route: Route | None, request: requests.PreparedRequest,
                params: dict[str, str], fault: _Fault | None, api: str) -> Reply:
@@ -334,11 +335,12 @@ class ConfluenceFake:
         return error_reply(self._api_of(urlsplit(request.url or "").path), 429,
                            "Rate limit exceeded.", {"Retry-After": after})
 
-    def _logged(self, method: str, parts: Any, status: int | None, result: Any) -> Any:
+    def _logged(self, method: str, parts: Any, status: int | None, result: Any,
+                request: Any = None) -> Any:
         raised = type(result).__name__ if isinstance(result, Exception) else ""
         self.log.append(LoggedRequest(method, parts.path,
                                       parse_qs(parts.query, keep_blank_values=True), status,
-                                      raised))
+                                      raised, _json_body(request)))
         return result
 
     def _challenge(self) -> str:
@@ -504,3 +506,13 @@ class _Bearer(requests.auth.AuthBase):
 _FAULT_MESSAGES = {429: "Rate limit exceeded.", 500: "Internal server error",
                    503: "Service temporarily unavailable."}
 
+
+def _json_body(request: Any) -> Any:
+    """A request's JSON body, decoded; None when it has none (or not JSON)."""
+    raw = getattr(request, "body", None)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return None

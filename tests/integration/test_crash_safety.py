@@ -135,8 +135,9 @@ def test_cop_member_add_killed_between_the_wiki_and_the_records(cop: CopDir, sav
                                          ("after-page-create", 11)])
 def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_path: Path,
                                                                  where: str, k: int) -> None:
-    """17 pages: the nine row templates (six, the seminar page's two since issue 6, the
-    Watch page's sources since issue 15), the "Add" buttons' preload template, then the
+    """18 pages: the nine row templates (six, the seminar page's two since issue 6, the
+    Watch page's sources since issue 15), the notice's template and the "Add" buttons'
+    preload template (issue 11), then the
     community's seven pages."""
     cop = create(tmp_path / "cop", wiki, provision=False)
     people = member(wiki)

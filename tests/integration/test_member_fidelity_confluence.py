@@ -68,7 +68,12 @@ def test_role_pilot_in_the_members_table_is_not_taken(provisioned: Cli) -> None:
     assert (problem["code"], problem["severity"]) == ("governed_value", "warning")
     assert problem["text"] == ("Role: “pilot” is not taken, the innovation manager sets it "
                                "(recorded value: “member”); put “member” back.")
-    assert len(provisioned.fake.writes()) == writes  # the member's row is not rewritten
+    # the member's row is not rewritten: the only write is the notice on top of the page
+    # (the page and cop-connector's content property)
+    body = provisioned.fake.page(KEY, "Members").body
+    assert body.startswith('<ac:structured-macro ac:name="warning"')
+    assert "<td><p>pilot</p></td>" in body
+    assert len(provisioned.fake.writes()) == writes + 2
 
 
 @pytest.mark.parametrize("slug, key", [("5g", "5G"), ("h2", "H2")])

@@ -41,20 +41,19 @@ def attend_and_decide(wiki: Any, namespace: str) -> None:
     person = member(wiki)
     title = f"{namespace}:{SEMINAR}"
     source = person.read(title)
-    marks = {kind: f"<!-- cop-connector: rows of {kind}, one {{{{CoP {row}}}}} per line -->"
-             for kind, row in (("attendance", "attendance"), ("actions", "action"))}
+    # where a member adds rows: above the help that follows each list
+    marks = {"attendance": "== Record your attendance ==", "actions": "== Add an action =="}
     assert all(mark in source for mark in marks.values())
     source = source.replace(marks["attendance"], "\n".join([
-        marks["attendance"],
         "{{CoP attendance|email=julie.roux@corp.example|name=Julie Roux|hours=7|"
         "workshop=Storage workshop}}",
-        "{{CoP attendance|email=paul.henry@corp.example|name=Paul Henry|hours=3,5}}"]))
+        "{{CoP attendance|email=paul.henry@corp.example|name=Paul Henry|hours=3,5}}", "",
+        marks["attendance"]]))
     source = source.replace(marks["actions"], "\n".join([
-        marks["actions"],
         f"{{{{CoP action|action=Write the roadmap|owner=Julie Roux|due={OVERDUE}|"
         "status=open}}",
         f"{{{{CoP action|action=Visit the plant|owner=Paul Henry|due={YEAR + 1}-03-01|"
-        "status=in progress}}"]))
+        "status=in progress}}", "", marks["actions"]]))
     person.save(title, source)
 
 

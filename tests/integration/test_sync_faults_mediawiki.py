@@ -145,7 +145,8 @@ class RacingMember:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def update_page(self, base: RemotePage, content: str, *, summary: str) -> WrittenPage:
+    def update_page(self, base: RemotePage, content: str, *, summary: str,
+                    minor: bool = False) -> WrittenPage:
         self.races += 1
         people = member(self.wiki)
         text = people.read(str(base.ref))

@@ -224,7 +224,8 @@ def test_confluence_a_macro_in_another_cell_holds_back_only_that_key() -> None:
 # --- governance values typed by members ------------------------------------------------------
 
 def _member(email: str, name: str = "Ann", role: str = "member") -> dict[str, str]:
-    return {"email": email, "name": name, "profile": "", "role": role, "site": "", "since": ""}
+    return {"email": email, "name": name, "profile": "", "role": role, "site": "", "since": "",
+            "digest": ""}
 
 
 def _members_page(*rows: dict[str, str]) -> ParsedPage:

@@ -17,7 +17,7 @@ PAGE = "CoP Battery:Members"
 
 def member(email: str, name: str = "Ann", **more: str) -> dict[str, str]:
     row = {"email": email, "name": name, "profile": "", "role": "member", "site": "",
-           "since": ""}
+           "since": "", "digest": ""}
     row.update(more)
     return row
 

@@ -34,8 +34,9 @@ T = shipped()
 CONFIG = parse({"mediawiki": {"url": "http://127.0.0.1:1/"}}, Path("/tmp/cop.toml"))
 SPACES = {"CoP_Battery", "CoP_Solar", "Template"}
 SEMINAR = "Seminar 2026"
-ATTENDANCE_MARK = "<!-- cop-connector: rows of attendance, one {{CoP attendance}} per line -->"
-ACTIONS_MARK = "<!-- cop-connector: rows of actions, one {{CoP action}} per line -->"
+# where members add rows: under each list's heading, before the help that follows it
+ATTENDANCE_MARKS = ("== Record your attendance ==", "== Indiquer sa présence ==")
+ACTIONS_MARKS = ("== Add an action ==", "== Ajouter une action ==")
 
 
 @pytest.fixture
@@ -76,8 +77,11 @@ def member_writes(wiki: MemoryBackend, ref: PageRef, attendance: list[str],
                   actions: list[str]) -> None:
     page = wiki.page(ref)
     assert page is not None
-    content = page.content.replace(ATTENDANCE_MARK, "\n".join([ATTENDANCE_MARK, *attendance]))
-    wiki.edit(ref, content.replace(ACTIONS_MARK, "\n".join([ACTIONS_MARK, *actions])))
+    content = page.content
+    for marks, rows in ((ATTENDANCE_MARKS, attendance), (ACTIONS_MARKS, actions)):
+        for mark in marks:
+            content = content.replace(mark, "\n".join([*rows, "", mark]))
+    wiki.edit(ref, content)
 
 
 ANN = "{{CoP attendance|email=ann@corp.example|name=Ann|hours=7|workshop=battery workshop}}"

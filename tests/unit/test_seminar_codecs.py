@@ -82,12 +82,15 @@ def test_an_empty_seminar_page_takes_rows_of_each_set_in_its_place(codec: PageCo
 @pytest.mark.parametrize("codec", CODECS, ids=IDS)
 def test_an_upgrade_brings_the_lists_and_keeps_both_row_sets(codec: PageCodec) -> None:
     content = page(codec)
-    outcome = codec.upgrade_page(content, SEMINAR, context("en", ("Cells", "Recycling")))
+    written = codec.page_regions(SEMINAR, context("en"))  # what the records keep
+    outcome = codec.upgrade_page(content, SEMINAR, context("en", ("Cells", "Recycling")),
+                                 written)
     assert outcome.changes == ("section 'workshops' updated",)
     assert "Recycling" in outcome.content
     assert read(codec, outcome.content, ATTENDANCE) == PEOPLE
     assert read(codec, outcome.content, ACTIONS) == TODO
-    again = codec.upgrade_page(outcome.content, SEMINAR, context("en", ("Cells", "Recycling")))
+    again = codec.upgrade_page(outcome.content, SEMINAR, context("en", ("Cells", "Recycling")),
+                               outcome.regions)
     assert again.content == outcome.content and again.changes == ()
 
 
@@ -99,8 +102,9 @@ def test_a_new_template_version_upgrades_the_page_and_extract_reads_it(
     newer = replace(SEMINAR, version=2, sections=tuple(
         replace(s, paragraphs={"en": ("Posters go on the wall.",)}) if s is posters else s
         for s in SEMINAR.sections))
-    outcome = codec.upgrade_page(content, newer, context("en"))
+    outcome = codec.upgrade_page(content, newer, context("en"),
+                                 codec.page_regions(SEMINAR, context("en")))
     assert "section 'posters' updated" in outcome.changes
     assert read(codec, outcome.content, ACTIONS) == TODO
-    findings = codec.extract_page(outcome.content, newer, context("en"))
+    findings = codec.extract_page(outcome.content, newer, context("en"), outcome.regions)
     assert findings.sections == ()  # nothing members added

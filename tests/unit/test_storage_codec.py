@@ -177,12 +177,12 @@ def test_table_has_a_localized_header_and_typed_cells() -> None:
             {"email": "b@b.c", "name": "B", "profile": "R&D\nsales"}]
     content = without_anchors(CODEC.render_page(kind, context("fr"), rows))
     header = "".join(f"<th>{label}</th>" for label in
-                     ("Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis"))
+                     ("Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis", "Résumé"))
     assert (f"<h2>Liste des membres</h2><table><tbody><tr>{header}</tr>"
             '<tr><td>a@b.c</td><td>Ann</td><td></td><td>pilote</td><td></td>'
-            '<td><time datetime="2024-05-06"/></td></tr>'
+            '<td><time datetime="2024-05-06"/></td><td></td></tr>'
             "<tr><td>b@b.c</td><td>B</td><td>R&amp;D<br/>sales</td><td></td><td></td><td></td>"
-            "</tr></tbody></table>") in content
+            "<td></td></tr></tbody></table>") in content
     english = CODEC.render_page(kind, context("en"), [])
     assert "<th>E-mail</th><th>Name</th>" in english and "<td>" not in english
 
@@ -606,7 +606,7 @@ def apply(*changes: RowChange, content: str | None = None, lang: str = "fr") -> 
 def row_markup(email: str, name: str, role: str = "", site: str = "", since: str = "") -> str:
     date = f'<time datetime="{since}"/>' if since else ""
     return (f"<tr><td>{email}</td><td>{name}</td><td></td><td>{role}</td><td>{site}</td>"
-            f"<td>{date}</td></tr>")
+            f"<td>{date}</td><td></td></tr>")  # the last: digest
 
 
 def test_update_replaces_only_the_changed_cells() -> None:

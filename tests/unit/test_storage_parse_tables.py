@@ -1,6 +1,6 @@
 """Which table holds a kind's rows on a storage-format page, and how its rows are read: the
-table placed after the rows section's end anchor wins over copies of it elsewhere on the
-page (for reading, row edits, upgrades and extraction alike); rows above the header row are
+table under the rows section's heading wins over copies of it elsewhere on the page (for
+reading, row edits, upgrades and extraction alike); rows above the header row are
 read, not dropped; e-mail cells holding a mailto: link; unknown columns named as columns."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from connector.base import PageContext, PageRef, RowChange
 from connector.confluence.storage import StorageCodec
 from connector.confluence.storage_columns import upgrade_columns
-from connector.confluence.storage_parse import find_rows_table, rows_ends
+from connector.confluence.storage_parse import find_rows_table, rows_heading_tags
 from connector.confluence.xml_escape import parse_storage, serialize
 from page_templates import localize, shipped
 from page_templates.values import normalize_row, row_key
@@ -112,9 +112,8 @@ def test_each_part_of_the_seminar_page_reads_its_own_placed_table() -> None:
                       lists={"days": ("Day 1",), "workshops": ("Cells",)})
     page = CODEC.render_page(SEMINAR, ctx, [], {"attendance": people, "actions": todo})
     soup = soup_of(page)
-    for kind in (ATTENDANCE, ACTIONS):
-        (end,) = rows_ends(soup, kind)
-        assert end.get_text() == f"cop-end-{kind.kind}"
+    for kind, title in ((ATTENDANCE, "Attendance"), (ACTIONS, "Actions decided")):
+        assert [h.get_text() for h in rows_heading_tags(soup, kind)] == [title]
     attendance = TABLE.findall(page)[0]
     copy = "<h2>Last year</h2>" + attendance.replace("ann@", "old@")
     content = page.replace("<h2>Posters</h2>", copy + "<h2>Posters</h2>", 1)
@@ -128,35 +127,37 @@ def test_each_part_of_the_seminar_page_reads_its_own_placed_table() -> None:
             for r in CODEC.parse_rows(out, ACTIONS, "S:Seminar 2026").rows] == ["Roadmap"]
 
 
-def test_a_copied_region_with_its_anchors_does_not_take_over() -> None:
+def test_a_copied_heading_and_table_do_not_take_over() -> None:
+    """A member copies the list's heading and table above it (what a selection from the
+    heading takes): the first table under a rows heading is the copy's... unless its rows
+    are not the list's. The copy above takes over only as a table under that heading;
+    below the list, or under another heading, it never does."""
     page = members_page()
-    start = page.index('<p><ac:structured-macro ac:name="anchor" ac:schema-version="1">'
-                       '<ac:parameter ac:name="">cop-section-rows-')
     table = TABLE.search(page)
     assert table is not None
-    region_and_table = page[start:table.end()]
-    # the whole region copied above, its heading changed: the hash no longer matches
-    edited = region_and_table.replace("claire@", "old@").replace("karim@", "old2@")
-    edited = re.sub(r"<h2>[^<]*</h2>", "<h2>Former members</h2>", edited, count=1)
-    assert emails(page[:start] + edited + page[start:]) == \
+    start = page.index("<h2>Member list</h2>")
+    copy = page[start:table.end()].replace("claire@", "old@").replace("karim@", "old2@")
+    renamed = copy.replace("<h2>Member list</h2>", "<h2>Former members</h2>")
+    assert emails(page[:start] + renamed + page[start:]) == \
         ["claire@corp.example", "karim@corp.example"]
-    # only the end anchor and the table copied (what a selection from the heading takes)
-    lone = region_and_table[region_and_table.index("<h2>"):].replace("claire@", "old@") \
-        .replace("karim@", "old2@")
-    assert emails(page[:start] + lone + page[start:]) == \
-        ["claire@corp.example", "karim@corp.example"]
-    assert emails(page + lone) == ["claire@corp.example", "karim@corp.example"]
+    assert emails(page + copy) == ["claire@corp.example", "karim@corp.example"]
 
 
-def test_without_anchors_the_table_naming_the_most_fields_wins() -> None:
-    page = re.sub(r'<p><ac:structured-macro ac:name="anchor".*?</ac:structured-macro></p>', "",
-                  members_page())
-    assert "cop-end" not in page
+def test_without_the_rows_heading_the_table_naming_the_most_fields_wins() -> None:
+    page = members_page().replace("<h2>Member list</h2>", "<h2>Who we are</h2>")
     fewer = "<table><tbody><tr><th>E-mail</th></tr><tr><td>x@corp.example</td></tr>" \
             "</tbody></table>"
     assert emails(fewer + page) == ["claire@corp.example", "karim@corp.example"]
     table, any_table = find_rows_table(soup_of(fewer + page), MEMBERS)
     assert table is not None and any_table and table.mapped == len(MEMBERS.fields)
+
+
+def test_the_rows_heading_in_the_other_language_still_places_the_table() -> None:
+    page = members_page().replace("<h2>Member list</h2>", "<h2>Liste des membres</h2>")
+    fewer = "<table><tbody><tr><th>E-mail</th><th>Name</th></tr>" \
+            "<tr><td>x@corp.example</td><td>X</td></tr></tbody></table>"
+    content = page.replace("<h2>Liste des membres</h2>", "<h2>Liste des membres</h2>" + fewer)
+    assert emails(content) == ["x@corp.example"]  # the first table under the heading
 
 
 def test_a_deleted_table_is_made_again_where_the_template_puts_it() -> None:
@@ -166,7 +167,7 @@ def test_a_deleted_table_is_made_again_where_the_template_puts_it() -> None:
     bare = page.replace(table.group(0), "")
     out = CODEC.apply_changes(bare, MEMBERS, [RowChange(
         "add", "ann@corp.example", {"email": "ann@corp.example", "name": "Ann"})], "en")
-    assert out.index("<table>") == table.start()  # right after cop-end-rows, before the help
+    assert out.index("<table>") == table.start()  # under the rows heading, before the help
     assert emails(out + former_members(page)) == ["ann@corp.example"]
 
 

@@ -18,6 +18,7 @@ from sync.community.registration import NewCommunity, add_community
 from sync.config.loader import parse
 from sync.engine.members import forget_member, record_member, write_members_page
 from sync.engine.run import Syncer, SyncOptions
+from sync.progress import Monitor
 from sync.provision.run import Provisioner
 from sync.records.store import Records
 
@@ -65,11 +66,12 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + six pages + nine templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6, the Watch page's sources: issue 15) + the "Add" buttons' preload; no
-    # seminar page without a seminar
-    assert len(created) == 7 + 10
+    # home + six pages + nine row templates (charter, 5 lists, the seminar's attendance and
+    # actions: issue 6, the Watch page's sources: issue 15) + the notice's template and the
+    # "Add" buttons' preload (issue 11); no seminar page without a seminar
+    assert len(created) == 7 + 9 + 2
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
+    assert "Template:CoP notice" in created
     writes = wiki.stats.writes
     again = provision(records, wiki, community)
     assert {a.op for a in again.actions} == {"skip"}
@@ -80,17 +82,33 @@ def test_written_pages_are_refreshed_in_one_call_and_none_when_nothing_changed(
         records, wiki, community) -> None:
     """Home is written before the pages it links to: the written pages are purged once,
     all together, at the end of the run (MediaWiki would show red links until its job
-    queue ran); a provisioning that wrote nothing refreshes nothing."""
+    queue ran); a provisioning that wrote nothing refreshes nothing. A page created again
+    refreshes its community's pages (Home links to it, and was not written this time)."""
+    every = {"CoP_Battery:Home", "CoP_Battery:Charter", "CoP_Battery:Members",
+             "CoP_Battery:Watch", "CoP_Battery:References", "CoP_Battery:Regulation",
+             "CoP_Battery:Competition"}
     provision(records, wiki, community)
     [refreshed] = wiki.refreshed
-    assert {str(r) for r in refreshed} == {
-        "CoP_Battery:Home", "CoP_Battery:Charter", "CoP_Battery:Members", "CoP_Battery:Watch",
-        "CoP_Battery:References", "CoP_Battery:Regulation", "CoP_Battery:Competition"}
+    assert {str(r) for r in refreshed} == every
     provision(records, wiki, community)
     assert len(wiki.refreshed) == 1
     wiki.delete(ref("Watch"))
     provision(records, wiki, community)
-    assert [[str(r) for r in call] for call in wiki.refreshed[1:]] == [["CoP_Battery:Watch"]]
+    [again] = wiki.refreshed[1:]
+    assert {str(r) for r in again} == every
+
+
+def test_an_interrupted_provisioning_refreshes_what_it_wrote_and_the_rerun_the_rest(
+        records, wiki, community) -> None:
+    """Ctrl-C after Home: Home is refreshed then; the re-run creates the pages Home links
+    to and refreshes Home with them (else it shows them as red links)."""
+    monitor = Monitor(stop=lambda: monitor.done >= 10 + 1)  # the shared templates, then Home
+    first = Provisioner(records, wiki, T, monitor=monitor).run(
+        [records.community(community.slug)], dry_run=False)
+    assert first.interrupted and first.left
+    assert [[str(r) for r in call] for call in wiki.refreshed] == [["CoP_Battery:Home"]]
+    provision(records, wiki, community)
+    assert "CoP_Battery:Home" in {str(r) for r in wiki.refreshed[-1]}
 
 
 def test_dry_run_writes_nothing(records, wiki, community) -> None:

@@ -174,7 +174,7 @@ class _SlowWrites(MemoryBackend):
 
     clock: list[float] | None = None
 
-    def update_page(self, base, content, *, summary):
+    def update_page(self, base, content, *, summary, minor=False):
         assert self.clock is not None
         self.clock[0] += 20
         return super().update_page(base, content, summary=summary)

@@ -19,7 +19,7 @@ from sync.records.store import Records
 
 T = shipped()
 SPACE = "CoP_Battery"
-MARKER = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
+MARKER = "== Member list =="  # the rows heading: a row added right under it comes first
 JULIE = ("{{CoP member|email=julie.roux@corp.example|name=Julie Roux|profile=marketing"
          "|role=member|site=Nice|since=2026-11-28}}")
 COPY = "{{CoP member|email=julie.roux@corp.example|name=J. Roux (copy)}}"

@@ -65,7 +65,7 @@ def test_fields_and_sections_merge_by_name_and_id(tmp_path: Path) -> None:
     templates = load_templates(tmp_path)
     members, shipped_members = templates["members"], SHIPPED["members"]
     assert members.field_names == ("email", "name", "profile", "team", "role", "site",
-                                   "since")
+                                   "since", "digest")
     site = members.field("site")
     assert site is not None
     assert site.label == {"en": "Location", "fr": "Lieu"}

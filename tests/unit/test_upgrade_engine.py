@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from legacy_pages import with_markers
 
 from connector.base import PageRef
 from connector.confluence.storage import StorageCodec
@@ -17,6 +18,7 @@ from connector.errors import Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import TemplateSet, load_templates, shipped, template_version
+from sync.community.pages import current_refs, host_refs, page_context
 from sync.community.registration import NewCommunity, add_community
 from sync.config.loader import parse
 from sync.engine.run import Syncer, SyncOptions
@@ -86,7 +88,7 @@ class World:
             content += "\nOur notes: '''bring''' the samples.\n"
         else:
             row = (f"<tr><td><p>zoe@{community.slug}.example</p></td><td><p>Zoé</p></td>"
-                   "<td></td><td></td><td><p>Lyon</p></td><td></td></tr>")
+                   "<td></td><td></td><td><p>Lyon</p></td><td></td><td></td></tr>")
             content = content.replace("</tbody></table>", row + "</tbody></table>", 1)
             content += "<p>Our notes: <strong>bring</strong> the samples.</p>"
         self.wiki.edit(ref, content)
@@ -140,7 +142,9 @@ def test_three_communities_upgrade_keeping_rows_and_prose(world: World,
         state = world.records.page_state(community.slug, "members")
         assert state is not None
         assert state.template_version == template_version(changed["members"])
-        assert template_version(changed["members"]) in new
+        assert "<!--" not in new and "cop-section" not in new and "cop-template-" not in new
+        assert state.regions == world.wiki.codec.page_regions(
+            changed["members"], page_context_of(world, community, changed))
         watch = world.records.page_state(community.slug, "watch")
         assert watch is not None and watch.template_version == template_version(T["watch"])
 
@@ -182,11 +186,12 @@ def test_a_region_edited_by_hand_is_reported_not_overwritten(world: World,
     report = world.provision(changed, upgrade=True)
     [action] = [a for a in report.actions if a.ref == ref]
     assert action.op == "upgrade"
-    assert action.notes == ("section 'intro' edited on the wiki: kept as it is",)
+    assert action.notes == ("section 'intro' is not on the page as written (edited or deleted "
+                            "on the wiki): kept as it is",)
     assert "Anyone at all" in world.content(ref) and "Meetings" in world.content(ref)
     again = world.provision(changed, upgrade=True)
     [line] = [a for a in again.actions if a.ref == ref]
-    assert line.op == "drift" and "section 'intro' edited" in line.reason
+    assert line.op == "drift" and "section 'intro' is not on the page" in line.reason
 
 
 def test_plain_provisioning_says_when_a_page_is_behind(world: World,
@@ -199,22 +204,10 @@ def test_plain_provisioning_says_when_a_page_is_behind(world: World,
         1 if world.format == "wikitext" else 0)  # the row template (TemplateData) only
 
 
-def strip_markers(world: World, content: str) -> str:
-    """The page as cop-connector rendered it before region markers existed."""
-    if world.format == "wikitext":
-        return "".join(line for line in content.splitlines(keepends=True)
-                       if not re.match(r"<!-- /?cop:", line))
-    return re.sub(r'<p><ac:structured-macro ac:name="anchor".*?</ac:structured-macro></p>',
-                  "", content)
-
-
 def test_pages_from_before_markers_are_upgraded(world: World, changed: TemplateSet) -> None:
-    for community in world.communities:
-        for state in world.records.page_states(community.slug):
-            world.wiki.edit(state.ref, strip_markers(world, world.content(state.ref)))
-            world.records.save_page_state(replace(world.records.page_state(
-                community.slug, state.kind), template_version="1"))  # as recorded before
-    assert world.sync(T).exit_code == 0
+    """Pages of cop-connector 0.1: no marker, no merge base in the records; their sections
+    are found as the shipped template rendered them."""
+    forget_regions(world, version="1")
     before = {c.slug: world.content(world.members(c)) for c in world.communities}
     report = world.provision(changed, upgrade=True)
     assert report.exit_code == 0 and not [a for a in report.actions if a.notes]
@@ -224,8 +217,88 @@ def test_pages_from_before_markers_are_upgraded(world: World, changed: TemplateS
             assert (row if world.format == "wikitext" else row[:-5] + "<td></td></tr>") in new
         assert "Meetings" in new or "Réunions" in new
     [line] = [a for a in report.actions if a.ref == world.members(world.communities[0])]
-    assert line.reason.startswith("template 1 -> 1.2-")
-    assert "markers added around the sections as provisioned" in line.reason
+    assert line.reason.startswith(f"template 1 -> {T['members'].version}.2-")
     writes = world.wiki.stats.writes
     world.provision(changed, upgrade=True)
     assert world.wiki.stats.writes == writes
+
+
+def forget_regions(world: World, version: str) -> None:
+    """The records as an earlier version left them: no merge base of the regions."""
+    for community in world.communities:
+        for state in world.records.page_states(community.slug):
+            world.records.save_page_state(replace(state, regions=None,
+                                                  template_version=version))
+
+
+def add_markers(world: World) -> None:
+    """Every page as an earlier version wrote it: markers around its regions."""
+    for community in world.communities:
+        for state in world.records.page_states(community.slug):
+            kind = T.kind_for(state.kind)
+            if kind.host:
+                continue
+            assert state.regions is not None
+            world.wiki.edit(state.ref, with_markers(world.format, kind,
+                                                    world.content(state.ref), state.regions))
+
+
+def test_pages_with_markers_lose_them_at_the_next_provisioning(
+        world: World, changed: TemplateSet) -> None:
+    """Spaces provisioned by the versions that wrote markers: a plain `cop provision`
+    takes them off (one write per page, nothing else changed), records each region's
+    merge base, and a second run writes nothing; `--upgrade` then works as for any page."""
+    add_markers(world)
+    forget_regions(world, version=template_version(T["members"]))
+    assert world.sync(T).exit_code == 0
+    marked = {c.slug: world.content(world.members(c)) for c in world.communities}
+    assert all("cop:section" in page or "cop-section" in page for page in marked.values())
+    writes, minor = world.wiki.stats.writes, world.wiki.minor_writes
+    plain = world.provision(T)
+    assert plain.exit_code == 0
+    unmarked = [a for a in plain.actions if "markers taken off" in a.reason]
+    pages = [s for c in world.communities for s in world.records.page_states(c.slug)
+             if not T.kind_for(s.kind).host]
+    assert len(unmarked) == len(pages)
+    assert world.wiki.stats.writes - writes == len(pages)
+    assert world.wiki.minor_writes - minor == len(pages)  # no watcher is told of them
+    for community in world.communities:
+        page = world.content(world.members(community))
+        assert "<!--" not in page and 'ac:name="anchor"' not in page
+        assert world.rows(page) == world.rows(marked[community.slug])
+        assert "Our notes" in page
+        state = world.records.page_state(community.slug, "members")
+        assert state is not None and state.regions
+        assert state.template_version == template_version(T["members"])
+    writes = world.wiki.stats.writes
+    assert world.provision(T).exit_code == 0 and world.wiki.stats.writes == writes
+    synced = world.sync(T)
+    assert synced.exit_code == 0 and world.wiki.stats.writes == writes
+    report = world.provision(changed, upgrade=True)
+    assert report.exit_code == 0 and not [a for a in report.actions if a.notes]
+    assert all("Meetings" in world.content(world.members(c)) or
+               "Réunions" in world.content(world.members(c)) for c in world.communities)
+
+
+def test_an_upgrade_takes_the_markers_off_too(world: World, changed: TemplateSet) -> None:
+    add_markers(world)
+    forget_regions(world, version=template_version(T["members"]))
+    report = world.provision(changed, upgrade=True)
+    assert report.exit_code == 0
+    assert not [(a.ref, a.notes) for a in report.actions if a.notes]
+    [line] = [a for a in report.actions if a.ref == world.members(world.communities[0])]
+    assert "markers taken off the page" in line.reason and "new section 'meetings'" in \
+        line.reason
+    for community in world.communities:
+        assert "cop:section" not in world.content(world.members(community))
+    writes = world.wiki.stats.writes
+    world.provision(changed, upgrade=True)
+    assert world.wiki.stats.writes == writes
+
+
+def page_context_of(world: World, community: Community, templates: TemplateSet):
+    """The context provisioning renders ``community``'s pages with."""
+    states = world.records.page_states(community.slug)
+    current = world.records.community(community.slug)
+    refs = current_refs(current, current.space, templates, states, [])
+    return page_context(current, host_refs(refs, templates))

@@ -125,11 +125,11 @@ def test_rows_are_one_per_line_with_every_field_in_order() -> None:
     rows = [{"email": "a@b.c", "name": "Ann", "role": "pilot"}, {"email": "b@b.c", "name": "B"}]
     content = CODEC.render_page(kind, context("fr"), rows)
     lines = content.splitlines()
-    marker = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
-    at = lines.index(marker)
-    assert lines[at + 1:at + 3] == [
-        "{{CoP member|email=a@b.c|name=Ann|profile=|role=pilote|site=|since=}}",
-        "{{CoP member|email=b@b.c|name=B|profile=|role=|site=|since=}}",
+    at = lines.index("== Liste des membres ==")
+    assert lines[at + 1:at + 4] == [
+        "",
+        "{{CoP member|email=a@b.c|name=Ann|profile=|role=pilote|site=|since=|digest=}}",
+        "{{CoP member|email=b@b.c|name=B|profile=|role=|site=|since=|digest=}}",
     ]
 
 
@@ -173,7 +173,7 @@ def test_prose_headings_and_bullets_in_the_page_language() -> None:
 def test_placeholders_are_filled_with_escaped_values_only_for_known_keys() -> None:
     kind = TEMPLATES["home"]
     content = CODEC.render_page(kind, context("en", name="[[X]] {theme} |}}", theme="T"), [])
-    first = content.splitlines()[2]  # after the version and section markers
+    first = content.splitlines()[0]  # no marker before the first paragraph
     assert "&#91;&#91;X&#93;&#93; &#123;theme&#125; &#124;&#125;&#125;" in first
     assert "(theme: T)" in first
     code = mwparserfromhell.parse(first)
@@ -197,7 +197,7 @@ def test_home_index_links_every_other_page_in_page_order() -> None:
 def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     kind = TEMPLATES["members"]
     content = CODEC.render_page(kind, context(lang), [])
-    example = ("<code><nowiki>{{CoP member|email=|name=|profile=|role=|site=|since=}}"
+    example = ("<code><nowiki>{{CoP member|email=|name=|profile=|role=|site=|since=|digest=}}"
                "</nowiki></code>")
     assert example in content
     code = mwparserfromhell.parse(content)
@@ -207,7 +207,7 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     assert before.rstrip("( ") in text and after.lstrip(") ") in text
     # the "Add" button: the source editor, new section, an empty row preloaded, in ``lang``
     row = ("%7B%7BCoP%20member%7Cemail%3D%7Cname%3D%7Cprofile%3D%7Crole%3D%7Csite%3D"
-           "%7Csince%3D%7D%7D")
+           "%7Csince%3D%7Cdigest%3D%7D%7D")
     assert ("{{fullurl:{{FULLPAGENAME}}|action=edit&section=new&nosummary=1&"
             f"preload=Template%3ACoP%20preload&preloadparams%5B%5D={row}&uselang={lang}}}}}"
             in content)
@@ -359,7 +359,7 @@ def test_update_of_an_absent_key_adds_the_row() -> None:
     assert out == MEMBERS_PAGE.replace(
         "{{CoP member|name=no key}}\n",
         "{{CoP member|name=no key}}\n"
-        "{{CoP member|email=z@b.c|name=Zed|profile=|role=|site=|since=}}\n")
+        "{{CoP member|email=z@b.c|name=Zed|profile=|role=|site=|since=|digest=}}\n")
 
 
 def test_remove_takes_the_whole_line_and_nothing_else() -> None:
@@ -387,19 +387,26 @@ def test_add_goes_after_the_last_row_on_its_own_line() -> None:
     out = apply(RowChange("add", "d@b.c", {"email": "d@b.c", "name": "Dee", "role": "expert",
                                            "since": "2024-05-06"}),
                 RowChange("add", "e@b.c", {"email": "e@b.c", "name": "~~~~"}))
-    new = ("{{CoP member|email=d@b.c|name=Dee|profile=|role=expert|site=|since=2024-05-06}}\n"
-           "{{CoP member|email=e@b.c|name=&#126;&#126;&#126;&#126;|profile=|role=|site=|since=}}\n")
+    new = ("{{CoP member|email=d@b.c|name=Dee|profile=|role=expert|site=|since=2024-05-06"
+           "|digest=}}\n"
+           "{{CoP member|email=e@b.c|name=&#126;&#126;&#126;&#126;|profile=|role=|site=|since="
+           "|digest=}}\n")
     assert out == MEMBERS_PAGE.replace("{{CoP member|name=no key}}\n",
                                        "{{CoP member|name=no key}}\n" + new)
 
 
-def test_add_after_the_marker_when_there_is_no_row_and_at_the_end_without_marker() -> None:
+def test_add_under_the_rows_heading_when_there_is_no_row_and_at_the_end_without_it() -> None:
     kind = TEMPLATES["members"]
-    empty = CODEC.render_page(kind, context("en"), [])
     change = RowChange("add", "a@b.c", {"email": "a@b.c", "name": "Ann"})
-    line = "{{CoP member|email=a@b.c|name=Ann|profile=|role=|site=|since=}}"
-    marker = "<!-- cop-connector: rows of members, one {{CoP member}} per line -->"
-    assert apply(change, content=empty, lang="en") == empty.replace(marker, f"{marker}\n{line}")
+    line = "{{CoP member|email=a@b.c|name=Ann|profile=|role=|site=|since=|digest=}}"
+    for lang, heading in (("en", "== Member list =="), ("fr", "== Liste des membres ==")):
+        empty = CODEC.render_page(kind, context(lang), [])
+        assert apply(change, content=empty, lang=lang) == \
+            empty.replace(heading, f"{heading}\n\n{line}")
+        assert apply(change, content=empty, lang=lang) == \
+            CODEC.render_page(kind, context(lang), [{"email": "a@b.c", "name": "Ann"}])
+    prose = "== Member list ==\nWho we are.\n\n== Add yourself ==\nHelp.\n"
+    assert apply(change, content=prose) == prose.replace("are.\n", f"are.\n\n{line}\n")
     assert apply(change, content="Hello") == f"Hello\n{line}\n"
     assert apply(change, content="Hello\n") == f"Hello\n{line}\n"
     assert apply(change, content="") == f"{line}\n"
@@ -445,17 +452,18 @@ def test_bad_changes_raise_usage_errors() -> None:
 
 # --- support pages -------------------------------------------------------------------------
 
-def test_support_pages_are_the_row_templates() -> None:
+def test_support_pages_are_the_row_templates_and_the_notice() -> None:
     pages = CODEC.support_pages(TEMPLATES)
     assert [str(ref) for ref, _ in pages] == [
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
         "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
         "Template:CoP source",  # the Watch page's sources (issue 15)
-        "Template:CoP preload"]  # what the "Add" buttons open in the editor
+        "Template:CoP preload",  # what the "Add" buttons open in the editor
+        "Template:CoP notice"]  # the notice of entries to fix (issue 11)
     assert pages == CODEC.support_pages(TEMPLATES)  # stable
-    assert pages[-1][1].startswith("<includeonly>$1</includeonly><noinclude>")
-    for (_, source), kind in zip(pages, TEMPLATES.row_kinds, strict=False):
+    assert pages[-2][1].startswith("<includeonly>$1</includeonly><noinclude>")
+    for (_, source), kind in zip(pages[:-2], TEMPLATES.row_kinds, strict=True):
         assert source.startswith("<includeonly>")
         data = re.search(r"<templatedata>\n(.*)\n</templatedata>", source, re.S)
         assert data is not None

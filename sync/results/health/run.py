@@ -30,6 +30,7 @@ class HistoryRead:
 
     added: int = 0
     errors: dict[str, str] = field(default_factory=dict)
+    failures: list[CopError] = field(default_factory=list)  # the errors themselves
 
 
 def read_history(records: Records, backends: Callable[[str], WikiBackend],
@@ -48,6 +49,7 @@ def read_history(records: Records, backends: Callable[[str], WikiBackend],
                 overlap_seconds=config.sync.overlap_seconds, clock=clock)
         except CopError as error:
             outcome.errors[name] = str(error)
+            outcome.failures.append(error)
     return outcome
 
 

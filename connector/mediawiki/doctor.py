@@ -1,0 +1,135 @@
+"""`cop doctor` on MediaWiki: asks the wiki what it needs to know, read-only, then checks it
+(doctor_checks.py). ``MediaWikiBackend.diagnose`` imports this module when it is called:
+every command builds the backend, only `cop doctor` needs what is here.
+
+Requests: one anonymous probe (is there an api.php, does TLS verify), the login (two), one
+query for the site and the account (siteinfo, userinfo, the grants' labels), one paraminfo
+for ``$wgRCMaxAge`` (it shows in the help of ``list=usercontribs``, the only place the API
+tells it). Never an edit; the login is a fresh one (a kept session would not show whether
+the password works), and is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+
+from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations
+from connector.errors import AuthenticationFailed, CopError
+from connector.http import failure_reason, is_loopback, safe_url
+
+from .doctor_checks import GRANTS, WIKI, SiteFacts, site_checks
+
+if TYPE_CHECKING:
+    from .backend import MediaWikiBackend
+
+SITE = {"meta": "siteinfo|userinfo|allmessages",
+        "siprop": "general|namespaces|extensions|statistics|usergroups",
+        "uiprop": "rights|groups", "ammessages": "|".join(f"grant-{g}" for g in GRANTS)}
+
+
+def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
+    """Read-only checks of ``wiki`` against ``expect`` (connector/diagnosis.py)."""
+    probe = _probe(wiki)
+    if probe[-1].status == FAILURE:
+        return probe
+    try:
+        wiki._login()
+    except CopError as refused:  # the other checks need the account: fix this first
+        detail = refused.detail if isinstance(refused, AuthenticationFailed) else str(refused)
+        return [*probe, Check(WIKI, "login", FAILURE, detail, _login_fix(wiki.settings.user))]
+    try:
+        facts = _facts(wiki)
+    except CopError as error:
+        return [*probe, Check(WIKI, "site information", FAILURE, str(error),
+                              "see the message; `cop doctor -v` logs the requests")]
+    login = [Check(WIKI, "login", OK, f"logged in as {wiki.settings.user}")] \
+        if wiki.settings.user else []
+    return [*probe, *login, *site_checks(facts, expect)]
+
+
+def _probe(wiki: MediaWikiBackend) -> list[Check]:
+    """api.php answers, over verified TLS (or plain http to this machine)."""
+    api = wiki.url + "api.php"
+    http = wiki._http
+    try:
+        response = http.session.get(
+            api, params={"action": "query", "meta": "siteinfo", "format": "json"},
+            timeout=http.timeout)
+    except requests.exceptions.SSLError:
+        return [Check(WIKI, "TLS", FAILURE, f"the certificate of {safe_url(api)} does not "
+                      "verify", "if it comes from the company's own certificate authority, "
+                      'set mediawiki.ca_bundle = "/path/to/ca.pem" in cop.toml')]
+    except requests.RequestException as error:
+        return [Check(WIKI, "reachable", FAILURE, f"{safe_url(api)} did not answer "
+                      f"({failure_reason(error)})", "check mediawiki.url in cop.toml and that "
+                      "the wiki is up and reachable from this machine")]
+    if response.status_code == 404 or "json" not in response.headers.get("Content-Type", ""):
+        return [Check(WIKI, "reachable", FAILURE, f"no MediaWiki API at {safe_url(api)} "
+                      f"(HTTP {response.status_code})", "set mediawiki.url to the wiki's "
+                      "script path, where api.php lives (e.g. https://wiki.example.com/w/)")]
+    return [Check(WIKI, "reachable", OK, f"{safe_url(api)} answers"), _transport(wiki.url)]
+
+
+def _transport(url: str) -> Check:
+    host = urlsplit(url).hostname or ""
+    if url.startswith("https://"):
+        return Check(WIKI, "TLS", OK, "certificate verified")
+    if is_loopback(host):
+        return Check(WIKI, "TLS", OK, "plain http to this machine (loopback)")
+    return Check(WIKI, "TLS", WARNING, f"plain http to {host}: the password crosses the "
+                 "network in clear (mediawiki.allow_http)", "serve the wiki over https and "
+                 "set mediawiki.url to its https:// address")
+
+
+def _facts(wiki: MediaWikiBackend) -> SiteFacts:
+    query = wiki._query(dict(SITE), "reads").get("query", {})
+    general = query.get("general", {})
+    user = query.get("userinfo", {})
+    return SiteFacts(
+        url=wiki.url, generator=str(general.get("generator", "")), user=wiki.settings.user,
+        rights=frozenset(user.get("rights", [])), groups=tuple(user.get("groups", [])),
+        group_rights={g["name"]: frozenset(g.get("rights", []))
+                      for g in query.get("usergroups", [])},
+        namespaces={int(ns["id"]): ns["name"] for ns in query.get("namespaces", {}).values()},
+        extensions=frozenset(e.get("name", "") for e in query.get("extensions", [])),
+        jobs=_number(query.get("statistics", {}).get("jobs")), rc_max_age=_rc_max_age(wiki),
+        grant_labels={m["name"].removeprefix("grant-"): m.get("content", "")
+                      for m in query.get("allmessages", []) if m.get("content")})
+
+
+def _rc_max_age(wiki: MediaWikiBackend) -> int | None:
+    """$wgRCMaxAge: the first parameter of the help message of usercontribs' ``show``."""
+    try:
+        answer = wiki._call("paraminfo", "GET", modules="query+usercontribs",
+                            helpformat="raw")
+    except CopError:
+        return None
+    for module in answer.get("paraminfo", {}).get("modules", []):
+        for param in module.get("parameters", []):
+            if param.get("name") == "show":
+                return _max_age(param.get("description"))
+    return None
+
+
+def _max_age(description: Any) -> int | None:
+    for message in description if isinstance(description, list) else []:
+        params = message.get("params") if isinstance(message, Mapping) else None
+        if params and isinstance(params[0], int):
+            return params[0]
+    return None
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _login_fix(user: str) -> str:
+    account, _, app = user.partition("@")
+    where = (f"the bot password {app!r} of {account} (Special:BotPasswords/{app}: reset it "
+             "there if it is lost)") if app else "a bot password (Special:BotPasswords)"
+    return (f"check mediawiki.user ({user!r}) and that the variable named by "
+            f"mediawiki.password_env holds {where}")

@@ -1,0 +1,84 @@
+"""The commands of ``cop``, each imported only when it runs.
+
+Importing every command up front meant importing the whole library, both wikis' client
+libraries and the charting library for `cop --help` (about a second, where Python itself
+starts in a twentieth). The group below knows each command by the module that holds it and
+the line its listing shows, so `cop --help` imports none of them and `cop status` only its
+own (tests/cli/test_startup.py keeps it so).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+import click
+
+from sync.cli.app import GuardedGroup
+
+# name -> (module:attribute, the line `cop --help` shows; it is the command's short help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "archive": ("sync.cli.archive:archive",
+                "Freeze a community's space and keep a snapshot (--undo reopens it)."),
+    "community": ("sync.cli.community:community",
+                  "Register and inspect communities of practice."),
+    "conflicts": ("sync.cli.conflicts:conflicts",
+                  "Field-level conflicts of the member lists, and how to settle them."),
+    "digest": ("sync.cli.digest:digest",
+               "E-mail each member what is new in their communities since their last digest."),
+    "doctor": ("sync.cli.doctor:doctor",
+               "Check each wiki for what provisioning and the cron job need (read-only)."),
+    "export": ("sync.cli.export:export",
+               "Export the records of one community (or all) as JSON or CSV."),
+    "health": ("sync.cli.health:health",
+               "Members, contributors, activity, freshness and alerts of the communities."),
+    "init": ("sync.cli.init_cmd:init",
+             "Write a starter cop.toml and create the records database."),
+    "mediawiki": ("sync.cli.mediawiki:mediawiki", "MediaWiki administration helpers."),
+    "member": ("sync.cli.member:member", "Add or remove members (the Members page follows)."),
+    "provision": ("sync.cli.provision:provision",
+                  "Create or update the community's space and pages from the templates."),
+    "report": ("sync.cli.report:report",
+               "Results of one community or of all; the analytic accounts' hours."),
+    "seminar": ("sync.cli.seminar:seminar",
+                "The yearly seminar of the communities and its workshops."),
+    "source": ("sync.cli.source:source",
+               "The watch's feeds of a community (the Watch page's Sources table follows)."),
+    "status": ("sync.cli.status:status",
+               "What the records know: pages, last sync, problems, conflicts, drift."),
+    "template": ("sync.cli.template:template",
+                 "Company page templates (see [templates] dir in cop.toml)."),
+    "theme": ("sync.cli.theme:theme",
+              "Candidate themes from the strategic axes, and the decision makers' choice."),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The command ``name`` of COMMANDS, its module imported now; its listing line is its
+    short help (one text for both). Raises KeyError for an unknown name."""
+    target, short_help = COMMANDS[name]
+    module, _, attribute = target.partition(":")
+    command: click.Command = getattr(importlib.import_module(module), attribute)
+    command.short_help = short_help
+    return command
+
+
+class LazyGroup(GuardedGroup):
+    """A group whose commands are imported when used; its help lists them from COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: Sequence[tuple[str, str]] = [
+            (name, COMMANDS[name][1] if name in COMMANDS else
+             self.commands[name].get_short_help_str(formatter.width))
+            for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
