@@ -61,17 +61,38 @@ class RecordsError(CopError):
         self.path = path
 
 
+class RecordsMissing(RecordsError):
+    """No records where the configuration says (only `cop init` creates them)."""
+
+
+class RecordsChanged(CopError):
+    """What a command read changed in the records before it could save (another manager
+    at the same time): nothing was saved; running the command again sees the change."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} changed in the records while this command ran (another "
+                         "manager at the same time?): nothing was saved; run the command "
+                         "again")
+        self.what = what
+
+
 class LockHeld(CopError):
-    """Another cop-sync run holds the lock."""
+    """Another cop-sync run holds the lock (``host`` where it runs, when known: the lock in
+    a PostgreSQL database is shared by several machines)."""
 
     exit_code = EXIT_LOCKED
 
-    def __init__(self, *, lock_path: str, pid: int | None, started_at: str | None):
-        holder = f"pid {pid}, started {started_at}" if pid else "unknown holder"
+    def __init__(self, *, lock_path: str, pid: int | None, started_at: str | None,
+                 host: str | None = None):
+        where = f" on {host}" if host else ""
+        holder = f"pid {pid}{where}, started {started_at}" if pid else "unknown holder"
         super().__init__(f"another cop-sync is running ({holder}; lock {lock_path})")
         self.lock_path = lock_path
         self.pid = pid
         self.started_at = started_at
+        self.host = host
 
 
 class BackendError(CopError):

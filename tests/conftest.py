@@ -8,6 +8,12 @@ Where MediaWiki is not installed the MediaWiki tests are skipped, unless
 COP_REQUIRE_MEDIAWIKI=1 (set by .ci/run), which turns the skip into a failure.
 COP_MEDIAWIKI_VERSION=1.39|1.43 chooses the wiki's version (1.39 by default; 1.43 is
 downloaded once, see scripts/localwiki.py); the version shows in pytest's header.
+
+The records: SQLite by default; ``COP_TEST_RECORDS=postgresql`` puts every test's records in
+a throwaway PostgreSQL cluster started for the session (tests/records_engine.py). The
+``postgres`` fixture gives that cluster to the tests that need a server whatever the switch
+says (PostgreSQL's own behaviour, copying between the engines); where the server is not
+installed they are skipped, unless COP_REQUIRE_POSTGRESQL=1 (set by .ci/run).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import records_engine
+from postgres_server import Cluster, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,10 +121,87 @@ def pytest_report_header() -> str:
     return f"MediaWiki version: {os.environ.get('COP_MEDIAWIKI_VERSION') or '1.39'}"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if {"wiki", "_wiki_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.mediawiki)
+    if records_engine.POSTGRESQL and records_engine.TOUCHED_FILE:  # only those again
+        touched = records_engine.touched_before()
+        kept = [item for item in items if item.nodeid in touched]
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in touched])
+        items[:] = kept
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+_CLUSTER: list[Cluster] = []
+
+
+def _cluster() -> Cluster:
+    if not _CLUSTER:
+        try:
+            _CLUSTER.append(start_cluster())
+        except RuntimeError as error:
+            if os.environ.get("COP_REQUIRE_POSTGRESQL") == "1":
+                pytest.fail(str(error))
+            pytest.skip(str(error))
+    return _CLUSTER[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (skipped "
+                                       "when the records are on PostgreSQL)")
+    config.addinivalue_line("markers", "both_engines: opens SQLite files and PostgreSQL "
+                                       "databases side by side (runs once: skipped when "
+                                       "COP_TEST_RECORDS=postgresql)")
+    if records_engine.POSTGRESQL:  # no server, no run: a RuntimeError stops pytest
+        _CLUSTER.append(start_cluster())
+        records_engine.install(_CLUSTER[0])
+    elif records_engine.TOUCHED_FILE:
+        records_engine.observe()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not records_engine.POSTGRESQL and records_engine.TOUCHED_FILE:
+        records_engine.write_touched()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _CLUSTER:
+        _CLUSTER.pop().stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Cluster:
+    """The throwaway PostgreSQL cluster (started once per session)."""
+    return _cluster()
+
+
+@pytest.fixture
+def pg_database(postgres: Cluster) -> Iterator[str]:
+    """A new, empty database of the throwaway cluster (its URL), dropped afterwards."""
+    _DATABASES[0] += 1
+    name = f"shared{_DATABASES[0]}"
+    postgres.create_database(name)
+    yield postgres.url(name)
+    postgres.drop_database(name)
+
+
+_DATABASES = [0]
+
+
+@pytest.fixture(autouse=True)
+def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
+    if records_engine.POSTGRESQL and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about the SQLite file itself")
+    if records_engine.POSTGRESQL and request.node.get_closest_marker("both_engines"):
+        pytest.skip("runs once, in the run with SQLite records")
+    if records_engine.DATABASES is not None:
+        records_engine.DATABASES.begin_test()
+    records_engine.CURRENT[0] = request.node.nodeid
+    yield
+    if records_engine.DATABASES is not None:
+        records_engine.DATABASES.end_test()
 
 
 @pytest.fixture

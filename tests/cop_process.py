@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from records_engine import database_config
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = {"cop": "from sync.cli import cop; cop()",
          "cop-sync": "from sync.cli import cop_sync; cop_sync()"}
@@ -27,6 +29,7 @@ def argv(program: str, *args: str) -> list[str]:
 def environment(config: Path, **extra: str) -> dict[str, str]:
     """The environment of a run: this checkout importable, ``config`` as COP_CONFIG, and
     no crash armed unless ``extra`` arms one."""
+    database_config(config)  # records on PostgreSQL: the process reads the URL from the file
     env = {k: v for k, v in os.environ.items() if not k.startswith("COP_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["COP_CONFIG"] = str(config)

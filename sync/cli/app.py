@@ -27,6 +27,7 @@ from connector.errors import (
     ConfigError,
     CopError,
     NotFoundError,
+    RecordsMissing,
     TemplateDefinitionError,
     UsageError,
 )
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from connector.budget import Budget
     from page_templates import TemplateSet
     from sync.config.loader import Config
-    from sync.engine.lock import RunLock
+    from sync.engine.lock import DatabaseLock, RunLock
     from sync.records.model import Community
     from sync.records.store import Records
 
@@ -71,16 +72,20 @@ class App:
         mistyped or moved [records] path stops the command instead of starting an empty
         database (and a cron job reporting success over nothing)."""
         if self._records is None:
-            path = self.config.records_path
-            if not path.exists():
-                raise ConfigError(
-                    f"the records database {path} does not exist: fix [records] path if "
-                    "the file moved, or create an empty one with `cop init` (on an existing "
-                    "cop.toml it only creates the records)",
-                    setting="records.path", path=str(self.config.path))
             from sync.records.store import Records  # noqa: PLC0415
 
-            self._records = Records.open(path, create=False)
+            config = self.config
+            try:
+                self._records = Records.open(config.records_where, create=False,
+                                             password=config.records_password())
+            except RecordsMissing as missing:
+                if config.records_url:
+                    raise
+                raise ConfigError(
+                    f"the records database {config.records_path} does not exist: fix "
+                    "[records] path if the file moved, or create an empty one with `cop "
+                    "init` (on an existing cop.toml it only creates the records)",
+                    setting="records.path", path=str(config.path)) from missing
         return self._records
 
     @property
@@ -138,9 +143,14 @@ class App:
             raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
         return community
 
-    def lock(self, *, wait: float = 30.0) -> RunLock:
-        from sync.engine.lock import RunLock  # noqa: PLC0415
+    def lock(self, *, wait: float = 30.0) -> RunLock | DatabaseLock:
+        """One run at a time: the lock file beside SQLite records, or the lock in the
+        PostgreSQL database (shared by every machine that uses it)."""
+        from sync.engine.lock import DatabaseLock, RunLock  # noqa: PLC0415
 
+        if self.config.records_url:
+            program = click.get_current_context().command_path
+            return DatabaseLock(self.records, wait=wait, program=program)
         return RunLock(self.config.resolve(self.config.sync.lock_file), wait=wait)
 
     def close(self) -> None:

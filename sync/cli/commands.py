@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "member": ("sync.cli.member:member", "Add or remove members (the Members page follows)."),
     "provision": ("sync.cli.provision:provision",
                   "Create or update the community's space and pages from the templates."),
+    "records": ("sync.cli.records_cmd:records",
+                "The records' database: copy it between SQLite and PostgreSQL."),
     "report": ("sync.cli.report:report",
                "Results of one community or of all; the analytic accounts' hours."),
     "seminar": ("sync.cli.seminar:seminar",

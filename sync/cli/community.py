@@ -172,9 +172,10 @@ def set_(app: App, slug: str, pilot: str | None, expert: str | None, sponsor: st
     with app.lock():
         changed = replace(found, updated_at=utc_now(), **changes)
         if leaders:
-            changed = set_leaders(app.records, changed, pilot=pilot, expert=expert)
+            changed = set_leaders(app.records, changed, pilot=pilot, expert=expert,
+                                  expected=found)
         else:
-            app.records.save_community(changed)
+            app.records.save_community(changed, expected=found)
         shown = {**changes, **{role: getattr(changed, role) for role in LEADERS
                                if getattr(changed, role) != getattr(found, role)}}
         click.echo(f"{slug}: " + (", ".join(f"{k} {v!r}" for k, v in shown.items())

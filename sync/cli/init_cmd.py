@@ -25,9 +25,9 @@ from sync.config.systemd import ENVIRONMENT, SERVICE, TIMER, environment_text, u
 from sync.records.store import Records
 
 # The options that are settings of the file (given on an existing file, they need --force).
-SETTINGS = ("records_path", "mediawiki_url", "mediawiki_user", "mediawiki_password_env",
-            "confluence_url", "confluence_user", "confluence_token_env", "cloud", "lang",
-            "allow_http", "scoped_token")
+SETTINGS = ("records_path", "records_password_env", "mediawiki_url", "mediawiki_user",
+            "mediawiki_password_env", "confluence_url", "confluence_user",
+            "confluence_token_env", "cloud", "lang", "allow_http", "scoped_token")
 OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-url",
            "mediawiki.allow_http": "--allow-http", "confluence.allow_http": "--allow-http"}
 
@@ -35,7 +35,13 @@ OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-u
 @click.command("init", cls=GuardedCommand)
 @common_options
 @click.option("--records", "records_path", default="cop.db", show_default=True,
-              help="SQLite records file (relative to the config file).")
+              metavar="PATH|URL",
+              help="SQLite records file (relative to the config file), or a PostgreSQL "
+                   "database: postgresql://USER@HOST/DB (no password in it: PGPASSWORD, "
+                   "~/.pgpass, or --records-password-env).")
+@click.option("--records-password-env", metavar="VAR", default="",
+              help="Environment variable holding the PostgreSQL password (default: libpq's "
+                   "PGPASSWORD or ~/.pgpass).")
 @click.option("--mediawiki-url", metavar="URL",
               help="Script path of the wiki, where api.php lives (e.g. https://wiki/w/).")
 @click.option("--mediawiki-user", metavar="NAME", default="",
@@ -73,8 +79,9 @@ OPTIONS = {"mediawiki.url": "--mediawiki-url", "confluence.url": "--confluence-u
               show_default=True, metavar="MINUTES",
               help="With --systemd: minutes between the end of a run and the next.")
 @pass_app
-def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user: str,
-         mediawiki_password_env: str, confluence_url: str | None, confluence_user: str,
+def init(app: App, records_path: str, records_password_env: str, mediawiki_url: str | None,
+         mediawiki_user: str, mediawiki_password_env: str, confluence_url: str | None,
+         confluence_user: str,
          confluence_token_env: str, cloud: bool, lang: str, allow_http: bool,
          scoped_token: bool, force: bool, systemd: bool, every_minutes: int) -> None:
     """Write a starter cop.toml (every setting can be given as a flag) and create the
@@ -98,7 +105,8 @@ def init(app: App, records_path: str, mediawiki_url: str | None, mediawiki_user:
         confluence_url = _gateway(confluence_url, cloud)
     backend = "confluence" if confluence_url and not mediawiki_url else "mediawiki"
     settings = StarterSettings(
-        records=records_path, lang=lang, backend=backend,
+        records=records_path, records_password_env=records_password_env, lang=lang,
+        backend=backend,
         mediawiki_url=mediawiki_url or ("" if confluence_url else "http://127.0.0.1:8080/"),
         mediawiki_user=mediawiki_user, mediawiki_password_env=mediawiki_password_env,
         confluence_url=confluence_url or "", confluence_user=confluence_user,
@@ -169,13 +177,13 @@ def _records_only(path: Path) -> None:
         raise UsageError(f"{path} already exists (use --force to overwrite it with these "
                          "settings; the previous file is kept as .bak)")
     config = config_module.load(str(path))
-    if config.records_path.exists():
+    if Records.exist(config.records_where, password=config.records_password()):
         raise UsageError(f"{path} already exists, and so do its records "
-                         f"({config.records_path}): nothing to do (use --force to overwrite "
+                         f"({config.records_where}): nothing to do (use --force to overwrite "
                          "the configuration)")
     _create_records(config)
     click.echo(f"kept {path}")
-    click.echo(f"records: {config.records_path} (created)")
+    click.echo(f"records: {config.records_where} (created)")
 
 
 def _write(path: Path, text: str, config: Config) -> None:
@@ -199,14 +207,16 @@ def _write(path: Path, text: str, config: Config) -> None:
     finally:
         temporary.unlink(missing_ok=True)
     click.echo(f"wrote {path}" + (f" (the previous one is {backup})" if backup else ""))
-    click.echo(f"records: {config.records_path}")
+    click.echo(f"records: {config.records_where}")
     click.echo("next: cop community add SLUG --name ... --theme ... --pilot ... --expert ...")
 
 
 def _create_records(config: Config) -> None:
+    """The records' tables, in a new SQLite file or in the (existing) PostgreSQL database."""
     directory = config.records_path.parent
-    new_directory = not directory.exists()
-    Records.open(config.records_path, create=True).close()
+    new_directory = not config.records_url and not directory.exists()
+    Records.open(config.records_where, create=True,
+                 password=config.records_password()).close()
     if new_directory:
         click.echo(f"created directory {directory}", err=True)
 

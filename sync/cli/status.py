@@ -40,12 +40,20 @@ def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    run = data["last_run"]
-    click.echo("last cop-sync: " + (f"{run['finished_at'] or 'running'} (exit {run['exit_code']})"
-                                    if run else "never"))
+    click.echo("last cop-sync: " + _last_run_line(data["last_run"]))
     _print_method(data["method"])
     for entry in data["communities"]:
         _print_community(entry)
+
+
+def _last_run_line(run: dict[str, Any] | None) -> str:
+    if not run:
+        return "never"
+    if run["finished_at"]:
+        return f"{run['finished_at']} (exit {run['exit_code']})"
+    # a run that is still going, or one killed before its end (nothing it had not
+    # committed was kept; the next run redoes it)
+    return f"started {run['started_at']}, not finished (still running, or stopped before its end)"
 
 
 def _print_make_up(s: dict[str, Any], pilot: str) -> None:

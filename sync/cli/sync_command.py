@@ -94,8 +94,9 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
             records.finish_run(run_id, report.finished_at, code, data)
-            config.resolve(config.sync.report_file).write_text(
-                json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            if config.sync.report_file:  # "": only in sync_runs (a container without disk)
+                config.resolve(config.sync.report_file).write_text(
+                    json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data)
     raise SystemExit(code)
 

@@ -46,7 +46,7 @@ def set_status(records: Records, community: Community, status: str, *, by: str, 
     """Record a lifecycle change (community and decision, one transaction)."""
     changed = replace(community, status=status, updated_at=now)
     with records.transaction():
-        records.save_community(changed)
+        records.save_community(changed, expected=community)
         records.add_decision(Decision("community", community.slug, status, community.status,
                                       by, note, now))
     return changed

@@ -57,8 +57,17 @@ def add_community(records: Records, config: Config, new: NewCommunity,
     directory may add some). Raises ValidationError (a field named) or UsageError (slug
     taken, backend not configured, theme not approved or taken, too many communities
     without ``force``).
+
+    Checked and recorded in one transaction: two managers adding communities at once
+    never take the same slug or namespace.
     """
     _check_slug(new.slug)
+    with records.transaction():
+        return _add_community(records, config, new, clock, languages)
+
+
+def _add_community(records: Records, config: Config, new: NewCommunity,
+                   clock: Callable[[], str], languages: tuple[str, ...]) -> Community:
     theme = _theme(records, new)
     _check_count(records, config, new)
     backend = new.backend or config.default_backend
@@ -99,14 +108,17 @@ LEADERS = ("pilot", "expert")
 
 
 def set_leaders(records: Records, community: Community, *, pilot: str | None = None,
-                expert: str | None = None, clock: Callable[[], str] = utc_now) -> Community:
+                expert: str | None = None, clock: Callable[[], str] = utc_now,
+                expected: Community | None = None) -> Community:
     """Name a new pilot and/or expert (``cop community set --pilot/--expert``): the
     charter fields change in the records (the charter on the wiki follows, like sponsor and
     account), the person named is, or becomes, a member with that role, and a previous
     holder stays a member with the role ``member``. Returns the community as saved.
 
     ``community`` may carry other changes (sponsor, account): they are saved with it.
-    Raises ValidationError (an e-mail, or the same person as pilot and expert).
+    ``expected``: the community as the command read it (RecordsChanged if the records
+    hold something else by now). Raises ValidationError (an e-mail, or the same person as
+    pilot and expert).
     """
     new_pilot = community.pilot if pilot is None else _email("--pilot", pilot)
     new_expert = community.expert if expert is None else _email("--expert", expert)
@@ -115,7 +127,7 @@ def set_leaders(records: Records, community: Community, *, pilot: str | None = N
     changed = replace(community, pilot=new_pilot, expert=new_expert, updated_at=now)
     members = records.live_rows(community.slug, "members")
     with records.transaction():
-        records.save_community(changed)
+        records.save_community(changed, expected=expected)
         for email in dict.fromkeys((community.pilot, community.expert, new_pilot, new_expert)):
             role = {new_pilot: "pilot", new_expert: "expert"}.get(email, "member")
             row = members.get(email)

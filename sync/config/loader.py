@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli  # the compiled tomllib: see pyproject.toml
 
@@ -23,6 +24,7 @@ from sync.config.health import HealthConfig, parse_health
 from sync.config.method import MethodConfig, parse_method
 from sync.config.relay_out import FeedsConfig, MailConfig, parse_feeds, parse_mail
 from sync.config.sources import SourcesConfig, parse_sources
+from sync.records.engines import URL_SCHEMES, url_password
 
 DEFAULT_PATH = "cop.toml"
 LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
@@ -89,6 +91,22 @@ class Config:
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
     sources: SourcesConfig = field(default_factory=SourcesConfig)  # the watch's feeds
+    records_url: str = ""  # [records] url: a PostgreSQL database instead of the file
+    records_password_env: str = ""  # [records] password_env: the variable holding its password
+
+    @property
+    def records_where(self) -> str:
+        """Where the records are: the database's URL, or the SQLite file's path."""
+        return self.records_url or str(self.records_path)
+
+    def records_password(self) -> str | None:
+        """The database's password when ``[records] password_env`` names its variable
+        (else None: libpq looks in PGPASSWORD and ~/.pgpass). Raises ConfigError."""
+        if not self.records_password_env:
+            return None
+        user = urlsplit(self.records_url).username or ""
+        return secret(self.records_password_env, user=user, setting="records.password_env",
+                      service="records")
     feeds: FeedsConfig | None = None  # [feeds]: the Atom feeds cop-sync writes (None: none)
     mail: MailConfig | None = None  # [mail]: the SMTP server of `cop digest`
 
@@ -129,7 +147,7 @@ def load(explicit: str | None = None) -> Config:
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
                  "templates", "method", "sources", "feeds", "mail"}, "", path)
-    records = _section(data, "records", {"path"}, path)
+    records = _section(data, "records", {"path", "url", "password_env"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
     config = Config(
@@ -149,10 +167,38 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
                       feeds=parse_feeds(data.get("feeds"), path),
                       mail=parse_mail(data.get("mail"), path))
     records_path = config.resolve(str(records.get("path", "cop.db")))
-    config = _replace(config, records_path=records_path,
+    config = _replace(config, records_path=records_path, **_records_url(records, path),
                       templates_dir=_templates_dir(config, templates))
     _check(config)
     return config
+
+
+def _records_url(records: Mapping[str, Any], path: Path) -> dict[str, str]:
+    """[records] url and password_env, checked: a PostgreSQL URL without a password (it
+    comes from libpq's PGPASSWORD or ~/.pgpass, or the variable password_env names)."""
+    where = str(path)
+    url, variable, file = (records.get(k, "") for k in ("url", "password_env", "path"))
+    for key, value in (("url", url), ("password_env", variable), ("path", file)):
+        if not isinstance(value, str):
+            raise ConfigError(f"must be a string, not {value!r}", setting=f"records.{key}",
+                              path=where)
+    if file.startswith(URL_SCHEMES):
+        raise ConfigError('a database URL goes in url = "...", not in path',
+                          setting="records.path", path=where)
+    if url and file:
+        raise ConfigError("give path (an SQLite file) or url (a PostgreSQL database), not "
+                          "both", setting="records.url", path=where)
+    if url and not url.startswith(URL_SCHEMES):
+        raise ConfigError("must be a postgresql://user@host/database URL",
+                          setting="records.url", path=where)
+    if url and url_password(url) is not None:
+        raise ConfigError("holds a password, which never goes in cop.toml: remove it and "
+                          "give it through PGPASSWORD, ~/.pgpass, or the variable named by "
+                          "[records] password_env", setting="records.url", path=where)
+    if variable and not url:
+        raise ConfigError("is for a PostgreSQL database: set [records] url too",
+                          setting="records.password_env", path=where)
+    return {"records_url": url, "records_password_env": variable}
 
 
 def _check(config: Config) -> None:

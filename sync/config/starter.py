@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sync.config.loader import toml_string
+from sync.records.engines import URL_SCHEMES
 
 
 @dataclass(frozen=True)
 class StarterSettings:
     """Everything ``cop init`` can be told by flag (scriptable)."""
 
-    records: str = "cop.db"
+    records: str = "cop.db"  # a file, or a postgresql:// URL
+    records_password_env: str = ""
     lang: str = "en"
     backend: str = "mediawiki"
     mediawiki_url: str = "http://127.0.0.1:8080/"
@@ -34,9 +36,7 @@ def starter_text(s: StarterSettings) -> str:
 # `keyring` package, the system keyring is asked).
 
 [records]
-# SQLite database of the local records: communities, members, rows, sync state and history.
-path = {toml_string(s.records)}
-
+{_records(s)}
 [defaults]
 backend = {toml_string(s.backend)}   # mediawiki | confluence: where new communities live
 lang = {toml_string(s.lang)}         # en | fr: language of new communities' pages
@@ -49,8 +49,9 @@ lang = {toml_string(s.lang)}         # en | fr: language of new communities' pag
 overlap_seconds = 300
 # A run gives up retrying (429, 503, maxlag, timeouts) once it has run this long.
 budget_seconds = 600
-lock_file = "cop-sync.lock"            # one run at a time; a second run exits with code 3
-report_file = "cop-sync-report.json"   # the last run's JSON report
+lock_file = "cop-sync.lock"            # one run at a time (SQLite records; a PostgreSQL
+                                       # database holds the lock itself); a second exits 3
+report_file = "cop-sync-report.json"   # the last run's JSON report ("": only in the records)
 log_file = ""                          # empty: log to standard error
 # The wiki's login is kept between runs (cookies only, never the password, in a file of
 # mode 600; session_file empty: cop-session.json beside the records), so a run with nothing
@@ -106,6 +107,20 @@ session_file = ""
 # [health.users]                         # wiki user (or Confluence account id) = member e-mail
 # "Julie Roux" = "julie.roux@corp.example"
 """
+
+
+def _records(s: StarterSettings) -> str:
+    if not s.records.startswith(URL_SCHEMES):
+        return ("# SQLite database of the local records: communities, members, rows, sync "
+                "state and history.\n"
+                f"path = {toml_string(s.records)}\n")
+    variable = (f"password_env = {toml_string(s.records_password_env)}\n"
+                if s.records_password_env else
+                '# password_env = "COP_RECORDS_PASSWORD"   # else PGPASSWORD or ~/.pgpass\n')
+    return ("# The records in a PostgreSQL database (shared by several managers and hosts; the\n"
+            "# cop-sync lock lives there too). Never a password here: libpq reads PGPASSWORD\n"
+            "# or ~/.pgpass, or name the variable that holds it.\n"
+            f"url = {toml_string(s.records)}\n{variable}")
 
 
 def _mediawiki(s: StarterSettings) -> str:

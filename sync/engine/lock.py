@@ -1,8 +1,10 @@
-"""One run at a time: an advisory lock (flock) on a file beside the records.
+"""One run at a time: an advisory lock (flock) on a file beside SQLite records, or an
+advisory lock in the PostgreSQL database that holds the records (several machines share it).
 
-The kernel releases a flock when its process dies, however it dies, so a lock left by a
-killed run is simply free again: no stale-lock guessing. The file holds the holder's pid and
-start time, for the message a second run prints.
+The kernel releases a flock when its process dies, however it dies, and the database server
+releases its lock when the holder's connection ends, so a lock left by a killed run is
+simply free again: no stale-lock guessing. The holder's pid and start time (and host, for
+the database) are kept with the lock, for the message a second run prints.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from connector.errors import LockHeld
 from sync.clock import utc_now
@@ -63,3 +66,27 @@ def _holder(fd: int) -> dict[str, object]:
         return json.loads(os.pread(fd, 4096, 0) or b"{}")
     except ValueError:
         return {}
+
+
+class DatabaseLock:
+    """``with DatabaseLock(records):`` — the lock in the records' PostgreSQL database (see
+    sync/records/postgres.py), held by the records' connection. Raises LockHeld (exit 3)
+    naming the holder's pid, host and start; ``wait`` as RunLock's. ``program`` says what
+    holds it (``cop-sync``, ``cop member add``)."""
+
+    def __init__(self, records: Any, *, wait: float = 0.0, program: str = "cop") -> None:
+        self.records = records
+        self.wait = wait
+        self.program = program
+
+    def __enter__(self) -> DatabaseLock:
+        engine = self.records.engine
+        if not engine.take_run_lock(wait=self.wait, since=utc_now(), program=self.program):
+            holder = engine.run_lock_holder()
+            raise LockHeld(lock_path=f"in {self.records.path}", pid=holder.get("pid"),
+                           started_at=holder.get("started_at"), host=holder.get("host"))
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.records.engine.release_run_lock()

@@ -32,12 +32,13 @@ def add_seminar(records: Records, year: int, *, title: str, start: str, days: in
                               value=start) from None
     if first.year != year:
         raise ValidationError(f"is not in {year}", field="--start", value=start)
-    if records.seminar(year) is not None:
-        raise UsageError(f"the {year} seminar is already recorded")
     seminar = Seminar(year=year, title=clean("--title", title, required=True),
                       start=first.isoformat(), days=days,
                       place=clean("--place", place, required=True), created_at=clock())
-    records.add_seminar(seminar)
+    with records.transaction():  # checked where no other manager can add it meanwhile
+        if records.seminar(year) is not None:
+            raise UsageError(f"the {year} seminar is already recorded")
+        records.add_seminar(seminar)
     return seminar
 
 
@@ -54,8 +55,9 @@ def add_workshop(records: Records, year: int, slug: str, *, title: str,
     workshop = Workshop(year=year, community=slug, title=clean("--title", title,
                                                                required=True),
                         created_at=clock())
-    if any(w.title.casefold() == workshop.title.casefold()
-           for w in records.workshops(year, slug)):
-        raise UsageError(f"{slug} already has the workshop {workshop.title!r} in {year}")
-    records.add_workshop(workshop)
+    with records.transaction():  # checked where no other manager can add it meanwhile
+        if any(w.title.casefold() == workshop.title.casefold()
+               for w in records.workshops(year, slug)):
+            raise UsageError(f"{slug} already has the workshop {workshop.title!r} in {year}")
+        records.add_workshop(workshop)
     return workshop

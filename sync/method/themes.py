@@ -29,12 +29,13 @@ def add_theme(records: Records, slug: str, *, title: str, axis: str, portfolio: 
     (slug taken)."""
     if not SLUG.match(slug):
         raise ValidationError(SLUG_RULE, field="SLUG", value=slug)
-    if records.theme(slug) is not None:
-        raise UsageError(f"theme {slug!r} already exists")
     theme = Theme(slug=slug, title=clean("--title", title, required=True),
                   axis=clean("--axis", axis, required=True),
                   portfolio=clean("--portfolio", portfolio), created_at=clock())
-    records.add_theme(theme)
+    with records.transaction():  # checked where no other manager can add it meanwhile
+        if records.theme(slug) is not None:
+            raise UsageError(f"theme {slug!r} already exists")
+        records.add_theme(theme)
     return theme
 
 
@@ -66,7 +67,7 @@ def decide_theme(records: Records, config: Config, slug: str, decision: str, *, 
     decided = replace(theme, status=status, decided_at=now,
                       decided_by=clean("--by", by, required=True), note=clean("--note", note))
     with records.transaction():
-        records.save_theme(decided)
+        records.save_theme(decided, expected=theme)
         records.add_decision(Decision("theme", slug, status, theme.status, decided.decided_by
                                       or "", decided.note, now))
     return Decided(decided, tuple(_warnings(records, config, decided)))

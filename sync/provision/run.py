@@ -17,10 +17,10 @@ rows come back to life in the same transaction as the page's new state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from connector.base import SpaceInfo, SpaceSpec, WikiBackend
+from connector.base import PageRef, RemotePage, SpaceInfo, SpaceSpec, WikiBackend
 from connector.errors import (
     BudgetExceeded,
     CopError,
@@ -108,6 +108,29 @@ class _Space:
 
 
 @dataclass(frozen=True)
+class _Replanner:
+    """Plans one page again after an edit conflict, over the page as it now stands."""
+
+    backend: WikiBackend
+    plan: Callable[[str, Mapping[PageRef, RemotePage]], list[PageAction]]
+    remote: Mapping[PageRef, RemotePage]  # the pages as the first plan read them
+
+    def again(self, action: PageAction, conflict: EditConflict) -> PageAction:
+        """The action planned over the page read again (by id); raises ``conflict`` when
+        the page is gone or the new plan has nothing for it."""
+        fresh = self.backend.read_pages([action.ref]).get(action.ref)
+        if fresh is None or action.op not in ("update", "upgrade"):
+            raise conflict
+        log.info("%s changed meanwhile: planned again over revision %s", action.ref,
+                 fresh.revision)
+        planned = self.plan(action.community, {**self.remote, action.ref: fresh})
+        again = next((a for a in planned if a.ref == action.ref), None)
+        if again is None:
+            raise conflict
+        return again
+
+
+@dataclass(frozen=True)
 class Provisioner:
     records: Records
     backend: WikiBackend
@@ -138,17 +161,24 @@ class Provisioner:
             ref for space, data in zip(spaces, inputs, strict=True) if space.info
             for ref in data.refs.values()]
         remote = self.backend.read_pages(wanted) if spaces else {}
+        support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
         if spaces:
-            support_states = {s.kind: s for s in self.records.page_states(SUPPORT)}
             report.actions += plan_support(support, remote, support_states)
         report.new_spaces = [space.spec for space in spaces if space.info is None]
+        by_slug = {data.community.slug: data for data in inputs}
+
+        def plan(slug: str, pages: Mapping[PageRef, RemotePage]) -> list[PageAction]:
+            if slug == SUPPORT:
+                return plan_support(support, pages, support_states)
+            return plan_community(replace(by_slug[slug], remote=pages), self.templates,
+                                  self.backend.codec, self.backend.home_kind,
+                                  upgrade=self.upgrade, restore=self.restore)
+
         for data in inputs:
-            report.actions += plan_community(replace(data, remote=remote), self.templates,
-                                             self.backend.codec, self.backend.home_kind,
-                                             upgrade=self.upgrade, restore=self.restore)
+            report.actions += plan(data.community.slug, remote)
         if not dry_run:
             try:
-                self._apply_all(spaces, report)
+                self._apply_all(spaces, report, _Replanner(self.backend, plan, remote))
             except _Stopped:  # the wiki wants no more requests now: not even the refresh
                 log.warning("provisioning %s", report.stopped)
             else:  # done, or interrupted (Ctrl-C): what was written is refreshed either way
@@ -215,10 +245,12 @@ class Provisioner:
             rows = {**self.records.tombstoned_rows(slug, kind, by=PAGE_DELETED), **rows}
         return rows
 
-    def _apply_all(self, spaces: list[_Space], report: ProvisionReport) -> None:
+    def _apply_all(self, spaces: list[_Space], report: ProvisionReport,
+                   replanner: _Replanner) -> None:
         self.monitor.plan("upgrade" if self.upgrade else "provision",
                           pages=sum(a.writes for a in report.actions), communities=len(spaces))
-        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report):
+        if not self._apply_each([a for a in report.actions if a.community == SUPPORT], report,
+                                replanner):
             return
         for space in spaces:
             if self._stopped(report):
@@ -233,7 +265,7 @@ class Provisioner:
                 report.community_errors[slug] = error
                 continue
             if not self._apply_each([a for a in report.actions if a.community == slug],
-                                    report):
+                                    report, replanner):
                 return  # the space's rights, status and labels: the next run
             try:
                 self._grant(space.community, info, report)
@@ -313,28 +345,38 @@ class Provisioner:
                 f"no space rights for {', '.join(missing)}: no account known (map them "
                 "under [confluence.accounts] in cop.toml, then provision again)")
 
-    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport) -> bool:
+    def _apply_each(self, actions: Sequence[PageAction], report: ProvisionReport,
+                    replanner: _Replanner) -> bool:
         """Apply ``actions`` in order; False when asked to stop before one of them."""
         for action in actions:
             if self._stopped(report):
                 return False
-            self._apply(action, report)
+            self._apply(action, report, replanner)
         return True
 
     def _stopped(self, report: ProvisionReport) -> bool:
         report.interrupted = report.interrupted or self.monitor.stopping()
         return report.interrupted
 
-    def _apply(self, action: PageAction, report: ProvisionReport) -> None:
+    def _apply(self, action: PageAction, report: ProvisionReport,
+               replanner: _Replanner) -> None:
         if action.writes:
             with self.monitor.page(f"{action.op} {action.ref}"):
-                self._apply_one(action, report)
+                self._apply_one(action, report, replanner)
         else:
-            self._apply_one(action, report)
+            self._apply_one(action, report, replanner)
 
-    def _apply_one(self, action: PageAction, report: ProvisionReport) -> None:
+    def _apply_one(self, action: PageAction, report: ProvisionReport,
+                   replanner: _Replanner) -> None:
         try:
-            self._write(action)
+            try:
+                self._write(action)
+            except EditConflict as conflict:
+                # Someone saved the page between the plan's read and this write (or a
+                # lagging index gave an older version): plan it again over the page read
+                # by id, and write once more. A second conflict is reported.
+                action = replanner.again(action, conflict)
+                self._write(action)
         except STOPS as error:
             report.stop(str(action.ref), error)
         except CopError as error:

@@ -5,9 +5,9 @@ A mixin of ``Records`` (sync/records/store.py): same connection, same transactio
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
+from connector.errors import RecordsChanged
 from sync.records.model import Decision, Seminar, Theme, Workshop
 
 THEME_COLUMNS = ("slug", "title", "axis", "portfolio", "status", "created_at", "decided_at",
@@ -15,7 +15,7 @@ THEME_COLUMNS = ("slug", "title", "axis", "portfolio", "status", "created_at", "
 
 
 class MethodRecords:
-    db: sqlite3.Connection
+    db: Any
 
     def transaction(self) -> Any:  # provided by Records
         raise NotImplementedError
@@ -23,14 +23,20 @@ class MethodRecords:
     # --- themes ---------------------------------------------------------------------------
 
     def add_theme(self, theme: Theme) -> None:
+        """Record a theme after the others (its position keeps the order of proposal)."""
         marks = ", ".join("?" for _ in THEME_COLUMNS)
         with self.transaction():
-            self.db.execute(f"INSERT INTO themes ({', '.join(THEME_COLUMNS)}) VALUES "
-                            f"({marks})", [getattr(theme, c) for c in THEME_COLUMNS])
+            self.db.execute(f"INSERT INTO themes ({', '.join(THEME_COLUMNS)}, position) "
+                            f"VALUES ({marks}, (SELECT coalesce(max(position), 0) + 1 "
+                            "FROM themes))", [getattr(theme, c) for c in THEME_COLUMNS])
 
-    def save_theme(self, theme: Theme) -> None:
+    def save_theme(self, theme: Theme, *, expected: Theme | None = None) -> None:
+        """Save a changed theme. ``expected``: the theme as the command read it; if the
+        records hold something else now, RecordsChanged (nothing saved)."""
         assignments = ", ".join(f"{c} = ?" for c in THEME_COLUMNS[1:])
         with self.transaction():
+            if expected is not None and self.theme(theme.slug) != expected:
+                raise RecordsChanged(f"theme {theme.slug}")
             self.db.execute(f"UPDATE themes SET {assignments} WHERE slug = ?",
                             [*(getattr(theme, c) for c in THEME_COLUMNS[1:]), theme.slug])
 
@@ -39,7 +45,7 @@ class MethodRecords:
         return Theme(**{c: row[c] for c in THEME_COLUMNS}) if row else None
 
     def themes(self) -> list[Theme]:
-        rows = self.db.execute("SELECT * FROM themes ORDER BY created_at, rowid")
+        rows = self.db.execute("SELECT * FROM themes ORDER BY position, slug")
         return [Theme(**{c: row[c] for c in THEME_COLUMNS}) for row in rows]
 
     # --- decisions (themes decided, communities' lifecycle) -------------------------------
@@ -95,6 +101,6 @@ class MethodRecords:
                          created_at=r["created_at"]) for r in rows]
 
 
-def _seminar(row: sqlite3.Row) -> Seminar:
+def _seminar(row: Any) -> Seminar:
     return Seminar(year=row["year"], title=row["title"], start=row["start"], days=row["days"],
                    place=row["place"], created_at=row["created_at"])

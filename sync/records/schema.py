@@ -1,8 +1,24 @@
-"""The records database schema, as numbered migrations (PRAGMA user_version).
+"""The records database schema, as numbered migrations (SQLite's PRAGMA user_version; the
+``schema_version`` table on PostgreSQL).
 
 Rows of every kind live in one ``entries`` table (data as JSON, so company templates can add
 fields without a migration); one view per kind gives them columns for people and tools
 (``SELECT * FROM watch_items``). A migration is appended, never edited once released.
+
+One migration serves both engines: write it in the SQL SQLite and PostgreSQL share, which
+sync/records/postgres.py reads as PostgreSQL needs. The rules, checked by running every
+migration on both engines in the tests (tests/integration/test_records_engines.py):
+
+* types in capitals: ``TEXT`` (compared byte by byte on both: keys, e-mails, URLs sort as
+  the code's rules say, never by a database locale), ``INTEGER`` (0/1 for flags: SQLite has
+  no booleans), ``INTEGER PRIMARY KEY`` for an id the database assigns;
+* times as ISO 8601 UTC text (sync/clock.py), JSON as TEXT checked with ``json_valid`` and
+  read in views with ``json_extract(column, '$.field')`` (PostgreSQL gets both functions);
+* upserts as ``INSERT ... ON CONFLICT (...) DO UPDATE/NOTHING``, never ``INSERT OR ...``;
+  no ``rowid`` (order by a column), no PRAGMA, no AUTOINCREMENT, no SQLite-only function.
+
+The full list, with views and rebuilt tables, is in docs/design.md (*Schema migrations*);
+tests/unit/test_migrations_portable.py checks them without a server.
 """
 
 from __future__ import annotations
@@ -246,7 +262,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE pages ADD COLUMN regions TEXT CHECK (regions IS NULL OR json_valid(regions));
     """,
-    # 7: the watch's sources (issue 15): each source's HTTP state (the validators of its
+    # 7: themes keep the order they were proposed in, on every engine (SQLite's hidden rowid
+    # gave it; PostgreSQL keeps no order of insertion); the themes already recorded are
+    # numbered by date, then slug
+    """
+    ALTER TABLE themes ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    UPDATE themes SET position = (SELECT count(*) FROM themes AS earlier
+        WHERE earlier.created_at < themes.created_at
+           OR (earlier.created_at = themes.created_at AND earlier.slug <= themes.slug));
+    """,
+    # 8: the watch's sources (issue 15): each source's HTTP state (the validators of its
     # conditional requests, its last check, its failure if it fails) and every entry a
     # source brought, proposed on the Watch page or not, so that none is proposed twice
     """

@@ -1,8 +1,8 @@
-"""The local records: an SQLite database with a versioned schema.
+"""The local records: an SQLite file or a PostgreSQL database, with a versioned schema.
 
-One ``Records`` object per process. Writes happen inside ``transaction()`` (BEGIN IMMEDIATE),
-so a crash at any point leaves either the old or the new state, never half of it; WAL mode
-lets ``cop status`` read while ``cop-sync`` writes.
+One ``Records`` object per process. Writes happen inside ``transaction()`` (one writer at a
+time on both engines), so a crash at any point leaves either the old or the new state,
+never half of it. The two engines (engines.py) take the same SQL.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from connector.errors import RecordsError
+from connector.errors import RecordsChanged, RecordsError
+from sync.records import sqlite_engine
+from sync.records.engines import Connection, Engine, is_url, redacted
 from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
 from sync.records.news_state import NewsRecords
@@ -31,84 +34,109 @@ class Records(StateRecords, MethodRecords, NewsRecords, RelayRecords):
     method's themes, decisions and seminars, what was sent out and the watch sources'
     state (the mixins)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
-        self.db = connection
-        self.path = path
+    def __init__(self, connection: Connection | sqlite3.Connection, path: str,
+                 engine: Engine | None = None) -> None:
+        self.db: Any = connection
+        self.path = path  # the file, or the URL without its password: for messages
+        self.engine: Engine = engine or sqlite_engine.SqliteEngine(connection, path)  # type: ignore[arg-type]
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True) -> Records:
-        """Open, migrating as needed. ``create``: make the file (and its directory) when
-        missing, else a missing file is a RecordsError (the CLI creates the records only
-        in ``cop init``: a mistyped path must not start an empty database). Raises
-        RecordsError."""
-        where = str(path)
+    def open(cls, where: Path | str, *, create: bool = True,
+             password: str | None = None) -> Records:
+        """Open the records at ``where`` (an SQLite file, ``:memory:``, or a
+        ``postgresql://`` URL, whose password comes from libpq's sources or ``password``),
+        migrating as needed. ``create``: make them when missing (the file and its
+        directory; the tables in the database), else missing records raise RecordsMissing
+        (the CLI creates the records only in ``cop init``: a mistyped path must not start
+        an empty database). Raises RecordsError."""
+        if is_url(where):
+            db, engine = _postgres(str(where)).connect(str(where), create=create,
+                                                       password=password)
+        else:
+            db, engine = sqlite_engine.connect(str(where), create=create)
+        records = cls(db, engine.where, engine)
         try:
-            if where == ":memory:":
-                db = sqlite3.connect(where, isolation_level=None, timeout=30)
-            elif create:
-                Path(where).parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(where, isolation_level=None, timeout=30)
-            else:
-                if not Path(where).is_file():
-                    raise RecordsError("no records database there", path=where)
-                # mode=rw: never create it, even if it vanished since the check above
-                db = sqlite3.connect(Path(where).resolve().as_uri() + "?mode=rw", uri=True,
-                                     isolation_level=None, timeout=30)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys = ON")
-            if where != ":memory:":
-                db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            records = cls(db, where)
             records._migrate()
-        except OSError as error:
-            raise RecordsError(f"cannot create it: {error.strerror or error}",
-                               path=where) from error
-        except sqlite3.Error as error:
-            raise RecordsError(str(error), path=where) from error
+        except engine.errors as error:  # a migration the database refused
+            records.close()
+            raise RecordsError(str(error), path=engine.where) from error
+        except BaseException:
+            records.close()
+            raise
         return records
+
+    @staticmethod
+    def exist(where: Path | str, *, password: str | None = None) -> bool:
+        """Whether records are there already (``cop init`` creates them once)."""
+        if is_url(where):
+            return _postgres(str(where)).exists(str(where), password)
+        return sqlite_engine.exists(str(where))
 
     def close(self) -> None:
         self.db.close()
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        """Apply the migrations this database lacks, each in its own transaction (the
+        version is read again inside it: two processes opening old records at once
+        migrate them once). Up to date, it takes no write lock: a reader never waits."""
+        while self._version() < SCHEMA_VERSION:
+            with self.transaction():
+                version = self._version()
+                if version == SCHEMA_VERSION:
+                    return
+                for statement in self.engine.migration_statements(MIGRATIONS[version]):
+                    self.db.execute(statement)
+                self.engine.set_schema_version(version + 1)
+
+    def _version(self) -> int:
+        version = self.engine.schema_version()
         if version > SCHEMA_VERSION:
             raise RecordsError(f"schema version {version} is newer than this cop-connector "
                                f"({SCHEMA_VERSION}); upgrade cop-connector", path=self.path)
-        for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+        return version
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All-or-nothing writes. Nested calls join the outer transaction."""
-        if self.db.in_transaction:
+    def transaction(self) -> Iterator[Any]:
+        """All-or-nothing writes, one writer at a time. Nested calls join the outer
+        transaction."""
+        if self.engine.in_transaction():
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self.engine.begin()
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.engine.rollback()
             raise
-        self.db.execute("COMMIT")
+        self.engine.commit()
+
+    @staticmethod
+    def check_unchanged(what: str, found: object, expected: object) -> None:
+        """The optimistic check of a read-modify-write (inside its transaction, where no
+        other writer can come between): raises RecordsChanged if the record is no longer
+        what the command read."""
+        if found != expected:
+            raise RecordsChanged(what)
 
     # --- communities ---------------------------------------------------------------------
 
     def add_community(self, community: Community) -> None:
-        values = [getattr(community, column) for column in COMMUNITY_COLUMNS]
+        values = [_column(community, column) for column in COMMUNITY_COLUMNS]
         marks = ", ".join("?" for _ in COMMUNITY_COLUMNS)
         with self.transaction():
             self.db.execute(f"INSERT INTO communities ({', '.join(COMMUNITY_COLUMNS)}) "
                             f"VALUES ({marks})", values)
 
-    def save_community(self, community: Community) -> None:
+    def save_community(self, community: Community, *,
+                       expected: Community | None = None) -> None:
+        """Save a changed community. ``expected``: the community as the command read it;
+        if the records hold something else now, RecordsChanged (nothing saved)."""
         assignments = ", ".join(f"{column} = ?" for column in COMMUNITY_COLUMNS[1:])
-        values = [getattr(community, column) for column in COMMUNITY_COLUMNS[1:]]
+        values = [_column(community, column) for column in COMMUNITY_COLUMNS[1:]]
         with self.transaction():
+            if expected is not None:
+                self.check_unchanged(f"community {community.slug}",
+                                     self.community(community.slug), expected)
             self.db.execute(f"UPDATE communities SET {assignments} WHERE slug = ?",
                             [*values, community.slug])
 
@@ -224,15 +252,16 @@ class Records(StateRecords, MethodRecords, NewsRecords, RelayRecords):
         return cursor.rowcount
 
 
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (sqlite3.complete_statement knows SQL quoting)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    return [s for s in statements if s]
+def _postgres(url: str) -> Any:
+    """The PostgreSQL engine, imported (with its driver) only for a database URL."""
+    try:
+        from sync.records import postgres  # noqa: PLC0415 - the driver only for a URL
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("psycopg"):
+            raise
+        raise RecordsError("the PostgreSQL driver is not installed: pip install "
+                           "'cop-connector[postgresql]'", path=redacted(url)) from None
+    return postgres
 
 
 # One encoder for every row: json.dumps with options builds a new one per call.
@@ -254,13 +283,19 @@ def _changed(stored: str | None, encoded: str) -> bool:
     return filled(stored) != filled(encoded)
 
 
-def _community(row: sqlite3.Row) -> Community:
+def _column(community: Community, column: str) -> object:
+    """A community's value as both engines store it (a flag as 0/1, as SQLite does)."""
+    value = getattr(community, column)
+    return int(value) if isinstance(value, bool) else value
+
+
+def _community(row: Any) -> Community:
     values = {column: row[column] for column in COMMUNITY_COLUMNS}
     values["is_pilot"] = bool(values["is_pilot"])
     return Community(**values)
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+def _entry(row: Any) -> Entry:
     return Entry(community=row["community"], kind=row["kind"], key=row["key"],
                  data=json.loads(row["data"]), origin=row["origin"],
                  first_seen=row["first_seen"], updated_at=row["updated_at"],

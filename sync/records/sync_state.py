@@ -7,7 +7,6 @@ and the state that describes them are always committed together.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ PAGE_COLUMNS = ("community", "kind", "space", "title", "page_id", "revision", "w
 
 
 class StateRecords:
-    db: sqlite3.Connection
+    db: Any
 
     def transaction(self) -> Any:  # provided by Records
         raise NotImplementedError
@@ -46,9 +45,10 @@ class StateRecords:
                   state.state, state.synced_at, state.template_version,
                   None if state.regions is None else _json(state.regions))
         marks = ", ".join("?" for _ in PAGE_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in PAGE_COLUMNS[2:])
         with self.transaction():
-            self.db.execute(f"INSERT OR REPLACE INTO pages ({', '.join(PAGE_COLUMNS)}) "
-                            f"VALUES ({marks})", values)
+            self.db.execute(f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}) VALUES ({marks}) "
+                            f"ON CONFLICT (community, kind) DO UPDATE SET {updates}", values)
 
     # --- row problems (current ones: replaced each time a page is read) -------------------
 
@@ -152,9 +152,9 @@ class StateRecords:
 
     def start_run(self, started_at: str, *, dry_run: bool) -> int:
         with self.transaction():
-            cursor = self.db.execute("INSERT INTO sync_runs (started_at, dry_run) VALUES (?, ?)",
-                                     (started_at, int(dry_run)))
-        return int(cursor.lastrowid or 0)
+            row = self.db.execute("INSERT INTO sync_runs (started_at, dry_run) VALUES (?, ?) "
+                                  "RETURNING id", (started_at, int(dry_run))).fetchone()
+        return int(row[0])
 
     def finish_run(self, run_id: int, finished_at: str, exit_code: int,
                    summary: Mapping[str, object]) -> None:
@@ -175,7 +175,7 @@ def _json(data: Mapping[str, object]) -> str:
     return json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
 
 
-def _page_state(row: sqlite3.Row) -> PageState:
+def _page_state(row: Any) -> PageState:
     return PageState(
         community=row["community"], kind=row["kind"],
         ref=PageRef(row["space"], row["title"]), page_id=row["page_id"],

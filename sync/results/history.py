@@ -78,8 +78,9 @@ def save_contributions(records: Records, contributions: Iterable[StoredContribut
     with records.transaction():
         for c in contributions:
             cursor = records.db.execute(
-                "INSERT OR IGNORE INTO contributions (community, kind, page, wiki_user, "
-                "display_name, at, revision) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO contributions (community, kind, page, wiki_user, "
+                "display_name, at, revision) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (c.community, c.kind, c.page, c.user, c.name, c.at, c.revision))
             added += cursor.rowcount
     return added
@@ -93,7 +94,7 @@ def stored_contributions(records: Records, community: str,
     args: list[str] = [community]
     if since:
         sql, args = sql + " AND at >= ?", [*args, since]
-    rows = records.db.execute(sql + " ORDER BY at, page", args)
+    rows = records.db.execute(sql + " ORDER BY at, page, wiki_user", args)
     return [StoredContribution(community=row[0], kind=row[1], page=row[2], user=row[3],
                                name=row[4], at=row[5], revision=row[6]) for row in rows]
 

@@ -266,7 +266,11 @@ class Publisher:
     def _save(self, target: Target, page_id: str, revision: str) -> None:
         with self.records.transaction():
             self.records.db.execute(
-                "INSERT OR REPLACE INTO published_pages (backend, target, space, title, "
-                "page_id, revision, written_hash, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO published_pages (backend, target, space, title, page_id, "
+                "revision, written_hash, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (backend, target) DO UPDATE SET space = excluded.space, "
+                "title = excluded.title, page_id = excluded.page_id, "
+                "revision = excluded.revision, written_hash = excluded.written_hash, "
+                "published_at = excluded.published_at",
                 (self.name, target.target, target.ref.space, target.ref.title, page_id,
                  revision, content_hash(target.content), self.clock()))

@@ -16,6 +16,7 @@ import pytest
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
 from sync.engine.lock import RunLock
+from sync.records.store import Records
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_init_writes_a_commented_valid_config(run, tmp_path: Path) -> None:
     text = (tmp_path / "cop.toml").read_text()
     assert "# " in text and 'url = "https://wiki.corp.example/w/"' in text
     assert not re.search(r"^\s*(password|token)\s*=", text, re.M)  # secrets: env only
-    assert (tmp_path / "cop.db").exists()
+    assert Records.exist(tmp_path / "cop.db")
     assert run("init").exit_code == 2  # never overwrites without --force
 
 
@@ -151,6 +152,15 @@ def test_status_without_provisioning(ready) -> None:
     data = json.loads(ready("status", "--json").output)
     assert data["communities"][0]["provisioned"] is False
     assert "cop provision battery" in ready("status").output
+
+
+def test_status_names_a_run_that_never_finished(ready, tmp_path: Path) -> None:
+    """A run killed mid-sync leaves its start recorded and no end: not 'running (exit None)'."""
+    records = Records.open(tmp_path / "cop.db", create=False)
+    records.start_run("2026-03-02T06:00:01Z", dry_run=False)
+    records.close()
+    assert "last cop-sync: started 2026-03-02T06:00:01Z, not finished (still running, or " \
+        "stopped before its end)" in ready("status").output
 
 
 def test_provision_needs_slug_or_all(ready) -> None:

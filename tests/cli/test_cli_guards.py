@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import tomllib
 from pathlib import Path
 
 import click
 import pytest
+import records_engine
 from click.testing import CliRunner
 
 from sync.cli.app import GuardedCommand
@@ -33,8 +33,7 @@ def ready(run):
 
 
 def sql(tmp_path: Path, statement: str, *args: object) -> None:
-    with sqlite3.connect(tmp_path / "cop.db") as db:
-        db.execute(statement, args)
+    records_engine.execute(tmp_path, statement, *args)
 
 
 def edit_config(tmp_path: Path, old: str, new: str) -> None:
@@ -127,6 +126,7 @@ def test_a_records_path_that_does_not_exist_stops_every_command(ready, tmp_path:
     assert not (tmp_path / "typo").exists() and not (tmp_path / "cop-sync.lock").exists()
 
 
+@pytest.mark.sqlite_only
 def test_init_on_an_existing_file_creates_only_the_missing_records(ready,
                                                                    tmp_path: Path) -> None:
     config = (tmp_path / "cop.toml").read_text(encoding="utf-8")
@@ -255,6 +255,7 @@ def test_init_on_a_directory_is_a_clear_error(run, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/version").exists(), reason="needs /proc")
+@pytest.mark.sqlite_only
 def test_init_writes_no_configuration_when_the_records_fail(run, tmp_path: Path) -> None:
     result = run("init", "--records", "/proc/cop-test/x.db")
     assert result.exit_code == 2 and "/proc/cop-test/x.db" in result.output

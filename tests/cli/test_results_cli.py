@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import records_engine
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def ready(run, tmp_path: Path):
                  "Energy", "--pilot", "pia@corp.example", "--expert", "eli@corp.example",
                  "--lang", "fr")
     assert result.exit_code == 0, result.output
-    with sqlite3.connect(tmp_path / "cop.db") as db:  # registered long ago, never active
-        db.execute("UPDATE communities SET created_at = '2025-01-06T09:00:00Z'")
+    records_engine.execute(tmp_path,  # registered long ago, never active
+                           "UPDATE communities SET created_at = '2025-01-06T09:00:00Z'")
     return run
 
 
@@ -83,10 +83,10 @@ def test_a_period_starting_in_the_future_is_refused(ready) -> None:
 
 def test_an_unidentified_contributor_is_named_once(ready, tmp_path: Path) -> None:
     today = datetime.now(UTC).date()
-    with sqlite3.connect(tmp_path / "cop.db") as db:
-        db.execute("INSERT INTO contributions (community, kind, page, wiki_user, display_name,"
-                   " at, revision) VALUES ('battery', 'watch', 'CoP Battery:Veille', 'Member',"
-                   " '', ?, '7')", (f"{today - timedelta(days=2)}T08:00:00Z",))
+    records_engine.execute(
+        tmp_path, "INSERT INTO contributions (community, kind, page, wiki_user, display_name,"
+        " at, revision) VALUES ('battery', 'watch', 'CoP Battery:Veille', 'Member',"
+        " '', ?, '7')", f"{today - timedelta(days=2)}T08:00:00Z")
     shown = ready("health", "battery", "--no-wiki", "--since", str(today - timedelta(days=9)))
     assert shown.exit_code == 0, shown.output
     assert "contributors: Member (not identified) 1" in shown.output

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+import records_engine
 from click.testing import CliRunner, Result
+from records_engine import records_where
 
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings
 from connector.mediawiki.wikitext import WikitextCodec
@@ -21,6 +23,7 @@ from page_templates import shipped
 from sync.cli import _cop
 from sync.cli.sync_command import cop_sync
 from sync.engine.page_rows import read_rows
+from sync.records.engines import is_url
 from sync.records.store import Records
 
 NS = "CoP_Battery"
@@ -49,14 +52,20 @@ class CopDir:
 
     @contextmanager
     def records(self) -> Iterator[Records]:
-        records = Records.open(self.path / "cop.db")
+        records = Records.open(records_where(self.path))
         try:
             yield records
         finally:
             records.close()
 
     def integrity(self) -> str:
-        with sqlite3.connect(self.path / "cop.db") as db:
+        """SQLite's own check of the file ("ok"); a PostgreSQL server keeps its own
+        integrity (a transaction is whole or absent): there, "ok" once the records open."""
+        where = records_where(self.path)
+        if is_url(where) or records_engine.POSTGRESQL:
+            with self.records():
+                return "ok"
+        with sqlite3.connect(where) as db:
             return db.execute("PRAGMA integrity_check").fetchone()[0]
 
     def backend(self) -> MediaWikiBackend:
@@ -66,12 +75,14 @@ class CopDir:
         return MediaWikiBackend(settings, WikitextCodec(), namespaces={NS: NS_ID})
 
 
-def create(path: Path, wiki: Any, *, provision: bool = True) -> CopDir:
-    """cop init, community battery (en), its namespace declared; provisioned and synced."""
+def create(path: Path, wiki: Any, *, provision: bool = True, records: str = "") -> CopDir:
+    """cop init (records: cop.db, or the database ``records`` names), community battery
+    (en), its namespace declared; provisioned and synced."""
     path.mkdir(parents=True, exist_ok=True)
     cop = CopDir(path, wiki)
+    where = ("--records", records) if records else ()
     assert cop("init", "--mediawiki-url", wiki.url, "--mediawiki-user",
-               wiki.credentials.bot_user).exit_code == 0
+               wiki.credentials.bot_user, *where).exit_code == 0
     added = cop("community", "add", "battery", "--name", "Battery storage", "--theme",
                 "Energy storage", "--pilot", "claire@corp.example", "--expert",
                 "karim@corp.example", "--lang", "en")
@@ -94,6 +105,9 @@ def save(wiki: Any, cop: CopDir, snapshot: Path) -> None:
     for database in (wiki.directory / "data").glob("*.sqlite"):
         shutil.copyfile(database, snapshot / "data" / database.name)
     shutil.copytree(cop.path, snapshot / "cop", dirs_exist_ok=True)
+    if records_engine.DATABASES is not None:  # the records on PostgreSQL: a clone, kept
+        records_engine.DATABASES.copy(cop.path / "cop.db", snapshot / "cop" / "cop.db",
+                                      keep=True)
 
 
 def restore(wiki: Any, snapshot: Path, target: Path) -> CopDir:
@@ -102,6 +116,8 @@ def restore(wiki: Any, snapshot: Path, target: Path) -> CopDir:
     for database in (snapshot / "data").glob("*.sqlite"):
         shutil.copyfile(database, wiki.directory / "data" / database.name)
     shutil.copytree(snapshot / "cop", target, dirs_exist_ok=True)
+    if records_engine.DATABASES is not None:
+        records_engine.DATABASES.copy(snapshot / "cop" / "cop.db", target / "cop.db")
     cop = CopDir(target, wiki)
     declare_namespace(wiki, cop)
     return cop

@@ -59,12 +59,13 @@ class Month:
             db.execute("UPDATE revision SET rev_timestamp = ? WHERE rev_timestamp >= ?",
                        (wiki_when, wiki_since))
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        with sqlite3.connect(self.cop.path / "cop.db") as db:
+        with self.cop.records() as records, records.transaction():  # either engine
             for column in ("first_seen", "updated_at", "deleted_at"):
-                db.execute(f"UPDATE entries SET {column} = ? WHERE {column} >= ?",  # noqa: S608
-                           (stamp, since))
-            db.execute("UPDATE communities SET created_at = ? WHERE created_at >= ?",
-                       ((START - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ"), since))
+                records.db.execute(f"UPDATE entries SET {column} = ? "  # noqa: S608
+                                   f"WHERE {column} >= ?", (stamp, since))
+            records.db.execute("UPDATE communities SET created_at = ? WHERE created_at >= ?",
+                               ((START - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                since))
 
 
 def _now() -> str:

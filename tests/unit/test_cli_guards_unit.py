@@ -137,6 +137,7 @@ def test_good_numbers_pass() -> None:
 
 # --- records are created only when asked -------------------------------------------------------
 
+@pytest.mark.sqlite_only
 def test_records_open_without_create_never_makes_a_file(tmp_path: Path) -> None:
     target = tmp_path / "typo" / "cop.db"
     with pytest.raises(RecordsError, match="no records database"):
@@ -146,6 +147,7 @@ def test_records_open_without_create_never_makes_a_file(tmp_path: Path) -> None:
     Records.open(target, create=False).close()
 
 
+@pytest.mark.sqlite_only
 def test_records_that_cannot_be_created_are_a_records_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -313,6 +313,7 @@ def test_seminar_rows_are_exported_and_extract_reads_the_seminar_page(
     assert any(note.startswith("seminar: new section 'photos'") for note in report.notes)
 
 
+@pytest.mark.sqlite_only  # PostgreSQL's: tests/integration/test_records_engines.py
 def test_records_of_an_earlier_version_migrate_with_their_communities_active(
         tmp_path: Path) -> None:
     path = tmp_path / "cop.db"

@@ -186,8 +186,9 @@ def test_member_text_on_a_results_page_is_inert(world: World) -> None:
     world.member_adds(WATCH, "{{CoP watch|date=2026-01-02|title=x}}", "Eve")
     world.sync()
     world.records.db.execute("UPDATE contributions SET display_name = ?", (evil,))
-    world.records.db.execute("UPDATE entries SET data = json_set(data, '$.name', ?) "
-                             "WHERE key = 'eve@corp.example'", (evil,))
+    eve = world.records.live_rows("battery", "members")["eve@corp.example"]
+    world.records.upsert_entry("battery", "members", "eve@corp.example", {**eve, "name": evil},
+                               origin="wiki", now="2026-01-03T00:00:00Z")
     world.publish()
     page = world.wiki.page(RESULTS)
     assert page is not None

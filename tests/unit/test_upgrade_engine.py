@@ -14,7 +14,7 @@ from legacy_pages import with_markers
 
 from connector.base import PageRef
 from connector.confluence.storage import StorageCodec
-from connector.errors import Unreachable
+from connector.errors import EditConflict, Unreachable
 from connector.mediawiki.wikitext import WikitextCodec
 from connector.memory import MemoryBackend
 from page_templates import TemplateSet, load_templates, shipped, template_version
@@ -156,6 +156,45 @@ def test_three_communities_upgrade_keeping_rows_and_prose(world: World,
     assert synced.exit_code == 0 and world.wiki.stats.writes == writes
     zoe = world.records.live_rows("battery", "members")["zoe@battery.example"]
     assert (zoe["site"], zoe.get("team", "")) == ("Lyon", "")  # the renamed column reads
+
+
+def test_a_member_saving_while_the_upgrade_runs_keeps_their_edit(
+        world: World, changed: TemplateSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member saves the page between the upgrade's read and its write (an edit
+    conflict): the page is read again by id, planned again and written once more; the
+    member's words are kept and the page is upgraded in the same run."""
+    solar = world.communities[1]
+    ref = world.members(solar)
+    write = world.wiki.update_page
+    conflicts = []
+
+    def member_saves_first(base, content, **options):
+        if base.ref == ref and not conflicts:
+            conflicts.append(base.revision)
+            world.wiki.edit(ref, world.content(ref) + (
+                "\nA late note.\n" if world.format == "wikitext" else "<p>A late note.</p>"))
+        return write(base, content, **options)
+
+    monkeypatch.setattr(world.wiki, "update_page", member_saves_first)
+    report = world.provision(changed, upgrade=True)
+    assert conflicts and report.exit_code == 0, report.failed
+    content = world.content(ref)
+    assert "A late note." in content and "Réunions" in content  # both: kept, and upgraded
+    assert len(world.rows(content)) == 3
+    monkeypatch.undo()
+    second = world.provision(changed, upgrade=True)
+    assert second.exit_code == 0 and not any(a.writes for a in second.actions)
+
+
+def test_a_second_conflict_is_reported_and_the_next_run_upgrades(
+        world: World, changed: TemplateSet) -> None:
+    solar = world.communities[1]
+    conflict = EditConflict(backend="memory", page=str(world.members(solar)), base_revision="1")
+    world.wiki.fail_next("update_page", conflict, times=2, space=solar.space)
+    first = world.provision(changed, upgrade=True)
+    assert first.exit_code == 1 and [str(a.ref) for a, _ in first.failed] == [
+        str(world.members(solar))]
+    assert world.provision(changed, upgrade=True).exit_code == 0
 
 
 def test_an_interrupted_upgrade_is_run_again(world: World, changed: TemplateSet) -> None:
