@@ -42,8 +42,11 @@ class RelayRecords:
             dict(state.error_params), ensure_ascii=False, sort_keys=True)
         marks = ", ".join("?" for _ in SOURCE_COLUMNS)
         with self.transaction():
-            self.db.execute(f"INSERT OR REPLACE INTO source_states "
-                            f"({', '.join(SOURCE_COLUMNS)}) VALUES ({marks})", values)
+            updates = ", ".join(f"{column} = excluded.{column}" for column in SOURCE_COLUMNS
+                                if column not in ("community", "url"))
+            self.db.execute(f"INSERT INTO source_states ({', '.join(SOURCE_COLUMNS)}) "
+                            f"VALUES ({marks}) ON CONFLICT (community, url) DO UPDATE SET "
+                            f"{updates}", values)
 
     def set_source_rows(self, community: str, rows: dict[str, int]) -> None:
         """Where each source stands on the Watch page now (url -> row), for its problem."""
@@ -76,15 +79,16 @@ class RelayRecords:
         links: an entry known by either is never proposed again."""
         rows = self.db.execute("SELECT source, entry_id, link FROM source_entries "
                                "WHERE community = ?", (community,)).fetchall()
-        return {(row[0], row[1]) for row in rows}, {row[2] for row in rows if row[2]}
+        return ({(row["source"], row["entry_id"]) for row in rows},
+                {row["link"] for row in rows if row["link"]})
 
     def record_source_entries(self, entries: Iterable[SourceEntry]) -> None:
         """Remember entries (one already known keeps its first status)."""
         marks = ", ".join("?" for _ in ENTRY_COLUMNS)
         with self.transaction():
             self.db.executemany(
-                f"INSERT OR IGNORE INTO source_entries ({', '.join(ENTRY_COLUMNS)}) "
-                f"VALUES ({marks})",
+                f"INSERT INTO source_entries ({', '.join(ENTRY_COLUMNS)}) "
+                f"VALUES ({marks}) ON CONFLICT (community, source, entry_id) DO NOTHING",
                 [[getattr(entry, column) for column in ENTRY_COLUMNS] for entry in entries])
 
     # --- the sources' problems, among the Watch page's row problems -------------------------

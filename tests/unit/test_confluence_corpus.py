@@ -127,7 +127,6 @@ def test_the_editors_rewriting_never_holds_back_an_upgrade(deployment: str, kind
     # A page of a kind changed since the corpus was stored (the Watch page got its sources
     # and to-review sections) is first brought to the shipped template, rows untouched.
     assert read(deployment, shipped()[kind_name], same.content) == ROWS[deployment, kind_name]
-    content = same.content
     templates = changed_help(tmp_path)
     upgraded = CODEC.upgrade_page(content, templates[kind_name], context(community, templates))
     assert upgraded.drift == ()

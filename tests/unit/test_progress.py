@@ -48,7 +48,7 @@ def test_provisioning_reports_every_page_of_every_community() -> None:
     watch = Watch()
     report = provision(records, wiki, watch)
     writes = sum(a.writes for a in report.actions)
-    assert writes == 10 + 2 * 7  # the shared templates (the notice's too), then 7 pages each
+    assert writes == 11 + 2 * 7  # the shared templates (the notice's, the sources'), then 7 pages each
     last = watch.events[-1]
     assert (last.work, last.done, last.total) == ("provision", writes, writes)
     page = [e for e in watch.events if e.doing.startswith("create ")][-1]
@@ -65,7 +65,7 @@ def test_an_interrupted_provisioning_is_finished_by_the_next_run() -> None:
     community(records, "solar")
     first = provision(records, wiki, Watch(stop_after=10))
     written = sum(a.writes for a in first.done)
-    assert first.interrupted and written == 10 and len(first.left) == 24 - 10  # 10 + 2 * 7
+    assert first.interrupted and written == 10 and len(first.left) == 25 - 10  # 11 + 2 * 7
     assert all(a.writes for a in first.left)
     second = provision(records, wiki)
     assert not second.interrupted and sum(a.writes for a in second.done) == 14

@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from storage_editor import rows_table_number
 
 from connector.base import PageCodec, PageContext, PageRef, RowChange
 from connector.confluence.storage import StorageCodec
@@ -57,11 +58,12 @@ def proposal(n: int, title: str = "") -> RowChange:
 
 
 def review_part(codec: PageCodec, content: str) -> str:
-    """The page between the to-review section and the next section (the sources')."""
+    """The page between the to-review section's heading and the next heading."""
     if isinstance(codec, WikitextCodec):
-        after = content.split("<!-- /cop:section review -->")[1]
-        return after.split("<!-- cop:section ", maxsplit=1)[0]
-    return content.split("cop-end-review")[1].split("cop-section-", maxsplit=1)[0]
+        after = re.split(r"^==+ *(?:To review|À examiner) *==+ *$", content, flags=re.M)[1]
+        return re.split(r"^==", after, maxsplit=1, flags=re.M)[0]
+    after = re.split(r"<h[1-6][^>]*>(?:To review|À examiner)</h[1-6]>", content)[1]
+    return re.split(r"<h[1-6][ >]", after, maxsplit=1)[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -107,8 +109,8 @@ def test_a_row_moved_out_of_to_review_is_the_same_row(codec: PageCodec) -> None:
     else:  # Confluence's "cut row" / "paste row": the row leaves one table for the other
         soup = parse_storage(content)
         row = next(tr for tr in soup.find_all("tr") if "Entry 2" in tr.get_text())
-        tables = soup.find_all("table")
-        tables[-1].find_all("tr")[-1].insert_after(row.extract())  # the items: last
+        items = soup.find_all("table")[rows_table_number(soup)]  # by its columns
+        items.find_all("tr")[-1].insert_after(row.extract())
         moved = str(soup)
     assert "Entry 2" not in review_part(codec, moved)
     assert sorted(kept, key=str) == sorted(read(codec, moved), key=str)
