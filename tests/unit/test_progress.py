@@ -48,7 +48,7 @@ def test_provisioning_reports_every_page_of_every_community() -> None:
     watch = Watch()
     report = provision(records, wiki, watch)
     writes = sum(a.writes for a in report.actions)
-    assert writes == 11 + 2 * 7  # the shared templates (the notice's, the sources'), then 7 pages each
+    assert writes == 11 + 2 * 7  # the shared templates (notice, sources), then 7 pages each
     last = watch.events[-1]
     assert (last.work, last.done, last.total) == ("provision", writes, writes)
     page = [e for e in watch.events if e.doing.startswith("create ")][-1]
