@@ -82,6 +82,8 @@ $wgDebugLogFile = '';
 $wgJobRunRate = 0;
 $wgShowExceptionDetails = true;
 $wgEnableEmail = false;
+# MediaWiki's own logo instead of the "Set $wgLogos" placeholder (screenshots, the demo)
+$wgLogos = [ '1x' => "$wgResourceBasePath/resources/assets/mediawiki.png" ];
 $wgGroupPermissions['*']['edit'] = false;
 $wgGroupPermissions['*']['createaccount'] = false;
 wfLoadExtension( 'ParserFunctions' );
