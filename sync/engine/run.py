@@ -126,7 +126,7 @@ class Syncer:
                 outcomes[community.slug].fail(error)
             return
         self.monitor.plan("sync", communities=len(ready), pages=sum(
-            len(set(plan.to_read) | plan.deleted) for plan in plans.values()))
+            _page_count(plans[c.slug], states[c.slug]) for c in ready))
         for community in ready:
             if self._out_of_time([outcomes[community.slug]]) or self._stopped(
                     outcomes[community.slug]):
@@ -205,11 +205,13 @@ class Syncer:
                                       error=f"cannot be read: {page.unreadable}")
                           for kind, page in unreadable.items()]
         try:
-            for kind in gone:  # a page of its own in the report: its rows count as tombstoned
+            # a page of its own in the report: its rows count as tombstoned
+            for ref, kinds in _by_page(gone, lambda kind: by_kind[kind].ref).items():
                 if self._stopped(outcome):
                     break
-                with self.monitor.page(f"deleted {by_kind[kind].ref}"):
-                    outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
+                with self.monitor.page(f"deleted {ref}"):
+                    outcome.pages += [self._mark_deleted(by_kind[kind], options.dry_run)
+                                      for kind in kinds]
             if pages is not None:
                 self._sync_pages(pages, community, by_kind, found, parsed, options, outcome)
         except CopError as error:
@@ -226,14 +228,17 @@ class Syncer:
                     by_kind: Mapping[str, PageState], found: Mapping[str, RemotePage],
                     parsed: Mapping[str, ParsedPage], options: SyncOptions,
                     outcome: CommunityOutcome) -> None:
-        for kind, page in found.items():
+        # one step of the progress per page, whatever the row sets it holds (the Watch
+        # page's items and sources): a page is read once, the bar counts what users see
+        for ref, kinds in _by_page(found, lambda kind: found[kind].ref).items():
             if self._stopped(outcome):
                 return
-            with self.monitor.page(f"sync {page.ref}"):
-                outcome.pages.append(pages.sync(community, by_kind[kind], page,
-                                                dry_run=options.dry_run,
-                                                force_delete=options.force_delete,
-                                                parsed=parsed[kind]))
+            with self.monitor.page(f"sync {ref}"):
+                for kind in kinds:
+                    outcome.pages.append(pages.sync(community, by_kind[kind], found[kind],
+                                                    dry_run=options.dry_run,
+                                                    force_delete=options.force_delete,
+                                                    parsed=parsed[kind]))
 
     def _notices(self, backend: WikiBackend, community: Community,
                  outcome: CommunityOutcome, dry_run: bool) -> None:
@@ -284,3 +289,18 @@ def _as_they_stand(found: Mapping[str, RemotePage],
     pushed or a notice written made a newer revision than the one read)."""
     latest = {page.kind: page.latest for page in outcome.pages if page.latest is not None}
     return {kind: latest.get(kind, page) for kind, page in found.items()}
+
+
+def _page_count(plan: ReadPlan, states: list[PageState]) -> int:
+    """The pages a community's sync goes through: a page holding several row sets (its
+    keys read or deleted together) counts once."""
+    where = {s.kind: s.ref for s in states}
+    return len(set(plan.to_read.values()) | {where[k] for k in plan.deleted if k in where})
+
+
+def _by_page(keys: Iterable[str], ref_of: Callable[[str], PageRef]) -> dict[PageRef, list[str]]:
+    """The keys grouped by the page holding them, in their order."""
+    pages: dict[PageRef, list[str]] = {}
+    for key in keys:
+        pages.setdefault(ref_of(key), []).append(key)
+    return pages
