@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "fr")  # the shipped languages; a company override may add others
-FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags", "number")
+# "entries": names of other rows of the same space (their title, reference or address),
+# separated by semicolons; the sync resolves them against the records (sync/engine/links.py)
+FIELD_TYPES = ("text", "longtext", "email", "date", "url", "choice", "tags", "number",
+               "entries")
 INSTANCE_SEPARATOR = "@"  # a page key: "<kind>@<instance>" for kinds made per seminar
 OWNERS = ("wiki", "records")
 # The community's charter values: the records hold them (sync.records.model.Community),

@@ -102,8 +102,8 @@ def normalize(field: FieldDef, raw: str) -> str:
     """
     if not raw:
         return ""
-    if field.type == "tags":  # one tag per line (a paragraph or bullet per tag) counts too
-        raw = _LINE_BREAKS.sub(",", raw)
+    if field.type in _LISTS:  # one item per line (a paragraph or bullet each) counts too
+        raw = _LINE_BREAKS.sub(_LISTS[field.type], raw)
     if raw.isascii() and raw.isprintable():  # clean_text's shortcut, without the call
         value = " ".join(raw.split())
     else:
@@ -246,8 +246,21 @@ def _number(field: FieldDef, value: str) -> str:
     return f"{int(whole)}.{decimals}" if decimals else str(int(whole))
 
 
+def _entries(field: FieldDef, value: str) -> str:
+    """Names of entries, separated by semicolons only (a title may hold a comma), each
+    once, joined by "; "."""
+    seen: dict[str, str] = {}
+    for piece in value.split(";"):
+        name = piece.strip()
+        if name:
+            seen.setdefault(name.casefold(), name)
+    return "; ".join(seen.values())
+
+
+ENTRY_SEPARATOR = "; "
+_LISTS = {"tags": ",", "entries": ";"}  # list types: what a line break counts as
 _CHECKERS = {"date": _date, "email": _email, "url": _url, "choice": _choice, "tags": _tags,
-             "number": _number}
+             "number": _number, "entries": _entries}
 
 
 def display(field: FieldDef, value: str, lang: str) -> str:

@@ -19,7 +19,7 @@ import pytest
 from page_templates import shipped
 from sync.config.health import HealthConfig
 from sync.config.loader import Config
-from sync.records.model import Community
+from sync.records.model import Community, Seminar, Workshop
 from sync.records.store import Records
 from sync.results.health.run import all_health
 from sync.results.history import StoredContribution, save_contributions
@@ -71,6 +71,7 @@ def build(path: Path) -> Records:
             origin="wiki", now=stamp(380))
     _lively_history(records)
     _fading_history(records)
+    _ideas(records)
     return records
 
 
@@ -120,6 +121,46 @@ def _fading_history(records: Records) -> None:
                            stamp(85)),
         StoredContribution("hydrogen", "regulation", "CoP Hydrogen:Regulation", "Karim Haddad",
                            stamp(300))])
+
+
+# The subjects of the Ideas pages: (community, title, fields, [(status, days ago)...]).
+SUBJECTS = [
+    ("batterie", "Recharge rapide des chariots",
+     {"need": "Les clients logistique veulent recharger en une heure",
+      "capability": "Notre banc d'essai cellules", "tags": "recharge rapide, fast charging",
+      "owner": "Léa Martin", "project": "INNO-12"},
+     [("idea", 80), ("studied", 60), ("proposed", 40), ("launched", 20)]),
+    ("batterie", "Démarrage à froid", {"need": "Flottes du nord", "owner": "Paul Henry",
+                                       "capability": "Film chauffant",
+                                       "origin": "Séminaire 2026, atelier Basses températures"},
+     [("idea", 50), ("proposed", 10)]),
+    ("batterie", "Recyclage des cellules", {"reason": "Pas de marché à court terme"},
+     [("idea", 100), ("dropped", 30)]),
+    ("batterie", "Packs pour drones", {"need": "Clients drones", "tags": "drones"},
+     [("idea", 5)]),
+    ("batterie", "Électrolyte solide", {"capability": "Notre ligne pilote"},
+     [("studied", 25)]),
+    ("hydrogen", "Forklift refuelling", {"need": "Logistics fleets want fast refuelling",
+                                         "tags": "Fast-Charging"},
+     [("idea", 70)]),
+]
+
+
+def _ideas(records: Records) -> None:
+    records.add_seminar(Seminar(2026, "Journées des communautés", "2026-09-14", 2, "Lyon"))
+    records.add_workshop(Workshop(2026, "batterie", "Basses températures"))
+    for slug, title, fields, steps in SUBJECTS:
+        key = title.casefold()
+        status = steps[-1][0]
+        records.upsert_entry(slug, "ideas", key, {"title": title, "status": status, **fields},
+                             origin="wiki", now=stamp(steps[0][1]))
+        previous = ""
+        for stage, days in steps:
+            records.record_status_changes(slug, "ideas", [(key, previous, stage)],
+                                          at=stamp(days), by="wiki")
+            previous = stage
+        records.db.execute("UPDATE entries SET updated_at = ? WHERE community = ? AND "
+                           "kind = 'ideas' AND key = ?", (stamp(steps[-1][1]), slug, key))
 
 
 def report(records: Records, slugs: list[str], lang: str = "en", since_days: int = 90) -> str:

@@ -67,7 +67,7 @@ def field_value(definition: FieldDef, cell: CellText) -> str:
 
 # The field types whose value is free text, where a link's target is worth keeping (as
 # connector/mediawiki/wikitext_text.py does).
-_TARGET_TYPES = frozenset({"text", "longtext", "tags"})
+_TARGET_TYPES = frozenset({"text", "longtext", "tags", "entries"})
 
 
 def email_value(cell: CellText) -> str:

@@ -42,7 +42,7 @@ ROW_FORMAT = "\n{{_|_=_}}\n"
 # TemplateData parameter types (https://www.mediawiki.org/wiki/Extension:TemplateData).
 TEMPLATEDATA_TYPES = {"text": "line", "longtext": "content", "email": "line", "date": "date",
                       "url": "url", "choice": "line", "tags": "line",
-                      "number": "number"}
+                      "number": "number", "entries": "line"}
 
 
 def support_pages(templates: TemplateSet, space_languages: Mapping[str, str] | None = None
@@ -92,6 +92,15 @@ def _tooltip(field: FieldDef, languages: tuple[str, ...],
     return by_space(labels, languages, space_languages)
 
 
+def _caption(field: FieldDef, languages: tuple[str, ...],
+             space_languages: Mapping[str, str] | None) -> str:
+    """A field's label before its text in a card, with the colon of its language."""
+    colon = {"fr": " :"}  # French typography spaces the colon
+    labels = {lang: escape_text(localize(field.label, lang)) + colon.get(lang, ":")
+              for lang in languages}
+    return by_space(labels, languages, space_languages)
+
+
 def _headline(kind: PageKind) -> FieldDef:
     """The field shown first and in bold: the first required text field, else the first."""
     return next((f for f in kind.fields if f.required and f.type == "text"), kind.fields[0])
@@ -131,8 +140,17 @@ def row_card(kind: PageKind, languages: tuple[str, ...] = LANGUAGES,
     meta = "".join(_if(f, f'<span class="cop-field cop-field-{f.name}" title="{tip(f)}">'
                           f" · {{{{{{{f.name}}}}}}}</span>") for f in inline)
     parts = [headline, f'<span class="cop-meta" style="{META_STYLE}">{meta}</span>']
+    # one long text speaks for itself (a watch item's summary); several need their names,
+    # or a reader cannot tell a subject's need from its capability
+    named = len(blocks) > 1
+
+    def caption(field: FieldDef) -> str:
+        return (f'<span class="cop-field-label" style="{META_STYLE}">'
+                f"{_caption(field, languages, space_languages)}</span> " if named else "")
+
     parts += [_if(f, f'<div class="cop-field cop-field-{f.name}" title="{tip(f)}" '
-                     f'style="{LONG_STYLE}">{{{{{{{f.name}}}}}}}</div>') for f in blocks]
+                     f'style="{LONG_STYLE}">{caption(f)}{{{{{{{f.name}}}}}}}</div>')
+              for f in blocks]
     parts.append(row_problems(kind, languages, space_languages))
     return (f'<div class="cop-row cop-{kind.kind}" style="{CARD_STYLE}">'
             f'{"".join(parts)}</div>')

@@ -181,4 +181,4 @@ def field_text(field: FieldDef, value: Wikicode) -> str:
 
 # The field types whose value is free text, where a link's target is worth keeping (an
 # e-mail, a date or a choice written as a link is read by what it shows, as before).
-TARGET_TYPES = frozenset({"text", "longtext", "tags"})
+TARGET_TYPES = frozenset({"text", "longtext", "tags", "entries"})

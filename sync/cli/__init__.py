@@ -4,7 +4,9 @@ A thin layer over the library (sync/*): each command opens what it needs, calls 
 library and prints; errors become messages and exit codes in sync/cli/app.py only.
 
 Each command's module is imported only when that command runs (sync/cli/commands.py lists
-them with the line `cop --help` shows), so a command loads only the libraries it uses.
+them with the line `cop --help` shows), so a command loads only the libraries it uses. The
+commands are grouped by what they are for: setup/ (installing and checking), community/ (the
+life of the communities), results/ (what the records say); sync_command.py is cop-sync.
 """
 
 from __future__ import annotations

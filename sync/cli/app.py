@@ -82,8 +82,8 @@ class App:
                 if config.records_url:
                     raise
                 raise ConfigError(
-                    f"the records database {config.records_path} does not exist: fix "
-                    "[records] path if the file moved, or create an empty one with `cop "
+                    f"the records database {config.records_path} {_missing(config.records_path)}"
+                    ": fix [records] path if the file moved, or create the records with `cop "
                     "init` (on an existing cop.toml it only creates the records)",
                     setting="records.path", path=str(config.path)) from missing
         return self._records
@@ -162,6 +162,16 @@ class App:
                 close()
         if self._records is not None:
             self._records.close()
+
+
+def _missing(path: Path) -> str:
+    """Why no records are at ``path``, in words."""
+    if path.is_dir():
+        return "is a directory, not a records database"
+    if path.exists():
+        return ("holds no cop-connector records (an empty file, or another application's "
+                "database: nothing was written into it)")
+    return "does not exist"
 
 
 def write_file(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from connector.errors import EXIT_PARTIAL, LockHeld
+from connector.errors import EXIT_PARTIAL, EXIT_USAGE, ConfigError, LockHeld
 from sync.cli.app import (
     App,
     GuardedCommand,
@@ -29,6 +29,7 @@ from sync.engine.outcome import PageOutcome, SyncReport
 from sync.engine.run import Syncer, SyncOptions
 
 if TYPE_CHECKING:
+    from sync.config.loader import Config
     from sync.relay.feed_files import FeedsOutcome
     from sync.relay.run import RelayReport
 
@@ -57,7 +58,11 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
     read; Ctrl-C stops after the current page."""
     config = app.config
     if config.sync.log_file:
-        configure_logging(config.resolve(config.sync.log_file))
+        try:
+            configure_logging(config.resolve(config.sync.log_file))
+        except OSError as error:  # before anything is done: the run stops, saying where
+            raise ConfigError(f"cannot write the log file: {error.strerror or error}",
+                              setting="sync.log_file", path=str(config.path)) from error
         log.setLevel(logging.INFO)  # every run's summary line goes in the file
     records = app.records  # a [records] path with no database stops here (exit 2)
     budget = app.budget  # the run's clock starts now
@@ -94,11 +99,29 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 code = data["exit_code"] = max(code, EXIT_PARTIAL)
         if run_id is not None:
             records.finish_run(run_id, report.finished_at, code, data)
-            if config.sync.report_file:  # "": only in sync_runs (a container without disk)
-                config.resolve(config.sync.report_file).write_text(
-                    json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            unwritten = _write_report(config, data)
+            if unwritten:  # the sync is committed; only its report file is missing
+                code = data["exit_code"] = max(code, EXIT_USAGE)
+                click.echo(f"cop-sync: {unwritten}", err=True)
+                if config.sync.log_file:  # the file alone tells the operator what happened
+                    log.warning("%s", unwritten)
     _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data)
     raise SystemExit(code)
+
+
+def _write_report(config: Config, data: dict[str, Any]) -> str:
+    """The run's JSON report in ``[sync] report_file`` ("": only in the records' sync_runs,
+    e.g. a container without a disk); what went wrong, in words, else ""."""
+    if not config.sync.report_file:
+        return ""
+    path = config.resolve(config.sync.report_file)
+    try:
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+    except OSError as error:
+        return (f"cannot write the report file {path} ([sync] report_file in "
+                f"{config.path}): {error.strerror or error}")
+    return ""
 
 
 def _write_feeds(app: App) -> FeedsOutcome | None:

@@ -4,6 +4,7 @@ results pages are published.
 ```toml
 [health]
 fading_weeks = 6                 # alert when nobody contributed for this many weeks
+ideas_weeks = 26                 # alert when no subject was raised for this many weeks
 required_profiles = ["marketing", "R&D", "sales"]
 history_days = 90                # how far back the wiki's history is read the first time
 portfolio_page = ""              # MediaWiki "Namespace:Title" of the sponsor's roll-up page
@@ -32,7 +33,7 @@ from page_templates.profiles import ProfileVocabulary, shipped_profiles
 
 DEFAULT_REVIEW_MONTHS = {"regulation": 6, "competition": 12}
 DEFAULT_PROFILES = ("marketing", "R&D", "sales")
-_INTS = ("fading_weeks", "history_days")
+_INTS = ("fading_weeks", "ideas_weeks", "history_days")
 _STRINGS = ("portfolio_page", "portfolio_space")
 
 
@@ -41,6 +42,9 @@ class HealthConfig:
     """Thresholds of community health and where results are published."""
 
     fading_weeks: int = 6
+    # A community raising no subject on its Ideas page for this long is alerted on: half a
+    # year by default, the seminar being yearly (the clock starts when its Ideas page is).
+    ideas_weeks: int = 26
     required_profiles: tuple[str, ...] = DEFAULT_PROFILES
     review_months: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_REVIEW_MONTHS))

@@ -17,7 +17,7 @@ from page_templates import TemplateSet
 from page_templates.values import normalize_row
 from sync.clock import utc_now
 from sync.engine.notice_pass import write_notices
-from sync.engine.pending import KIND, members_pending  # noqa: F401 - re-exported
+from sync.engine.pending import KIND, members_pending, rows_pending  # noqa: F401 - re-exported
 from sync.engine.pull import PageOutcome, PageSync
 from sync.records.model import Community
 from sync.records.store import Records
@@ -67,7 +67,17 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
                        community: Community,
                        clock: Callable[[], str] = utc_now) -> PageOutcome | None:
     """Bring the Members page and the records together now (None if not provisioned)."""
-    state = records.page_state(community.slug, KIND)
+    return write_rows_page(records, backend, templates, community, KIND, clock)
+
+
+def write_rows_page(records: Records, backend: WikiBackend, templates: TemplateSet,
+                    community: Community, kind: str,
+                    clock: Callable[[], str] = utc_now) -> PageOutcome | None:
+    """Bring the page of a two-way ``kind`` (the members, the subjects of the Ideas page)
+    and the records together now: read it, merge three ways, write the records' changes
+    with the base revision (re-read and merged once more on a conflict, never
+    overwritten). None when the page is not on the wiki (not provisioned, or deleted)."""
+    state = records.page_state(community.slug, kind)
     if state is None or state.state == "deleted":
         return None
     remote = backend.read_pages([state.ref]).get(state.ref)
@@ -76,5 +86,4 @@ def write_members_page(records: Records, backend: WikiBackend, templates: Templa
     outcome = PageSync(records, backend, templates, clock).sync(community, state, remote)
     write_notices(records, backend, templates, community, [outcome], dry_run=False)
     return outcome
-
 

@@ -219,7 +219,8 @@ def _problem_key(kind: PageKind, problem: RowProblem) -> str | None:
     return problem.key
 
 
-_NEVER_INVALID = frozenset({"text", "longtext", "tags"})  # types any value is valid for
+# the types any value is valid for
+_NEVER_INVALID = frozenset({"text", "longtext", "tags", "entries"})
 
 
 def _readable_key(kind: PageKind, values: Mapping[str, str], bad: set[str]) -> str | None:

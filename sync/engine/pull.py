@@ -21,8 +21,16 @@ from page_templates import PageKind, TemplateSet
 from page_templates.model import base_kind, localize
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
+from sync.engine.links import (
+    build_index,
+    link_problems,
+    linking_fields,
+    nameable_kinds,
+    page_titles,
+)
 from sync.engine.merge import FieldConflict, PagePlan, plan_page
 from sync.engine.outcome import PageOutcome
+from sync.engine.statuses import STATUS, missing_reasons, status_changes, tracks_status
 from sync.records.model import Community, Conflict, PageState, StoredProblem
 from sync.records.store import Records
 
@@ -73,9 +81,27 @@ class PageSync:
         entries = self.records.entries(community.slug, state.kind, include_deleted=True)
         live = {e.key: e.data for e in entries if e.live}
         deleted = frozenset(e.key for e in entries if not e.live)
-        return plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
+        plan = plan_page(kind, str(remote.ref), parsed, base=state.base, local=live,
                          local_deleted=deleted, force_delete=force_delete,
                          lang=community.lang)
+        return self._with_checks(community, kind, str(remote.ref), parsed, plan)
+
+    def _with_checks(self, community: Community, kind: PageKind, page: str,
+                     parsed: ParsedPage, plan: PagePlan) -> PagePlan:
+        """The plan with the warnings that need more than a row to tell: a name in a
+        linking field (the Ideas page's related entries) that names no row of the space
+        (sync/engine/links.py), a row dropped without a reason (sync/engine/statuses.py)."""
+        found = missing_reasons(kind, page, parsed, community.lang)
+        if linking_fields(kind):
+            named = nameable_kinds(self.templates)
+            index = build_index(self.templates, {
+                k.kind: self.records.live_rows(community.slug, k.kind) for k in named})
+            found += link_problems(kind, page, parsed, index,
+                                   page_titles(named, community.lang), community.lang)
+        if not found:
+            return plan
+        return replace(plan, problems=tuple(sorted([*plan.problems, *found],
+                                                   key=lambda problem: problem.row)))
 
     def parse(self, community: Community, kind: PageKind, remote: RemotePage) -> ParsedPage:
         """The rows of ``kind`` on ``remote``, and the other kinds' rows found there."""
@@ -117,8 +143,13 @@ class PageSync:
         with self.records.transaction():
             for old, new in plan.renames.items():  # first: the rest of the plan uses them
                 self.records.rename_entry(community.slug, state.kind, old, new)
+            before = self._statuses(community, kind, state.kind, plan)
             upserted = self.records.upsert_entries(community.slug, state.kind, plan.upserts,
                                                    origin="wiki", now=now)
+            if before is not None:
+                self.records.record_status_changes(
+                    community.slug, state.kind, status_changes(before, plan.upserts),
+                    at=now, by="wiki")
             for key in plan.tombstones:
                 self.records.tombstone_entry(community.slug, state.kind, key, by="wiki",
                                              now=now)
@@ -132,6 +163,15 @@ class PageSync:
             self._conflicts(community, state.kind, plan.conflicts, now)
             checkpoint("before-page-commit")
         return upserted
+
+    def _statuses(self, community: Community, kind: PageKind, key: str,
+                  plan: PagePlan) -> dict[str, str] | None:
+        """The recorded status of the rows the plan changes (None when the kind has no
+        status to track, see sync/engine/statuses.py), to record what changes."""
+        if not plan.upserts or not tracks_status(kind):
+            return None
+        live = self.records.live_rows(community.slug, key)
+        return {k: live[k].get(STATUS, "") for k in plan.upserts if k in live}
 
     def _charter(self, community: Community, kind: PageKind, state: PageState,
                  remote: RemotePage, parsed: ParsedPage, outcome: PageOutcome,

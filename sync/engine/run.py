@@ -37,6 +37,7 @@ from sync.engine.deletions import (
     empty_community_notice,
     mark_deleted,
 )
+from sync.engine.links import linking_last, names_something, with_linking_pages
 from sync.engine.outcome import CommunityOutcome, PageOutcome, SyncReport
 from sync.progress import Monitor
 from sync.records.model import Community, PageState
@@ -172,7 +173,9 @@ class Syncer:
         full = full or self.records.watermark(community.slug) is None
         always = [s.kind for s in states if s.state == "refused-empty" or
                   self._pending(community, s)]
-        return plan_reads(states, feed, always, full=full)
+        plan = plan_reads(states, feed, always, full=full)
+        return with_linking_pages(plan, states, self.templates, lambda kind: names_something(
+            self.records.live_rows(community.slug, kind.kind), kind))
 
     def _pending(self, community: Community, state: PageState) -> bool:
         """Two-way pages whose local rows differ from the merge base: to push (not to a
@@ -230,7 +233,8 @@ class Syncer:
                     outcome: CommunityOutcome) -> None:
         # one step of the progress per page, whatever the row sets it holds (the Watch
         # page's items and sources): a page is read once, the bar counts what users see
-        for ref, kinds in _by_page(found, lambda kind: found[kind].ref).items():
+        order = [kind for kind, _ in linking_last(found, self.templates)]
+        for ref, kinds in _by_page(order, lambda kind: found[kind].ref).items():
             if self._stopped(outcome):
                 return
             with self.monitor.page(f"sync {ref}"):

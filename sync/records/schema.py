@@ -271,7 +271,26 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE earlier.created_at < themes.created_at
            OR (earlier.created_at = themes.created_at AND earlier.slug <= themes.slug));
     """,
-    # 8: the watch's sources (issue 15): each source's HTTP state (the validators of its
+    # 8: the ideas funnel (issue 16): each status change of a row as the sync (or a command)
+    # saw it, so the results can tell how long subjects stay at each stage; when a page was
+    # first recorded (a community is not "idle" for the time before its Ideas page existed;
+    # '' for pages recorded before this column); a view of the Ideas page's subjects
+    """
+    CREATE TABLE status_changes (
+        id INTEGER PRIMARY KEY,
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        previous TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL DEFAULT 'wiki'
+    );
+    CREATE INDEX status_changes_row ON status_changes (community, kind, key, id);
+    ALTER TABLE pages ADD COLUMN created_at TEXT NOT NULL DEFAULT '';
+    """ + _view("ideas", "ideas", ("title", "need", "capability", "links", "tags", "owner",
+                                   "origin", "status", "reason", "project")),
+    # 9: the watch's sources (issue 15): each source's HTTP state (the validators of its
     # conditional requests, its last check, its failure if it fails) and every entry a
     # source brought, proposed on the Watch page or not, so that none is proposed twice
     """

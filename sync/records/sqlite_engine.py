@@ -33,6 +33,9 @@ def connect(where: str, *, create: bool) -> tuple[sqlite3.Connection, SqliteEngi
             # mode=rw: never create it, even if it vanished since the check above
             db = sqlite3.connect(Path(where).resolve().as_uri() + "?mode=rw", uri=True,
                                  isolation_level=None, timeout=BUSY_SECONDS)
+            if not _holds_records(db):  # before anything is written into someone's file
+                db.close()
+                raise RecordsMissing("no cop-connector records in this file", path=where)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
         if where != ":memory:":
@@ -46,9 +49,18 @@ def connect(where: str, *, create: bool) -> tuple[sqlite3.Connection, SqliteEngi
     return db, SqliteEngine(db, where)
 
 
+def _holds_records(db: sqlite3.Connection) -> bool:
+    """Whether the file is a records database: migrations numbered it (an empty file, or
+    another application's database, is 0). Reading it writes nothing."""
+    return bool(db.execute("PRAGMA user_version").fetchone()[0])
+
+
 def exists(where: str) -> bool:
-    """Whether records are there (``cop init`` creates them only once)."""
-    return where == ":memory:" or Path(where).exists()
+    """Whether records are there (``cop init`` creates them only once; in an empty file it
+    makes them, anything else already there it leaves alone)."""
+    path = Path(where)
+    return where == ":memory:" or (path.exists() and not (path.is_file()
+                                                           and path.stat().st_size == 0))
 
 
 class SqliteEngine:

@@ -22,6 +22,7 @@ from sync.records.model import Community, Entry
 from sync.records.news_state import NewsRecords
 from sync.records.relay_state import RelayRecords
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
+from sync.records.status_history import StatusHistory
 from sync.records.sync_state import StateRecords
 
 COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pilot", "expert",
@@ -29,10 +30,10 @@ COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pi
                      "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords, MethodRecords, NewsRecords, RelayRecords):
+class Records(StateRecords, MethodRecords, NewsRecords, StatusHistory, RelayRecords):
     """Communities and their rows (this module), page state and sync history, the
-    method's themes, decisions and seminars, what was sent out and the watch sources'
-    state (the mixins)."""
+    method's themes, decisions and seminars, what was sent out, rows' status changes and
+    the watch sources' state (the mixins)."""
 
     def __init__(self, connection: Connection | sqlite3.Connection, path: str,
                  engine: Engine | None = None) -> None:
@@ -234,8 +235,9 @@ class Records(StateRecords, MethodRecords, NewsRecords, RelayRecords):
         their case in keys, see page_templates.values.row_key): data, dates and tombstone
         stay. ``new`` must not be a key of that kind already."""
         with self.transaction():
-            self.db.execute("UPDATE entries SET key = ? WHERE community = ? AND kind = ? "
-                            "AND key = ?", (new, community, kind, old))
+            for table in ("entries", "status_changes"):  # the row and its history
+                self.db.execute(f"UPDATE {table} SET key = ? WHERE community = ? AND "
+                                "kind = ? AND key = ?", (new, community, kind, old))
 
     def tombstoned_rows(self, community: str, kind: str, *, by: str) -> dict[str, dict[str, str]]:
         """key -> data of the rows tombstoned by ``by`` (e.g. 'page-deleted')."""

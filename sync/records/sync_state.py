@@ -47,8 +47,10 @@ class StateRecords:
         marks = ", ".join("?" for _ in PAGE_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in PAGE_COLUMNS[2:])
         with self.transaction():
-            self.db.execute(f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}) VALUES ({marks}) "
-                            f"ON CONFLICT (community, kind) DO UPDATE SET {updates}", values)
+            # created_at: set when the page is first recorded, kept by every later save
+            self.db.execute(f"INSERT INTO pages ({', '.join(PAGE_COLUMNS)}, created_at) "
+                            f"VALUES ({marks}, ?) ON CONFLICT (community, kind) DO UPDATE SET "
+                            f"{updates}", (*values, state.synced_at))
 
     # --- row problems (current ones: replaced each time a page is read) -------------------
 

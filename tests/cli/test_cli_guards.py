@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import tomllib
 from pathlib import Path
@@ -41,6 +43,13 @@ def edit_config(tmp_path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def records_at(tmp_path: Path, name: str) -> None:
+    """The configuration's [records] path set to ``name``."""
+    path = tmp_path / "cop.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'(?m)^path = "[^"]*"', f'path = "{name}"', text), encoding="utf-8")
 
 
 def members(run, slug: str = "battery") -> dict[str, str]:
@@ -124,6 +133,37 @@ def test_a_records_path_that_does_not_exist_stops_every_command(ready, tmp_path:
     synced = ready(command=cop_sync)
     assert synced.exit_code == 2 and "does not exist" in synced.output
     assert not (tmp_path / "typo").exists() and not (tmp_path / "cop-sync.lock").exists()
+
+
+@pytest.mark.sqlite_only
+def test_a_file_without_records_is_neither_taken_over_nor_written(ready, tmp_path: Path) -> None:
+    """Another application's database, an empty file or a directory at the records path
+    stop every command (exit 2) and are left exactly as they were; `cop init` makes the
+    records in an empty file."""
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE foo (x)")
+    before = foreign.read_bytes()
+    (tmp_path / "empty.db").touch()
+    (tmp_path / "dir.db").mkdir()
+    for name, says in (("other.db", "holds no cop-connector records"),
+                       ("empty.db", "holds no cop-connector records"),
+                       ("dir.db", "is a directory")):
+        records_at(tmp_path, name)
+        for result in (ready("status"), ready(command=cop_sync)):
+            assert result.exit_code == 2 and says in result.output, (name, result.output)
+    assert foreign.read_bytes() == before
+    assert (tmp_path / "empty.db").stat().st_size == 0
+    records_at(tmp_path, "empty.db")
+    assert ready("init").exit_code == 0 and ready("status").exit_code == 0
+
+
+def test_an_unwritable_log_file_stops_cop_sync_naming_the_setting(ready,
+                                                                  tmp_path: Path) -> None:
+    edit_config(tmp_path, 'log_file = ""', 'log_file = "no/such/dir/sync.log"')
+    result = ready(command=cop_sync)
+    assert result.exit_code == 2 and "sync.log_file" in result.output
+    assert "internal error" not in result.output
 
 
 @pytest.mark.sqlite_only

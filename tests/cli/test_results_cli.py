@@ -60,7 +60,7 @@ def test_report_formats(ready, tmp_path: Path) -> None:
     html = ready("report", "--all", "--no-wiki", "--format", "html", "-o", str(out))
     assert html.exit_code == 0 and f"report written to {out}" in html.stderr
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 4
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 5
 
 
 def test_the_html_report_holds_no_address_but_xml_namespaces(ready, tmp_path: Path) -> None:

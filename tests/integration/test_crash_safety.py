@@ -33,7 +33,8 @@ ANN = {"email": "ann@corp.example", "name": "Ann Lee", "profile": "marketing", "
        "role": "member"}
 BOB = "{{CoP member|email=bob@corp.example|name=Bob|profile=R&D}}"
 NEWS = "{{CoP watch|date=2026-02-01|title=Solid-state cells|url=https://example.com/ss}}"
-PAGES = ["Charter", "Competition", "Home", "Members", "References", "Regulation", "Watch"]
+PAGES = ["Charter", "Competition", "Home", "Ideas and subjects", "Members", "References",
+         "Regulation", "Watch"]
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +132,15 @@ def test_cop_member_add_killed_between_the_wiki_and_the_records(cop: CopDir, sav
     assert people.edit_count() == edits  # the recovery wrote nothing: it was there already
 
 
-@pytest.mark.parametrize(("where", "k"), [("after-page-saved", 3), ("after-page-saved", 9),
-                                         ("after-page-create", 11)])
+@pytest.mark.parametrize(("where", "k"), [("after-page-saved", 3), ("after-page-saved", 12),
+                                         ("after-page-create", 13)])
 def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_path: Path,
                                                                  where: str, k: int) -> None:
-    """18 pages: the nine row templates (six, the seminar page's two since issue 6, the
-    Watch page's sources since issue 15), the notice's template and the "Add" buttons'
-    preload template (issue 11), then the
-    community's seven pages."""
+    """20 pages: the ten row templates (six, the seminar page's two since issue 6, the
+    Ideas page's since issue 16, the Watch page's sources since issue 15), the "Add"
+    buttons' preload template and the notice's template (issue 11), then the community's
+    eight pages. Killed after the last shared template (12) and after creating Home, the
+    first community page (13)."""
     cop = create(tmp_path / "cop", wiki, provision=False)
     people = member(wiki)
     start = people.edit_count()  # the wiki's own main page
@@ -150,10 +152,10 @@ def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_
     again = cop("provision", "battery")
     assert again.exit_code == 0, again.output
     lines = again.output.splitlines()
-    assert sum(line.startswith("+ create") for line in lines) == 17 - k
+    assert sum(line.startswith("+ create") for line in lines) == 19 - k
     adopted = [line for line in lines if line.startswith("? adopt")]
     assert len(adopted) == (1 if where == "after-page-create" else 0)
-    assert people.edit_count() - start == 17  # every page written exactly once
+    assert people.edit_count() - start == 19  # every page written exactly once
     assert pages_in_namespace(people) == PAGES
     assert cop.sync().exit_code == 0
     assert set(recorded_rows(cop)["members"]) == {"claire@corp.example", "karim@corp.example"}

@@ -32,7 +32,8 @@ PILOT, EXPERT = "claire@corp.example", "karim@corp.example"
 INJECTIONS = ['<ac:structured-macro ac:name="html">', "]]>", "&", "<script>alert(1)</script>",
               "\x07bell\x1b", "<![CDATA[x]]>", "&lt;b&gt;"]
 EVIL = "Eve " + " ".join(INJECTIONS)
-TITLES = ("Charter", "Members", "Watch", "References", "Regulation", "Competition")
+TITLES = ("Charter", "Members", "Watch", "References", "Regulation", "Competition",
+          "Ideas and subjects")
 # per-page GETs of either deployment (what a sync must never send)
 PER_PAGE_GET = r"/api/v2/pages/\d+$|/rest/api/content/\d+$"
 
@@ -278,7 +279,7 @@ def test_interrupted_provisioning_creates_only_what_is_missing(cop: Cli) -> None
     first = cop("provision", "battery")
     assert first.exit_code == 1
     created = {p.title for p in fake.state.pages.values() if p.status == "current"}
-    assert len(created) == 4  # the charter and three child pages
+    assert len(created) == 5  # the charter and four child pages
     log = len(fake.log)
     second = cop("provision", "battery")
     assert second.exit_code == 0, second.output
@@ -296,7 +297,7 @@ def test_a_timed_out_create_is_not_made_twice(cop: Cli) -> None:
     assert result.exit_code == 0, result.output
     titles = [p.title for p in fake.state.pages.values() if p.status == "current"]
     assert sorted(titles) == sorted(TITLES)
-    assert len([r for r in fake.log if r.method == "POST" and re.search(create, r.path)]) == 5
+    assert len([r for r in fake.log if r.method == "POST" and re.search(create, r.path)]) == 6
 
 
 def test_rate_limits_and_outages_during_a_sync(provisioned: Cli) -> None:
@@ -341,7 +342,7 @@ def test_labels_a_failed_write_left_out_are_added_by_the_next_provisioning(cop: 
     fake = cop.fake
     # every page's labels, then the charter's again when they are repaired at the end of
     # the community's provisioning (the others are repaired there)
-    fake.fail_next("POST", r"/label$", status=503, times=7)
+    fake.fail_next("POST", r"/label$", status=503, times=8)
     first = cop("provision", "battery")
     assert first.exit_code == 1 and "labels" in first.output, first.output
     charter = fake.page(KEY, "Charter")
@@ -398,7 +399,7 @@ def test_a_sync_of_k_changed_pages_costs_k_over_50_reads(cop: Cli) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["counts"]["pages_read"] == 55
     sent = fake.log[log:]
-    # the check of the 72 known pages by id, the versions changed since the last run (one
+    # the check of the 84 known pages by id, the versions changed since the last run (one
     # list: 200 or 250 a page, no bodies), then the 55 pages by id, ceil(55 / 50)
     assert [r.path.rsplit("/", 1)[-1] for r in sent] == (
         ["pages"] * 4 if cop.cloud else ["content", "search", "content", "content"])

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The charts' colours (sync/results/report/charts.py): kinds, members/active, contributors, states.
 PALETTE = {"blue": (0x00, 0x72, 0xB2), "orange": (0xE6, 0x9F, 0x00),
            "green": (0x00, 0x9E, 0x73), "vermillion": (0xD5, 0x5E, 0x00),
-           "pink": (0xCC, 0x79, 0xA7)}
+           "pink": (0xCC, 0x79, 0xA7), "sky": (0x56, 0xB4, 0xE9)}  # sky: the funnel's ideas
 WIDTH, HEIGHT = 1280, 6400
 
 
@@ -60,7 +60,13 @@ def test_the_report_needs_no_network(page: Path) -> None:
 def test_chromium_renders_the_charts(page: Path, tmp_path: Path) -> None:
     dom = BeautifulSoup(dump_dom(page), "html.parser")
     figures = dom.select("figure.chart")
-    assert len(figures) == 8  # four per community
+    assert len(figures) == 11  # five per community (the fifth: the ideas funnel), the portfolio's
+    funnel = dom.select_one("#chart-batterie-funnel")
+    assert funnel is not None and "Entonnoir des idées" in funnel.get_text()
+    assert {"Idée", "Étudiée", "Proposée", "Lancée", "Abandonnée"} <= {
+        t.get_text() for t in funnel.find_all("text")}
+    portfolio = dom.select_one("#portfolio-ideas")
+    assert portfolio is not None and "Forklift refuelling" in portfolio.get_text()  # a match
     for figure in figures:
         svg = figure.find("svg")
         assert svg is not None, figure.get("id")

@@ -128,8 +128,13 @@ def test_a_month_of_edits_published_with_the_right_counts(month: Month) -> None:
     assert "published 2 page(s)" in result.stderr
     assert people.edit_count() == edits_before + 2
 
-    summary, activity, profiles, contributors, freshness, actions = tables(people, RESULTS)
+    summary, activity, profiles, contributors, freshness, actions, funnel = tables(people,
+                                                                                   RESULTS)
     assert actions == [["Open actions", "0"], ["Overdue actions", "0"]]  # issue 6
+    assert funnel == [  # issue 16: no subject written on the Ideas page this month
+        ["Stage", "Subjects", "Reached in the period", "Days at this stage (median)"],
+        *([stage, "0", "0", "\u2013"]
+          for stage in ("Idea", "Studied", "Proposed", "Launched", "Dropped"))]
     assert dict(map(tuple, summary)) == {
         "Members": "5", "Active contributors": "3", "Cross-functional": "yes",
         "Wiki edits": "8", "Rows added": "7", "Rows updated": "1", "Rows removed": "0",
@@ -137,18 +142,27 @@ def test_a_month_of_edits_published_with_the_right_counts(month: Month) -> None:
     assert activity[1:] == [["Members", "0", "0", "0", "0"], ["Watch", "4", "1", "0", "5"],
                             ["References", "0", "0", "0", "0"],
                             ["Regulation", "2", "0", "0", "2"],
-                            ["Competition", "1", "0", "0", "1"]]
+                            ["Competition", "1", "0", "0", "1"],
+                            ["Ideas and subjects", "0", "0", "0", "0"]]
     assert profiles[1:4] == [["marketing", "1", "1"], ["R&D", "1", "1"], ["sales", "1", "1"]]
     assert contributors[1:] == [
         ["Julie Roux", "sales", "4", month.day(22).strftime("%Y-%m-%d")],
         ["Karim Haddad", "R&D", "3", month.day(17).strftime("%Y-%m-%d")],
         ["Léa Martin", "marketing", "1", month.day(12).strftime("%Y-%m-%d")]]
     assert [row[-1] for row in freshness[1:]] == [
-        "no review period", "no review period", "up to date", "up to date"]
+        "no review period", "no review period", "up to date", "up to date",
+        "no review period"]  # the Ideas page (issue 16): subjects have no review date
+    assert freshness[-1][0] == "Ideas and subjects"
     text = people.parse(RESULTS)["text"]
     assert "Nothing to report" in text
+    assert "No subject on the Ideas page yet." in text
 
-    [portfolio] = tables(people, PORTFOLIO)
+    portfolio, funnels = tables(people, PORTFOLIO)  # the funnel per community: issue 16
+    assert funnels == [["Community", "Idea", "Studied", "Proposed", "Launched", "Dropped",
+                        "Raised in the period"], ["Battery storage", "0", "0", "0", "0", "0", "0"]]
+    roll_up = people.parse(PORTFOLIO)["text"]
+    assert "No subject waits for a project code." in roll_up
+    assert "No seminar workshop recorded yet." in roll_up
     assert portfolio[0][:5] == ["Community", "Members", "Active contributors",
                                 "Required profiles present", "Wiki edits"]
     assert portfolio[1] == ["Battery storage", "5", "3", "3/3", "8", "7", "1",

@@ -14,9 +14,10 @@ from wiki_people import Person
 from connector.mediawiki.escape import escape_text
 from connector.mediawiki.wikitext import WikitextCodec
 from page_templates import shipped
+from page_templates.profiles import shipped_profiles, with_profiles
 from page_templates.values import normalize_row
 
-TEMPLATES = shipped()
+TEMPLATES = with_profiles(shipped(), shipped_profiles())  # profile: a choice, as cop runs it
 VALID = {
     "watch": {"date": "2026-01-02", "title": "T", "url": "https://example.com/a"},
     "regulation": {"ref": "R-1", "title": "T", "status": "draft", "effective": "2024-02-18"},
@@ -41,6 +42,8 @@ CASES = [
     *(("members", "role", v) for v in (
         "member", "membre", "Pilot", "pilote", "expert", "Expert", "boss", "")),
     *(("members", "since", v) for v in ("2026-01-02", "02/01/2026", "")),
+    *(("members", "profile", v) for v in (
+        "R&D", "r&d", "marketing", "Sales", "R&D lab", "")),
 ]
 
 
@@ -91,3 +94,14 @@ def test_notes_name_the_field_in_the_page_language(wiki: Any, templates_on_wiki:
     note = note.replace("\xa0", " ")  # French spacing before a colon
     assert "Non enregistré" in note and "Date : écrivez la date au format AAAA-MM-JJ" in note
     assert escape_text("<") not in note
+
+
+def test_a_choice_with_markup_characters_as_cop_connector_writes_it(
+        templates_on_wiki: Person) -> None:
+    """``R&D`` written escaped (``R&#38;D``, as the Members page holds it after provisioning)
+    shows no note: the wiki compares it decoded, as the sync reads it."""
+    text = row("members", "profile", escape_text("R&D"))
+    assert "R&#38;D" in text
+    html = templates_on_wiki.site.raw_api("parse", "POST", text=text, title="Verdicts",
+                                          prop="text", formatversion=2)["parse"]["text"]
+    assert BeautifulSoup(html, "html.parser").select_one(".cop-problem") is None

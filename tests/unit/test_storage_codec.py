@@ -66,6 +66,8 @@ def value_for(field: FieldDef, i: int, text: str = "") -> str:
     value = clean_text(text, multiline=field.type == "longtext") or f"{field.name} {i}"
     if field.type == "tags":
         value = normalize(field, value.replace(";", ","))
+    if field.type == "entries":  # names separated by ";": a ";" in a text splits it
+        value = normalize(field, value)
     return f"{value} {i}" if field.type == "text" else value
 
 
@@ -217,7 +219,7 @@ def test_charter_as_space_home_links_the_other_pages() -> None:
     soup = soup_of(CODEC.render_page(kind, context("fr"), []))
     titles = [page["ri:content-title"] for page in soup.find_all("ri:page")]
     assert titles == ["Membres", "Veille", "Référentiels techniques", "Réglementation",
-                      "Concurrence"]
+                      "Concurrence", "Idées et sujets"]
     assert all(page.attrs.keys() == {"ri:content-title"} for page in soup.find_all("ri:page"))
     assert soup.find_all("h2")[-1].get_text() == ui_text("confluence_pages", "fr")
     with_home = CODEC.render_page(kind, context("fr", home=True), [])  # a separate home page
@@ -235,7 +237,7 @@ def test_home_kind_renders_prose_and_an_index_of_page_links() -> None:
              for page in soup.find_all("ri:page")]
     assert links == [(None, "Charte"), (None, "Membres"), ("OTHER", "Veille"),
                      (None, "Référentiels techniques"), (None, "Réglementation"),
-                     (None, "Concurrence")]
+                     (None, "Concurrence"), (None, "Idées et sujets")]
     assert CODEC.parse_rows(serialize(soup), TEMPLATES["home"], PAGE).rows == ()
 
 

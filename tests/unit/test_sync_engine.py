@@ -66,10 +66,11 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + six pages + nine row templates (charter, 5 lists, the seminar's attendance and
-    # actions: issue 6, the Watch page's sources: issue 15) + the notice's template and the
-    # "Add" buttons' preload (issue 11); no seminar page without a seminar
-    assert len(created) == 7 + 9 + 2
+    # home + seven pages (the Ideas page: issue 16) + ten row templates (charter, 5 lists,
+    # the seminar's attendance and actions: issue 6, the ideas: issue 16, the Watch page's
+    # sources: issue 15) + the notice's template and the "Add" buttons' preload (issue 11);
+    # no seminar page without a seminar
+    assert len(created) == 8 + 10 + 2
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     assert "Template:CoP notice" in created
     writes = wiki.stats.writes
@@ -86,7 +87,7 @@ def test_written_pages_are_refreshed_in_one_call_and_none_when_nothing_changed(
     refreshes its community's pages (Home links to it, and was not written this time)."""
     every = {"CoP_Battery:Home", "CoP_Battery:Charter", "CoP_Battery:Members",
              "CoP_Battery:Watch", "CoP_Battery:References", "CoP_Battery:Regulation",
-             "CoP_Battery:Competition"}
+             "CoP_Battery:Competition", "CoP_Battery:Ideas and subjects"}
     provision(records, wiki, community)
     [refreshed] = wiki.refreshed
     assert {str(r) for r in refreshed} == every
@@ -102,7 +103,7 @@ def test_an_interrupted_provisioning_refreshes_what_it_wrote_and_the_rerun_the_r
         records, wiki, community) -> None:
     """Ctrl-C after Home: Home is refreshed then; the re-run creates the pages Home links
     to and refreshes Home with them (else it shows them as red links)."""
-    monitor = Monitor(stop=lambda: monitor.done >= 10 + 1)  # the shared templates, then Home
+    monitor = Monitor(stop=lambda: monitor.done >= 11 + 1)  # the shared templates, then Home
     first = Provisioner(records, wiki, T, monitor=monitor).run(
         [records.community(community.slug)], dry_run=False)
     assert first.interrupted and first.left
@@ -277,7 +278,7 @@ def test_a_wiki_that_creates_spaces_gets_one_with_the_charter_as_home(records, c
     assert SPACE in wiki.spaces
     pages = [a for a in report.actions if a.community == "battery"]
     assert [a.kind for a in pages] == ["charter", "members", "watch", "references",
-                                       "regulation", "competition"]  # no separate home
+                                       "regulation", "competition", "ideas"]  # no home
     assert pages[0].home and {a.parent for a in pages[1:]} == {ref("Charter")}
     assert wiki.roles[SPACE][0] == ("pia.pilot@corp.example", "eli.expert@corp.example")
     assert {a.op for a in provision(records, wiki, community).actions} == {"skip"}
@@ -287,5 +288,5 @@ def test_full_sync_reads_every_page(records, wiki, community) -> None:
     provision(records, wiki, community)
     sync(records, wiki)
     assert sync(records, wiki).counts()["pages_read"] == 0
-    # 7 pages (the Watch page once, though it holds two row sets: items and sources)
-    assert sync(records, wiki, full=True).counts()["pages_read"] == 7
+    # 8 pages (the Watch page once, though it holds two row sets: items and sources)
+    assert sync(records, wiki, full=True).counts()["pages_read"] == 8

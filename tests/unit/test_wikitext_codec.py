@@ -57,6 +57,8 @@ def value_for(field: FieldDef, i: int, text: str = "") -> str:
     value = clean_text(text, multiline=multiline) or f"{field.name} {i}"
     if field.type == "tags":
         value = normalize(field, value.replace(";", ","))
+    if field.type == "entries":  # names separated by ";": a ";" in a text splits it
+        value = normalize(field, value)
     return f"{value} {i}" if field.type == "text" else value
 
 
@@ -190,6 +192,7 @@ def test_home_index_links_every_other_page_in_page_order() -> None:
         ("CoP Battery:Référentiels techniques", "Référentiels techniques"),
         ("CoP Battery:Réglementation", "Réglementation"),
         ("CoP Battery:Concurrence", "Concurrence"),
+        ("CoP Battery:Idées et sujets", "Idées et sujets"),
     ]
 
 
@@ -458,6 +461,7 @@ def test_support_pages_are_the_row_templates_and_the_notice() -> None:
         "Template:CoP charter", "Template:CoP member", "Template:CoP watch",
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
         "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
+        "Template:CoP idea",  # the Ideas page (issue 16)
         "Template:CoP source",  # the Watch page's sources (issue 15)
         "Template:CoP preload",  # what the "Add" buttons open in the editor
         "Template:CoP notice"]  # the notice of entries to fix (issue 11)
@@ -498,6 +502,11 @@ def test_row_card_and_charter_box_markup() -> None:
     # an empty headline is not bolded: six quotes would turn the rest of the card bold italic
     assert "{{#if:{{{title|}}}|'''{{{title}}}'''}}" in watch
     assert "'''{{{title|}}}'''" not in watch
+    # one long text goes unnamed; several are named (a subject's need, its capability)
+    assert "cop-field-label" not in watch
+    idea = sources["CoP idea"]
+    assert ('<span class="cop-field-label" style="color:#54595d">'
+            "Need (market pull): / Besoin (marché) :</span> {{{need}}}") in idea
     charter = sources["CoP charter"]
     assert '{| class="wikitable' in charter
     assert "{{#switch:{{{lang|}}}|fr=Pilote|#default=Pilot}}" in charter

@@ -27,6 +27,8 @@ from datetime import date, timedelta
 from page_templates.report import report_text
 from sync.config.health import HealthConfig
 from sync.records.model import Community, Entry
+from sync.results.funnel.compute import FunnelInput, funnel
+from sync.results.funnel.model import Funnel
 from sync.results.health.model import (
     OTHER_PAGES,
     UNKNOWN,
@@ -69,6 +71,7 @@ class HealthInput:
     # Row kind -> the page key its rows are on ("attendance@2027" -> "seminar@2027");
     # None, or a kind not named: its own page.
     row_pages: Mapping[str, str] | None = None
+    funnel: FunnelInput | None = None  # its subjects (None: no Ideas page in the templates)
 
 
 def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> CommunityHealth:
@@ -92,6 +95,9 @@ def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> Co
     monthly = _days(start, now) > MONTHLY_AFTER_WEEKS * 7
     stamps = [e[2] for e in in_period] + [c.at for c in edits]
     end = max([now, *stamps])
+    ideas = funnel(data.funnel, start, now) if data.funnel else Funnel(tracked=False)
+    alerts = _alerts(data.community, config, last, freshness, actions, missing, now)
+    idle = _idle(data.community, config, data.funnel, ideas, now)
     return CommunityHealth(
         slug=data.community.slug, name=data.community.name, lang=data.community.lang,
         since=since[:10], until=max([start, *stamps])[:10], as_of=now[:10],
@@ -104,9 +110,8 @@ def compute(data: HealthInput, config: HealthConfig, since: str, now: str) -> Co
         profiles=profiles, activity=activity,
         timeline=_timeline(in_period, edits, start, end, monthly), monthly=monthly,
         contributors=contributors, freshness=freshness, actions=actions,
-        alerts=_alerts(data.community, config, last, freshness, actions, missing, now),
-        new_rows=tuple(_new_rows(data, row_pages, start)),
-        archived=data.community.archived)
+        alerts=alerts + idle, new_rows=tuple(_new_rows(data, row_pages, start)),
+        archived=data.community.archived, funnel=ideas)
 
 
 # --- rows and edits ---------------------------------------------------------------------------
@@ -275,6 +280,20 @@ def _alerts(community: Community, config: HealthConfig, last: str | None,
     if missing:
         alerts.append(Alert("profiles", {"profiles": ", ".join(missing)}, profiles=missing))
     return tuple(alerts)
+
+
+def _idle(community: Community, config: HealthConfig, data: FunnelInput | None,
+          ideas: Funnel, now: str) -> tuple[Alert, ...]:
+    """A community that raised no subject for ``ideas_weeks``: counted from its last
+    subject, else from when its Ideas page was opened (never from before it existed)."""
+    if community.archived or data is None or data.opened is None:
+        return ()
+    opened = data.opened or community.created_at
+    since = max(ideas.last_raised or "", opened[:10])
+    if not since or _days(since, now) <= config.ideas_weeks * 7:
+        return ()
+    code = "ideas_idle" if ideas.last_raised else "ideas_never"
+    return (Alert(code, {"date": since[:10], "weeks": str(config.ideas_weeks)}),)
 
 
 def add_months(day: date, months: int) -> date:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from page_templates.report import profile_display, report_text
+from sync.results.funnel.model import Funnel
 
 NO_PROFILE = ""  # a member who gave no profile
 UNKNOWN = "?"  # a contributor who could not be matched to a member
@@ -107,7 +108,9 @@ class Alert:
     singular or the plural (``<code>_one``) as its number says, profiles by their label in
     the sentence's language."""
 
-    code: str  # fading | fading_never | review | review_never | actions | profiles
+    # fading | fading_never | review | review_never | actions | profiles | ideas_idle |
+    # ideas_never
+    code: str
     values: Mapping[str, str] = field(default_factory=dict)
     profiles: tuple[str, ...] = ()  # "profiles": the missing profiles' names
 
@@ -131,7 +134,8 @@ class Alert:
 
 
 _NUMBER = {"fading": "weeks", "fading_never": "weeks", "review": "months",
-           "review_never": "months", "actions": "count"}  # what the sentence counts
+           "review_never": "months", "actions": "count", "ideas_idle": "weeks",
+           "ideas_never": "weeks"}  # what the sentence counts
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,13 @@ class CommunityHealth:
     alerts: tuple[Alert, ...]
     new_rows: tuple[NewRow, ...] = ()
     archived: bool = False  # its space is frozen: no activity alerts
+    funnel: Funnel = field(default_factory=lambda: Funnel(tracked=False))  # its ideas
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data, alerts with their sentence in the community's language."""
         data = asdict(self)
         data["alerts"] = [{"code": a.code, **a.values, "message": a.message(self.lang)}
                           for a in self.alerts]
+        for match, found in zip(self.funnel.matches, data["funnel"]["matches"], strict=True):
+            found["across"] = match.across
         return data

@@ -15,8 +15,10 @@ from sync.clock import format_time, parse_time, utc_now
 from sync.community.pages import page_keys, page_title, part_keys
 from sync.community.seminar_pages import seminar_instances
 from sync.config.loader import Config
+from sync.method.ideas import IDEAS, Subject, ideas_kind, read_subjects
 from sync.records.model import Community
 from sync.records.store import Records
+from sync.results.funnel.compute import FunnelInput
 from sync.results.health.compute import ACTIONS_KIND, HealthInput, compute
 from sync.results.health.model import CommunityHealth
 from sync.results.history import refresh_history, stored_contributions
@@ -59,14 +61,38 @@ def default_since(config: Config, now: str) -> str:
 
 
 def community_health(records: Records, templates: TemplateSet, config: Config,
-                     community: Community, *, since: str, now: str) -> CommunityHealth:
-    """One community's figures over ``since`` .. ``now`` (from the records only)."""
-    return compute(health_input(records, templates, config, community), config.health,
-                   since, now)
+                     community: Community, *, since: str, now: str,
+                     everyone: Sequence[Subject] | None = None) -> CommunityHealth:
+    """One community's figures over ``since`` .. ``now`` (from the records only);
+    ``everyone``: every community's subjects, when the caller read them already."""
+    return compute(health_input(records, templates, config, community, everyone),
+                   config.health, since, now)
+
+
+def all_subjects(records: Records, templates: TemplateSet) -> list[Subject]:
+    """The subjects of every community (a need here may be answered there)."""
+    return [s for c in records.communities() for s in read_subjects(records, templates, c)]
+
+
+def funnel_input(records: Records, templates: TemplateSet, community: Community,
+                 everyone: Sequence[Subject] | None = None) -> FunnelInput | None:
+    """What the funnel of ``community`` needs (None when the templates have no Ideas
+    page)."""
+    if ideas_kind(templates) is None:
+        return None
+    if everyone is None:
+        everyone = all_subjects(records, templates)
+    state = records.page_state(community.slug, IDEAS)
+    return FunnelInput(
+        subjects=tuple(s for s in everyone if s.community == community.slug),
+        everyone=tuple(everyone), workshops=tuple(records.workshops(community=community.slug)),
+        names={c.slug: c.name for c in records.communities()},
+        opened=None if state is None else records.page_created(community.slug, IDEAS))
 
 
 def health_input(records: Records, templates: TemplateSet, config: Config,
-                 community: Community) -> HealthInput:
+                 community: Community,
+                 everyone: Sequence[Subject] | None = None) -> HealthInput:
     slug = community.slug
     states = {s.kind: s for s in records.page_states(slug)}
     kinds = [k for k in templates.row_kinds if not k.single and not k.host]
@@ -95,12 +121,14 @@ def health_input(records: Records, templates: TemplateSet, config: Config,
                       if e.kind in titles or e.kind in row_pages),
         contributions=tuple(stored_contributions(records, slug)), titles=titles,
         fields={k.kind: k.field_names for k in templates.row_kinds if not k.single},
-        actions=actions, accounts=accounts, pages=pages, row_pages=row_pages)
+        actions=actions, accounts=accounts, pages=pages, row_pages=row_pages,
+        funnel=funnel_input(records, templates, community, everyone))
 
 
 def all_health(records: Records, templates: TemplateSet, config: Config,
                communities: Sequence[Community], *, since: str,
                now: str) -> list[CommunityHealth]:
     """Every community's figures, in the given order (records only)."""
-    return [community_health(records, templates, config, c, since=since, now=now)
-            for c in communities]
+    everyone = all_subjects(records, templates)
+    return [community_health(records, templates, config, c, since=since, now=now,
+                             everyone=everyone) for c in communities]

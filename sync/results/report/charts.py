@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import matplotlib as mpl
@@ -26,6 +26,7 @@ from page_templates.report import report_text
 from sync.results.health.compute import add_months
 from sync.results.health.model import CommunityHealth
 from sync.results.report.document import profile_label
+from sync.results.report.funnel_blocks import days_text
 
 KIND_COLOURS = {"members": "#0072B2", "watch": "#E69F00", "references": "#009E73",
                 "regulation": "#D55E00", "competition": "#CC79A7"}
@@ -33,6 +34,8 @@ OTHER_COLOURS = ("#56B4E9", "#F0E442", "#999999")
 EDITS_COLOUR = "#000000"
 MEMBERS_COLOUR, ACTIVE_COLOUR = "#0072B2", "#E69F00"
 STATE_COLOURS = {"ok": "#009E73", "overdue": "#D55E00", "free": "#999999"}
+STAGE_COLOURS = {"idea": "#56B4E9", "studied": "#0072B2", "proposed": "#E69F00",
+                 "launched": "#009E73", "dropped": "#999999"}
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "cop-connector", "font.size": 10,
           "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
 _SEQUENTIAL_ID = re.compile(r'id="([A-Za-z0-9_.]+_\d+)"')
@@ -42,18 +45,27 @@ NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 def charts(health: CommunityHealth) -> dict[str, str]:
-    """Chart name -> SVG markup: activity, profiles, contributors, freshness."""
-    drawers: Mapping[str, Callable[[Axes, CommunityHealth], None]] = {
+    """Chart name -> SVG markup: activity, profiles, contributors, freshness, and the
+    ideas funnel when the community's subjects are tracked."""
+    drawers: dict[str, Callable[[Axes, CommunityHealth], None]] = {
         "activity": _activity, "profiles": _profiles, "contributors": _contributors,
         "freshness": _freshness}
+    if health.funnel.tracked:
+        drawers["funnel"] = _funnel
     return {name: _svg(draw, health, f"{health.slug}-{name}")
             for name, draw in drawers.items()}
 
 
+def portfolio_chart(healths: Sequence[CommunityHealth], lang: str) -> str:
+    """The funnel of every community side by side (SVG markup)."""
+    return _svg(lambda axes, _: _portfolio_funnel(axes, healths, lang), healths[0],
+                "portfolio-funnel", size=(6.4, 0.6 + 0.45 * max(len(healths), 3)))
+
+
 def _svg(draw: Callable[[Axes, CommunityHealth], None], health: CommunityHealth,
-         prefix: str) -> str:
+         prefix: str, size: tuple[float, float] = (6.4, 3.4)) -> str:
     with mpl.rc_context(_STYLE):
-        figure = Figure(figsize=(6.4, 3.4))
+        figure = Figure(figsize=size)
         axes = figure.add_subplot()
         draw(axes, health)
         figure.tight_layout()
@@ -168,6 +180,44 @@ def _reviewed(last: str | None, due: str | None, months: int | None) -> date:
 
 def _months_between(start: date, end: date) -> float:
     return max(0.0, (end - start).days / 30.44)
+
+
+def _funnel(axes: Axes, h: CommunityHealth) -> None:
+    """Subjects at each stage, the funnel from the top; the median days there beside."""
+    stages = h.funnel.stages
+    if not any(s.count for s in stages):
+        _empty(axes, h.lang)
+        return
+    rows = list(range(len(stages)))[::-1]  # the first stage on top
+    counts = [s.count for s in stages]
+    axes.barh(rows, counts, color=[STAGE_COLOURS[s.stage] for s in stages])
+    for row, stage in zip(rows, stages, strict=True):
+        days = "" if stage.median_days is None else "   (" + report_text(
+            "chart_days", h.lang, days=days_text(stage.median_days)) + ")"
+        axes.text(stage.count, row, f" {stage.count}{days}", va="center", fontsize=9)
+    axes.set_yticks(rows, [safe(report_text(f"stage_{s.stage}", h.lang)) for s in stages])
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlim(0, max(counts) * 1.35 + 1)
+    axes.set_xlabel(report_text("subjects", h.lang))
+
+
+def _portfolio_funnel(axes: Axes, healths: Sequence[CommunityHealth], lang: str) -> None:
+    """A stacked bar per community: its subjects at each stage."""
+    tracked = [h for h in healths if h.funnel.tracked][::-1]
+    if not any(h.funnel.total for h in tracked):
+        _empty(axes, lang)
+        return
+    rows = list(range(len(tracked)))
+    left = [0] * len(tracked)
+    for i, stage in enumerate(tracked[0].funnel.stages):
+        widths = [h.funnel.stages[i].count for h in tracked]
+        axes.barh(rows, widths, left=left, color=STAGE_COLOURS[stage.stage],
+                  label=report_text(f"stage_{stage.stage}", lang))
+        left = [x + y for x, y in zip(left, widths, strict=True)]
+    axes.set_yticks(rows, [safe(h.name) for h in tracked])
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlabel(report_text("subjects", lang))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
 def palette(names: Sequence[str]) -> list[str]:

@@ -25,6 +25,14 @@ from page_templates.report import (
     report_text,
 )
 from sync.results.health.model import NO_PROFILE, UNKNOWN, CommunityHealth, counted_text
+from sync.results.report.funnel_blocks import (
+    funnel_table,
+    ideas_blocks,
+    portfolio_funnel,
+    portfolio_handover,
+    portfolio_matches,
+    portfolio_seminars,
+)
 
 CONTRIBUTORS_SHOWN = 15  # on pages and in digests; the JSON report has them all
 
@@ -42,11 +50,12 @@ def results_document(health: CommunityHealth) -> list[Block]:
     """A community's results page, from the "results" template, in its language."""
     lang = health.lang
     values = {"name": health.name, "since": health.since, "until": health.until}
-    tables: Mapping[str, Callable[[], Block]] = {
+    tables: Mapping[str, Callable[[], Block | list[Block]]] = {
         "summary": lambda: summary_table(health), "activity": lambda: activity_table(health),
         "profiles": lambda: profiles_table(health),
         "contributors": lambda: contributors_table(health),
-        "freshness": lambda: freshness_table(health), "actions": lambda: actions_block(health)}
+        "freshness": lambda: freshness_table(health), "actions": lambda: actions_block(health),
+        "funnel": lambda: funnel_table(health), "ideas": lambda: ideas_blocks(health)}
     return _from_template("results", lang, values, tables, lambda: alerts_block(health))
 
 
@@ -56,13 +65,19 @@ def portfolio_document(healths: Sequence[CommunityHealth], lang: str,
     since = min((h.since for h in healths), default="")
     until = max((h.until for h in healths), default="")
     values = {"since": since, "until": until}
-    tables = {"portfolio": lambda: portfolio_table(healths, lang, links)}
+    tables: Mapping[str, Callable[[], Block | list[Block]]] = {
+        "portfolio": lambda: portfolio_table(healths, lang, links),
+        "portfolio_funnel": lambda: portfolio_funnel(
+            healths, lang, lambda h: _named(h, lang, links.get(h.slug))),
+        "portfolio_handover": lambda: portfolio_handover(healths, lang),
+        "portfolio_matches": lambda: portfolio_matches(healths, lang),
+        "portfolio_seminars": lambda: portfolio_seminars(healths, lang)}
     return _from_template("portfolio", lang, values, tables,
                           lambda: portfolio_alerts(healths, lang))
 
 
 def _from_template(name: str, lang: str, values: Mapping[str, str],
-                   tables: Mapping[str, Callable[[], Block]],
+                   tables: Mapping[str, Callable[[], Block | list[Block]]],
                    alerts: Callable[[], Block]) -> list[Block]:
     blocks: list[Block] = []
     for block in page_template(name).blocks:
@@ -73,7 +88,8 @@ def _from_template(name: str, lang: str, values: Mapping[str, str],
         elif block.type == "alerts":
             blocks.append(alerts())
         elif block.table in tables:
-            blocks.append(tables[block.table]())
+            found = tables[block.table]()
+            blocks += found if isinstance(found, list) else [found]
     return blocks
 
 

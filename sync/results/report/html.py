@@ -29,6 +29,14 @@ from sync.results.report.document import (
     portfolio_table,
     profiles_table,
 )
+from sync.results.report.funnel_blocks import (
+    funnel_table,
+    ideas_blocks,
+    portfolio_funnel,
+    portfolio_handover,
+    portfolio_matches,
+    portfolio_seminars,
+)
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -41,6 +49,7 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.5rem; border-
 .card { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .9rem; min-width: 8rem; }
 .card .value { font-size: 1.5rem; font-weight: bold; } .card .label { color: #555; }
 .alerts li { color: #a33a00; } .ok { color: #00704f; }
+.ideas .alerts li, .portfolio-ideas .alerts li { color: inherit; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr));
           gap: 1rem; }
 figure.chart { margin: 0; border: 1px solid #eee; border-radius: 6px; padding: .5rem; }
@@ -51,7 +60,8 @@ th, td { border: 1px solid #ddd; padding: .25rem .6rem; text-align: left; }
 td.number { text-align: right; } th { background: #f3f6f9; }
 """
 CHART_TITLES = {"activity": "chart_activity", "profiles": "chart_profiles",
-                "contributors": "chart_contributors", "freshness": "chart_freshness"}
+                "contributors": "chart_contributors", "freshness": "chart_freshness",
+                "funnel": "chart_funnel"}
 
 
 def html_report(healths: Sequence[CommunityHealth], lang: str, generated: str) -> str:
@@ -62,6 +72,7 @@ def html_report(healths: Sequence[CommunityHealth], lang: str, generated: str) -
              f'<p class="generated">{escape(report_text("generated", lang, date=generated))}</p>']
     if len(healths) > 1:
         parts.append(_table(portfolio_table(healths, lang, {})))
+        parts.append(_portfolio_ideas(healths, lang))
     parts += [_community(h) for h in healths]
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
@@ -81,7 +92,7 @@ def _community(h: CommunityHealth) -> str:
     figures = "".join(
         f'<figure class="chart" id="chart-{escape(h.slug)}-{name}">'
         f"<figcaption>{text(_chart_title(name, h))}</figcaption>{drawn[name]}</figure>"
-        for name in CHART_TITLES)
+        for name in CHART_TITLES if name in drawn)
     sections = [(text("section_alerts"), alerts_block(h)),
                 (text("section_activity"), activity_table(h)),
                 (text("section_profiles"), profiles_table(h)),
@@ -91,10 +102,37 @@ def _community(h: CommunityHealth) -> str:
     body = "".join(f"<h3>{title}</h3>{_block(block)}" for title, block in sections[:1])
     body += f'<h3>{text("section_charts")}</h3><div class="charts">{figures}</div>'
     body += "".join(f"<h3>{title}</h3>{_block(block)}" for title, block in sections[1:])
+    if h.funnel.tracked:
+        body += (f'<h3>{text("section_ideas")}</h3><div class="ideas">{_block(funnel_table(h))}'
+                 + "".join(_block(block) for block in ideas_blocks(h)) + "</div>")
     return (f'<section class="community" id="community-{escape(h.slug)}" '
             f'lang="{escape(h.lang)}"><h2>{escape(h.name)}</h2>'
             f'<p class="period">{text("period", since=h.since, until=h.until)}</p>'
             f"{_cards(h)}{body}</section>")
+
+
+def _portfolio_ideas(healths: Sequence[CommunityHealth], lang: str) -> str:
+    """The funnel of every community (a chart and a table), the hand-over, the matches
+    across communities and what the seminars produced."""
+    from sync.results.report.charts import portfolio_chart  # noqa: PLC0415 - as in _community
+
+    if not any(h.funnel.tracked for h in healths):
+        return ""
+
+    def text(key: str) -> str:
+        return escape(report_text(key, lang))
+
+    figure = (f'<figure class="chart" id="chart-portfolio-funnel"><figcaption>'
+              f'{text("chart_portfolio_funnel")}</figcaption>'
+              f"{portfolio_chart(healths, lang)}</figure>")
+    tables = [("", portfolio_funnel(healths, lang, lambda h: h.name)),
+              (text("handover"), portfolio_handover(healths, lang)),
+              (text("matches_title"), portfolio_matches(healths, lang)),
+              (text("seminars_title"), portfolio_seminars(healths, lang))]
+    body = "".join((f"<h3>{title}</h3>" if title else "") + _block(block)
+                   for title, block in tables)
+    return (f'<section class="portfolio-ideas" id="portfolio-ideas"><h2>'
+            f'{text("section_ideas")}</h2><div class="charts">{figure}</div>{body}</section>')
 
 
 def _chart_title(name: str, h: CommunityHealth) -> str:

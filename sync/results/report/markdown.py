@@ -30,6 +30,7 @@ from sync.results.report.document import (
     freshness_table,
     portfolio_document,
 )
+from sync.results.report.funnel_blocks import funnel_table, ideas_blocks
 
 NEW_ROWS_SHOWN = 8  # per kind
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -92,6 +93,9 @@ def digest(health: CommunityHealth) -> str:
                            ("section_freshness", freshness_table(health)),
                            ("section_actions", actions_block(health))):
         blocks += [Heading(report_text(heading, lang)), block]
+    if health.funnel.tracked:
+        blocks += [Heading(report_text("section_ideas", lang)), funnel_table(health),
+                   *ideas_blocks(health)]
     return f"# {md_escape(title)}\n\n" + render_markdown(blocks)
 
 

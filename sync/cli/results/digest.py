@@ -69,7 +69,7 @@ def digest(app: App, slug: str | None, all_: bool, since: datetime | None, dry_r
     run = DigestRun(app.records, app.templates, app.config)
     communities, _ = run.communities([slug] if slug else None)
     if not no_wiki and communities:
-        from sync.cli.health import history  # noqa: PLC0415
+        from sync.cli.results.health import history  # noqa: PLC0415
 
         history(app, communities)
     options = DigestOptions(communities=[slug] if slug else None, since=start, mode=mode,

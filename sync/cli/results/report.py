@@ -15,9 +15,9 @@ import click
 
 from connector.errors import UsageError
 from sync.cli.app import App, GuardedGroup, common_options, exit_code, pass_app, write_file
-from sync.cli.health import SINCE_HELP, history, period_start
 from sync.cli.progress import watched
-from sync.cli.report_accounts import accounts
+from sync.cli.results.health import SINCE_HELP, history, period_start
+from sync.cli.results.report_accounts import accounts
 from sync.clock import format_time, parse_time, utc_now
 from sync.records.model import Community
 from sync.results.health.model import CommunityHealth

@@ -95,6 +95,10 @@ def print_health(h: CommunityHealth) -> None:
     click.echo("  actions: " + (f"{h.actions.open} open, {len(h.actions.overdue)} overdue"
                                 if h.actions.tracked else
                                 "not tracked yet (no actions page): none reported"))
+    if h.funnel.tracked:
+        stages = ", ".join(f"{s.stage} {s.count}" for s in h.funnel.stages)
+        click.echo(f"  ideas: {stages}; raised in the period {h.funnel.raised}, waiting "
+                   f"for a project code {len(h.funnel.handover)}")
     if h.archived:
         click.echo("  archived: its space is frozen, no activity alerts")
     for alert in h.alerts:
