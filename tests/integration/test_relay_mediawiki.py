@@ -7,6 +7,7 @@ an existing space gets its Sources part from `cop provision --upgrade`."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from bs4 import BeautifulSoup
@@ -55,8 +56,9 @@ def add_sources(wiki, *rows: tuple[str, str, str]) -> None:
 
 
 def to_review(content: str) -> str:
-    after = content.split("<!-- /cop:section review -->")[1]
-    return after.split("<!-- cop:section rows", maxsplit=1)[0]
+    """The page between the "To review" heading and the next heading."""
+    after = re.split(r"^== *To review *== *$", content, flags=re.M)[1]
+    return re.split(r"^==", after, maxsplit=1, flags=re.M)[0]
 
 
 def due_now(cop: CopDir) -> None:
@@ -92,9 +94,7 @@ def test_a_source_brings_its_entries_and_a_deleted_one_never_comes_back(battery:
     kept = next(line for line in content.splitlines() if "Layered oxide" in line)
     dropped = next(line for line in content.splitlines() if "Hard-carbon" in line)
     content = content.replace(kept + "\n", "").replace(dropped + "\n", "")
-    content = content.replace("<!-- cop-connector: rows of watch, one {{CoP watch}} per line -->",
-                              "<!-- cop-connector: rows of watch, one {{CoP watch}} per line -->"
-                              "\n" + kept)
+    content = content.replace("== Watch items ==\n", "== Watch items ==\n" + kept + "\n")
     people.save(WATCH, content)
     assert battery.sync().exit_code == 0
     # the journal publishes a new issue; the feed still lists the dropped entry
@@ -202,6 +202,14 @@ def test_an_existing_space_gets_its_sources_from_provision_upgrade(battery: CopD
         context = page_context(found, host_refs(refs, T))
         rows = list(records.live_rows("battery", "watch").values())
         records.db.execute("DELETE FROM pages WHERE community = 'battery' AND kind = 'source'")
+        # the merge base as the previous template wrote it: its regions only (the new
+        # sections were never written on this page)
+        (regions,) = records.db.execute(
+            "SELECT regions FROM pages WHERE community = 'battery' AND kind = 'watch'").fetchone()
+        kept = {k: v for k, v in json.loads(regions).items()
+                if k.split(":")[0] in {s.id for s in old.sections}}
+        records.db.execute("UPDATE pages SET regions = ? WHERE community = 'battery' "
+                           "AND kind = 'watch'", (json.dumps(kept),))
     before = WikitextCodec().render_page(old, context, rows)
     people.save(WATCH, before)
     assert battery.sync().exit_code == 0

@@ -6,6 +6,7 @@ what the records keep, what the wiki is asked."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -126,10 +127,12 @@ class World:
             self.page, T["watch"], [RowChange("add", values["url"], values)], "en"))
 
     def to_review(self) -> str:
-        """The page between its to-review section and its watch items' section."""
-        end, items = ("/cop:section review -->", "cop:section rows") \
-            if self.backend == "mediawiki" else ("cop-end-review", "cop-section-rows-")
-        return self.page.split(end)[1].split(items, maxsplit=1)[0]
+        """The page between the "To review" heading and the next heading."""
+        if self.backend == "mediawiki":
+            after = re.split(r"^== *To review *== *$", self.page, flags=re.M)[1]
+            return re.split(r"^==", after, maxsplit=1, flags=re.M)[0]
+        after = re.split(r"<h[1-6][^>]*>To review</h[1-6]>", self.page)[1]
+        return re.split(r"<h[1-6][ >]", after, maxsplit=1)[0]
 
     def titles(self) -> list[str]:
         parsed = self.wiki.codec.parse_rows(self.page, T["watch"], str(WATCH))
