@@ -72,8 +72,8 @@ def _secret(cop: CopDir) -> dict[str, str]:
 
 @pytest.fixture
 def three(wiki: Any, tmp_path: Path) -> CopDir:
-    """battery, solar and hydrogen registered and declared, not provisioned (30 pages:
-    9 shared templates, 7 per community)."""
+    """battery, solar and hydrogen registered and declared, not provisioned (36 pages:
+    12 shared templates, 8 per community)."""
     cop = create(tmp_path / "cop", wiki, provision=False)
     for slug in ("solar", "hydrogen"):
         added = cop("community", "add", slug, "--name", slug.title(), "--theme", "Energy",
@@ -86,11 +86,11 @@ def three(wiki: Any, tmp_path: Path) -> CopDir:
 def test_provisioning_shows_its_progress_on_a_terminal_only(three: CopDir) -> None:
     code, out, err = Terminal("cop", "provision", "--all", cop=three).finish()
     assert code == 0, err
-    assert f"provision{BAR}" in err and "30/30" in err
+    assert f"provision{BAR}" in err and "36/36" in err
     assert "/3): create CoP Solar:Watch" in err
-    assert "wrote 30 page(s)" in out and BAR not in out
+    assert "wrote 36 page(s)" in out and BAR not in out
     again = run("cop", "provision", "--all", config=three.config, **_secret(three))  # cron
-    assert again.returncode == 0 and BAR not in again.stderr and "/30" not in again.stderr
+    assert again.returncode == 0 and BAR not in again.stderr and "/36" not in again.stderr
 
 
 def test_quiet_and_json_show_nothing_extra(three: CopDir) -> None:
@@ -106,7 +106,7 @@ def test_cop_sync_shows_the_pages_it_reads(three: CopDir) -> None:
                **_secret(three)).returncode == 0
     code, _, err = Terminal("cop-sync", cop=three).finish()  # first sync: every page
     assert code == 0, err
-    assert f"sync{BAR}" in err and "21/21" in err and "sync CoP " in err
+    assert f"sync{BAR}" in err and "24/24" in err and "sync CoP " in err
 
 
 def test_ctrl_c_stops_at_a_page_boundary_and_a_rerun_finishes(three: CopDir) -> None:
@@ -118,9 +118,9 @@ def test_ctrl_c_stops_at_a_page_boundary_and_a_rerun_finishes(three: CopDir) -> 
     assert "stopping after the current page" in err and "stopped (Ctrl-C)" in err
     assert "(not done: stopped)" in out
     written = int(out.rsplit("wrote ", 1)[1].split(" ")[0])
-    assert 9 <= written < 30
+    assert 12 <= written < 36
     rest = run("cop", "provision", "--all", config=three.config, **_secret(three))
     assert rest.returncode == 0, rest.stderr
-    assert f"wrote {30 - written} page(s)" in rest.stdout
+    assert f"wrote {36 - written} page(s)" in rest.stdout
     status = run("cop", "status", "--json", config=three.config)
     assert status.returncode == 0 and status.stdout.count('"provisioned": true') == 3

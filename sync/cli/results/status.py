@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from connector.http import safe_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.engine.governance import GOVERNED
@@ -106,6 +105,8 @@ def _print_sources(sources: dict[str, Any]) -> None:
     listed = sources["listed"]
     if not listed:
         return
+    # imported here: connector.http loads requests, which `cop status` never needs else
+    from connector.http import safe_url  # noqa: PLC0415
     click.echo(f"  watch sources: {len(listed)} listed, {sources['failing']} failing; "
                f"{sources['proposed']} entries proposed, {sources['deleted_by_members']} "
                "of them deleted by members")
