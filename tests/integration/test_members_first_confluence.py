@@ -126,12 +126,15 @@ def test_the_notice_comes_with_a_bad_row_and_goes_when_it_is_fixed(cop: Cli) -> 
 def test_a_space_with_anchors_loses_them_at_the_next_provisioning(cop: Cli) -> None:
     records = cop.records()
     try:
-        states = [s for s in records.page_states("battery")]
-        for state in states:
+        # a page once, with its own kind's markers (a part's rows, the Watch page's
+        # sources, are on their host's page and never had markers of their own)
+        states = [s for s in records.page_states("battery") if not T.kind_for(s.kind).host]
+        for state in records.page_states("battery"):
             kind = T.kind_for(state.kind)
-            assert state.regions is not None
-            cop.fake.edit_page(KEY, state.ref.title, editor_save(
-                with_markers("storage", kind, cop.body(state.ref.title), state.regions)))
+            if not kind.host:
+                assert state.regions is not None
+                cop.fake.edit_page(KEY, state.ref.title, editor_save(
+                    with_markers("storage", kind, cop.body(state.ref.title), state.regions)))
             records.save_page_state(replace(state, regions=None))
     finally:
         records.close()
