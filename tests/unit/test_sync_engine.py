@@ -103,7 +103,7 @@ def test_an_interrupted_provisioning_refreshes_what_it_wrote_and_the_rerun_the_r
         records, wiki, community) -> None:
     """Ctrl-C after Home: Home is refreshed then; the re-run creates the pages Home links
     to and refreshes Home with them (else it shows them as red links)."""
-    monitor = Monitor(stop=lambda: monitor.done >= 11 + 1)  # the shared templates, then Home
+    monitor = Monitor(stop=lambda: monitor.done >= 12 + 1)  # the shared templates, then Home
     first = Provisioner(records, wiki, T, monitor=monitor).run(
         [records.community(community.slug)], dry_run=False)
     assert first.interrupted and first.left
