@@ -89,8 +89,9 @@ def test_no_page_carries_an_anchor(cop: Cli) -> None:
 
 def test_the_notice_comes_with_a_bad_row_and_goes_when_it_is_fixed(cop: Cli) -> None:
     body = cop.body("Watch")
-    cop.member_saves("Watch", re.sub(r"(<table.*?</tr>)", lambda m: m.group(1) + BAD + EVIL,
-                                     body, count=1, flags=re.S))
+    items = r"(<h[1-6][^>]*>Watch items</h[1-6]>.*?<table.*?</tr>)"  # after the Sources
+    cop.member_saves("Watch", re.sub(items, lambda m: m.group(1) + BAD + EVIL, body, count=1,
+                                     flags=re.S))
     writes = len(cop.fake.writes())
     first = cop.sync()
     assert first.exit_code == 1, first.output
