@@ -152,10 +152,10 @@ def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_
     again = cop("provision", "battery")
     assert again.exit_code == 0, again.output
     lines = again.output.splitlines()
-    assert sum(line.startswith("+ create") for line in lines) == 19 - k
+    assert sum(line.startswith("+ create") for line in lines) == 20 - k
     adopted = [line for line in lines if line.startswith("? adopt")]
     assert len(adopted) == (1 if where == "after-page-create" else 0)
-    assert people.edit_count() - start == 19  # every page written exactly once
+    assert people.edit_count() - start == 20  # every page written exactly once
     assert pages_in_namespace(people) == PAGES
     assert cop.sync().exit_code == 0
     assert set(recorded_rows(cop)["members"]) == {"claire@corp.example", "karim@corp.example"}
