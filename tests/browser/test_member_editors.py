@@ -226,8 +226,9 @@ def test_visual_editor_form_in_french_then_sync(member_wiki: Any, member_page: A
     labels = insert_row_under_heading(member_page, "Liste des membres", "CoP member", {
         "Courriel": "julie.roux@corp.example", "Nom": "Julie Roux",
         "Profil": "marketing", "Rôle": "membre", "Site": "Lyon", "Membre depuis": "2026-11-28",
-        "Résumé": "non"})  # she stops the e-mail digest from her own row
-    assert labels == ["Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis", "Résumé"]
+        "Nouveautés par courriel": "non"})  # she stops the e-mail digest from her own row
+    assert labels == ["Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis",
+                      "Nouveautés par courriel"]
     save_visual_editor(member_page)
     view(member_page, member_wiki.url, title, member_wiki.shots / "stockage-members-after.png")
     assert_rows_on_their_own_lines(member_wiki.read(title))

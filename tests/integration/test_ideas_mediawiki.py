@@ -31,11 +31,11 @@ def ok(cop: CopDir, *args: str) -> Any:
 
 
 def add_row(person: Person, row: str) -> None:
-    """The member adds a row under the page's rows marker, as the source editor would."""
+    """The member adds a row at the end of the page, under the list, as the page's help
+    says to with the source editor (pages carry no markers)."""
     source = person.read(IDEAS)
-    mark = "<!-- cop-connector: rows of ideas, one {{CoP idea}} per line -->"
-    assert mark in source, source
-    person.save(IDEAS, source.replace(mark, f"{mark}\n{row}"))
+    assert "<!--" not in source, source
+    person.save(IDEAS, f"{source.rstrip()}\n{row}\n")
 
 
 def test_the_hand_over_round_trip_on_mediawiki(battery: CopDir) -> None:

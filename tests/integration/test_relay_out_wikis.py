@@ -227,7 +227,8 @@ def test_confluence_digest_in_french_once(confluence: Cli) -> None:
         text = zoe.get_body(("plain",)).get_content()
         assert text.startswith("Bonjour Zoé Dupré,")
         assert re.search(r"Zoé Dupré a rejoint la communauté", text)
-        assert "écrivez « non » dans le champ « Résumé » de votre ligne de la page Membres" \
+        assert ("écrivez « non » dans le champ « Nouveautés par courriel » de votre ligne "
+                "de la page Membres") \
             in text
         membres = fake.page("SOLAIRE", "Membres")
         assert f"{fake.base_url}/spaces/SOLAIRE/pages/{membres.id}" in text

@@ -112,7 +112,8 @@ def test_one_message_per_person_a_section_per_community_in_its_language(
     assert text.startswith("Hello Zoé Dupré-Ñúñez,")
     assert "== Battery storage, since" in text and "== Solaire, depuis le" in text
     assert "Veille (1)" in text and "Watch (1)" in text
-    assert "écrivez « non » dans le champ « Résumé » de votre ligne de la page Membres" in text
+    assert ("écrivez « non » dans le champ « Nouveautés par courriel » de votre ligne de la "
+            "page Membres") in text
     assert "write “no” in the “Digest” field of your row on the Members page" in text
     french = dict(server.sent)["pia@solar.example"]
     assert french["Subject"].startswith("Les nouveautés de Solaire depuis le ")
@@ -278,7 +279,8 @@ def test_archived_communities_get_no_digest(world: World) -> None:
 
 def test_the_members_page_says_how_to_stop_the_digest(world: World) -> None:
     french = world.wiki.page(world.page("solar", "members")).content
-    assert "* '''Résumé''' : Le courriel qui liste les nouveautés de la communauté" in french
+    assert ("* '''Nouveautés par courriel''' : Le courriel qui liste les nouveautés de la "
+            "communauté") in french
     assert "écrivez non pour l'arrêter, oui pour le retrouver." in french
     english = world.wiki.page(world.page("battery", "members")).content
     assert "write no to stop it, yes to get it back." in english

@@ -179,7 +179,8 @@ def test_table_has_a_localized_header_and_typed_cells() -> None:
             {"email": "b@b.c", "name": "B", "profile": "R&D\nsales"}]
     content = without_anchors(CODEC.render_page(kind, context("fr"), rows))
     header = "".join(f"<th>{label}</th>" for label in
-                     ("Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis", "Résumé"))
+                     ("Courriel", "Nom", "Profil", "Rôle", "Site", "Membre depuis",
+                      "Nouveautés par courriel"))
     assert (f"<h2>Liste des membres</h2><table><tbody><tr>{header}</tr>"
             '<tr><td>a@b.c</td><td>Ann</td><td></td><td>pilote</td><td></td>'
             '<td><time datetime="2024-05-06"/></td><td></td></tr>'

@@ -90,6 +90,8 @@ def report(app: App, ctx: click.Context, slug: str | None, all_: bool,
     if bool(slug) == all_:
         raise UsageError("give a community SLUG or --all, not both" if all_
                          else "give a community SLUG or --all")
+    if (force or dry_run) and not publish:
+        raise UsageError(f"{'--force' if force else '--dry-run'} goes with --publish")
     communities = app.records.communities() if all_ else [app.community(slug or "")]
     now = utc_now()
     start = period_start(since, now) or _days_ago(now, DEFAULT_DAYS)

@@ -13,6 +13,12 @@ from sync.records.model import Community
 from sync.records.relay_state import FEED_FIELD
 from sync.results.status import community_status, last_run, method_overview
 
+# A page's state in words, with what to do (the records keep the code)
+PAGE_STATES = {
+    "refused-empty": ("reads as empty; its recorded rows are kept (if its entries were really "
+                      "deleted, run `cop-sync --force-delete` to accept it)"),
+    "deleted": "deleted on the wiki; its rows are kept as deleted (`cop provision` recreates it)",
+}
 
 @click.command("status", cls=GuardedCommand)
 @common_options
@@ -139,7 +145,7 @@ def _print_community(s: dict[str, Any]) -> None:
                + ("" if s["provisioned"] else f" (run `cop provision {s['slug']}`)"))
     for page in s["pages"]:
         if page["state"] not in ("ok", "missing"):
-            click.echo(f"  ! {page['page']}: {page['state']}")
+            click.echo(f"  ! {page['page']}: {PAGE_STATES.get(page['state'], page['state'])}")
     click.echo("  rows: " + ", ".join(f"{k} {v}" for k, v in s["rows"].items()))
     click.echo(f"  last synced: {s['watermark'] or 'never'}")
     if s["pending_member_changes"]:
