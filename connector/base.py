@@ -180,11 +180,15 @@ RowOp = Literal["add", "update", "remove"]
 @dataclass(frozen=True)
 class RowChange:
     """A change to apply to one row of a page. ``values`` holds only the changed fields
-    for an update, every field for an add, nothing for a remove."""
+    for an update, every field for an add, nothing for a remove. ``section``, for an add:
+    the id of the section the new row goes under (the kind's ``to_review`` section: the
+    rows the watch sources propose), after the rows already there; "" (or a section the
+    page no longer has) puts it with the kind's other rows."""
 
     op: RowOp
     key: str
     values: Mapping[str, str] = field(default_factory=dict)
+    section: str = ""
 
 
 class PageCodec(Protocol):

@@ -133,8 +133,10 @@ class SectionCollector(Generic[Node]):
     def _own_prose(self, section_id: str, blocks: Sequence[Node]
                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The prose of a template section, but none for the sections the connector
-        generates (rows, help, page index): their text is not the members'."""
+        generates (rows, help, page index) or fills (the rows proposed to review): their
+        text is not the members'."""
         section = next((s for s in self.kind.sections if s.id == section_id), None)
-        if section is None or section.rows or section.help or section.index:
+        if section is None or section.rows or section.help or section.index or \
+                section.to_review:
             return (), ()
         return self.prose(blocks)

@@ -189,14 +189,17 @@ class HttpClient:
 def make_client(*, timeout: float | tuple[float, float], ca_bundle: str = "",
                 max_retries: int = 3, retry_wait: float = 1.0,
                 user_agent: str = "cop-connector", budget: Budget | None = None,
-                backend: str = "wiki", max_retry_wait: float = MAX_RETRY_WAIT) -> HttpClient:
+                backend: str = "wiki", max_retry_wait: float = MAX_RETRY_WAIT,
+                retry_statuses: frozenset[int] = RETRY_STATUSES) -> HttpClient:
     """A requests session with bounded urllib3 retries, TLS verification, a counter and a
     pacer (``HttpClient.pacer``: call its ``before()`` before each request; the session
     feeds it every answer).
 
     ``retry_wait`` is the back-off factor (seconds; urllib3 doubles it per retry, first retry
-    immediate); ``max_retry_wait`` caps a ``Retry-After``. Makes no request. Raises
-    ConfigError when ``ca_bundle`` names no file.
+    immediate); ``max_retry_wait`` caps a ``Retry-After``; ``retry_statuses`` are the answers
+    retried (empty: every answer is handed to the caller, as a feed reader wants: a 503 is
+    the feed's state, tried again at its next turn). Makes no request. Raises ConfigError
+    when ``ca_bundle`` names no file.
     """
     if ca_bundle and not os.path.exists(ca_bundle):
         raise ConfigError(f"no CA bundle at {ca_bundle}", setting=f"{backend}.ca_bundle")
@@ -204,7 +207,7 @@ def make_client(*, timeout: float | tuple[float, float], ca_bundle: str = "",
     budget = budget or Budget()
     retry = BudgetRetry(
         total=max_retries, connect=max_retries, read=max_retries, status=max_retries,
-        other=0, allowed_methods=IDEMPOTENT, status_forcelist=RETRY_STATUSES,
+        other=0, allowed_methods=IDEMPOTENT, status_forcelist=retry_statuses,
         backoff_factor=retry_wait, backoff_max=MAX_BACKOFF,
         respect_retry_after_header=True, raise_on_status=True,
         budget=budget, stats=stats, backend=backend, max_wait=max_retry_wait)

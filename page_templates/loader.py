@@ -199,26 +199,36 @@ def _parse_section(raw: Mapping[str, Any], path: str) -> Section:
         index=bool(raw.get("index", False)),
         part=str(raw.get("part", "")),
         list=str(raw.get("list", "")),
+        to_review=bool(raw.get("to_review", False)),
     )
 
 
 def _check_rows(kind: PageKind, path: str) -> None:
+    """A kind's own rows have one section; a kind may also hold other kinds' rows (``part``:
+    the seminar page's attendance, the Watch page's sources); proposed rows go under one
+    ``to_review`` section of a kind with rows of its own."""
+    review = [s for s in kind.sections if s.to_review]
+    if len(review) > 1 or any(s.part or s.rows or s.help for s in review) or (
+            review and (not kind.has_rows or kind.single)):
+        raise TemplateDefinitionError("one section at most is to_review, on a list kind, "
+                                      "and it holds no rows section, help or part itself",
+                                      path=path, field="sections")
     if not kind.has_rows:
         if any(s.rows and not s.part for s in kind.sections):
             raise TemplateDefinitionError("a rows section of a kind without rows names the "
                                           "kind it holds (part = \"...\")", path=path,
                                           field="sections")
         return
-    if any(s.part for s in kind.sections):
-        raise TemplateDefinitionError("a kind with rows of its own holds no other kind's "
-                                      "(part)", path=path, field="sections")
+    if kind.single and any(s.part for s in kind.sections):
+        raise TemplateDefinitionError("a single block holds no other kind's rows (part)",
+                                      path=path, field="sections")
     if not kind.keys:
         raise TemplateDefinitionError("a kind with rows needs keys", path=path, field="keys")
     for alternative in kind.keys:
         for name in alternative:
             if kind.field(name) is None:
                 raise TemplateDefinitionError("key field is not defined", path=path, field=name)
-    if sum(section.rows for section in kind.sections) != 1:
+    if sum(section.rows and not section.part for section in kind.sections) != 1:
         raise TemplateDefinitionError("exactly one section must hold the rows (rows = true)",
                                       path=path, field="sections")
 

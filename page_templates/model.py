@@ -67,10 +67,15 @@ class FieldDef:
 class Section:
     """A part of a page: prose (paragraphs, bullets), the rows, the help, or the page index.
 
-    On a page holding other kinds' rows (the seminar page: attendance and actions), ``part``
-    names the row kind whose rows (``rows``) or help (``help``) the section shows; ``list``
-    names a list of the page's context (``PageContext.lists``: the seminar's days, the
-    community's workshops) shown as bullets.
+    On a page holding other kinds' rows (the seminar page: attendance and actions; the
+    Watch page: its sources), ``part`` names the row kind whose rows (``rows``) or help
+    (``help``) the section shows; ``list`` names a list of the page's context
+    (``PageContext.lists``: the seminar's days, the community's workshops) shown as bullets.
+
+    ``to_review``: the rows cop-sync proposes (entries of the Watch page's sources) are
+    placed under this section, after its text, until a member moves them under the rows
+    section (or edits them in place) or deletes them. They are rows of the page's kind
+    wherever they stand: the place only tells members what nobody has looked at yet.
     """
 
     id: str
@@ -82,6 +87,7 @@ class Section:
     index: bool = False
     part: str = ""
     list: str = ""
+    to_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,14 @@ class PageKind:
         return section.rows and target is not None and target.has_rows
 
     def row_sets(self) -> tuple[PageKind, ...]:
-        """The row kinds whose rows this kind's page holds: itself, or its parts."""
-        return self.parts if self.parts else ((self,) if self.has_rows else ())
+        """The row kinds whose rows this kind's page holds: itself (when it has rows of its
+        own), then its parts."""
+        return ((self,) if self.has_rows else ()) + self.parts
+
+    @property
+    def review_section(self) -> Section | None:
+        """The section proposed rows are placed under (``Section.to_review``), if any."""
+        return next((s for s in self.sections if s.to_review), None)
 
     def field(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields if f.name == name), None)

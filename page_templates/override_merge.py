@@ -37,6 +37,8 @@ FIXED = {
     "help": "the rows, help and index sections are shipped; change their title or prose",
     "index": "the rows, help and index sections are shipped; change their title or prose",
     "part": "which rows a section holds is fixed (the seminar page's attendance, actions)",
+    "to_review": "where the sources' entries are proposed is fixed (the Watch page's "
+                 "to-review section)",
     "list": "a section's list comes from the records (a seminar's days, workshops)",
     "per": "the shape of a kind is fixed (one page per community, or per seminar)",
 }

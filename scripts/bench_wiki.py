@@ -268,6 +268,7 @@ def mwclient_reader(url: str, titles: Sequence[str],
 
 
 def all_titles(records: Records, communities: Sequence[Community]) -> Iterator[str]:
+    """Every page once (a page holding other kinds' rows, such as the Watch page and its
+    sources, has a page state per row set)."""
     for community in communities:
-        for state in records.page_states(community.slug):
-            yield str(state.ref)
+        yield from dict.fromkeys(str(state.ref) for state in records.page_states(community.slug))

@@ -202,3 +202,12 @@ def _records_engine(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if records_engine.DATABASES is not None:
         records_engine.DATABASES.end_test()
+
+
+@pytest.fixture
+def feeds():
+    """A real HTTP server publishing feeds (and failing as publishers do): tests/feed_server.py."""
+    from feed_server import feed_server  # noqa: PLC0415 - only the tests that ask start it
+
+    with feed_server() as server:
+        yield server

@@ -83,3 +83,42 @@ def dc_save(body: str) -> str:
         cursor.append(soup.new_tag("br"))
         table.insert_before(cursor)
     return serialize(soup).replace("\xa0", "&nbsp;")
+
+
+def rows_table_number(soup: BeautifulSoup, kind: str | None = None) -> int:
+    """The position among the page's tables of the one a member adds a row of ``kind`` to,
+    found as they find it: by its column headers (the kind's labels, in any language),
+    wherever it stands on the page. Without ``kind``, the page's own list: the table whose
+    headers are those of a list kind with a page of its own, never those of a kind placed
+    on another's page (the Watch page's Sources). Of two tables with the same columns (the
+    Watch page's To review and its items), the one not under the to-review heading."""
+    from page_templates import shipped  # noqa: PLC0415 - only the tests that add rows
+
+    kinds = [k for k in shipped().row_kinds if not k.single and
+             (k.kind == kind if kind else not k.host)]
+    labels = [{label for f in k.fields for label in f.label.values()} for k in kinds]
+    review = {title for k in shipped().kinds for s in k.sections if s.to_review
+              for title in s.title.values()}
+
+    def score(table: Tag) -> tuple[int, bool]:
+        header = table.find("tr")
+        texts = {" ".join(cell.get_text(" ").split())
+                 for cell in header.find_all(["th", "td"])} if header else set()
+        heading = table.find_previous(re.compile(r"^h[1-6]$"))
+        under_review = heading is not None and heading.get_text(strip=True) in review
+        return max((len(texts & wanted) for wanted in labels), default=0), not under_review
+
+    scores = [score(table) for table in soup.find_all("table")]
+    assert scores and max(scores)[0] > 0, f"no table of {kind or 'the page list'}"
+    return scores.index(max(scores))
+
+
+def add_table_row(body: str, cells: list[str], kind: str | None = None) -> str:
+    """``body`` with a row of ``cells`` (storage XHTML each, in a paragraph, as the editor
+    saves them) after the last row of the table of ``kind`` (see ``rows_table_number``); the rest
+    of the page byte for byte (the page's tables are not nested)."""
+    number = rows_table_number(_soup(body), kind)
+    ends = [match.start() for match in re.finditer(r"</table>", body)]
+    at = body.rindex("</tbody>", 0, ends[number])
+    row = "<tr>" + "".join(f"<td><p>{cell}</p></td>" for cell in cells) + "</tr>"
+    return body[:at] + row + body[at:]

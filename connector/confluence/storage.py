@@ -9,7 +9,6 @@ cells and rows change, every other element is written back byte for byte as it w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,14 +40,17 @@ from .storage_parse import (
     Column,
     Pair,
     RowsTable,
+    append_to_section,
     field_value,
     find_charter_table,
     find_rows_table,
     own_cells,
     read_row,
     read_rows,
+    review_table,
     rows_heading_tags,
     rows_table,
+    section_heading_tags,
     span,
 )
 from .storage_render import cell_content, render_details, render_table
@@ -132,7 +134,10 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
       table's current column order (members' own columns left empty). An add whose key is
       on the page updates that row instead (no duplicate). A page without a rows table
       gets one where the template puts it (at the end of the rows section), else at
-      its end. The table is ``storage_parse.find_rows_table``'s, as for reading.
+      its end. The table is ``storage_parse.find_rows_table``'s, as for reading. An add
+      naming the kind's to-review ``section`` goes to the first table under that
+      section's heading (a new one at the section's end when it has none; the rows table
+      when the page lost the section).
     * ``remove``: removes every row with the key. An absent key changes nothing.
     * The charter (a single kind) edits its key/value table whatever key is given; a field
       without a row there gets one. It cannot be removed.
@@ -198,53 +203,63 @@ def _fill(cell: Tag, definition: FieldDef, value: str, lang: str) -> None:
 
 
 class _TableEdit:
-    """Row edits on a list kind's rows table (created at the page's end when missing)."""
+    """Row edits on a list kind's rows tables: the rows table (created where the template
+    puts it when missing), and the to-review table a proposed row goes to (created after
+    the end of the to-review section when missing)."""
 
     def __init__(self, soup: BeautifulSoup, kind: PageKind, lang: str) -> None:
         self.soup, self.kind, self.lang = soup, kind, lang
         self.table, _ = find_rows_table(soup, kind)
-        reads = read_rows(self.table) if self.table is not None else []
-        # The table's rows in order, with their key (None: unreadable key, never touched).
-        self.rows: list[tuple[Tag, str | None]] = [(r.row, self._key_of(r.values))
-                                                   for r in reads]
-        self.style: TableStyle | None = None
-        # Rows above the header row (read like the others; a new row never goes there).
-        self.above = {id(row) for row in self.table.rows[:self.table.above]} \
-            if self.table is not None else set()
+        self.review = review_table(soup, kind, self.table)
+        # Every row in page order, with its key (None: unreadable key, never touched) and
+        # the table holding it.
+        self.rows: list[tuple[Tag, str | None, RowsTable]] = []
+        for table in sorted((t for t in (self.table, self.review) if t is not None),
+                            key=self._order):
+            self.rows += [(read.row, self._key_of(read.values), table)
+                          for read in read_rows(table)]
+        self.styles: dict[int, TableStyle] = {}
+        # Rows above a header row (read like the others; a new row never goes there).
+        self.above = {id(row) for table in (self.table, self.review) if table is not None
+                      for row in table.rows[:table.above]}
+
+    def _order(self, table: RowsTable) -> int:
+        return next((i for i, element in enumerate(self.soup.find_all("table"))
+                     if element is table.table), 0)
 
     def _key_of(self, raw: Mapping[str, str]) -> str | None:
         return row_key(self.kind, normalize_row(self.kind, raw)[0])
 
-    def _key(self, row: Tag) -> str | None:
-        assert self.table is not None
-        return self._key_of(read_row(self.table, row).values)
+    def _key(self, row: Tag, table: RowsTable) -> str | None:
+        return self._key_of(read_row(table, row).values)
 
     def apply(self, change: RowChange) -> bool:
-        matches = [i for i, (_, key) in enumerate(self.rows) if key == change.key]
+        matches = [i for i, (_, key, _) in enumerate(self.rows) if key == change.key]
         if change.op == "remove":
             for i in matches:
                 self.rows[i][0].extract()
+            for table in {id(self.rows[i][2]): self.rows[i][2] for i in matches}.values():
+                renumber(table)
             self.rows = [row for i, row in enumerate(self.rows) if i not in matches]
-            if matches and self.table is not None:
-                renumber(self.table)
             return bool(matches)
         if matches:
-            row = self.rows[matches[0]][0]
-            changed = self._update(row, change.values)
-            self.rows[matches[0]] = (row, self._key(row))
+            row, _, table = self.rows[matches[0]]
+            changed = self._update(row, table, change.values)
+            self.rows[matches[0]] = (row, self._key(row, table), table)
             return changed
-        row = self._add(change.values)
-        self.rows.append((row, self._key(row)))
+        table = self._target(change.section)
+        row = self._add(table, change.values)
+        self.rows.append((row, self._key(row, table), table))
         return True
 
-    def _update(self, row: Tag, values: Mapping[str, str]) -> bool:
+    def _update(self, row: Tag, table: RowsTable, values: Mapping[str, str]) -> bool:
         changed = False
         for definition in self.kind.fields:
             value = values.get(definition.name)
             if value is None:
                 continue
-            position = self._column(definition, needed=bool(value))
-            cell = self._cell_at(row, position) if position is not None else None
+            position = self._column(table, definition, needed=bool(value))
+            cell = self._cell_at(table, row, position) if position is not None else None
             if cell is None or _same(definition, field_value(definition, read_cell(cell)),
                                      value):
                 continue
@@ -252,16 +267,16 @@ class _TableEdit:
             changed = True
         return changed
 
-    def _add(self, values: Mapping[str, str]) -> Tag:
+    def _add(self, table: RowsTable, values: Mapping[str, str]) -> Tag:
         """A row written like the table's own rows (storage_table): cell wrappers, a
         numbering cell with its number."""
-        table = self._table()
         for definition in self.kind.fields:
-            self._column(definition, needed=bool(values.get(definition.name)))
+            self._column(table, definition, needed=bool(values.get(definition.name)))
         contents = [cell_content(c.field, values.get(c.field.name, ""), self.lang)
                     if c.field is not None else "" for c in table.columns]
-        (row,) = _fragment(self._style().row(table.columns, contents))
-        last = next((r for r, _ in reversed(self.rows) if id(r) not in self.above), None)
+        (row,) = _fragment(self._style(table).row(table.columns, contents))
+        last = next((r for r, _, held in reversed(self.rows)
+                     if held is table and id(r) not in self.above), None)
         if last is not None:
             last.insert_after(row)
         elif table.header.parent is not None and table.header.parent.name == "thead":
@@ -271,27 +286,46 @@ class _TableEdit:
         renumber(table)
         return row
 
-    def _style(self) -> TableStyle:
-        """How the table's rows are written (read once: the edits keep it)."""
-        if self.style is None:
-            self.style = table_style(self._table())
-        return self.style
+    def _style(self, table: RowsTable) -> TableStyle:
+        """How a table's rows are written (read once: the edits keep it)."""
+        if id(table) not in self.styles:
+            self.styles[id(table)] = table_style(table)
+        return self.styles[id(table)]
+
+    def _target(self, section: str) -> RowsTable:
+        """The table a new row goes to: the to-review table when ``section`` names the
+        kind's to-review section and the page still has it, else the rows table."""
+        review = self.kind.review_section
+        if section and review is not None and section == review.id:
+            if self.review is None:
+                headings = section_heading_tags(self.soup, review.title.values())
+                if headings:
+                    self.review = self._new_table(headings[0])
+            if self.review is not None:
+                return self.review
+        return self._table()
+
+    def _new_table(self, heading: Tag) -> RowsTable:
+        """A new, empty table (header row in the page language) at the end of the section
+        ``heading`` opens (before the next heading)."""
+        (element,) = _fragment(render_table(self.kind, [], self.lang))
+        append_to_section(self.soup, heading, element)
+        table = rows_table(element, self.kind)
+        assert table is not None  # it names every field
+        return table
 
     def _table(self) -> RowsTable:
         """The rows table; a new one (header row in the page language) where the template
         puts it, at the end of the rows section (before the heading that follows its own),
         else at the page's end."""
         if self.table is None:
-            (element,) = _fragment(render_table(self.kind, [], self.lang))
             headings = rows_heading_tags(self.soup, self.kind)
-            following = _next_heading(headings[0]) if headings else None
-            if following is not None:
-                following.insert_before(element)
-            elif headings and headings[0].parent is not None:
-                headings[0].parent.append(element)
+            if headings:
+                self.table = self._new_table(headings[0])
             else:
+                (element,) = _fragment(render_table(self.kind, [], self.lang))
                 self.soup.append(element)
-            self.table = rows_table(element, self.kind)
+                self.table = rows_table(element, self.kind)
             assert self.table is not None  # it names every field
         return self.table
 
@@ -306,13 +340,14 @@ class _TableEdit:
         table.header.parent.insert_after(body)
         return body
 
-    def _column(self, definition: FieldDef, *, needed: bool) -> int | None:
-        """The position of the field's column; a new last column when ``needed``."""
-        table = self._table()
+    def _column(self, table: RowsTable, definition: FieldDef, *, needed: bool) -> int | None:
+        """The position of the field's column in ``table``; a new last column when
+        ``needed``."""
         position = table.column_of(definition.name)
         if position is not None or not needed:
             return position
-        if self.rows and any(definition.name in key for key in self.kind.keys):
+        held = [row for row, _, in_table in self.rows if in_table is table]
+        if held and any(definition.name in key for key in self.kind.keys):
             # The rows hold their key in a column whose header no longer names it (renamed,
             # or deleted): a new column would split the identities in two. A person fixes it.
             unknown = [c.header for c in table.columns if c.field is None and c.header]
@@ -322,15 +357,15 @@ class _TableEdit:
                                "header on the page, then the change is written",
                                backend="confluence")
         label = localize(definition.label, self.lang)
-        (header,) = _fragment(self._style().header(label))
+        (header,) = _fragment(self._style(table).header(label))
         table.header.append(header)
         table.columns.append(Column(label, definition))
         add_column_width(table)
-        for row, _ in self.rows:
-            self._cell_at(row, len(table.columns) - 1)
+        for row in held:
+            self._cell_at(table, row, len(table.columns) - 1)
         return len(table.columns) - 1
 
-    def _cell_at(self, row: Tag, position: int) -> Tag | None:
+    def _cell_at(self, table: RowsTable, row: Tag, position: int) -> Tag | None:
         """The cell starting at ``position``, empty cells (like the table's) added to a
         short row; None inside a merged cell (left alone: the row reads as a problem)."""
         at = 0
@@ -340,7 +375,7 @@ class _TableEdit:
             at += span(cell, "colspan")
             if at > position:
                 return None
-        empty = self._style().cell("")
+        empty = self._style(table).cell("")
         while True:
             (cell,) = _fragment(empty)
             row.append(cell)
@@ -392,9 +427,3 @@ class _CharterEdit:
         cells = own_cells(row)
         self.found.pairs.append(Pair(row, Column(label, definition), cells[1]))
         return True
-
-
-def _next_heading(heading: Tag) -> Tag | None:
-    """The first heading among the siblings after ``heading``."""
-    return next((node for node in heading.next_siblings
-                 if isinstance(node, Tag) and re.match(r"^h[1-6]$", node.name)), None)

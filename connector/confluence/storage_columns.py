@@ -1,7 +1,8 @@
 """The rows table's header row and the charter's keys, brought to the template by an
 upgrade (see storage_regions): labels renamed, a column added at the end for a new field
 with an empty cell in every existing row, a key row added to the charter's Page Properties
-table. Cells members filled are never touched; a column of a field that left the template
+table, the empty table of a kind placed on the page by a new section (the Watch page's
+sources). Cells members filled are never touched; a column of a field that left the template
 stays (it holds members' data)."""
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from .storage_markers import fragment
 from .storage_parse import (
     Column,
     RowsTable,
+    append_to_section,
     find_charter_table,
     find_rows_table,
     own_cells,
+    rows_heading_tags,
     span,
 )
+from .storage_render import render_table
 from .storage_table import add_column_width, pairs_style, table_style
 from .xml_escape import read_cell
 
@@ -32,7 +36,7 @@ def upgrade_columns(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]
         return _charter_keys(soup, kind, lang)
     table, _ = find_rows_table(soup, kind)
     if table is None:
-        return []
+        return _part_table(soup, kind, lang)
     changes = []
     for definition in kind.fields:
         label = localize(definition.label, lang)
@@ -46,6 +50,18 @@ def upgrade_columns(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]
             changes.append(f"column {read_cell(cell).text!r} renamed {label!r}")
             _set_text(cell, label)
     return changes
+
+
+def _part_table(soup: BeautifulSoup, kind: PageKind, lang: str) -> list[str]:
+    """A kind placed on another's page whose section an upgrade brought (the Watch page's
+    sources) gets its empty table at the end of that section: on Confluence, members add
+    rows to a table, so the section is of no use without one."""
+    headings = rows_heading_tags(soup, kind) if kind.host else []
+    if not headings:
+        return []
+    (element,) = fragment(render_table(kind, [], lang))
+    append_to_section(soup, headings[0], element)
+    return [f"table of the {localize(kind.row_label, lang) or kind.kind} rows added"]
 
 
 def _add_column(table: RowsTable, definition: FieldDef, lang: str) -> None:

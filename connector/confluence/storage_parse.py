@@ -28,7 +28,7 @@ link's target, a date field the first ``<time>``'s date, an e-mail field the add
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -215,7 +215,9 @@ def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | No
 
     The first rows table under the rows section's heading (see ``rows_headings``, before
     the next heading) wins; without one, the table naming the most fields of ``kind`` (the
-    first of equals)."""
+    first of equals). A kind placed on another's page (the Watch page's sources) takes,
+    failing its heading, only a table naming its key: the host's table may share a label
+    with it (Tags), never its rows."""
     tables = soup.find_all("table")
     if not tables:
         return None, False
@@ -223,16 +225,69 @@ def find_rows_table(soup: BeautifulSoup, kind: PageKind) -> tuple[RowsTable | No
         placed = _table_under(heading, kind)
         if placed is not None:
             return placed, True
-    found = [read for read in (rows_table(table, kind) for table in tables) if read is not None]
+    found = [read for read in (rows_table(table, kind) for table in tables) if read is not None
+             and (not kind.host or _names_key(read, kind))]
     return max(found, key=lambda f: f.mapped, default=None), True  # first of equals
+
+
+def _names_key(table: RowsTable, kind: PageKind) -> bool:
+    """Whether the table's header names every field of one of the kind's keys."""
+    return any(all(table.column_of(name) is not None for name in alternative)
+               for alternative in kind.keys)
+
+
+def review_table(soup: BeautifulSoup, kind: PageKind,
+                 rows: RowsTable | None) -> RowsTable | None:
+    """The table of the rows proposed to members (the kind's ``to_review`` section): the
+    first one under that section's heading (before the next heading), when it is not
+    ``rows`` (the rows table). No heading, no such table: the proposals then went with the
+    other rows."""
+    section = kind.review_section
+    if section is None:
+        return None
+    for heading in section_heading_tags(soup, section.title.values()):
+        placed = _table_under(heading, kind)
+        if placed is not None and (rows is None or placed.table is not rows.table):
+            return placed
+    return None
+
+
+def rows_tables(soup: BeautifulSoup, kind: PageKind) -> tuple[list[RowsTable], bool]:
+    """Every table holding ``kind``'s rows, in page order (the rows table, and the to-review
+    table where the kind has one), and whether the page has any table at all."""
+    table, any_table = find_rows_table(soup, kind)
+    review = review_table(soup, kind, table)
+    found = [t for t in (table, review) if t is not None]
+    if len(found) > 1:
+        order = {id(element): i for i, element in enumerate(soup.find_all("table"))}
+        found.sort(key=lambda t: order.get(id(t.table), 0))
+    return found, any_table
 
 
 def rows_heading_tags(soup: BeautifulSoup, kind: PageKind) -> list[Tag]:
     """The headings the rows of ``kind`` stand under (connector.regions.rows_headings, in
     any language), in page order."""
-    titles = rows_headings(kind)
+    return section_heading_tags(soup, rows_headings(kind))
+
+
+def section_heading_tags(soup: BeautifulSoup, titles: Iterable[str]) -> list[Tag]:
+    """The headings titled one of ``titles`` (spaces normalized), in page order."""
+    wanted = {" ".join(title.split()) for title in titles}
     return [tag for tag in soup.find_all(_HEADINGS)
-            if " ".join(tag.get_text().split()) in titles]
+            if " ".join(tag.get_text().split()) in wanted]
+
+
+def append_to_section(soup: BeautifulSoup, heading: Tag, element: Tag) -> None:
+    """Put ``element`` at the end of the section ``heading`` opens: before the next heading
+    among its siblings, else last in its parent."""
+    following = next((node for node in heading.next_siblings
+                      if isinstance(node, Tag) and _HEADINGS.match(node.name)), None)
+    if following is not None:
+        following.insert_before(element)
+    elif heading.parent is not None:
+        heading.parent.append(element)
+    else:
+        soup.append(element)
 
 
 def _table_under(heading: Tag, kind: PageKind) -> RowsTable | None:
@@ -392,9 +447,12 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
 
     Row indexes count every data row of the table from its top (empty rows too, though
     they give no row; the header row and captions above it not), so "row 3" is the third
-    row a person sees under the header when none sits above it; ``line`` is None (storage
-    format has no lines worth citing). A page without any table has no rows; a page whose
-    tables name none of the kind's columns has one problem. Never raises.
+    row a person sees under the header when none sits above it; where the kind's rows are
+    in two tables (the rows proposed to members, in the to-review table above the rows
+    table), they count down the page, through both. ``line`` is None (storage format has
+    no lines worth citing). A page without any table has no rows; a page whose
+    tables name none of the kind's columns has one problem (unless the kind is placed on
+    the page by a section the page does not have yet: no rows). Never raises.
     """
     if not kind.has_rows:
         return ParsedPage(rows=())
@@ -407,10 +465,15 @@ def parse_rows(content: str, kind: PageKind, page: str) -> ParsedPage:
         if found is None:
             return ParsedPage((), (_no_table(kind, page),))
         return _rows(kind, page, [read_pairs(found)], keep_empty=True)
-    table, any_table = find_rows_table(soup, kind)
-    if table is None:
-        return ParsedPage((), (_no_table(kind, page),) if any_table else ())
-    return _rows(kind, page, read_rows(table), keep_empty=False)
+    tables, any_table = rows_tables(soup, kind)
+    if not tables:
+        # A kind placed on another's page whose section the page does not have (made
+        # before the kind was placed there: the Watch page's sources) has no rows yet.
+        placed_later = bool(kind.host) and not rows_heading_tags(soup, kind)
+        return ParsedPage((), (_no_table(kind, page),) if any_table and not placed_later
+                          else ())
+    return _rows(kind, page, [read for table in tables for read in read_rows(table)],
+                 keep_empty=False)
 
 
 def _rows(kind: PageKind, page: str, reads: list[RowRead], *, keep_empty: bool) -> ParsedPage:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 import mwparserfromhell
-from mwparserfromhell.nodes import Node, Template, Text
+from mwparserfromhell.nodes import Heading, Node, Template, Text
 from mwparserfromhell.wikicode import Wikicode
 
 from connector.errors import BackendError, UsageError, ValidationError
-from page_templates import FieldDef, PageKind, TemplateSet
+from page_templates import FieldDef, PageKind, TemplateSet, normalize_template_name
 from page_templates.values import FieldInvalid, normalize, normalize_row, row_key
 
 from ..base import (
@@ -34,7 +34,7 @@ from .support import support_pages
 from .wikitext_parse import row_values
 from .wikitext_regions import heading_text
 from .wikitext_render import param_value, render_row
-from .wikitext_text import children, parse_wikitext, plain_text, row_templates
+from .wikitext_text import children, parse_wikitext, plain_text, row_templates, template_name
 
 
 class WikitextCodec:
@@ -114,7 +114,10 @@ def apply_changes(content: str, kind: PageKind, changes: Sequence[RowChange],
       updates its block even when the key in the block differs.
     * ``add``: a full row on its own line after the last row of the kind; with no row, at
       the end of the rows section (under its heading); without it, at the end of the
-      page. An add whose key is already on the page updates that row instead.
+      page. An add naming a ``section`` (the to-review section) goes after the last row of
+      the kind under that section's heading (before the next heading), else at the end of
+      that section's text; a page without that heading gets it with the other rows. An add
+      whose key is already on the page updates that row instead (no duplicate).
     * ``remove``: removes every row with the key, with its line break when the row stands on
       its own line (no empty line left). An absent key leaves the page unchanged.
 
@@ -161,7 +164,10 @@ def _apply(code: Wikicode, kind: PageKind, change: RowChange, lang: str, rows: R
         _update(template, kind, change.values, lang)
         rows[matches[0]] = (template, _key(template, kind))
         return rows
-    template = _add(code, kind, change.values, lang, rows[-1][0] if rows else None)
+    placed = _add_under(code, kind, change.section, change.values, lang) \
+        if change.section else None
+    template = placed if placed is not None else \
+        _add(code, kind, change.values, lang, rows[-1][0] if rows else None)
     return [*rows, (template, _key(template, kind))]
 
 
@@ -290,11 +296,9 @@ def _add(code: Wikicode, kind: PageKind, values: Mapping[str, str], lang: str,
     """Insert a new row on its own line after ``last_row``; with no row yet, at the end of
     the rows section (under its heading, see ``_first_row``), else at the end of the
     page; the new template node."""
-    new = mwparserfromhell.parse(render_row(kind, values, lang)).nodes
-    template = new[0]
-    assert isinstance(template, Template) and len(new) == 1  # escaped values: one node
+    template = _rendered(kind, values, lang)
     if last_row is None:
-        return _first_row(code, kind, str(template))
+        return _first_row(code, rows_headings(kind), template)
     container, index = _container(code, last_row)
     for position in range(index + 1, len(container.nodes)):
         node = container.nodes[position]
@@ -308,19 +312,52 @@ def _add(code: Wikicode, kind: PageKind, values: Mapping[str, str], lang: str,
     return template
 
 
-def _first_row(code: Wikicode, kind: PageKind, row: str) -> Template:
+def _add_under(code: Wikicode, kind: PageKind, section_id: str, values: Mapping[str, str],
+               lang: str) -> Template | None:
+    """Add a row under the section ``section_id`` (its heading in any language): after the
+    last row of the kind standing between that heading and the next, else at the end of
+    the section's text; None when the page has no such heading (the caller adds the row
+    with the others)."""
+    section = next((s for s in kind.sections if s.id == section_id), None)
+    titles = {" ".join(t.split()) for t in section.title.values() if t} if section else set()
+    if not titles:
+        return None
+    wanted = normalize_template_name(kind.row_template or "")
+    inside, last = False, None
+    for node in code.nodes:
+        if isinstance(node, Heading):
+            if inside:
+                break
+            inside = " ".join((heading_text(str(node)) or "").split()) in titles
+        elif inside and isinstance(node, Template) and template_name(node) == wanted:
+            last = node
+    if last is not None:
+        return _add(code, kind, values, lang, last)
+    if _rows_section_end(str(code), titles) is None:
+        return None
+    return _first_row(code, titles, _rendered(kind, values, lang))
+
+
+def _rendered(kind: PageKind, values: Mapping[str, str], lang: str) -> Template:
+    new = mwparserfromhell.parse(render_row(kind, values, lang)).nodes
+    template = new[0]
+    assert isinstance(template, Template) and len(new) == 1  # escaped values: one node
+    return template
+
+
+def _first_row(code: Wikicode, titles: set[str], row: Template) -> Template:
     """The first row of the page: after the last line of the rows section (its heading in
     any language of the kind, and the prose under it), a blank line between; without that
     heading, on its own line at the end of the page. The page is parsed again around it
     (it had no row of the kind, so no node the caller holds is lost)."""
     text = str(code)
-    at = _rows_section_end(text, rows_headings(kind))
+    at = _rows_section_end(text, titles)
     if at is not None:  # a blank line under the heading (or the prose), as rendered
         lead, tail = "\n\n", ""
     else:  # on its own line at the end of the page
         at = len(text)
         lead, tail = ("\n" if text and not text.endswith("\n") else ""), "\n"
-    code.nodes[:] = mwparserfromhell.parse(text[:at] + lead + row + tail + text[at:]).nodes
+    code.nodes[:] = mwparserfromhell.parse(text[:at] + lead + str(row) + tail + text[at:]).nodes
     offset, start = 0, at + len(lead)
     for node in code.nodes:
         if offset == start and isinstance(node, Template):

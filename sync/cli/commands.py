@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Results of one community or of all; the analytic accounts' hours."),
     "seminar": ("sync.cli.community.seminar:seminar",
                 "The yearly seminar of the communities and its workshops."),
+    "source": ("sync.cli.community.source:source",
+               "The watch's feeds of a community (the Watch page's Sources table follows)."),
     "status": ("sync.cli.results.status:status",
                "What the records know: pages, last sync, problems, conflicts, drift."),
     "template": ("sync.cli.community.template:template",

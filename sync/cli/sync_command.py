@@ -31,6 +31,7 @@ from sync.engine.run import Syncer, SyncOptions
 if TYPE_CHECKING:
     from sync.config.loader import Config
     from sync.relay.feed_files import FeedsOutcome
+    from sync.relay.run import RelayReport
 
 log = logging.getLogger("cop-sync")
 
@@ -74,15 +75,23 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
             raise
         checkpoint("locked")
         monitor = stack.enter_context(watched(app, show=not as_json))
-        syncer = Syncer(records, app.configured_backends(), app.templates, budget=budget,
-                        monitor=monitor)
+        backends = app.configured_backends()
+        from sync.relay.run import Relay, RelayReport  # noqa: PLC0415 - `cop --help` light
+
+        relay = Relay(records, backends, app.templates, config.sources, budget=budget)
+        syncer = Syncer(records, backends, app.templates, budget=budget, monitor=monitor,
+                        observer=relay.observe)
         run_id = None if dry_run else records.start_run(syncer.clock(), dry_run=False)
         report = syncer.run(SyncOptions(community=community, dry_run=dry_run,
                                         force_delete=force_delete, full=full,
                                         overlap_seconds=config.sync.overlap_seconds))
-        code = exit_code(report.failures, partial=bool(report.exit_code),
+        # the watch's sources, after the sync (not once Ctrl-C asked to stop)
+        sources = relay.run(community, dry_run=dry_run) if not report.interrupted else \
+            RelayReport(dry_run=dry_run)
+        code = exit_code(report.failures, partial=bool(report.exit_code or
+                                                       sources.exit_code),
                          interrupted=report.interrupted)
-        data = report.to_dict(code)
+        data = {**report.to_dict(code), "sources": sources.to_dict()}
         feeds = None if dry_run or report.interrupted else _write_feeds(app)
         if feeds is not None:
             data["feeds"] = feeds.to_dict()
@@ -96,7 +105,7 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
                 click.echo(f"cop-sync: {unwritten}", err=True)
                 if config.sync.log_file:  # the file alone tells the operator what happened
                     log.warning("%s", unwritten)
-    _print(report, code, as_json, to_log=bool(config.sync.log_file), data=data)
+    _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data)
     raise SystemExit(code)
 
 
@@ -125,8 +134,8 @@ def _write_feeds(app: App) -> FeedsOutcome | None:
     return write_feeds(app.records, app.templates, app.config)
 
 
-def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False,
-           data: dict[str, Any] | None = None) -> None:
+def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
+           to_log: bool = False, data: dict[str, Any] | None = None) -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
     file alone tells the operator what happened (errors and problems as WARNING).
     ``data``: the report as recorded (with the feeds written after the sync)."""
@@ -135,7 +144,8 @@ def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False,
         if to_log:  # the logger's name says cop-sync already
             log.log(level, "%s", text.removeprefix("cop-sync: "))
 
-    data = data if data is not None else report.to_dict(code)
+    data = data if data is not None else {**report.to_dict(code),
+                                           "sources": sources.to_dict()}
     if as_json:
         echo_json(data)
     else:
@@ -146,10 +156,25 @@ def _print(report: SyncReport, code: int, as_json: bool, to_log: bool = False,
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             for page in community.pages:
                 _print_page(page, say)
+        _print_sources(sources, say)
         for path, reason in data.get("feeds", {}).get("errors", {}).items():
             say(f"feeds: cannot write {path}: {reason}")
-    say(report.summary_line(code), err=as_json,
+    say(report.summary_line(code, extra=sources.summary_words()), err=as_json,
         level=logging.WARNING if code else logging.INFO)
+
+
+def _print_sources(sources: RelayReport, say: Callable[..., None]) -> None:
+    """A line per source that failed and per Watch page that could not be written."""
+    for source in sources.sources:
+        if source.status == "failed":
+            say(f"{source.community}: source {source.name!r}: {source.error}")
+    for page in sources.pages:
+        if page.error:
+            say(f"{page.page}: error: {page.error}")
+        elif page.proposed:
+            verb = "would get" if sources.dry_run else "got"
+            say(f"{page.page}: {verb} {page.proposed} new entries to review",
+                level=logging.INFO)
 
 
 def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:

@@ -23,6 +23,7 @@ from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
 from sync.config.method import MethodConfig, parse_method
 from sync.config.relay_out import FeedsConfig, MailConfig, parse_feeds, parse_mail
+from sync.config.sources import SourcesConfig, parse_sources
 from sync.records.engines import URL_SCHEMES, url_password
 
 DEFAULT_PATH = "cop.toml"
@@ -89,6 +90,7 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     templates_dir: Path | None = None  # [templates] dir: the company's override directory
+    sources: SourcesConfig = field(default_factory=SourcesConfig)  # the watch's feeds
     records_url: str = ""  # [records] url: a PostgreSQL database instead of the file
     records_password_env: str = ""  # [records] password_env: the variable holding its password
 
@@ -144,7 +146,7 @@ def load(explicit: str | None = None) -> Config:
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     _only(data, {"records", "defaults", "mediawiki", "confluence", "sync", "health",
-                 "templates", "method", "feeds", "mail"}, "", path)
+                 "templates", "method", "sources", "feeds", "mail"}, "", path)
     records = _section(data, "records", {"path", "url", "password_env"}, path)
     templates = _section(data, "templates", {"dir"}, path)
     defaults = _section(data, "defaults", {"backend", "lang"}, path)
@@ -161,6 +163,7 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     method, health = parse_method(data.get("method"), data.get("health"),
                                   parse_health(data.get("health"), path), path)
     config = _replace(config, method=method, health=health,
+                      sources=parse_sources(data.get("sources"), path),
                       feeds=parse_feeds(data.get("feeds"), path),
                       mail=parse_mail(data.get("mail"), path))
     records_path = config.resolve(str(records.get("path", "cop.db")))

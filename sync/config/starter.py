@@ -69,6 +69,16 @@ session_file = ""
 # [method.profiles]                      # profile = its other spellings
 # logistics = ["logistique", "supply chain"]
 
+# The watch's sources: the RSS/Atom feeds members list on each Watch page, read by cop-sync
+# (politely: conditional requests, a User-Agent naming cop-connector, at most this often).
+# [sources]
+# interval_minutes = 60                  # a source is asked at most this often
+# timeout_seconds = 20                   # a slower source fails (reported on the Watch page)
+# max_bytes = 5000000                    # a longer feed is cut off and reported
+# max_sources = 50                       # sources asked per run (the others wait)
+# budget_seconds = 120                   # time a run may spend on sources
+# contact = "innovation@corp.example"    # for the feeds' owners, in the User-Agent
+
 # What is new, sent out. Atom feeds: cop-sync writes <slug>.atom and all.atom into `dir`
 # (from the records: no wiki request), for any web server to serve at `url`.
 # [feeds]

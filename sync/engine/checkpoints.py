@@ -25,6 +25,10 @@ The checkpoints, in the order a run meets them:
     after-watermark     a community's watermark was saved
     after-page-create   provisioning created a page on the wiki; its state is not recorded
     after-page-saved    provisioning created a page and recorded its state
+    after-relay-write   the watch's sources: a Watch page got its new entries on the wiki;
+                        neither the page nor the entries are recorded yet
+    before-relay-commit the page is recorded; the entries and the sources' validators are
+                        written in the open transaction, not committed
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ SIGNAL_ENV = "COP_CRASH_SIGNAL"
 
 CHECKPOINTS = ("locked", "after-wiki-write", "before-page-commit", "after-page-commit",
                "after-notice-write", "after-watermark", "after-page-create",
-               "after-page-saved")
+               "after-page-saved", "after-relay-write", "before-relay-commit")
 
 
 class SimulatedCrash(BaseException):

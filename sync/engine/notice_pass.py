@@ -77,6 +77,8 @@ def _page(records: Records, backend: WikiBackend, templates: TemplateSet,
         _say(group, f"not written ({error}); the next run tries again")
         return
     checkpoint("after-notice-write")
+    for outcome in group:  # what comes next in this run (the relay) writes over this one
+        outcome.latest = replace(page, revision=written.revision, content=content)
     with records.transaction():
         for key in keys:
             state = records.page_state(community.slug, key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,7 +102,9 @@ class SyncReport:
         pages = self.pages
         return {
             "communities": len(self.communities),
-            "pages_read": sum(not p.deleted for p in pages),
+            # pages, not row sets: the Watch page (its items and its sources) counts once
+            "pages_read": len({(c.slug, p.page) for c in self.communities for p in c.pages
+                               if not p.deleted}),
             "rows_upserted": sum(p.upserted for p in pages),
             "rows_tombstoned": sum(p.tombstoned for p in pages),
             "rows_pushed": sum(p.pushed for p in pages),
@@ -118,9 +121,10 @@ class SyncReport:
             + sum(bool(p.error) for p in pages),
         }
 
-    def summary_line(self, exit_code: int | None = None) -> str:
-        """One line for the operator; ``exit_code``: the command's, when it differs from
-        ``self.exit_code`` (the CLI maps a refused login to 2)."""
+    def summary_line(self, exit_code: int | None = None, extra: Sequence[str] = ()) -> str:
+        """One line for the operator: the counts, then ``extra`` words (what came after the
+        sync: the watch's sources); ``exit_code``: the command's, when it differs from
+        ``self.exit_code`` (the CLI maps a refused login to 2; the sources count too)."""
         c = self.counts()
         words = [f"{c['communities']} communit{'y' if c['communities'] == 1 else 'ies'}",
                  f"{c['pages_read']} pages read", f"{c['rows_upserted']} rows upserted",
@@ -143,6 +147,7 @@ class SyncReport:
                          "left for the next run")
         if c["notices_changed"]:
             words.append(f"{c['notices_changed']} page notices updated")
+        words += extra
         prefix = "cop-sync (dry run)" if self.dry_run else "cop-sync"
         code = self.exit_code if exit_code is None else exit_code
         return f"{prefix}: " + ", ".join(words) + f"; exit {code}"

@@ -8,6 +8,9 @@ problems call for (sync/engine/notice_pass.py: no request when it has it already
 run's time budget is spent, no new backend or community is started: they are left,
 untouched, for the next run.
 
+What comes after the sync in the same run (the relay) is told each community's pages as
+they stand and their rows as parsed (the ``observer``), so it need not read them again.
+
 Progress goes to the ``monitor`` (sync/progress.py), page by page. Asked to stop (Ctrl-C),
 the run stops before its next page: the pages done are committed, the community it was in
 keeps its watermark, so the next run reads what this one left (and only that).
@@ -55,6 +58,12 @@ class SyncOptions:
     full: bool = False  # read every page, whatever the feed says (after a long outage)
 
 
+# Told, once a community's pages are synced, the pages read (by page key or row key) and
+# their rows as parsed: what comes after the sync in the same run (the relay) learns the
+# pages without asking the wiki again.
+PageObserver = Callable[[Community, Mapping[str, RemotePage], Mapping[str, ParsedPage]], None]
+
+
 @dataclass(frozen=True)
 class Syncer:
     records: Records
@@ -63,6 +72,7 @@ class Syncer:
     clock: Callable[[], str] = utc_now
     budget: Budget | None = None  # the run's time budget (the adapters' retries share it)
     monitor: Monitor = field(default_factory=Monitor)
+    observer: PageObserver | None = None
 
     def run(self, options: SyncOptions) -> SyncReport:
         report = SyncReport(started_at=self.clock(), dry_run=options.dry_run)
@@ -117,7 +127,7 @@ class Syncer:
                 outcomes[community.slug].fail(error)
             return
         self.monitor.plan("sync", communities=len(ready), pages=sum(
-            len(set(plan.to_read) | plan.deleted) for plan in plans.values()))
+            _page_count(plans[c.slug], states[c.slug]) for c in ready))
         for community in ready:
             if self._out_of_time([outcomes[community.slug]]) or self._stopped(
                     outcomes[community.slug]):
@@ -198,16 +208,20 @@ class Syncer:
                                       error=f"cannot be read: {page.unreadable}")
                           for kind, page in unreadable.items()]
         try:
-            for kind in gone:  # a page of its own in the report: its rows count as tombstoned
+            # a page of its own in the report: its rows count as tombstoned
+            for ref, kinds in _by_page(gone, lambda kind: by_kind[kind].ref).items():
                 if self._stopped(outcome):
                     break
-                with self.monitor.page(f"deleted {by_kind[kind].ref}"):
-                    outcome.pages.append(self._mark_deleted(by_kind[kind], options.dry_run))
+                with self.monitor.page(f"deleted {ref}"):
+                    outcome.pages += [self._mark_deleted(by_kind[kind], options.dry_run)
+                                      for kind in kinds]
             if pages is not None:
                 self._sync_pages(pages, community, by_kind, found, parsed, options, outcome)
         except CopError as error:
             outcome.fail(error)
         self._notices(backend, community, outcome, options.dry_run)
+        if self.observer is not None and found:
+            self.observer(community, _as_they_stand(found, outcome), parsed)
         if not outcome.failed and not outcome.interrupted and not options.dry_run:
             self.records.set_watermark(community.slug, signpost)
             outcome.watermark = signpost
@@ -217,14 +231,18 @@ class Syncer:
                     by_kind: Mapping[str, PageState], found: Mapping[str, RemotePage],
                     parsed: Mapping[str, ParsedPage], options: SyncOptions,
                     outcome: CommunityOutcome) -> None:
-        for kind, page in linking_last(found, self.templates):
+        # one step of the progress per page, whatever the row sets it holds (the Watch
+        # page's items and sources): a page is read once, the bar counts what users see
+        order = [kind for kind, _ in linking_last(found, self.templates)]
+        for ref, kinds in _by_page(order, lambda kind: found[kind].ref).items():
             if self._stopped(outcome):
                 return
-            with self.monitor.page(f"sync {page.ref}"):
-                outcome.pages.append(pages.sync(community, by_kind[kind], page,
-                                                dry_run=options.dry_run,
-                                                force_delete=options.force_delete,
-                                                parsed=parsed[kind]))
+            with self.monitor.page(f"sync {ref}"):
+                for kind in kinds:
+                    outcome.pages.append(pages.sync(community, by_kind[kind], found[kind],
+                                                    dry_run=options.dry_run,
+                                                    force_delete=options.force_delete,
+                                                    parsed=parsed[kind]))
 
     def _notices(self, backend: WikiBackend, community: Community,
                  outcome: CommunityOutcome, dry_run: bool) -> None:
@@ -267,3 +285,26 @@ def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:
     if not states:
         outcome.notices.append("not provisioned yet (run `cop provision`); nothing to read")
     return bool(states)
+
+
+def _as_they_stand(found: Mapping[str, RemotePage],
+                   outcome: CommunityOutcome) -> dict[str, RemotePage]:
+    """The pages read, each as it now stands on the wiki as far as this run knows (a row
+    pushed or a notice written made a newer revision than the one read)."""
+    latest = {page.kind: page.latest for page in outcome.pages if page.latest is not None}
+    return {kind: latest.get(kind, page) for kind, page in found.items()}
+
+
+def _page_count(plan: ReadPlan, states: list[PageState]) -> int:
+    """The pages a community's sync goes through: a page holding several row sets (its
+    keys read or deleted together) counts once."""
+    where = {s.kind: s.ref for s in states}
+    return len(set(plan.to_read.values()) | {where[k] for k in plan.deleted if k in where})
+
+
+def _by_page(keys: Iterable[str], ref_of: Callable[[str], PageRef]) -> dict[PageRef, list[str]]:
+    """The keys grouped by the page holding them, in their order."""
+    pages: dict[PageRef, list[str]] = {}
+    for key in keys:
+        pages.setdefault(ref_of(key), []).append(key)
+    return pages

@@ -443,6 +443,7 @@ class Provisioner:
         with self.records.transaction():
             self._save(action, written.page_id, revision, state.base if state else None,
                        written_hash=content_hash(action.content))
+            self._new_parts(action, written.page_id)
             if synced and state is not None:
                 self._charter_read(action)
 
@@ -484,15 +485,22 @@ class Provisioner:
         self.records.replace_problems(action.community, action.kind, problems)
         self.records.replace_drift(action.community, str(action.ref), {}, now)
 
+    def _new_parts(self, action: PageAction, page_id: str) -> None:
+        """A state for each part's rows the page holds and the records do not know yet (a
+        page made before its kind held them: the Watch page's sources), at no revision, so
+        that cop-sync reads them at its next run."""
+        for key in action.part_rows or {}:
+            if self.records.page_state(action.community, key) is None:
+                self.records.save_page_state(PageState(
+                    community=action.community, kind=key, ref=action.ref,
+                    page_id=page_id, synced_at=self.clock()))
+
     def _remember(self, action: PageAction) -> None:
         """No write: record what is there (managed pages only, row pages belong to sync);
         a page holding parts gets a state for each part's rows (to be read by sync)."""
         base = action.base
-        for key in action.part_rows or {}:
-            if base is not None and self.records.page_state(action.community, key) is None:
-                self.records.save_page_state(PageState(
-                    community=action.community, kind=key, ref=action.ref,
-                    page_id=base.page_id, synced_at=self.clock()))
+        if base is not None:
+            self._new_parts(action, base.page_id)
         state = self._state(action)
         base = action.base
         if base is None or (state is not None and not _managed(action)):

@@ -170,6 +170,55 @@ class SyncRun:
     summary: Mapping[str, object] = field(default_factory=dict)
 
 
+# The watch's sources (sync/relay): their HTTP state and the entries they brought.
+
+ENTRY_STATUSES = ("proposed", "on-page", "passed")
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the relay knows of one source (a row of the Watch page, by its feed address):
+    the validators its next conditional request sends (``etag``, ``last_modified``), when
+    it was last asked (``checked_at``) and last answered usefully (``ok_at``), and, while
+    it fails, how many times in a row, since when, and why (``error_code`` and
+    ``error_params`` say it in any language; ``error`` in English). ``row`` is the
+    source's row on the Watch page when the page was last read (for its problem)."""
+
+    community: str
+    url: str
+    etag: str = ""
+    last_modified: str = ""
+    checked_at: str = ""
+    ok_at: str = ""
+    failures: int = 0
+    failing_since: str = ""
+    error_code: str = ""
+    error_params: Mapping[str, str] = field(default_factory=dict, hash=False)
+    error: str = ""
+    row: int = 0
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.error_code)
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """An entry a source brought, remembered for ever so it is never proposed twice:
+    ``status`` "proposed" (added to the Watch page under ``row_key``), "on-page" (its link
+    or key was on the page already) or "passed" (over a run's cap, or older than the first
+    read's newest entries)."""
+
+    community: str
+    source: str
+    entry_id: str
+    status: str
+    link: str = ""
+    title: str = ""
+    row_key: str = ""
+    seen_at: str = ""
+
+
 # The method's records: themes, decisions, seminars, workshops.
 
 THEME_STATUSES = ("proposed", "approved", "rejected")

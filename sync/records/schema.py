@@ -290,6 +290,38 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages ADD COLUMN created_at TEXT NOT NULL DEFAULT '';
     """ + _view("ideas", "ideas", ("title", "need", "capability", "links", "tags", "owner",
                                    "origin", "status", "reason", "project")),
+    # 9: the watch's sources (issue 15): each source's HTTP state (the validators of its
+    # conditional requests, its last check, its failure if it fails) and every entry a
+    # source brought, proposed on the Watch page or not, so that none is proposed twice
+    """
+    CREATE TABLE source_states (
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        etag TEXT NOT NULL DEFAULT '',
+        last_modified TEXT NOT NULL DEFAULT '',
+        checked_at TEXT NOT NULL DEFAULT '',
+        ok_at TEXT NOT NULL DEFAULT '',
+        failures INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT NOT NULL DEFAULT '',
+        error_code TEXT NOT NULL DEFAULT '',
+        error_params TEXT NOT NULL DEFAULT '{}',
+        error TEXT NOT NULL DEFAULT '',
+        row INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (community, url)
+    );
+    CREATE TABLE source_entries (
+        community TEXT NOT NULL REFERENCES communities(slug) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        link TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        row_key TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('proposed', 'on-page', 'passed')),
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (community, source, entry_id)
+    );
+    CREATE INDEX source_entries_link ON source_entries (community, link);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

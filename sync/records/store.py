@@ -20,6 +20,7 @@ from sync.records.engines import Connection, Engine, is_url, redacted
 from sync.records.method_state import MethodRecords
 from sync.records.model import Community, Entry
 from sync.records.news_state import NewsRecords
+from sync.records.relay_state import RelayRecords
 from sync.records.schema import MIGRATIONS, SCHEMA_VERSION
 from sync.records.status_history import StatusHistory
 from sync.records.sync_state import StateRecords
@@ -29,10 +30,10 @@ COMMUNITY_COLUMNS = ("slug", "name", "theme", "axes", "objectives", "scope", "pi
                      "space_id", "created_at", "updated_at", "is_pilot", "theme_slug")
 
 
-class Records(StateRecords, MethodRecords, NewsRecords, StatusHistory):
+class Records(StateRecords, MethodRecords, NewsRecords, StatusHistory, RelayRecords):
     """Communities and their rows (this module), page state and sync history, the
-    method's themes, decisions and seminars, what was sent out, and rows' status changes
-    (the mixins)."""
+    method's themes, decisions and seminars, what was sent out, rows' status changes and
+    the watch sources' state (the mixins)."""
 
     def __init__(self, connection: Connection | sqlite3.Connection, path: str,
                  engine: Engine | None = None) -> None:

@@ -1,5 +1,24 @@
 """The relay: what reaches a community, and leaves it, without anyone pushing it.
 
+In: the watch's sources. Members list feeds (RSS 0.9x/1.0/2.0, Atom) on their Watch page
+(``{{CoP source|url=|name=|tags=}}`` rows, a Sources table on Confluence); cop-sync reads the
+ones that are due, politely, and proposes their new entries as watch rows under the page's
+"To review" section, in one edit per page and run:
+
+    sources.py     (pure) which sources are due, which entries are new, a failure's problem
+    feeds.py       a feed's bytes read into plain-text entries (feedparser, BeautifulSoup)
+    fetch.py       the HTTP shell: one conditional, timed, size-capped request per source
+    propose.py     (pure) the watch row an entry becomes; what a page gets, what it has
+    run.py         a run: fetch what is due, write each Watch page once, record it all
+    edit.py        `cop source add|remove`: a source's row written on the Watch page
+
+The sources' state is in the records (sync/records/relay_state.py): ``source_states``
+(each source's HTTP validators, last check, failure) and ``source_entries`` (every entry a
+source brought, ``proposed`` on the page, found ``on-page`` already, or ``passed`` over, by
+source and entry id, with its link: none is ever proposed twice, so one a member deleted
+never comes back). A failing source is also a row problem of the Watch page's ``source``
+rows (field ``(feed)``, code and parameters in page_templates/problems.toml).
+
 Out: what is new on the communities' pages, from the records alone (no wiki request):
 
     news.py        (pure) the rows new or changed in a window, as items: title, link,
@@ -17,6 +36,7 @@ Out: what is new on the communities' pages, from the records alone (no wiki requ
 What was sent to whom, up to when, is in the records (sync/records/news_state.py).
 
 May import: sync.results (the wikis' history: who added a row), sync.method,
-sync.provision, sync.engine, sync.community, sync.config, sync.records, sync.clock,
-connector and page_templates. Never click: sync/cli calls it and prints.
+sync.provision, sync.engine (its PageSync records the rows the relay writes),
+sync.community, sync.config, sync.records, sync.clock, connector and page_templates.
+Never click: sync/cli calls it and prints.
 """

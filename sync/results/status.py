@@ -6,10 +6,11 @@ from typing import Any
 
 from page_templates import TemplateSet
 from page_templates.problems import problem_text
-from sync.clock import utc_now
+from sync.clock import format_time, utc_now
 from sync.community.pages import page_keys
 from sync.community.seminar_pages import seminar_instances
 from sync.config.loader import Config
+from sync.config.sources import SourcesConfig
 from sync.engine.pending import members_pending
 from sync.method.status import community_warnings, members_by_profile, rollout
 from sync.records.model import Community
@@ -49,12 +50,47 @@ def community_status(records: Records, templates: TemplateSet,
         "conflicts": [vars(c) for c in records.conflicts(community.slug)],
         "drift": records.drift(community.slug),
         "pending_member_changes": pending,
+        "sources": sources_status(records, community, config.sources if config else None),
     }
     if config is not None:
         status["alerts"] = health_alerts(records, templates, config, community)
         status["profiles"] = members_by_profile(live_members, config.method.profiles)
         status["warnings"] = community_warnings(community, live_members, config.method)
     return status
+
+
+def sources_status(records: Records, community: Community,
+                   config: SourcesConfig | None = None) -> dict[str, Any]:
+    """The watch's sources listed on the community's Watch page: each one's last check,
+    and its failure while it fails (with when it is asked next, given the interval); the
+    entries they brought, and how many of those members deleted from the page."""
+    rows = records.live_rows(community.slug, "source")
+    states = records.source_states(community.slug)
+    listed = []
+    for url, values in sorted(rows.items()):
+        state = states.get(url)
+        entry: dict[str, Any] = {
+            "url": url, "name": values.get("name", ""), "tags": values.get("tags", ""),
+            "checked_at": state.checked_at if state else None,
+            "ok_at": (state.ok_at or None) if state else None,
+            "failing": bool(state and state.failing),
+            "failures": state.failures if state else 0,
+            "failing_since": (state.failing_since or None) if state else None,
+            "error_code": (state.error_code or None) if state else None,
+            "error": (state.error or None) if state else None,
+            "text": problem_text(state.error_code, community.lang, state.error_params,
+                                 state.error) if state and state.failing else None}
+        if config is not None:
+            due = config.next_check(state.checked_at, state.failures) if state else None
+            entry["next_check"] = format_time(due) if due else None
+        listed.append(entry)
+    brought = records.source_entries(community.slug)
+    proposed = {e.row_key for e in brought if e.status == "proposed" and e.row_key}
+    deleted = {e.key for e in records.entries(community.slug, "watch", include_deleted=True)
+               if not e.live and e.deleted_by == "wiki"}
+    return {"listed": listed, "failing": sum(s["failing"] for s in listed),
+            "entries": len(brought), "proposed": len(proposed),
+            "deleted_by_members": len(proposed & deleted)}
 
 
 def method_overview(records: Records, config: Config) -> dict[str, Any]:

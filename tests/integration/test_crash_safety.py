@@ -132,14 +132,15 @@ def test_cop_member_add_killed_between_the_wiki_and_the_records(cop: CopDir, sav
     assert people.edit_count() == edits  # the recovery wrote nothing: it was there already
 
 
-@pytest.mark.parametrize(("where", "k"), [("after-page-saved", 3), ("after-page-saved", 11),
-                                         ("after-page-create", 12)])
+@pytest.mark.parametrize(("where", "k"), [("after-page-saved", 3), ("after-page-saved", 12),
+                                         ("after-page-create", 13)])
 def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_path: Path,
                                                                  where: str, k: int) -> None:
-    """19 pages: the nine row templates (six, the seminar page's two since issue 6 and the
-    Ideas page's since issue 16), the "Add" buttons' preload template and the notice's
-    template (issue 11), then the community's eight pages. Killed after the last shared
-    template (11) and after creating Home, the first community page (12)."""
+    """20 pages: the ten row templates (six, the seminar page's two since issue 6, the
+    Ideas page's since issue 16, the Watch page's sources since issue 15), the "Add"
+    buttons' preload template and the notice's template (issue 11), then the community's
+    eight pages. Killed after the last shared template (12) and after creating Home, the
+    first community page (13)."""
     cop = create(tmp_path / "cop", wiki, provision=False)
     people = member(wiki)
     start = people.edit_count()  # the wiki's own main page
@@ -151,10 +152,10 @@ def test_provisioning_killed_after_k_pages_creates_only_the_rest(wiki: Any, tmp_
     again = cop("provision", "battery")
     assert again.exit_code == 0, again.output
     lines = again.output.splitlines()
-    assert sum(line.startswith("+ create") for line in lines) == 19 - k
+    assert sum(line.startswith("+ create") for line in lines) == 20 - k
     adopted = [line for line in lines if line.startswith("? adopt")]
     assert len(adopted) == (1 if where == "after-page-create" else 0)
-    assert people.edit_count() - start == 19  # every page written exactly once
+    assert people.edit_count() - start == 20  # every page written exactly once
     assert pages_in_namespace(people) == PAGES
     assert cop.sync().exit_code == 0
     assert set(recorded_rows(cop)["members"]) == {"claire@corp.example", "karim@corp.example"}

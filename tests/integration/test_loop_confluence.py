@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from fakes.confluence_fake import ConfluenceFake
+from storage_editor import add_table_row
 
 from page_templates import shipped
 from page_templates.values import normalize
@@ -93,13 +94,13 @@ def provisioned(cop: Cli) -> Cli:
     return cop
 
 
-def add_row(fake: ConfluenceFake, title: str, cells: list[str], space: str = KEY) -> None:
-    """A member adds a table row in the editor: cells wrapped in paragraphs, as it saves."""
+def add_row(fake: ConfluenceFake, title: str, cells: list[str], space: str = KEY,
+            kind: str | None = None) -> None:
+    """A member adds a table row in the editor: cells wrapped in paragraphs, as it saves,
+    in the table of ``kind`` found by its column headers (default: the page's own list;
+    see storage_editor.add_table_row), wherever it stands on the page."""
     page = fake.page(space, title)
-    row = "<tr>" + "".join(f"<td><p>{cell}</p></td>" for cell in cells) + "</tr>"
-    assert "</tbody></table>" in page.body
-    fake.edit_page(space, title, page.body.replace("</tbody></table>", row + "</tbody></table>",
-                                                   1))
+    fake.edit_page(space, title, add_table_row(page.body, cells, kind))
 
 
 def ours(macro) -> bool:

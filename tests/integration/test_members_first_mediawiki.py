@@ -112,14 +112,19 @@ def test_a_space_with_markers_loses_them_at_the_next_provisioning(battery: CopDi
     each region's merge base; a second run writes nothing; an upgrade then works."""
     people = member(battery.wiki)
     with battery.records() as records:
-        states = [s for s in records.page_states("battery") if s.kind != "home"]
-        for state in states:
+        # a page once, with its own kind's markers (a part's rows, the Watch page's
+        # sources, are on their host's page and never had markers of their own)
+        states = [s for s in records.page_states("battery")
+                  if s.kind != "home" and not T.kind_for(s.kind).host]
+        for state in records.page_states("battery"):
             kind = T.kind_for(state.kind)
             title = f"{NS}:{state.ref.title}"
-            assert state.regions is not None
-            people.save(title, with_markers("wikitext", kind, people.read(title),
-                                            state.regions))
-            records.save_page_state(replace(state, regions=None))
+            if state in states:
+                assert state.regions is not None
+                people.save(title, with_markers("wikitext", kind, people.read(title),
+                                                state.regions))
+            if state.kind != "home":
+                records.save_page_state(replace(state, regions=None))
     people.append(f"{NS}:Members", "{{CoP member|email=glued@corp.example|name=Glued}}"
                   "<!-- /cop:section rows -->")  # the visual editor glued a row to a marker
     assert battery.sync().exit_code == 0

@@ -20,6 +20,7 @@ from cop_wiki import NS, CopDir
 from fakes.confluence_fake import ConfluenceFake
 from mail_server import MailServer
 from relay_out_world import rfc4287_problems
+from storage_editor import add_table_row
 from wiki_people import member
 from wiki_proxy import proxied
 
@@ -176,10 +177,9 @@ def confluence(confluence_cloud: ConfluenceFake, tmp_path: Path) -> Cli:
 
 
 def add_row(fake: ConfluenceFake, title: str, cells: list[str]) -> None:
+    """A member adds a row to the page's list (its table found by its column headers)."""
     page = fake.page("SOLAIRE", title)
-    row = "<tr>" + "".join(f"<td><p>{cell}</p></td>" for cell in cells) + "</tr>"
-    fake.edit_page("SOLAIRE", title,
-                   page.body.replace("</tbody></table>", row + "</tbody></table>", 1))
+    fake.edit_page("SOLAIRE", title, add_table_row(page.body, cells))
 
 
 def test_confluence_feeds_link_the_pages_and_update(confluence: Cli) -> None:

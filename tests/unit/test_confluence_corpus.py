@@ -124,6 +124,9 @@ def test_the_editors_rewriting_never_holds_back_an_upgrade(deployment: str, kind
     content = page(deployment, kind_name)
     same = CODEC.upgrade_page(content, shipped()[kind_name], context(community, shipped()))
     assert same.drift == ()  # no section reads as edited on the wiki
+    # A page of a kind changed since the corpus was stored (the Watch page got its sources
+    # and to-review sections) is first brought to the shipped template, rows untouched.
+    assert read(deployment, shipped()[kind_name], same.content) == ROWS[deployment, kind_name]
     templates = changed_help(tmp_path)
     upgraded = CODEC.upgrade_page(content, templates[kind_name], context(community, templates))
     assert upgraded.drift == ()
@@ -144,6 +147,11 @@ def test_the_editors_rewriting_never_holds_back_an_upgrade(deployment: str, kind
         assert f"<strong>{label}</strong>" in after and label not in before
         before, after = (re.sub(r"<table[ >].*?</table>", "[table]", text, flags=re.S)
                          for text in (before, after))
+    if kind_name == "watch":  # the Sources table came after the corpus was saved (issue 15)
+        sources = [t for t in re.findall(r"<table[ >].*?</table>", after, flags=re.S)
+                   if "Feed address" in t or "Adresse du flux" in t]
+        assert len(sources) == 1 and "Feed address" not in before
+        after = after.replace(sources[0], "", 1)
     assert after == before
     assert 'ac:name="anchor"' not in upgraded.content  # the markers are taken off
     again = CODEC.upgrade_page(upgraded.content, templates[kind_name],

@@ -78,7 +78,9 @@ def test_confluence_links_keep_their_targets_in_text_cells_only() -> None:
              '<![CDATA[our roadmap]]></ac:plain-text-link-body></ac:link></td>'
              '<td><a href="https://x.example/a">the article</a></td>'
              '<td><a href="https://src.example">https://src.example</a></td><td></td><td></td>')
-    content = content.replace("</tbody>", f"<tr>{cells}</tr></tbody>", 1)
+    # The items' table is the page's last (the Sources table comes before it, issue 15).
+    head, _, tail = content.rpartition("</tbody>")
+    content = f"{head}<tr>{cells}</tr></tbody>{tail}"
     parsed = codec.parse_rows(content, WATCH, "W")
     assert parsed.problems == ()
     values = parsed.rows[0].values

@@ -214,8 +214,9 @@ class World:
                 "== Éléments de veille =="
             content = content.replace(heading, f"{heading}\n{wikitext}", 1)
         else:
-            content = re.sub(r"(<table>.*?</tr>)", lambda m: m.group(1) + row, content,
-                             count=1, flags=re.S)
+            # the items' table, under its heading (the Sources table comes before it)
+            content = re.sub(r"(<h2>(?:Watch items|Éléments de veille)</h2>.*?<table>.*?</tr>)",
+                             lambda m: m.group(1) + row, content, count=1, flags=re.S)
         self.wiki.edit(self.ref, content)
 
     def member_fixes(self) -> None:

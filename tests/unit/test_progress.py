@@ -48,7 +48,7 @@ def test_provisioning_reports_every_page_of_every_community() -> None:
     watch = Watch()
     report = provision(records, wiki, watch)
     writes = sum(a.writes for a in report.actions)
-    assert writes == 11 + 2 * 8  # the shared templates (the notice's too), then 8 pages each
+    assert writes == 12 + 2 * 8  # the shared templates (notice, sources), then 8 pages each
     last = watch.events[-1]
     assert (last.work, last.done, last.total) == ("provision", writes, writes)
     page = [e for e in watch.events if e.doing.startswith("create ")][-1]
@@ -65,10 +65,10 @@ def test_an_interrupted_provisioning_is_finished_by_the_next_run() -> None:
     community(records, "solar")
     first = provision(records, wiki, Watch(stop_after=10))
     written = sum(a.writes for a in first.done)
-    assert first.interrupted and written == 10 and len(first.left) == 27 - 10  # 11 + 2 * 8
+    assert first.interrupted and written == 10 and len(first.left) == 28 - 10  # 12 + 2 * 8
     assert all(a.writes for a in first.left)
     second = provision(records, wiki)
-    assert not second.interrupted and sum(a.writes for a in second.done) == 17
+    assert not second.interrupted and sum(a.writes for a in second.done) == 18
     assert sum(a.writes for a in provision(records, wiki).actions) == 0  # all there now
     assert records.community("solar").status == "active"  # settled by the second run
 

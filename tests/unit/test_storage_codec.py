@@ -298,7 +298,7 @@ def _new(soup: BeautifulSoup, name: str, **attrs: str) -> Tag:
 
 
 def _rows(soup: BeautifulSoup) -> list[Tag]:
-    table = soup.find("table")
+    table = soup.find_all("table")[-1]  # the items' (the Watch page's Sources come first)
     assert isinstance(table, Tag)
     return table.find_all("tr")
 
@@ -345,7 +345,7 @@ def header_in_thead(soup: BeautifulSoup) -> None:
     header = _rows(soup)[0].extract()
     thead = _new(soup, "thead")
     thead.append(header)
-    soup.table.insert(0, thead)
+    soup.find_all("table")[-1].insert(0, thead)
 
 
 def header_as_bold_td(soup: BeautifulSoup) -> None:
@@ -358,7 +358,7 @@ def colgroup_without_tbody(soup: BeautifulSoup) -> None:
     soup.tbody.unwrap()
     colgroup = _new(soup, "colgroup")
     colgroup.extend([_new(soup, "col", style="width: 120.0px;") for _ in WATCH.fields])
-    soup.table.insert(0, colgroup)
+    soup.find_all("table")[-1].insert(0, colgroup)
 
 
 def reversed_columns(soup: BeautifulSoup) -> None:

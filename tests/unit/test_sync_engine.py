@@ -66,10 +66,11 @@ def append(wiki: MemoryBackend, title: str, line: str) -> None:
 def test_provision_creates_every_page_then_writes_nothing(records, wiki, community) -> None:
     report = provision(records, wiki, community)
     created = [str(a.ref) for a in report.actions if a.op == "create"]
-    # home + seven pages (the Ideas page: issue 16) + nine row templates (charter, 5 lists,
-    # the seminar's attendance and actions: issue 6, the ideas: issue 16) + the notice's
-    # template and the "Add" buttons' preload (issue 11); no seminar page without a seminar
-    assert len(created) == 8 + 9 + 2
+    # home + seven pages (the Ideas page: issue 16) + ten row templates (charter, 5 lists,
+    # the seminar's attendance and actions: issue 6, the ideas: issue 16, the Watch page's
+    # sources: issue 15) + the notice's template and the "Add" buttons' preload (issue 11);
+    # no seminar page without a seminar
+    assert len(created) == 8 + 10 + 2
     assert "CoP_Battery:Members" in created and "Template:CoP member" in created
     assert "Template:CoP notice" in created
     writes = wiki.stats.writes
@@ -102,7 +103,7 @@ def test_an_interrupted_provisioning_refreshes_what_it_wrote_and_the_rerun_the_r
         records, wiki, community) -> None:
     """Ctrl-C after Home: Home is refreshed then; the re-run creates the pages Home links
     to and refreshes Home with them (else it shows them as red links)."""
-    monitor = Monitor(stop=lambda: monitor.done >= 11 + 1)  # the shared templates, then Home
+    monitor = Monitor(stop=lambda: monitor.done >= 12 + 1)  # the shared templates, then Home
     first = Provisioner(records, wiki, T, monitor=monitor).run(
         [records.community(community.slug)], dry_run=False)
     assert first.interrupted and first.left
@@ -287,4 +288,5 @@ def test_full_sync_reads_every_page(records, wiki, community) -> None:
     provision(records, wiki, community)
     sync(records, wiki)
     assert sync(records, wiki).counts()["pages_read"] == 0
+    # 8 pages (the Watch page once, though it holds two row sets: items and sources)
     assert sync(records, wiki, full=True).counts()["pages_read"] == 8

@@ -184,11 +184,11 @@ def test_section_prose_may_only_use_known_placeholders(tmp_path: Path) -> None:
 
 def test_the_version_changes_with_any_edit_even_without_a_bump(tmp_path: Path) -> None:
     before = template_version(SHIPPED["watch"])
-    assert before.startswith("1.0-")
+    assert before.startswith("2.0-")  # version 2: its sources and to-review (issue 15)
     write(tmp_path, "watch.toml", '[[fields]]\nname = "source"\nhelp.en = "Where from."\n')
     edited = template_version(load_templates(tmp_path)["watch"])
-    assert edited.startswith("1.0-") and edited != before
+    assert edited.startswith("2.0-") and edited != before
     write(tmp_path, "watch.toml", 'version = 3\n[[fields]]\nname = "source"\n'
                                   'help.en = "Where from."\n')
     bumped = template_version(load_templates(tmp_path)["watch"])
-    assert bumped.startswith("1.3-") and bumped.split("-")[1] != before.split("-")[1]
+    assert bumped.startswith("2.3-") and bumped.split("-")[1] != before.split("-")[1]

@@ -462,6 +462,7 @@ def test_support_pages_are_the_row_templates_and_the_notice() -> None:
         "Template:CoP reference", "Template:CoP regulation", "Template:CoP competitor",
         "Template:CoP action", "Template:CoP attendance",  # the seminar page's rows (issue 6)
         "Template:CoP idea",  # the Ideas page (issue 16)
+        "Template:CoP source",  # the Watch page's sources (issue 15)
         "Template:CoP preload",  # what the "Add" buttons open in the editor
         "Template:CoP notice"]  # the notice of entries to fix (issue 11)
     assert pages == CODEC.support_pages(TEMPLATES)  # stable

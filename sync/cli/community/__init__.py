@@ -1,4 +1,5 @@
 """The life of the communities, for the innovation manager: themes, communities, members,
-seminars, provisioning, field conflicts, company templates and archives.
+seminars, the watch's sources, provisioning, field conflicts, company templates and
+archives.
 
 Each module is one command, imported only when it runs (sync/cli/commands.py)."""

@@ -13,7 +13,8 @@ from sync.records.export import export_csv, export_json
 from sync.records.model import Community
 
 KINDS = ["members", "watch", "references", "regulation", "competition", "attendance",
-         "actions", "ideas"]  # the seminar pages' rows too; ideas: see _ideas
+         "actions", "ideas", "source"]  # the seminar pages' rows too, the Watch page's
+# sources; ideas: see _ideas
 IDEAS = "ideas"
 
 

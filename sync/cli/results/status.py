@@ -10,6 +10,7 @@ from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.engine.governance import GOVERNED
 from sync.records.model import Community
+from sync.records.relay_state import FEED_FIELD
 from sync.results.status import community_status, last_run, method_overview
 
 # A page's state in words, with what to do (the records keep the code)
@@ -105,6 +106,36 @@ def _provisioning_drift(app: App,
     return found
 
 
+def _print_sources(sources: dict[str, Any]) -> None:
+    """The watch's sources: how many, what they brought, and each one that fails."""
+    listed = sources["listed"]
+    if not listed:
+        return
+    # imported here: connector.http loads requests, which `cop status` never needs else
+    from connector.http import safe_url  # noqa: PLC0415
+    click.echo(f"  watch sources: {len(listed)} listed, {sources['failing']} failing; "
+               f"{sources['proposed']} entries proposed, {sources['deleted_by_members']} "
+               "of them deleted by members")
+    for source in listed:
+        if source["failing"]:
+            retry = f"; next try {source['next_check']}" if source.get("next_check") else ""
+            click.echo(f"  ! source {source['name']!r} <{safe_url(source['url'])}>: "
+                       f"{source['error']} (failing since {source['failing_since']}, "
+                       f"{source['failures']} time(s){retry})")
+
+
+def _print_problems(problems: list[dict[str, Any]]) -> None:
+    for problem in problems:
+        if problem["field"] == FEED_FIELD:
+            continue  # a failing source: said with its source (_print_sources)
+        if problem["code"] == GOVERNED and problem["kind"] == "charter":
+            continue  # a charter field changed on the wiki: the drift lines below say it
+        where = f"{problem['page']}, row {problem['row']}" + (
+            f" (line {problem['line']})" if problem["line"] else "")
+        mark = "!" if problem["severity"] == "error" else "- note:"
+        click.echo(f"  {mark} {where}, field {problem['field']!r}: {problem['message']}")
+
+
 def _print_community(s: dict[str, Any]) -> None:
     pages = sum(p["state"] not in ("missing", "deleted") for p in s["pages"])
     pilot = ", the pilot community" if s["pilot_community"] else ""
@@ -119,13 +150,8 @@ def _print_community(s: dict[str, Any]) -> None:
     click.echo(f"  last synced: {s['watermark'] or 'never'}")
     if s["pending_member_changes"]:
         click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
-    for problem in s["problems"]:
-        if problem["code"] == GOVERNED and problem["kind"] == "charter":
-            continue  # a charter field changed on the wiki: the drift lines below say it
-        where = f"{problem['page']}, row {problem['row']}" + (
-            f" (line {problem['line']})" if problem["line"] else "")
-        mark = "!" if problem["severity"] == "error" else "- note:"
-        click.echo(f"  {mark} {where}, field {problem['field']!r}: {problem['message']}")
+    _print_sources(s["sources"])
+    _print_problems(s["problems"])
     for conflict in s["conflicts"]:
         click.echo(f"  ! conflict {conflict['id']}: {conflict['kind']} {conflict['key']} "
                    f"{conflict['field']}: wiki {conflict['wiki']!r}, records "
