@@ -51,10 +51,22 @@ def reference_url(value: str) -> bool:
         not URL_FORBIDDEN.search(value)
 
 
+def reference_loose(text: str) -> str:
+    """The spec of a loose comparison: case, accents, spaces and punctuation do not count,
+    '&' does ("Adopté" = "adopte", "R & D" = "r&d")."""
+    bare = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in bare if not unicodedata.combining(c) and (c.isalnum() or c == "&"))
+
+
 def reference_choice(field: FieldDef, value: str) -> str | None:
     for choice in field.choices:
         names = {choice.value, *choice.labels.values()}
         if value.casefold() in {name.casefold() for name in names}:
+            return choice.value
+    for choice in field.choices:  # then loosely, as members type them
+        names = {choice.value, *choice.labels.values()}
+        if reference_loose(value) and reference_loose(value) in {reference_loose(n)
+                                                                   for n in names}:
             return choice.value
     return None
 
