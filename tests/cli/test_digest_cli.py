@@ -22,6 +22,10 @@ WATCH = "{{CoP watch|date=2026-11-20|title=Sodium-ion cells|url=https://example.
 FROM = "Communautés de pratiques <cop@corp.example>"
 
 
+# The directories below copy an in-memory world into a SQLite file (cop.db); the digest's own
+# records code runs on PostgreSQL in tests/unit/test_relay_out_digest.py.
+pytestmark = pytest.mark.sqlite_only
+
 class Cop:
     """A cop directory: cop.toml (the wiki never asked: --no-wiki), records made on the
     in-memory wiki, and a mail server."""

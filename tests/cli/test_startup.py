@@ -54,6 +54,7 @@ def setup(run, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.sqlite_only  # what a command imports; its processes get no database password
 @pytest.mark.parametrize("args", [["--help"], ["status"], ["status", "--json"],
                                   ["community", "list"]])
 def test_no_heavy_library_is_imported(setup: Path, args: list[str]) -> None:
