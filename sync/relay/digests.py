@@ -207,8 +207,10 @@ class DigestRun:
             return self.config.mail.sender_address
         if mode == "preview":
             return _address(PLACEHOLDER_SENDER)
-        raise ConfigError("the digest needs a [mail] section (host, from, ...): see "
-                          "`cop init`'s starter file or the README", setting="mail",
+        raise ConfigError("--dry-run writes the messages as the server would get them, From "
+                          "included: add a [mail] section (host, from, ...; see "
+                          "docs/relay.md or `cop init`'s starter file), or leave out "
+                          "--dry-run for a preview that needs none", setting="mail",
                           path=str(self.config.path))
 
 
