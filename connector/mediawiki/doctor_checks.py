@@ -32,10 +32,12 @@ class Right:
     grant: str
     why: str
     status: Status
+    gone_in: tuple[int, int] | None = None  # the MediaWiki version that no longer has it
 
 
 RIGHTS = (
-    Right("writeapi", "basic", "write through the API", FAILURE),
+    # MediaWiki 1.41 removed the right (writing through the API needs only the edit rights)
+    Right("writeapi", "basic", "write through the API", FAILURE, gone_in=(1, 41)),
     Right("edit", "editpage", "edit pages (provisioning, member changes)", FAILURE),
     Right("createpage", "createeditmovepage", "create the communities' pages", FAILURE),
     Right("protect", "protect", "protect pages (`cop archive` freezes a space that way)",
@@ -80,9 +82,13 @@ def site_checks(facts: SiteFacts, expect: Expectations) -> list[Check]:
             *_extensions(facts), _jobs(facts), _recent_changes(facts, expect)]
 
 
-def _version(facts: SiteFacts) -> Check:
+def _wiki_version(facts: SiteFacts) -> tuple[int, int] | None:
     found = re.search(r"(\d+)\.(\d+)", facts.generator)
-    version = (int(found.group(1)), int(found.group(2))) if found else None
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def _version(facts: SiteFacts) -> Check:
+    version = _wiki_version(facts)
     if version is not None and version < OLDEST_VERSION:
         return Check(WIKI, "version", FAILURE, f"{facts.generator}: cop-connector needs "
                      "MediaWiki 1.35 or later", "upgrade the wiki (1.43 is the current LTS)")
@@ -98,9 +104,13 @@ def _rights(facts: SiteFacts) -> list[Check]:
                       "create a bot password (Special:BotPasswords) and set mediawiki.user "
                       "to Name@appid and its password in the variable mediawiki.password_env "
                       "names")]
+    version = _wiki_version(facts)
+    rights = [r for r in RIGHTS if not (r.gone_in and version and version >= r.gone_in)]
     checks = []
     for grant in GRANTS:
-        needed = [r for r in RIGHTS if r.grant == grant]
+        needed = [r for r in rights if r.grant == grant]
+        if not needed:
+            continue
         missing = [r for r in needed if r.right not in facts.rights]
         topic = f"rights: {', '.join(r.right for r in needed)}"
         if not missing:
