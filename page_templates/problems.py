@@ -20,6 +20,9 @@ PROBLEMS_FILE = Path(__file__).parent / "problems.toml"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # What a quoted value may show of itself in a sentence (a whole summary is not useful there).
 QUOTE_LIMIT = 120
+# The code of a value only the records set (sync.engine.governance), here so that a reader
+# of problems (`cop status`) needs not load the governance rules.
+GOVERNED = "governed_value"
 
 
 @cache

@@ -7,44 +7,55 @@ Each command's module is imported only when that command runs (sync/cli/commands
 them with the line `cop --help` shows), so a command loads only the libraries it uses. The
 commands are grouped by what they are for: setup/ (installing and checking), community/ (the
 life of the communities), results/ (what the records say); sync_command.py is cop-sync.
+
+This module imports nothing itself: the entry points import the command line inside a
+guard, so a Ctrl-C in the first tenth of a second (while Python loads click and the
+command) ends with a line and exit code 130, as one later does, not with a traceback.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-import click
-
-from sync.cli.app import common_options, configure_logging
-from sync.cli.commands import LazyGroup
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@common_options
-@click.version_option(package_name="cop-connector")
-def _cop() -> None:
-    """cop-connector: give each community of practice its space on the company wiki.
-
-    Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""
+from page_templates.errors import EXIT_INTERRUPTED
 
 
 def cop() -> None:
     """Console script entry point of ``cop``."""
+    try:
+        from sync.cli.app import configure_logging  # noqa: PLC0415 - inside the guard
+        from sync.cli.commands import cop_group  # noqa: PLC0415
+    except KeyboardInterrupt:
+        _interrupted_at_start("cop")
     configure_logging()
-    _cop()
+    cop_group()
 
 
 def cop_sync() -> None:
     """Console script entry point of ``cop-sync``."""
-    from sync.cli.sync_command import cop_sync as command  # noqa: PLC0415 - see commands.py
-
+    try:
+        from sync.cli.app import configure_logging  # noqa: PLC0415 - inside the guard
+        from sync.cli.sync_command import cop_sync as command  # noqa: PLC0415
+    except KeyboardInterrupt:
+        _interrupted_at_start("cop-sync")
     configure_logging()
     command()
 
 
+def _interrupted_at_start(program: str) -> None:
+    """Ctrl-C before the command started: nothing was done."""
+    sys.stderr.write(f"{program}: interrupted before it started; nothing was done\n")
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
 def __getattr__(name: str) -> Any:
-    """``_cop_sync``, the click command of cop-sync, imported when asked for (the docs'
-    command reference walks it; `cop` itself never needs it)."""
+    """The click commands, imported when asked for: ``_cop`` (the group of `cop`) and
+    ``_cop_sync`` (the tests and the docs' command reference walk them)."""
+    if name == "_cop":
+        from sync.cli.commands import cop_group  # noqa: PLC0415
+
+        return cop_group
     if name == "_cop_sync":
         from sync.cli.sync_command import cop_sync as command  # noqa: PLC0415
 

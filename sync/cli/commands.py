@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from sync.cli.app import GuardedGroup
+from sync.cli.app import GuardedGroup, common_options
 
 # name -> (module:attribute, the line `cop --help` shows; it is the command's short help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -87,3 +87,12 @@ class LazyGroup(GuardedGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+@click.group("cop", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.version_option(package_name="cop-connector")
+def cop_group() -> None:
+    """cop-connector: give each community of practice its space on the company wiki.
+
+    Configuration: --config, else $COP_CONFIG, else ./cop.toml (create it with `cop init`)."""

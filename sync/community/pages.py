@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from connector.base import PageContext, PageRef
 from page_templates import PageKind, TemplateSet, localize
 from page_templates.model import base_kind, instance_key, instance_of
-from page_templates.report import fill
 from sync.records.model import Community, PageState, Rows
 
 Instances = Mapping[str, Sequence[str]]  # "seminar" -> the years it has pages for
@@ -23,6 +22,10 @@ Instances = Mapping[str, Sequence[str]]  # "seminar" -> the years it has pages f
 
 def page_title(kind: PageKind, lang: str, instance: str = "") -> str:
     """A page's title in ``lang`` ("Members", "Séminaire 2027")."""
+    # the report's placeholder filler, loaded when a title needs it (a sync of pages
+    # that are all known loads no report machinery)
+    from page_templates.report import fill  # noqa: PLC0415
+
     return fill(localize(kind.title, lang), instance=instance).strip()
 
 

@@ -54,8 +54,28 @@ StandardOutput=journal
 StandardError=journal
 SyslogIdentifier=cop-sync
 NoNewPrivileges=yes
-PrivateTmp=yes
+{_private_tmp(config, bin_dir)}
 """
+
+
+# what PrivateTmp=yes replaces with the service's own empty directories
+TEMPORARY = (Path("/tmp"), Path("/var/tmp"))  # noqa: S108 - compared with, never written
+
+
+def _private_tmp(config: Config, bin_dir: Path) -> str:
+    """A private /tmp, unless something the run reads or writes lives in /tmp (a trial
+    set-up): the service would not see it there and would fail at its first run."""
+    used = [config.path, config.records_path, bin_dir, config.resolve(config.sync.lock_file),
+            config.resolve(config.sync.report_file or "."),
+            config.resolve(config.sync.log_file or ".")]
+    if config.feeds is not None:
+        used.append(config.resolve(config.feeds.dir))
+    for path in used:
+        for tmp in TEMPORARY:
+            if path.is_relative_to(tmp):
+                return (f"# No PrivateTmp: {path} is under {tmp}, which a private {tmp} "
+                        "would hide from this service")
+    return "PrivateTmp=yes"
 
 
 def _timer(every_minutes: int) -> str:

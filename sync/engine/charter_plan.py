@@ -10,9 +10,8 @@ from connector.base import ParsedPage, RawRow
 from connector.errors import RowProblem
 from page_templates import FieldDef, PageKind
 from page_templates.model import localize
-from page_templates.problems import quoted
+from page_templates.problems import GOVERNED, quoted
 from page_templates.values import clean_text, display, normalize_row
-from sync.engine.governance import GOVERNED
 from sync.engine.page_rows import unknown_hint, unknown_params
 
 

@@ -17,11 +17,9 @@ from connector.base import RawRow
 from connector.errors import RowProblem
 from page_templates import FieldDef, PageKind
 from page_templates.model import localize
-from page_templates.problems import quoted
+from page_templates.problems import GOVERNED, quoted
 from page_templates.values import derived, display, normalize
 from sync.records.model import Rows
-
-GOVERNED = "governed_value"  # the problem's code
 
 
 def governed_fields(kind: PageKind) -> dict[str, frozenset[str]]:

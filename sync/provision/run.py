@@ -31,6 +31,7 @@ from connector.errors import (
     Unreachable,
 )
 from page_templates import TemplateSet
+from page_templates.problems import GOVERNED
 from sync.clock import utc_now
 from sync.community.lifecycle import provisioned_status, set_status
 from sync.community.pages import content_hash, current_refs
@@ -38,7 +39,6 @@ from sync.community.seminar_pages import seminar_extras, seminar_instances
 from sync.engine.charter_plan import plan_charter
 from sync.engine.checkpoints import checkpoint
 from sync.engine.deletions import PAGE_DELETED
-from sync.engine.governance import GOVERNED
 from sync.engine.notice import page_notice
 from sync.progress import Monitor
 from sync.provision.plan import (

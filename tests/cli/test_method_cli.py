@@ -118,6 +118,8 @@ def test_report_keeps_its_slug_and_gains_accounts(run) -> None:
     assert csv_text.splitlines() == ["year,account,communities,meetings,attendees,person_hours"]
     data = json.loads(run("report", "accounts", "--year", "2026", "--format", "json").output)
     assert data == {"year": 2026, "accounts": []}
+    # its usage line is one that works: accounts takes no SLUG
+    assert "Usage: cop report accounts [OPTIONS]" in run("report", "accounts", "--help").output
 
 
 def test_a_community_never_provisioned_is_archived_and_reopened(run, tmp_path: Path) -> None:

@@ -82,3 +82,36 @@ def test_the_listing_is_each_command_s_short_help(run) -> None:
 def test_an_unknown_command_is_a_usage_error(run) -> None:
     result = run("frobnicate")
     assert result.exit_code == 2 and "No such command" in result.output
+
+
+# A Ctrl-C while the command line loads: an import finder that raises KeyboardInterrupt when
+# click is asked for stands for the user's key, at the same point every time.
+INTERRUPTED_WHILE_LOADING = """
+import sys
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+sys.argv = [sys.argv[1], "status"]
+from sync.cli import cop, cop_sync
+(cop_sync if sys.argv[0] == "cop-sync" else cop)()
+"""
+
+
+@pytest.mark.parametrize("program", ["cop", "cop-sync"])
+def test_ctrl_c_while_loading_ends_with_a_line_not_a_traceback(program: str,
+                                                               tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_LOADING, program],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 130
+    assert result.stderr == f"{program}: interrupted before it started; nothing was done\n"
+
+
+def test_the_entry_module_loads_nothing_before_its_guard() -> None:
+    """sync.cli itself imports no click (the guard in cop() covers the loading)."""
+    probe = "import sys, sync.cli; print(sorted(m for m in sys.modules if m.startswith('click')))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, check=True, env={"PYTHONPATH": str(ROOT)})
+    assert result.stdout.strip() == "[]"

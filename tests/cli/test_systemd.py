@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.config.loader import load
+from sync.config.loader import load, parse
 from sync.config.systemd import ENVIRONMENT, SERVICE, TIMER, unit_files
 
 
@@ -42,7 +42,9 @@ def test_on_an_existing_config_only_the_units_and_the_secrets_are_kept(run,
     assert run("init", "--systemd").exit_code == 0
     environment = tmp_path / "systemd" / ENVIRONMENT
     environment.write_text("COP_MEDIAWIKI_PASSWORD=secret\n")
-    assert run("init", "--systemd", "--every", "10").exit_code == 0  # again: units only
+    again = run("init", "--systemd", "--every", "10")  # again: units only
+    assert again.exit_code == 0
+    assert f"kept {environment} as it is" in again.output
     assert environment.read_text() == "COP_MEDIAWIKI_PASSWORD=secret\n"  # never overwritten
     assert "OnUnitInactiveSec=10min" in units(tmp_path)[TIMER]
     assert (tmp_path / "cop.toml").read_text() == config
@@ -76,3 +78,16 @@ def test_the_units_pass_systemd_analyze_verify(run, tmp_path: Path) -> None:
                              *(str(tmp_path / name) for name in written)],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+@pytest.mark.parametrize(("directory", "private"), [("/srv/cop", True), ("/tmp/trial", False),
+                                                    ("/var/tmp/trial", False)])
+def test_a_private_tmp_unless_the_set_up_lives_in_tmp(directory: str, private: bool) -> None:
+    """A trial set-up in /tmp would be hidden from the service by PrivateTmp=yes (the
+    service fails at its first run): the unit then goes without, saying why."""
+    config = parse({"mediawiki": {"url": "https://wiki.corp.example/w/"}},
+                   Path(directory) / "cop.toml")
+    service = unit_files(config, bin_dir=Path("/opt/cop/bin"), user="cop", every_minutes=5,
+                         environment_file=Path("/etc/cop-connector") / ENVIRONMENT)[SERVICE]
+    assert ("PrivateTmp=yes" in service) is private
+    assert private or f"# No PrivateTmp: {directory}/cop.toml is under " in service

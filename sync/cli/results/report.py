@@ -47,11 +47,24 @@ class ReportGroup(GuardedGroup):
                                    "--all, or: accounts)", ctx=ctx)
         return []
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        pieces.insert(-1, "[SLUG]")  # shown here only: see _SlugArgument
+        return pieces
+
+
+class _SlugArgument(click.Argument):
+    """SLUG, left out of the usage line click builds for a subcommand: it reads
+    `cop report accounts`, not `cop report [SLUG] accounts` (accounts takes no SLUG)."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return []
+
 
 @click.group("report", cls=ReportGroup, invoke_without_command=True,
              subcommand_metavar="| accounts [--year YEAR] [--format csv|json]")
 @common_options
-@click.argument("slug", required=False)
+@click.argument("slug", required=False, cls=_SlugArgument)
 @click.option("--all", "all_", is_flag=True, help="Every community (and the portfolio).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help=f"{SINCE_HELP}; default: {DEFAULT_DAYS} days ago. A date after today "

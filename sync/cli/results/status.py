@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
+from page_templates.problems import GOVERNED
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
-from sync.engine.governance import GOVERNED
 from sync.records.model import Community
 from sync.records.relay_state import FEED_FIELD
 from sync.results.status import community_status, last_run, method_overview

@@ -134,14 +134,19 @@ def _write_systemd(config: Config, every_minutes: int) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in units.items():
             (directory / name).write_text(text, encoding="utf-8")
-        if not environment.exists():
+        kept = environment.exists()
+        if not kept:
             descriptor = os.open(environment, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as out:
                 out.write(environment_text(config))
     except OSError as error:
         raise UsageError(f"cannot write {directory}: {error.strerror or error}") from error
-    click.echo(f"wrote {directory / SERVICE}, {directory / TIMER} and {environment} "
-               "(mode 600; fill in the secret)")
+    if kept:  # say so: a re-run must not let anyone think the secrets were reset
+        click.echo(f"wrote {directory / SERVICE} and {directory / TIMER}; kept {environment} "
+                   "as it is (it may hold the secret already)")
+    else:
+        click.echo(f"wrote {directory / SERVICE}, {directory / TIMER} and {environment} "
+                   "(mode 600; fill in the secret)")
     click.echo("install (as root):\n"
                f"  install -D -m 600 {environment} /etc/cop-connector/{ENVIRONMENT}\n"
                f"  cp {directory / SERVICE} {directory / TIMER} /etc/systemd/system/\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from connector.base import WikiBackend
 from connector.errors import CopError
 from page_templates import TemplateSet, localize
 from page_templates.model import instance_of
@@ -23,6 +23,9 @@ from sync.results.health.compute import ACTIONS_KIND, HealthInput, compute
 from sync.results.health.model import CommunityHealth
 from sync.results.history import refresh_history, stored_contributions
 from sync.results.people import Member
+
+if TYPE_CHECKING:  # `cop status` reads the records only: no backend module to load
+    from connector.base import WikiBackend
 
 
 @dataclass
