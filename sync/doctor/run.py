@@ -101,9 +101,11 @@ def _support_check(wiki: str, op: str, page: str, remote: RemotePage | None,
         return Check(wiki, topic, FAILURE, "missing: the rows of every community show as "
                      "red links to it", "`cop provision --all` installs it again")
     if op == "update":
-        return Check(wiki, topic, WARNING, "an older version (these templates changed since "
-                     "it was written): forms and display may lag behind",
-                     "`cop provision --all` updates it")
+        # Either the templates changed since it was written, or a community in a new
+        # language was added (its labels go in the same page): the fix is the same.
+        return Check(wiki, topic, WARNING, "not what provisioning writes now (the templates "
+                     "changed since, or a community in another language was added): forms "
+                     "and display may lag behind", "`cop provision --all` updates it")
     revision = f" (revision {remote.revision})" if remote else ""
     return Check(wiki, topic, WARNING, f"edited on the wiki{revision}: rows may show or "
                  "edit differently; provisioning leaves it as it is",
@@ -117,6 +119,10 @@ def file_checks(config: Config) -> list[Check]:
     checks = [_writable("records file", config.records_path),
               _writable("lock file", config.resolve(config.sync.lock_file)),
               _writable("report file", config.resolve(config.sync.report_file))]
+    if config.sync.log_file:
+        checks.append(_writable("log file", config.resolve(config.sync.log_file)))
+    if config.feeds is not None:
+        checks.append(_writable("feeds directory", config.resolve(config.feeds.dir)))
     if config.session_path is not None:
         checks.append(_private(config.session_path))
     return checks

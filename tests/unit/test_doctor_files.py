@@ -1,0 +1,26 @@
+"""`cop doctor`'s checks of what the cron job writes beside the records (no wiki)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sync.config.loader import parse
+from sync.doctor.run import file_checks
+
+
+def topics(config_data: dict, where: Path) -> dict[str, str]:
+    config = parse(config_data, where / "cop.toml")
+    return {check.topic: check.message for check in file_checks(config)}
+
+
+def test_the_log_file_and_the_feeds_directory_are_checked_when_configured(
+        tmp_path: Path) -> None:
+    wiki = {"mediawiki": {"url": "https://wiki.corp.example/w/"}}
+    plain = topics(wiki, tmp_path)
+    assert {"records file", "lock file", "report file"} <= set(plain)
+    assert "log file" not in plain and "feeds directory" not in plain
+    configured = topics({**wiki, "sync": {"log_file": "logs/cop-sync.log"},
+                         "feeds": {"dir": "feeds", "url": "https://intranet.example/cop/"}},
+                        tmp_path)
+    assert str(tmp_path / "logs" / "cop-sync.log") in configured["log file"]
+    assert str(tmp_path / "feeds") in configured["feeds directory"]
