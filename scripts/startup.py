@@ -7,10 +7,11 @@ Times ``python -c pass`` (the same interpreter the console scripts use), ``cop -
 ``cop status`` and a ``cop-sync`` with nothing to do, interleaved (one of each per round, so
 a busy moment of the machine weighs on all of them alike), and prints each one's median and
 its ratio to the bare start, against the targets: ``cop --help`` and ``cop status`` within
-5 times a bare start, ``cop-sync`` within 10 times. Wall time is what a user waits for and
-what the targets are about; the CPU time each process used (user + system) is printed
-beside it: on a busy machine the wall times stretch while CPU times barely move, so their
-ratio tells what a quiet machine's wall times would be.
+5 times a bare start, ``cop-sync`` within 10 times; beside them, the floors (``import click``,
+``import mwclient``: what the commands cannot do without) timed the same way. Wall time is
+what a user waits for and what the targets are about; the CPU time each process used (user +
+system) is printed beside it: on a busy machine the wall times stretch while CPU times barely
+move, so their ratio tells what a quiet machine's wall times would be.
 
 Without --config it installs a throwaway MediaWiki in a temporary directory
 (scripts/localwiki.py), adds N communities with cop's own commands, declares their
@@ -47,8 +48,16 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# What a command cannot do without, timed alone: the floor under its ratio. A sync that asks
+# the wiki loads an HTTP client (requests, with urllib3, and mwclient, which loads
+# requests-oauthlib whether OAuth is used or not); every command loads click.
+FLOORS = {"floor: import click": "import click",
+          "floor: import mwclient": "import mwclient"}
+
+
 def commands() -> dict[str, list[str]]:
     return {"python -c pass": [sys.executable, "-c", "pass"],
+            **{name: [sys.executable, "-c", code] for name, code in FLOORS.items()},
             "cop --help": [str(BIN / "cop"), "--help"],
             "cop status": [str(BIN / "cop"), "status"],
             "cop-sync (nothing to do)": [str(BIN / "cop-sync")]}

@@ -5,13 +5,18 @@ every command builds the backend, only `cop doctor` needs what is here.
 Requests: one anonymous probe (is there an api.php, does TLS verify), the login (two), one
 query for the site and the account (siteinfo, userinfo, the grants' labels), one paraminfo
 for ``$wgRCMaxAge`` (it shows in the help of ``list=usercontribs``, the only place the API
-tells it). Never an edit; the login is a fresh one (a kept session would not show whether
-the password works), and is not kept.
+tells it), and one anonymous page view per provisioned community namespace (the script
+modules its head lists: is the "Add" buttons' script loaded there?). Never an edit; the
+login is a fresh one (a kept session would not show whether the password works), and is not
+kept.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -21,11 +26,12 @@ from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations
 from connector.errors import AuthenticationFailed, CopError
 from connector.http import failure_reason, is_loopback, safe_url
 
-from .doctor_checks import GRANTS, WIKI, SiteFacts, site_checks
+from .doctor_checks import GRANTS, WIKI, SiteFacts, add_buttons_to_check, site_checks
 
 if TYPE_CHECKING:
     from .backend import MediaWikiBackend
 
+PROBE = "Cop doctor"  # the page whose view is asked for in each community namespace
 SITE = {"meta": "siteinfo|userinfo|allmessages",
         "siprop": "general|namespaces|extensions|statistics|usergroups",
         "uiprop": "rights|groups", "ammessages": "|".join(f"grant-{g}" for g in GRANTS)}
@@ -48,6 +54,9 @@ def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
                               "see the message; `cop doctor -v` logs the requests")]
     login = [Check(WIKI, "login", OK, f"logged in as {wiki.settings.user}")] \
         if wiki.settings.user else []
+    facts = replace(facts, page_modules={
+        number: _page_modules(wiki, name, number)
+        for number, name in add_buttons_to_check(facts, expect.spaces).items()})
     return [*probe, *login, *site_checks(facts, expect)]
 
 
@@ -72,6 +81,31 @@ def _probe(wiki: MediaWikiBackend) -> list[Check]:
                       f"(HTTP {response.status_code})", "set mediawiki.url to the wiki's "
                       "script path, where api.php lives (e.g. https://wiki.example.com/w/)")]
     return [Check(WIKI, "reachable", OK, f"{safe_url(api)} answers"), _transport(wiki.url)]
+
+
+def _page_modules(wiki: MediaWikiBackend, namespace: str, number: int) -> frozenset[str] | None:
+    """The script modules a reader's view of a page of ``namespace`` loads (the list the
+    page's head gives ResourceLoader), None when the view is not of that namespace (a login
+    page) or cannot be had. Anonymous: a bot password's session is the API's only."""
+    http = wiki._http
+    reader = requests.Session()
+    reader.verify, reader.headers = http.session.verify, http.session.headers
+    try:
+        # a page that need not exist: the view of a missing one loads the same modules
+        html = reader.get(wiki.url + "index.php", params={"title": f"{namespace}:{PROBE}"},
+                          timeout=http.timeout).text
+    except requests.RequestException:
+        return None
+    finally:
+        reader.close()
+    shown = re.search(r'"wgNamespaceNumber":\s*(-?\d+)', html)
+    modules = re.search(r"RLPAGEMODULES=(\[[^\]]*\])", html)
+    if shown is None or int(shown.group(1)) != number or modules is None:
+        return None
+    try:
+        return frozenset(json.loads(modules.group(1)))
+    except ValueError:
+        return None
 
 
 def _transport(url: str) -> Check:

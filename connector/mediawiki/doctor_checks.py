@@ -15,7 +15,7 @@ from datetime import datetime
 
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations, ExpectedSpace, Status
 
-from .namespaces import declaration
+from .namespaces import ADD_ROW_MODULE, declaration
 from .titles import find_namespace
 
 WIKI = "mediawiki"
@@ -74,12 +74,52 @@ class SiteFacts:
     jobs: int | None = None
     rc_max_age: int | None = None  # seconds ($wgRCMaxAge)
     grant_labels: Mapping[str, str] = field(default_factory=dict)  # grant -> its label
+    # namespace number -> the script modules a page view there loads (None: the view was
+    # not of that namespace, e.g. a wiki that shows pages to logged-in readers only)
+    page_modules: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
 
 
 def site_checks(facts: SiteFacts, expect: Expectations) -> list[Check]:
     """Every check that rests on what the wiki said."""
     return [_version(facts), *_rights(facts), *_namespaces(facts, expect.spaces),
-            *_extensions(facts), _jobs(facts), _recent_changes(facts, expect)]
+            *_extensions(facts), *add_button_checks(facts, expect.spaces), _jobs(facts),
+            _recent_changes(facts, expect)]
+
+
+def add_buttons_to_check(facts: SiteFacts, spaces: Sequence[ExpectedSpace]) -> dict[int, str]:
+    """Namespace number -> name, of the provisioned communities declared on the wiki: their
+    pages have "Add" buttons, which the wiki's script should point at the visual editor."""
+    found = {space.space: find_namespace(facts.namespaces, space.space) for space in spaces
+             if space.provisioned and not space.archived}
+    return {number: name for name, number in found.items() if number is not None}
+
+
+def add_button_checks(facts: SiteFacts, spaces: Sequence[ExpectedSpace]) -> list[Check]:
+    """Each community namespace loads the script of the "Add" buttons (the block that `cop
+    mediawiki namespaces` prints): without it they open the source editor, and a namespace
+    added after the block was pasted is the usual cause."""
+    if "VisualEditor" not in facts.extensions:
+        return []  # said by the extension check; the buttons open the source editor anyway
+    wanted = add_buttons_to_check(facts, spaces)
+    if wanted and all(facts.page_modules.get(n) is None for n in wanted):
+        return [Check(WIKI, "Add buttons", OK, "not checked: the wiki shows its pages to "
+                      "logged-in readers only (open a community page and click an Add "
+                      "button: the visual editor should open with a new entry)")]
+    return [_add_button(name, facts.page_modules.get(number))
+            for number, name in sorted(wanted.items())]
+
+
+def _add_button(name: str, modules: frozenset[str] | None) -> Check:
+    topic = f"Add buttons of {name}"
+    if modules is None:
+        return Check(WIKI, topic, OK, "not checked: no page view of the namespace")
+    if ADD_ROW_MODULE in modules:
+        return Check(WIKI, topic, OK, "they open the visual editor with a new entry")
+    return Check(WIKI, topic, WARNING, "they open the source editor: the wiki does not load "
+                 "their script on this namespace (the block of `cop mediawiki namespaces` "
+                 "was pasted before this community was added, or without the script)",
+                 "print `cop mediawiki namespaces` again and replace the whole block in "
+                 "LocalSettings.php with it")
 
 
 def _wiki_version(facts: SiteFacts) -> tuple[int, int] | None:

@@ -67,7 +67,8 @@ def test_a_healthy_wiki_fails_nothing_and_nothing_is_written(battery: CopDir) ->
     assert set(warnings) <= {"extension VisualEditor"}, warnings
     ok = by_status(report, "ok")
     assert {"reachable", "TLS", "login", f"namespace {NS} (battery)", "row templates",
-            "extension ParserFunctions", "recent changes ($wgRCMaxAge)"} <= set(ok)
+            "extension ParserFunctions", "recent changes ($wgRCMaxAge)",
+            f"Add buttons of {NS}"} <= set(ok)
     assert "90 days" in ok["recent changes ($wgRCMaxAge)"]["message"]
     assert dump(battery.path / "cop.db") == records
     after = admin(battery).site.get("query", meta="siteinfo", siprop="statistics")
@@ -173,3 +174,16 @@ def test_the_text_output_gives_each_fix(battery: CopDir) -> None:
     assert "FAILURE  namespace CoP_Battery (battery)" in result.output
     assert "fix: add to LocalSettings.php:" in result.output
     assert "cop doctor:" in result.output and "exit 2" in result.output
+
+
+def test_a_namespace_declared_without_the_add_buttons_script_is_named(battery: CopDir) -> None:
+    """The namespace lines pasted without the block of the "Add" buttons' script (or before
+    the community was added): the buttons open the source editor; the fix says so."""
+    for extra in (battery.wiki.directory / "extra").glob("namespaces-*.php"):
+        extra.unlink()
+    battery.wiki.add_namespace(NS, 3000)  # the namespace and VisualEditor, no script
+    code, report = doctor(battery)
+    assert code == 1
+    found = by_status(report, "warning")[f"Add buttons of {NS}"]
+    assert "source editor" in found["message"]
+    assert "cop mediawiki namespaces" in found["fix"]

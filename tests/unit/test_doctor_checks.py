@@ -89,3 +89,29 @@ def test_a_long_job_queue_and_an_old_wiki_are_named() -> None:
     found = checks(facts(jobs=2500, generator="MediaWiki 1.31.0"))
     assert found["job queue"].status == WARNING and "runJobs.php" in found["job queue"].fix
     assert found["version"].status == FAILURE
+
+
+ADD_ROW = frozenset({"site", "ext.copConnector.addRow"})
+
+
+def test_the_add_buttons_script_loaded_on_each_namespace() -> None:
+    found = checks(facts(page_modules={3000: ADD_ROW}))["Add buttons of CoP_Battery"]
+    assert found.status == OK and "visual editor" in found.message
+    missing = checks(facts(page_modules={3000: frozenset({"site"})}))
+    assert missing["Add buttons of CoP_Battery"].status == WARNING
+    assert "`cop mediawiki namespaces`" in missing["Add buttons of CoP_Battery"].fix
+
+
+def test_add_buttons_not_checked_on_a_wiki_read_by_logged_in_readers_only() -> None:
+    found = checks(facts(page_modules={3000: None}))
+    assert found["Add buttons"].status == OK and "not checked" in found["Add buttons"].message
+    assert "Add buttons of CoP_Battery" not in found
+
+
+def test_add_buttons_not_checked_without_visual_editor_or_before_provisioning() -> None:
+    without_ve = facts(extensions=frozenset({"ParserFunctions", "TemplateData"}),
+                       page_modules={3000: frozenset()})
+    assert not [t for t in checks(without_ve) if t.startswith("Add buttons")]
+    space = ExpectedSpace("battery", "Battery", "CoP_Battery", "en", provisioned=False)
+    early = checks(facts(), expect(spaces=[space]))
+    assert not [t for t in early if t.startswith("Add buttons")]

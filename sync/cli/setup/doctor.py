@@ -34,10 +34,10 @@ def doctor(app: App, as_json: bool) -> None:
     (TLS verified), the login works, the account's rights and bot password grants (edit,
     create, protect for `cop archive`, high-volume), every community's namespace declared
     with the number the records know, the row templates installed and at their version,
-    the extensions members' editing needs (VisualEditor, TemplateData, ParserFunctions),
-    the job queue, how long the wiki keeps recent changes against the last sync; on
-    Confluence the API versions, the spaces, their permissions and labels; and the files
-    the cron job writes.
+    the extensions members' editing needs (VisualEditor, TemplateData, ParserFunctions)
+    and the script of the pages' Add buttons on each community namespace, the job queue,
+    how long the wiki keeps recent changes against the last sync; on Confluence the API
+    versions, the spaces, their permissions and labels; and the files the cron job writes.
 
     Writes nothing: no edit, no records change, no kept session. Exit 0: all ok; 1:
     warnings; 2: failures."""
