@@ -168,7 +168,7 @@ class DigestRun:
                     self._send_one(server, one)
         except ServerFailed as error:
             if error.exit_code != EXIT_PARTIAL:
-                raise  # a refused login: a configuration error (exit 2)
+                raise  # a refused login, or [mail] wrong for this server: exit 2
             report.error = str(error)
             for one in outgoing:
                 if one.delivery.status == "would-send":

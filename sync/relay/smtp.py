@@ -40,6 +40,14 @@ class LoginRefused(ServerFailed):
     exit_code = EXIT_USAGE
 
 
+class SettingsMismatch(ServerFailed):
+    """The server does not offer what ``[mail]`` asks of it (STARTTLS, a login): exit code
+    2, a configuration error, as waiting for the next run would not change it. (A
+    certificate that does not verify stays exit 1, as it is for a wiki.)"""
+
+    exit_code = EXIT_USAGE
+
+
 class SmtpSender:
     """``with SmtpSender(config, password) as server: server.send(message, to)``."""
 
@@ -138,7 +146,7 @@ class SmtpSender:
             smtp.starttls(context=context)
         except smtplib.SMTPNotSupportedError as error:
             smtp.close()
-            raise ServerFailed(f"the mail server {self.where} does not offer STARTTLS: set "
+            raise SettingsMismatch(f"the mail server {self.where} does not offer STARTTLS: set "
                                "mail.security (and mail.port) to what it offers") from error
         except BaseException:
             smtp.close()
@@ -156,7 +164,7 @@ class SmtpSender:
                                "mail.user and the password's variable "
                                f"({self.config.password_env})") from error
         except smtplib.SMTPNotSupportedError as error:
-            raise ServerFailed(f"the mail server {self.where} offers no login (AUTH): "
+            raise SettingsMismatch(f"the mail server {self.where} offers no login (AUTH): "
                                "leave mail.user empty if it takes mail without one"
                                ) from error
         except (smtplib.SMTPException, OSError) as error:

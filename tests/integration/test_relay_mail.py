@@ -13,7 +13,7 @@ from relay_out_world import T, World, config
 
 from sync.config.relay_out import MailConfig
 from sync.relay.digests import DigestOptions, DigestReport, DigestRun
-from sync.relay.smtp import LoginRefused, SmtpSender
+from sync.relay.smtp import LoginRefused, SettingsMismatch, SmtpSender
 
 ZOE = "{{CoP member|email=zoe@corp.example|name=Zoé Dupré|profile=R&D}}"
 VEILLE = ("{{CoP watch|date=2026-11-21|title=Cellules sodium|url=https://exemple.fr/na"
@@ -166,10 +166,13 @@ def test_a_refused_login_is_a_configuration_error(world: World, authority: Autho
         assert "refused the login of 'cop-bot'" in str(refused.value)
 
 
-def test_starttls_asked_of_a_server_without_it(world: World) -> None:
+def test_starttls_asked_of_a_server_without_it_is_a_configuration_error(world: World) -> None:
     with MailServer() as server:
-        report = send(world, mail(server, security="starttls"))
-        assert report.exit_code == 1 and "does not offer STARTTLS" in report.error
+        with pytest.raises(SettingsMismatch) as mismatch:
+            send(world, mail(server, security="starttls"))
+        assert mismatch.value.exit_code == 2
+        assert "does not offer STARTTLS" in str(mismatch.value)
+        assert not server.inbox.received
 
 
 def test_the_dry_run_files_are_what_the_server_would_get(world: World,
