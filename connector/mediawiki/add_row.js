@@ -172,7 +172,32 @@
 				.insertContent( [ { type: 'paragraph' }, { type: '/paragraph' } ] );
 		}
 		model.setLinearSelection( new ve.Range( offset ) );
+		breakpointWhenFormCloses( surface );
 		surface.execute( 'window', 'open', 'transclusion', { template: template } );
+	}
+
+	// The entry is in the undo history (a "breakpoint") once its form is closed. VE keeps an
+	// auto-save copy of the page in the tab's session storage from the first breakpoint on,
+	// and removes it when the editor closes; without a breakpoint of ours, the first one
+	// comes from VE's 3-second timer, which keeps running after the editor has closed: a
+	// member who inserts the entry and saves within 3 s finds, at the next edit of the page
+	// in that tab, the copy written after the save (the page before the entry, under the new
+	// revision's number), and VE stops on "Revision IDs returned by the server do not
+	// match" (1.43) or offers to recover changes (measured with the browser tests).
+	function breakpointWhenFormCloses( surface ) {
+		var dialogs = surface.getDialogs();
+		function onClosing( win, closed ) {
+			if ( win.constructor.static.name !== 'transclusion' ) {
+				return;
+			}
+			dialogs.off( 'closing', onClosing );
+			$.when( closed ).then( function () {
+				if ( surface.getModel() ) {
+					surface.getModel().breakpoint();
+				}
+			} );
+		}
+		dialogs.on( 'closing', onClosing );
 	}
 
 	// The parameters have done their job: a reload must not add a second entry.

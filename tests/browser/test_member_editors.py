@@ -5,7 +5,6 @@ and every page kind as a member sees it, in screenshots."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -83,14 +82,6 @@ def test_every_page_kind_as_a_member_sees_it(member_wiki: Any, member_page: Any)
                                full_page=True)
 
 
-# Measured on the local MediaWiki 1.43 (php -S, no job runner): the visual editor opened a
-# second time on a page a member has just saved loads Parsoid's HTML of an older revision
-# and stops on "Revision IDs returned by the server do not match (document: 20, metadata:
-# 32)". Not seen on 1.39. Left open (see the note on issue 11); the other Add-button tests
-# pass on 1.43.
-@pytest.mark.xfail(os.environ.get("COP_MEDIAWIKI_VERSION") == "1.43", strict=False,
-                   reason="1.43 local wiki: VE reopened on a just-saved page gets stale "
-                          "Parsoid HTML (revision IDs do not match)")
 def test_add_button_opens_the_visual_editor_with_a_new_entry(member_wiki: Any,
                                                              member_page: Any) -> None:
     """The button of an empty list, twice: each time the visual editor opens with the
