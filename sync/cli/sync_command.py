@@ -154,8 +154,9 @@ def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
                 say(f"{community.slug}: error: {community.error}")
             for notice in community.notices:
                 say(f"{community.slug}: {notice}", level=logging.INFO)
+            noticed: set[str] = set()  # a page with two row sets (Watch) has one notice
             for page in community.pages:
-                _print_page(page, say)
+                _print_page(page, say, noticed)
         _print_sources(sources, say)
         for path, reason in data.get("feeds", {}).get("errors", {}).items():
             say(f"feeds: cannot write {path}: {reason}")
@@ -177,12 +178,13 @@ def _print_sources(sources: RelayReport, say: Callable[..., None]) -> None:
                 level=logging.INFO)
 
 
-def _print_page(page: PageOutcome, say: Callable[..., None]) -> None:
+def _print_page(page: PageOutcome, say: Callable[..., None], noticed: set[str]) -> None:
     if page.error:
         say(f"{page.page}: error: {page.error}")
     if page.notice:
         say(f"{page.page}: {page.notice}", level=logging.INFO)
-    if page.page_notice:
+    if page.page_notice and page.page not in noticed:
+        noticed.add(page.page)
         say(f"{page.page}: the notice of entries to fix {page.page_notice}",
             level=logging.INFO)
     for problem in page.problems:
