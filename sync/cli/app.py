@@ -317,7 +317,7 @@ def report_errors(invoke: Callable[[click.Context], Any]) -> Callable[[Any, clic
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(f"{ctx.find_root().info_name}: stopped (Ctrl-C)", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # Whoever read standard output stopped (`cop status | head -1`): stop quietly,

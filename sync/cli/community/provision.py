@@ -77,8 +77,10 @@ def _print(report: ProvisionReport, dry_run: bool) -> None:
     click.echo(f"{verb} {done} page(s); {len(report.actions) - writes} left as they are"
                + (" (dry run: nothing written)" if dry_run else ""))
     if report.interrupted:
-        click.echo(f"cop: stopped (Ctrl-C) with {len(report.left)} page(s) not written; run "
-                   "the same command again to finish", err=True)
+        left = sum(action.writes for action in report.left)
+        click.echo(f"cop: stopped (Ctrl-C) with {left} page(s) not written; run the same "
+                   "command again to finish" if left else
+                   "cop: stopped (Ctrl-C), with nothing left to write", err=True)
     if report.stopped:
         click.echo(f"provisioning {report.stopped}", err=True)
 
