@@ -16,6 +16,7 @@ import click
 
 from connector.errors import ConfigError, LockHeld, UsageError
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
+from sync.cli.dates import ISO_DATE
 from sync.cli.output import echo_json
 from sync.clock import utc_now
 
@@ -31,7 +32,7 @@ DEFAULT_OUT = "digests"
 @common_options
 @click.argument("slug", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every community (archived ones aside).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--since", type=ISO_DATE, default=None,
               help="Where a member's first digest starts (YYYY-MM-DD; default: 7 days "
                    "ago). Never before what their last digest covered.")
 @click.option("--dry-run", is_flag=True,

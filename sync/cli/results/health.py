@@ -9,6 +9,7 @@ import click
 
 from connector.errors import UsageError
 from sync.cli.app import App, GuardedCommand, common_options, exit_code, pass_app
+from sync.cli.dates import ISO_DATE
 from sync.cli.output import echo_json
 from sync.clock import utc_now
 from sync.records.model import Community
@@ -23,7 +24,7 @@ SINCE_HELP = "Start of the period (YYYY-MM-DD)"
 @common_options
 @click.argument("slug", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--since", type=ISO_DATE, default=None,
               help=f"{SINCE_HELP}; default: [health] history_days (90) days ago. A date "
                    "after today is refused.")
 @click.option("--no-wiki", is_flag=True,

@@ -15,6 +15,7 @@ import click
 
 from connector.errors import UsageError
 from sync.cli.app import App, GuardedGroup, common_options, exit_code, pass_app, write_file
+from sync.cli.dates import ISO_DATE
 from sync.cli.progress import watched
 from sync.cli.results.health import SINCE_HELP, history, period_start
 from sync.cli.results.report_accounts import accounts
@@ -66,7 +67,7 @@ class _SlugArgument(click.Argument):
 @common_options
 @click.argument("slug", required=False, cls=_SlugArgument)
 @click.option("--all", "all_", is_flag=True, help="Every community (and the portfolio).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--since", type=ISO_DATE, default=None,
               help=f"{SINCE_HELP}; default: {DEFAULT_DAYS} days ago. A date after today "
                    "is refused.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
