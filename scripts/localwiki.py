@@ -323,7 +323,8 @@ class Server:
         # php -S cannot bind a port in use, but the server already there (another wiki)
         # would answer the readiness probe: this wiki would seem to run, and be another.
         if not port_free(self.port):
-            raise LocalWikiError(f"port {self.port} is in use on 127.0.0.1: choose another")
+            raise LocalWikiError(f"port {self.port} is in use on 127.0.0.1: choose another "
+                                 "(--port N; for scripts/quickstart: COP_DEMO_PORT=N)")
         env = dict(os.environ, MW_CONFIG_FILE=str(self.directory / "LocalSettings.php"),
                    COP_WIKI_SERVER=f"http://127.0.0.1:{self.port}")
         if self.workers > 1:
