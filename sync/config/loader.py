@@ -135,12 +135,20 @@ def load(explicit: str | None = None) -> Config:
     """Read and validate the configuration. Raises ConfigError."""
     path = find_config_path(explicit)
     if not path.exists():
-        raise ConfigError(f"no configuration at {path}; create one with `cop init` "
+        raise ConfigError(f"no configuration at {path.absolute()}; create one with `cop init` "
                           "(or pass --config / set COP_CONFIG)")
+    if path.is_dir():
+        raise ConfigError("is a directory: give the configuration file (cop.toml) in it, "
+                          "or another file", path=str(path))
     try:
         data = tomli.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as error:
-        raise ConfigError(f"cannot read: {error}", path=str(path)) from error
+    except tomli.TOMLDecodeError as error:
+        raise ConfigError(f"is not a valid TOML file: {error}", path=str(path)) from error
+    except UnicodeDecodeError as error:
+        raise ConfigError("is not a text file (UTF-8): is it the configuration?",
+                          path=str(path)) from error
+    except OSError as error:
+        raise ConfigError(f"cannot read: {error.strerror or error}", path=str(path)) from error
     return parse(data, path.resolve())
 
 

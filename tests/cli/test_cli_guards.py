@@ -19,6 +19,7 @@ import records_engine
 from click.testing import CliRunner
 
 from sync.cli.app import GuardedCommand
+from sync.cli.commands import cop_group
 from sync.cli.sync_command import cop_sync
 from tests.cop_process import argv, environment
 
@@ -382,3 +383,22 @@ def test_namespaces_without_a_community_says_why_the_snippet_is_empty(run) -> No
     assert run("init", "--mediawiki-url", "http://127.0.0.1:9/").exit_code == 0
     shown = run("mediawiki", "namespaces")
     assert shown.exit_code == 0 and "no MediaWiki community yet" in shown.stderr
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ("directory", "is a directory: give the configuration file (cop.toml) in it"),
+    ("markdown", "is not a valid TOML file: Expected '=' after a key"),
+    ("binary", "is not a text file (UTF-8)"),
+    ("missing", "no configuration at /"),  # the whole path, wherever cop runs
+])
+def test_a_configuration_path_that_is_no_configuration_says_what_it_is(
+        tmp_path: Path, given: str, said: str) -> None:
+    target = {"directory": tmp_path, "markdown": tmp_path / "README.md",
+              "binary": tmp_path / "cop.db", "missing": Path("cop.toml")}[given]
+    if given == "markdown":
+        target.write_text("# Read me\n\nNot a configuration.\n")
+    if given == "binary":
+        target.write_bytes(b"SQLite format 3\x00\xff\xfe")
+    result = CliRunner().invoke(cop_group, ["--config", str(target), "status"])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Errno" not in result.output, result.output
