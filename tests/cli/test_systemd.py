@@ -32,6 +32,14 @@ def test_init_writes_the_units_and_a_private_environment_file(run, tmp_path: Pat
     environment = tmp_path / "systemd" / ENVIRONMENT
     assert stat.S_IMODE(environment.stat().st_mode) == 0o600
     assert "COP_MEDIAWIKI_PASSWORD=\n" in environment.read_text()
+    assert "(mode 600; fill in the secret)" in result.output
+
+
+def test_a_wiki_read_without_a_login_has_no_secret_to_fill_in(run, tmp_path: Path) -> None:
+    result = run("init", "--mediawiki-url", "https://wiki.corp.example/w/", "--systemd")
+    assert result.exit_code == 0, result.output
+    assert "(mode 600; the configuration names no secret)" in result.output
+    assert "names no secret" in (tmp_path / "systemd" / ENVIRONMENT).read_text()
 
 
 def test_on_an_existing_config_only_the_units_and_the_secrets_are_kept(run,

@@ -145,8 +145,10 @@ def _write_systemd(config: Config, every_minutes: int) -> None:
         click.echo(f"wrote {directory / SERVICE} and {directory / TIMER}; kept {environment} "
                    "as it is (it may hold the secret already)")
     else:
+        secrets = "fill in the secret" if "=\n" in environment_text(config) else \
+            "the configuration names no secret"
         click.echo(f"wrote {directory / SERVICE}, {directory / TIMER} and {environment} "
-                   "(mode 600; fill in the secret)")
+                   f"(mode 600; {secrets})")
     click.echo("install (as root):\n"
                f"  install -D -m 600 {environment} /etc/cop-connector/{ENVIRONMENT}\n"
                f"  cp {directory / SERVICE} {directory / TIMER} /etc/systemd/system/\n"
