@@ -116,9 +116,14 @@ class RateLimited(Unreachable):
 
 
 class AuthenticationFailed(BackendError):
-    """The wiki refused the configured credentials."""
+    """The wiki refused the configured credentials. ``refusal`` is what the wiki said without
+    the ``advice`` (what to check), for a caller that gives its own (cop doctor's fix)."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, backend: str, advice: str = ""):
+        super().__init__(f"{message}; {advice}" if advice else message, backend=backend)
+        self.refusal = message
 
 
 class PermissionDenied(BackendError):

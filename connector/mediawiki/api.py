@@ -252,9 +252,10 @@ class ApiCalls:
             raise BackendError(f"too many login attempts; the wiki asks to wait "
                                f"{result.get('wait', '?')} s", backend=self.name)
         raise AuthenticationFailed(
-            f"the wiki refused the login of {self.settings.user!r} ({code}: {reason}); check "
-            "mediawiki.user (a bot password user looks like Name@appid) and the password "
-            "in the environment variable named by mediawiki.password_env", backend=self.name)
+            f"the wiki refused the login of {self.settings.user!r} ({code}: {reason})",
+            advice="check mediawiki.user (a bot password user looks like Name@appid) and the "
+            "password in the environment variable named by mediawiki.password_env",
+            backend=self.name)
 
     def _call(self, action: str, method: str, *, page: str | None = None, write: bool = False,
               base_revision: str | None = None, **params: Any) -> dict[str, Any]:

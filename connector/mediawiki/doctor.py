@@ -45,7 +45,8 @@ def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
     try:
         wiki._login()
     except CopError as refused:  # the other checks need the account: fix this first
-        detail = refused.detail if isinstance(refused, AuthenticationFailed) else str(refused)
+        # the fix says what to check: the detail is what the wiki said, once
+        detail = refused.refusal if isinstance(refused, AuthenticationFailed) else str(refused)
         return [*probe, Check(WIKI, "login", FAILURE, detail, _login_fix(wiki.settings.user))]
     try:
         facts = _facts(wiki)
