@@ -89,7 +89,8 @@ def _section(kind: PageKind, section: Section, context: PageContext) -> list[str
         blocks.append("\n".join(f"* {escape_text(item)}" for item in items))
     target = kind.section_kind(section)
     if section.help and target is not None and target.has_rows:
-        blocks.extend(_help(target, lang, _list_title(kind, target, lang)))
+        blocks.extend(_help(target, lang, _list_title(kind, target, lang),
+                            markup=section is _last_help(kind)))
     if section.index:
         blocks.append(_index(context.pages))
     return blocks
@@ -152,7 +153,14 @@ def _list_title(kind: PageKind, target: PageKind, lang: str) -> str:
     return localize(section.title, lang) if section and section.title else ""
 
 
-def _help(kind: PageKind, lang: str, list_title: str = "") -> list[str]:
+def _last_help(kind: PageKind) -> Section | None:
+    """The page's last help section: a page with two lists (Watch: sources and items) says
+    what MediaWiki makes of links and signatures once, not in both helps."""
+    helps = [s for s in kind.sections if s.help]
+    return helps[-1] if helps else None
+
+
+def _help(kind: PageKind, lang: str, list_title: str = "", *, markup: bool = True) -> list[str]:
     template = str(kind.row_template)
     row = localize(kind.row_label, lang) or kind.kind
     source = escape_prose(ui_text("source_editor", lang, kind.ui, row=row))
@@ -160,9 +168,9 @@ def _help(kind: PageKind, lang: str, list_title: str = "") -> list[str]:
     fields = [escape_prose(ui_text("fields", lang, kind.ui)),
               *(_field_help(kind, f, lang) for f in kind.fields)]
     # What MediaWiki makes of what members type (measured: links and ~~~~, see README).
-    markup = escape_prose(ui_text("markup", lang, kind.ui))
-    return [add_button(kind, lang, list_title), _visual_help(kind, lang, template),
-            f"{source}\n{example}", "\n".join(fields), markup]
+    blocks = [add_button(kind, lang, list_title), _visual_help(kind, lang, template),
+              f"{source}\n{example}", "\n".join(fields)]
+    return [*blocks, escape_prose(ui_text("markup", lang, kind.ui))] if markup else blocks
 
 
 # A link styled as a button (inline: a wiki may have no site CSS); "plainlinks" drops the
@@ -210,14 +218,17 @@ def _visual_help(kind: PageKind, lang: str, template: str) -> str:
 
 def _field_help(kind: PageKind, field: FieldDef, lang: str) -> str:
     label = escape_prose(localize(field.label, lang))
-    required = f" ({escape_prose(ui_text('required', lang, kind.ui))})" if field.required \
+    # The name as the source editor's line has it (title=, owner=...): with the labels alone
+    # a member in the source editor had to guess which is which (Subject is title=).
+    name = f"<code>{escape_text(field.name)}=</code>"
+    required = f", {escape_prose(ui_text('required', lang, kind.ui))}" if field.required \
         else ""
     text = localize(field.help, lang) if field.help else ""
     # The separator (": " or " : ") is UI text, safe mid-line: not escaped, so French
     # typography keeps its plain spaces (a company's colon is escaped as prose).
     colon = ui_text("colon", lang, kind.ui) if text else ""
     colon = colon if colon.strip() in ("", ":") else escape_prose(colon)
-    return f"* '''{label}'''{required}{colon}{escape_prose(text)}"
+    return f"* '''{label}''' ({name}{required}){colon}{escape_prose(text)}"
 
 
 def _index(pages: Mapping[str, PageRef]) -> str:

@@ -197,6 +197,17 @@ def test_home_index_links_every_other_page_in_page_order() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", ["watch", "seminar", "members"])
+def test_what_mediawiki_makes_of_links_and_signatures_is_said_once_a_page(
+        lang: str, kind: str) -> None:
+    """The Watch page and a seminar's page have two lists, each with its help: the sentence
+    on links and ~~~~ comes once, in the last one (it showed twice)."""
+    content = CODEC.render_page(TEMPLATES[kind], context(lang), [])
+    sentence = ui_text("markup", lang).split(" ")[0:4]
+    assert content.count(" ".join(sentence)) == 1, content
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     kind = TEMPLATES["members"]
     content = CODEC.render_page(kind, context(lang), [])
@@ -223,9 +234,10 @@ def test_help_section_explains_both_editors_and_every_field(lang: str) -> None:
     assert content.index("nosummary") < content.index(f"== {rows_title} ==")
     required = ui_text("required", lang)
     for field in kind.fields:
-        line = f"* '''{localize(field.label, lang)}'''"
+        # the label, then the name the source editor's line has (email=, name=...)
+        line = f"* '''{localize(field.label, lang)}''' (<code>{field.name}=</code>"
         assert line in content
-        assert (f"{line} ({required})" in content) == field.required
+        assert (f"{line}, {required})" in content) == field.required
     # the example in <nowiki> is not a row
     assert CODEC.parse_rows(content, kind, PAGE) == CODEC.parse_rows("", kind, PAGE)
 
