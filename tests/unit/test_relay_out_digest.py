@@ -279,8 +279,8 @@ def test_archived_communities_get_no_digest(world: World) -> None:
 
 def test_the_members_page_says_how_to_stop_the_digest(world: World) -> None:
     french = world.wiki.page(world.page("solar", "members")).content
-    assert ("* '''Nouveautés par courriel''' (<code>digest=</code>) : Le courriel qui liste les nouveautés de la "
-            "communauté") in french
+    assert ("* '''Nouveautés par courriel''' (<code>digest=</code>) : Le courriel qui liste "
+            "les nouveautés de la communauté") in french
     assert "écrivez non pour l'arrêter, oui pour le retrouver." in french
     english = world.wiki.page(world.page("battery", "members")).content
     assert "write no to stop it, yes to get it back." in english
