@@ -121,8 +121,10 @@ class AuthenticationFailed(BackendError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, backend: str, advice: str = ""):
-        super().__init__(f"{message}; {advice}" if advice else message, backend=backend)
+    def __init__(self, message: str, *, backend: str, page: str | None = None,
+                 advice: str = ""):
+        super().__init__(f"{message}; {advice}" if advice else message, backend=backend,
+                         page=page)
         self.refusal = message
 
 
