@@ -95,11 +95,16 @@ WantedBy=timers.target
 """
 
 
-def environment_text(config: Config) -> str:
-    """The EnvironmentFile: one empty line per secret the configuration names."""
+def secret_names(config: Config) -> list[str]:
+    """The environment variables holding the secrets the configuration names."""
     names = [section.password_env for section in [config.mediawiki] if section and
              section.user] + [section.token_env for section in [config.confluence] if section]
-    lines = "".join(f"{name}=\n" for name in names if name)
+    return [name for name in names if name]
+
+
+def environment_text(config: Config) -> str:
+    """The EnvironmentFile: one empty line per secret the configuration names."""
+    lines = "".join(f"{name}=\n" for name in secret_names(config))
     return ("# Secrets for cop-sync, read by systemd (keep this file mode 600, owned by "
             "root or\n# by the service's user). One NAME=value per line, no quotes, no "
             "export.\n" + (lines or "# (the configuration names no secret)\n"))

@@ -21,7 +21,14 @@ from connector.mediawiki.http import check_url as check_mediawiki_url
 from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.config.loader import Config, toml_string
 from sync.config.starter import StarterSettings, starter_text
-from sync.config.systemd import ENVIRONMENT, SERVICE, TIMER, environment_text, unit_files
+from sync.config.systemd import (
+    ENVIRONMENT,
+    SERVICE,
+    TIMER,
+    environment_text,
+    secret_names,
+    unit_files,
+)
 from sync.records.store import Records
 
 # The options that are settings of the file (given on an existing file, they need --force).
@@ -145,7 +152,7 @@ def _write_systemd(config: Config, every_minutes: int) -> None:
         click.echo(f"wrote {directory / SERVICE} and {directory / TIMER}; kept {environment} "
                    "as it is (it may hold the secret already)")
     else:
-        secrets = "fill in the secret" if "=\n" in environment_text(config) else \
+        secrets = "fill in the secret" if secret_names(config) else \
             "the configuration names no secret"
         click.echo(f"wrote {directory / SERVICE}, {directory / TIMER} and {environment} "
                    f"(mode 600; {secrets})")
