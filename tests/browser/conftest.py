@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,18 @@ class MemberWiki:
 
     def read(self, title: str) -> str:
         return self.person().read(title)
+
+    @contextmanager
+    def appended(self, title: str, line: str) -> Iterator[None]:
+        """``line`` added at the end of the page by another person, and the page put back as
+        it was however the block ends: the session's other tests sync, and a bad row left
+        open would fail them all."""
+        before = self.read(title)
+        self.person().append(title, line)
+        try:
+            yield
+        finally:
+            self.person().save(title, before)
 
 
 def _localwiki() -> Any:

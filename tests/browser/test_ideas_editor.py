@@ -126,16 +126,10 @@ def test_a_subject_in_french_and_a_bad_status(member_wiki: Any, member_page: Any
     view(member_page, member_wiki.url, title)
     card = member_page.locator(".cop-row", has_text="Stockage saisonnier").first
     assert "Besoin (marché) : Stocker" in card.inner_text().replace("\xa0", " ")
-    before = member_wiki.read(title)
-    member_wiki.person().append(title, "{{CoP idea|title=Réseau de chaleur|status=en cours}}")
-    try:
+    with member_wiki.appended(title, "{{CoP idea|title=Réseau de chaleur|status=en cours}}"):
         view(member_page, member_wiki.url, title,
              member_wiki.shots / "stockage-ideas-problem.png")
         card = member_page.locator(".cop-row", has_text="Réseau de chaleur").first
         note = card.locator(".cop-problem").inner_text().replace("\xa0", " ")
         assert "Non enregistré" in note and "Statut" in note, note
-    finally:
-        # the row removed again, pass or fail: the session's other tests sync, and an open
-        # problem would fail them all
-        member_wiki.person().save(title, before)
     assert member_wiki.sync().exit_code == 0
