@@ -1,4 +1,5 @@
-"""What the rest of the code sees of a wiki: small frozen dataclasses and two protocols.
+"""What the rest of the code sees of a wiki: small frozen records (msgspec Structs) and
+two protocols.
 
 ``WikiBackend`` moves pages (batched reads, optimistic writes, a change feed);
 ``PageCodec`` knows one page format (wikitext, Confluence storage): it renders a page from a
@@ -9,8 +10,9 @@ Every backend passes the same contract suite (tests/contract).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from msgspec import Struct, field
 
 from page_templates import PageKind, TemplateSet
 
@@ -21,8 +23,7 @@ if TYPE_CHECKING:  # (what upgrades and extraction return: loaded by the codecs 
     from .regions import PageUpgrade
 
 
-@dataclass(frozen=True, order=True)
-class PageRef:
+class PageRef(Struct, frozen=True, order=True):
     """A page by place: ``space`` is a MediaWiki namespace or a Confluence space key."""
 
     space: str
@@ -32,8 +33,7 @@ class PageRef:
         return f"{self.space}:{self.title}" if self.space else self.title
 
 
-@dataclass(frozen=True)
-class RemotePage:
+class RemotePage(Struct, frozen=True):
     """A page as read: ``revision`` is the MediaWiki revid / Confluence version number.
     ``unreadable`` says why ``content`` cannot be trusted ("" when it can: a Confluence live
     doc answers an empty body although it has content): such a page is reported, never
@@ -47,8 +47,7 @@ class RemotePage:
     unreadable: str = ""
 
 
-@dataclass(frozen=True)
-class WrittenPage:
+class WrittenPage(Struct, frozen=True):
     """The outcome of a write: the new revision (unchanged when the wiki saw no change)."""
 
     ref: PageRef
@@ -60,8 +59,7 @@ class WrittenPage:
 ChangeAction = Literal["edit", "create", "move", "delete", "restore"]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """One entry of the change feed. For a move, ``target`` is where the page went."""
 
     ref: PageRef
@@ -72,16 +70,14 @@ class Change:
     target: PageRef | None = None
 
 
-@dataclass(frozen=True)
-class ChangeFeed:
+class ChangeFeed(Struct, frozen=True):
     """Changes in the asked spaces, and the server's time when it answered (the signpost)."""
 
     changes: tuple[Change, ...]
     signpost: str
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(Struct, frozen=True):
     """A person's edit (or creation) of a page, from the wiki's own history: ``user`` is
     the MediaWiki user name or the Confluence account id (Cloud) / user key (Data Center),
     ``name`` a display name where the wiki gives one, ``timestamp`` ISO 8601 UTC."""
@@ -93,8 +89,7 @@ class Contribution:
     revision: str = ""
 
 
-@dataclass(frozen=True)
-class SpaceSpec:
+class SpaceSpec(Struct, frozen=True):
     """What a backend needs to find or create a community's space."""
 
     slug: str
@@ -104,15 +99,13 @@ class SpaceSpec:
     namespace_id: int | None = None
 
 
-@dataclass(frozen=True)
-class SpaceInfo:
+class SpaceInfo(Struct, frozen=True):
     space: str
     space_id: str
     home: PageRef | None = None
 
 
-@dataclass(frozen=True)
-class PageContext:
+class PageContext(Struct, frozen=True):
     """What a page needs besides its rows: placeholders, links to the sibling pages, and
     the lists a section shows (``Section.list``: a seminar's days, its workshops), as plain
     text items escaped like member text."""
@@ -127,8 +120,7 @@ class PageContext:
 PartRows = Mapping[str, Sequence[Mapping[str, str]]]  # part kind -> its rows
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(Struct, frozen=True):
     """A row as found on a page, before validation: field values as plain text."""
 
     index: int  # 1-based among the page's rows
@@ -139,8 +131,7 @@ class RawRow:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ParsedPage:
+class ParsedPage(Struct, frozen=True):
     """Rows found on a page, and the problems of the rows that cannot be read.
 
     ``partial``: what could be read of the rows that have problems (their readable fields,
@@ -152,8 +143,7 @@ class ParsedPage:
     partial: tuple[RawRow, ...] = ()
 
 
-@dataclass(frozen=True)
-class OtherRows:
+class OtherRows(Struct, frozen=True):
     """The row template of another kind, which a page may hold by mistake (a watch item
     pasted on the References page): that kind, and the title of the page it belongs on."""
 
@@ -161,8 +151,7 @@ class OtherRows:
     page: str
 
 
-@dataclass(frozen=True)
-class PageNotice:
+class PageNotice(Struct, frozen=True):
     """The short notice on top of a page whose rows have problems: plain text in the
     community's language (each codec escapes and lays it out). ``items`` empty: no notice.
     ``titles`` are every title a notice of cop-connector may carry (each language, company
@@ -177,8 +166,7 @@ class PageNotice:
 RowOp = Literal["add", "update", "remove"]
 
 
-@dataclass(frozen=True)
-class RowChange:
+class RowChange(Struct, frozen=True):
     """A change to apply to one row of a page. ``values`` holds only the changed fields
     for an update, every field for an add, nothing for a remove. ``section``, for an add:
     the id of the section the new row goes under (the kind's ``to_review`` section: the

@@ -8,8 +8,9 @@ said and what the records expect (``Expectations``, plain data the sync layer ga
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
+
+from msgspec import Struct
 
 Status = Literal["ok", "warning", "failure"]
 OK: Status = "ok"
@@ -17,8 +18,7 @@ WARNING: Status = "warning"
 FAILURE: Status = "failure"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Struct, frozen=True):
     """One finding: on ``wiki`` ("" for cop-connector's own configuration), about
     ``topic``, what was found (``message``) and, unless it is ok, exactly what to do
     (``fix``: the LocalSettings.php line, the grant to tick, the permission to give)."""
@@ -30,8 +30,7 @@ class Check:
     fix: str = ""
 
 
-@dataclass(frozen=True)
-class ExpectedSpace:
+class ExpectedSpace(Struct, frozen=True):
     """A community's space as the records know it. ``space_id`` is the namespace number
     (MediaWiki) or the space id (Confluence) recorded at provisioning ("" before);
     ``planned_id`` the namespace number the snippet of `cop mediawiki namespaces` gives."""
@@ -48,8 +47,7 @@ class ExpectedSpace:
     editors: tuple[str, ...] = ()  # e-mails of the members who edit it
 
 
-@dataclass(frozen=True)
-class Expectations:
+class Expectations(Struct, frozen=True):
     """What the records and the configuration expect of one wiki. ``last_sync``: the
     oldest watermark of its provisioned communities (None: never synced); ``now``: the
     time of the check (ISO 8601, UTC)."""

@@ -8,9 +8,10 @@ Every error carries the fields a person needs to act (page, field, setting, ...)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field as _field
 from typing import Literal
+
+from msgspec import Struct
+from msgspec import field as _field
 
 # The root of the hierarchy lives in the bottom layer (page_templates raises it too);
 # re-exported here so the rest of the product imports every error from this module.
@@ -167,8 +168,7 @@ class BudgetExceeded(BackendError):
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
-class RowProblem:
+class RowProblem(Struct, frozen=True):
     """Something on a page a member should fix, reported with page, row and field.
 
     Not an exception: a page with a bad row is still processed, so problems are data.
@@ -190,8 +190,12 @@ class RowProblem:
     line: int | None = None
     key: str | None = None
     code: str = "unreadable"
-    params: Mapping[str, str] = _field(default_factory=dict, hash=False)
+    params: Mapping[str, str] = _field(default_factory=dict)
     severity: Severity = "error"
+
+    def __hash__(self) -> int:  # params, a dict, is left out: equal problems agree on the rest
+        return hash((self.page, self.row, self.field, self.message, self.line, self.key,
+                     self.code, self.severity))
 
     @property
     def blocking(self) -> bool:

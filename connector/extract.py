@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from msgspec import Struct
+
 from page_templates import PageKind, localize
 
 Node = TypeVar("Node")  # a format's top-level block: a wikitext node, a storage-format tag
 
 
-@dataclass(frozen=True)
-class FoundField:
+class FoundField(Struct, frozen=True):
     """A field members added: ``name`` as the rows write it (a parameter name) or made from
     the column header; ``label`` as shown; ``values`` the non-empty values seen."""
 
@@ -34,8 +35,7 @@ class FoundField:
     values: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FoundSection:
+class FoundSection(Struct, frozen=True):
     """A section members added (``new``, with an id made from its title) or a template
     section they edited; ``after`` is the section it follows on the page (None: first).
     ``title`` is '' when unchanged (an edited section keeping its heading)."""
@@ -48,8 +48,7 @@ class FoundSection:
     after: str | None = None
 
 
-@dataclass(frozen=True)
-class PageFindings:
+class PageFindings(Struct, frozen=True):
     fields: tuple[FoundField, ...] = ()
     sections: tuple[FoundSection, ...] = ()
 

@@ -30,11 +30,11 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 import requests
+from msgspec import Struct
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -58,8 +58,7 @@ REDACTED = "***"
 NOISY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
 
 
-@dataclass
-class HttpStats:
+class HttpStats(Struct):
     """Round trips, for tests and benchmarks.
 
     ``requests`` counts responses handed to the caller (one per API call); ``retries`` the
@@ -176,8 +175,7 @@ class Pacer:
             self.current = 0.0 if self.current / 2 < self.base else self.current / 2
 
 
-@dataclass
-class HttpClient:
+class HttpClient(Struct):
     """A configured session plus what callers pass to each request."""
 
     session: requests.Session
@@ -276,6 +274,14 @@ class SecretFilter(logging.Filter):
 
 
 _FILTER = SecretFilter()
+
+
+def repr_without_secret(settings: Struct, secret: str) -> str:
+    """``settings`` as its default repr would show it, but for the field ``secret`` (a
+    password or token: a settings object may end up in a log or a traceback)."""
+    shown = ", ".join(f"{name}={getattr(settings, name)!r}"
+                      for name in settings.__struct_fields__ if name != secret)
+    return f"{type(settings).__name__}({shown})"
 
 
 def redact_secrets(secrets: Iterable[str], loggers: Iterable[str] = ()) -> SecretFilter:

@@ -14,9 +14,12 @@ wiki fails, without mocks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .base import (
     Change,
@@ -39,8 +42,7 @@ WRITES = ("create_space", "create_page", "update_page", "grant_roles", "freeze_s
 _T = TypeVar("_T")
 
 
-@dataclass
-class RequestStats:
+class RequestStats(Struct):
     """Round trips a real wiki would have needed (batches count once)."""
 
     reads: int = 0
@@ -52,8 +54,7 @@ class RequestStats:
         return self.reads + self.writes + self.feeds
 
 
-@dataclass
-class Fault:
+class Fault(Struct):
     """A failure waiting for the next calls of ``operation``.
 
     ``times`` None fails every call until ``clear_faults()``; ``space`` limits the fault to
@@ -73,8 +74,7 @@ class Fault:
         return self.space is None or _name(self.space) in {_name(s) for s in spaces}
 
 
-@dataclass
-class _Page:
+class _Page(Struct):
     page_id: str
     revision: int
     content: str

@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
+
+from msgspec import Struct, field
 
 from page_templates import PageKind
 
@@ -51,8 +52,7 @@ def region_hash(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
-@dataclass(frozen=True)
-class Desired:
+class Desired(Struct, frozen=True):
     """A region as the template renders it: ``text`` in the codec's format, ``title`` its
     heading's text ('' without one)."""
 
@@ -96,8 +96,7 @@ class RegionDoc(Protocol[Span]):
         ...
 
 
-@dataclass
-class RegionsOutcome:
+class RegionsOutcome(Struct):
     """What an upgrade did (``changes``), left alone (``drift``), and the merge base to
     record once the page is written (``base``: region id -> text as now on the page,
     ``UNKNOWN`` for a region known to be written whose text is not)."""
@@ -107,8 +106,7 @@ class RegionsOutcome:
     base: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class PageUpgrade:
+class PageUpgrade(Struct, frozen=True):
     """A page brought to its kind's current template: the new content, what changed, what
     was kept, and the regions' merge base to record. ``content`` is the input, unchanged,
     when there is nothing to write."""
@@ -119,8 +117,7 @@ class PageUpgrade:
     regions: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class _Upgrade(Generic[Span]):
+class _Upgrade(Struct, Generic[Span]):
     doc: RegionDoc[Span]
     desired: Sequence[Desired]
     rows_at: int

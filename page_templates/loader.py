@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import tomli  # the compiled tomllib: see pyproject.toml
+from msgspec.structs import replace
 
 from page_templates.errors import TemplateDefinitionError
 

@@ -7,7 +7,8 @@ format. Texts are per language (``{"en": ..., "fr": ...}``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 LANGUAGES = ("en", "fr")  # the shipped languages; a company override may add others
 # "entries": names of other rows of the same space (their title, reference or address),
@@ -33,8 +34,7 @@ def localize(texts: Texts, lang: str) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(Struct, frozen=True):
     """An allowed value of a choice field and its label in each language."""
 
     value: str
@@ -46,8 +46,7 @@ class Choice:
     owner: str = "wiki"
 
 
-@dataclass(frozen=True)
-class FieldDef:
+class FieldDef(Struct, frozen=True):
     """One field of a row: its parameter name in the row template is ``name``."""
 
     name: str
@@ -63,8 +62,7 @@ class FieldDef:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """A part of a page: prose (paragraphs, bullets), the rows, the help, or the page index.
 
     On a page holding other kinds' rows (the seminar page: attendance and actions; the
@@ -90,8 +88,7 @@ class Section:
     to_review: bool = False
 
 
-@dataclass(frozen=True)
-class PageKind:
+class PageKind(Struct, frozen=True):
     """One page of a community's space (charter, members, watch, ...)."""
 
     kind: str
@@ -156,8 +153,7 @@ class PageKind:
         return tuple(f.name for f in self.fields if f.owner == "wiki")
 
 
-@dataclass(frozen=True)
-class TemplateSet:
+class TemplateSet(Struct, frozen=True):
     """All page kinds, in page order (home first); ``languages`` are those every text of
     the set exists in (what ``cop community add --lang`` accepts); ``source`` says where
     the definitions came from (for messages)."""

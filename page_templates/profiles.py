@@ -11,11 +11,12 @@ profile suggested), and health and reports count members by its canonical names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import tomli  # the compiled tomllib: see pyproject.toml
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .model import Choice, PageKind, TemplateSet, localize
 from .values import derived, loose, suggest
@@ -24,8 +25,7 @@ PROFILES_FILE = Path(__file__).parent / "profiles.toml"
 MEMBERS, PROFILE = "members", "profile"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(Struct, frozen=True):
     """One profile: its canonical ``name`` (what the records hold), labels per language
     (what pages show) and other spellings read as it."""
 
@@ -34,8 +34,7 @@ class Profile:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ProfileVocabulary:
+class ProfileVocabulary(Struct, frozen=True):
     """The profiles, in order."""
 
     profiles: tuple[Profile, ...]

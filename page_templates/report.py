@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import tomli  # the compiled tomllib: see pyproject.toml
+from msgspec import Struct
 
 from .model import localize
 from .profiles import ProfileVocabulary, shipped_profiles
@@ -27,8 +27,7 @@ BLOCK_TYPES = ("heading", "paragraph", "table", "alerts")
 
 # --- the document ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Link:
+class Link(Struct, frozen=True):
     """A link to a page (``space`` and ``title`` as in connector.base.PageRef)."""
 
     space: str
@@ -39,23 +38,19 @@ class Link:
 Cell = str | Link
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(Struct, frozen=True):
     text: str
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(Struct, frozen=True):
     text: str
 
 
-@dataclass(frozen=True)
-class Bullets:
+class Bullets(Struct, frozen=True):
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Struct, frozen=True):
     """A header row, then rows of cells (plain text or links)."""
 
     headers: tuple[str, ...]
@@ -67,8 +62,7 @@ Block = Heading | Paragraph | Bullets | Table
 
 # --- the data -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TemplateBlock:
+class TemplateBlock(Struct, frozen=True):
     """One block of a published page's template: its type, its text per language (heading,
     paragraph) or the id of the figure table it shows."""
 
@@ -77,8 +71,7 @@ class TemplateBlock:
     table: str = ""
 
 
-@dataclass(frozen=True)
-class PageTemplate:
+class PageTemplate(Struct, frozen=True):
     name: str
     title: Mapping[str, str]
     blocks: tuple[TemplateBlock, ...]

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
-from typing import Any
+
+from msgspec import to_builtins
 
 from .model import PageKind
 
 
 def fingerprint(kind: PageKind) -> str:
     """8 hex digits identifying the effective definition of ``kind``."""
-    data = json.dumps(asdict(kind), ensure_ascii=False, sort_keys=True, default=_plain)
+    data = json.dumps(to_builtins(kind), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:8]
 
 
@@ -28,7 +28,3 @@ def template_version(kind: PageKind) -> str:
     """``"<shipped version>.<company version>-<fingerprint>"``."""
     return f"{kind.version}.{kind.company_version}-{fingerprint(kind)}"
 
-
-def _plain(value: Any) -> Any:
-    """Mappings that are not dicts (read-only views) as dicts, for JSON."""
-    return dict(value)

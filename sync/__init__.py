@@ -14,7 +14,7 @@ go down):
     community    (beside engine, independent of it) registration, lifecycle, where pages are
     config       cop.toml, its sections, and the wiki adapters it names
     records      the store (SQLite file or PostgreSQL database): schema, migrations, the
-                 records as frozen dataclasses, the copy between databases
+                 records as frozen Structs, the copy between databases
     clock        time as ISO 8601 strings
     progress     (beside clock) how long work reports progress and learns it should stop
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(Struct, frozen=True):
     """Where long work stands: ``done`` of ``total`` pages (0 while not known yet), the
     community being worked on (``community_number`` of ``communities``) and what is being
     done right now (``doing``: "create CoP_Battery:Watch", "read 12 changed pages")."""

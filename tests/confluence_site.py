@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from fakes.confluence_fake import ConfluenceFake
+from msgspec.structs import fields
 
 from connector.confluence.backend import ConfluenceBackend
 from connector.confluence.settings import ConfluenceSettings

@@ -33,8 +33,9 @@ ahead. Without any Date header it is the newest change seen (else ``since``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from msgspec import Struct, field
 
 from connector.base import Change, ChangeFeed, PageRef
 
@@ -43,8 +44,7 @@ from .model import Dialect, PageRecord, format_stamp, parse_stamp
 EPOCH = "1970-01-01T00:00:00Z"
 
 
-@dataclass
-class FeedOutcome:
+class FeedOutcome(Struct):
     """The feed, the pages it listed (no bodies), and what it learnt of known pages."""
 
     feed: ChangeFeed

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from msgspec import Struct, field
 
 from connector.base import PageRef, RemotePage
 from connector.errors import EXIT_USAGE, BackendError
@@ -40,8 +41,7 @@ def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class SpaceRecord:
+class SpaceRecord(Struct, frozen=True):
     """A space as the site answered. ``key`` is its key now (Cloud lets an administrator
     change it; the old one becomes an alias), ``id`` never changes."""
 
@@ -52,8 +52,7 @@ class SpaceRecord:
     status: str = "current"
 
 
-@dataclass(frozen=True)
-class PageRecord:
+class PageRecord(Struct, frozen=True):
     """A page as an API answered. ``when`` is its last modification (product format),
     ``created`` its creation when known; ``body`` None when not asked for."""
 
@@ -94,8 +93,7 @@ class PageRecord:
                           unreadable=self.unreadable)
 
 
-@dataclass(frozen=True)
-class Current:
+class Current(Struct, frozen=True):
     """A page read by id just before a write: its version, status, the cop-connector
     mark and its labels (None when the answer did not say)."""
 
@@ -106,8 +104,7 @@ class Current:
     labels: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(Struct, frozen=True):
     """The ``cop-connector`` content property: the hash of what cop-connector wrote and
     the page version that write made. ``id``/``version`` are the property's own."""
 

@@ -15,7 +15,8 @@ holding a role with at least the wanted role's permissions keeps it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from connector.errors import BackendError
 
@@ -27,8 +28,7 @@ V2 = "api/v2"
 PAGE_SIZE = 250
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(Struct, frozen=True):
     id: str
     name: str
     permissions: frozenset[str]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from msgspec import Struct, field
+
 from connector.errors import ConfigError
-from connector.http import MAX_RETRY_WAIT, HttpStats, check_site_url
+from connector.http import MAX_RETRY_WAIT, HttpStats, check_site_url, repr_without_secret
 
 BACKEND = "confluence"
 DEFAULT_USER_AGENT = "cop-connector/0.1 (communities of practice sync)"
@@ -32,8 +33,7 @@ _GATEWAY_PATH = re.compile(r"^/ex/confluence/(?P<cloud>[0-9A-Za-z-]+)(?:/wiki)?/
 FEED_OVERLAP = 3600.0
 
 
-@dataclass(frozen=True)
-class ConfluenceSettings:
+class ConfluenceSettings(Struct, frozen=True):
     """How to reach the site and who to be there.
 
     ``url`` is the site base: Cloud ``https://SITE.atlassian.net/wiki``, Data Center
@@ -53,7 +53,7 @@ class ConfluenceSettings:
 
     url: str
     user: str = ""
-    token: str = field(default="", repr=False)
+    token: str = ""
     deployment: Deployment = "cloud"
     timeout: float | tuple[float, float] = 30.0
     allow_http: bool = False
@@ -68,6 +68,9 @@ class ConfluenceSettings:
     admin_role: str = "Admin"
     editor_role: str = "Collaborator"
 
+    def __repr__(self) -> str:
+        return repr_without_secret(self, "token")
+
     @property
     def cloud(self) -> bool:
         return self.deployment == "cloud"
@@ -78,8 +81,7 @@ class ConfluenceSettings:
         return is_gateway(self.url)
 
 
-@dataclass
-class BackendStats:
+class BackendStats(Struct):
     """Requests by purpose (like the other adapters') plus HTTP round trips.
 
     ``reads``: page reads (batched searches, direct lookups); ``feeds``: change-feed searches

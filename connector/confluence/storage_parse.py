@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from bs4 import BeautifulSoup, Tag
+from msgspec import Struct, field
 
 from connector.errors import RowProblem
 from page_templates import FieldDef, PageKind
@@ -119,8 +119,7 @@ def is_numbering(cell: Tag) -> bool:
     return "numberingColumn" in attribute(cell, "class").split()
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Struct, frozen=True):
     """A column of a rows table, or a key of a key/value table: its text, and the field it
     names (None: one of the members' own); ``numbering``: the editor's row numbers."""
 
@@ -148,8 +147,7 @@ def _namer(kind: PageKind) -> Callable[[str], Column]:
     return name
 
 
-@dataclass
-class RowsTable:
+class RowsTable(Struct):
     """The table holding a list kind's rows: its header row, columns and data rows in table
     order (the first ``above`` of them sit above the header row)."""
 
@@ -306,8 +304,7 @@ def _table_under(heading: Tag, kind: PageKind) -> RowsTable | None:
 
 # --- the charter's key/value table ---------------------------------------------------------
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(Struct, frozen=True):
     """One row of a key/value table: its key (first cell) and value (second cell)."""
 
     row: Tag
@@ -315,8 +312,7 @@ class Pair:
     value: Tag
 
 
-@dataclass
-class KeyValueTable:
+class KeyValueTable(Struct):
     table: Tag
     pairs: list[Pair]
 
@@ -353,8 +349,7 @@ def find_charter_table(soup: BeautifulSoup, kind: PageKind) -> KeyValueTable | N
 
 # --- rows ----------------------------------------------------------------------------------
 
-@dataclass
-class RowRead:
+class RowRead(Struct):
     """One data row as read: field values (columns present), the headers of unknown columns
     holding text, and why the row cannot be read (column, message)."""
 

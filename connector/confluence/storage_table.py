@@ -14,9 +14,9 @@ tests/fixtures/confluence_corpus/README.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bs4 import NavigableString, Tag
+from msgspec import Struct
 
 from .storage_markers import fragment
 from .storage_parse import Column, KeyValueTable, RowsTable, is_numbering, own_cells, own_rows
@@ -25,8 +25,7 @@ from .xml_escape import escape_text, read_cell
 NUMBERING = '<td class="numberingColumn">{number}</td>'
 
 
-@dataclass(frozen=True)
-class TableStyle:
+class TableStyle(Struct, frozen=True):
     """How a table's rows and header are written."""
 
     paragraphs: bool = False  # cell text in a paragraph (Cloud's editor)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -30,6 +29,7 @@ from urllib.parse import urlsplit
 
 import requests
 from atlassian.rest_client import AtlassianRestAPI
+from msgspec import Struct
 
 from connector.errors import (
     AuthenticationFailed,
@@ -69,8 +69,7 @@ class V1Unavailable(BackendError):
         self.operation = operation
 
 
-@dataclass(frozen=True)
-class V1Only:
+class V1Only(Struct, frozen=True):
     """A Cloud operation that REST v2 lacks: ``what`` it is, and what the operator can do
     when the site refuses REST v1 (``remedy``)."""
 
@@ -78,8 +77,7 @@ class V1Only:
     remedy: str
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """A response: status, decoded JSON (None when empty) and headers."""
 
     status: int

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 from bs4 import (
@@ -66,6 +65,7 @@ from bs4.builder._htmlparser import BeautifulSoupHTMLParser
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from bs4.exceptions import ParserRejectedMarkup
 from bs4.formatter import HTMLFormatter
+from msgspec import Struct, field
 
 from .storage_source import SpanRecorder, StorageSoup
 from .storage_source import write_back as source_write_back
@@ -289,8 +289,7 @@ _RESOURCE_NAMES = ("ri:content-title", "ri:filename", "ri:value", "ri:account-id
                    "ri:username", "ri:space-key")
 
 
-@dataclass
-class CellText:
+class CellText(Struct):
     """What a cell shows; ``trouble`` says why it cannot be read as a value (and
     ``trouble_code``, ``trouble_params`` the same without a language: problems.toml).
     ``linked`` is ``text`` with each link's target after its label (``the report

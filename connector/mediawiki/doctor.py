@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+from msgspec.structs import replace
 
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations
 from connector.errors import AuthenticationFailed, CopError

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations, ExpectedSpace, Status
 
@@ -23,8 +24,7 @@ OLDEST_VERSION = (1, 35)  # the adapter's floor (formatversion=2, baserevid, bot
 JOB_BACKLOG = 100  # jobs waiting: beyond this, a queue that does not run is likely
 
 
-@dataclass(frozen=True)
-class Right:
+class Right(Struct, frozen=True):
     """A right the connector's account needs: the grant that carries it on a bot password
     and why it is needed; ``status`` when it is missing."""
 
@@ -59,8 +59,7 @@ EXTENSIONS = (
 )
 
 
-@dataclass(frozen=True)
-class SiteFacts:
+class SiteFacts(Struct, frozen=True):
     """What the wiki said about itself and about the connector's account."""
 
     url: str  # the script path, where api.php lives

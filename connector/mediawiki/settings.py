@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import mwclient.sleep
+from msgspec import Struct
 
-from connector.http import Budget, HttpStats
+from connector.http import Budget, HttpStats, repr_without_secret
 
 DEFAULT_USER_AGENT = "cop-connector/0.1 (communities of practice sync)"
 
 
-@dataclass(frozen=True)
-class MediaWikiSettings:
+class MediaWikiSettings(Struct, frozen=True):
     """How to reach the wiki. ``url`` is the script path (where api.php lives) or api.php.
 
     ``timeout`` is seconds (read; connect takes at most 10 s) or a (connect, read) pair.
@@ -22,7 +21,7 @@ class MediaWikiSettings:
 
     url: str
     user: str = ""
-    password: str = field(default="", repr=False)
+    password: str = ""
     timeout: float | tuple[float, float] = 30.0
     allow_http: bool = False
     ca_bundle: str = ""
@@ -30,9 +29,11 @@ class MediaWikiSettings:
     retry_wait: float = 1.0
     user_agent: str = DEFAULT_USER_AGENT
 
+    def __repr__(self) -> str:
+        return repr_without_secret(self, "password")
 
-@dataclass
-class BackendStats:
+
+class BackendStats(Struct):
     """Requests by purpose (like MemoryBackend's) plus HTTP round trips."""
 
     http: HttpStats

@@ -1,4 +1,4 @@
-"""Pure translation between MediaWiki's API shapes and the connector's dataclasses:
+"""Pure translation between MediaWiki's API shapes and the connector's records:
 titles, namespaces, revisions and recent-changes entries (no I/O, no mwclient)."""
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from page_templates import PageKind, normalize_template_name
 
@@ -24,8 +25,7 @@ from ..base import OtherRows
 NEAR = 0.85
 
 
-@dataclass(frozen=True)
-class OtherCall:
+class OtherCall(Struct, frozen=True):
     """What a call that is not one of the page's rows stands for: ``template`` is the row
     template it is (or resembles); ``other`` the kind it belongs to, None for the page's own
     kind (a misspelt name of the page's own row template)."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
+from msgspec.structs import replace
 from mwparserfromhell.definitions import is_parsable
 from mwparserfromhell.nodes import (
     Node,

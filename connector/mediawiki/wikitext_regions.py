@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from page_templates import PageKind, localize
 
@@ -39,8 +40,7 @@ class Line:
         self.text = text
 
 
-@dataclass(frozen=True)
-class LineSpan:
+class LineSpan(Struct, frozen=True):
     first: Line
     last: Line
 

@@ -25,7 +25,8 @@ Rollout stage of the method (communities archived are left out):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from connector.errors import UsageError
 from sync.records.model import Community, Decision, Theme

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from connector.errors import UsageError, ValidationError
 from connector.mediawiki.namespaces import folded, namespace_name, talk_namespace
@@ -30,8 +32,7 @@ SLUG_RULE = ("use 2 to 40 lower-case letters, digits and single hyphens, without
              "either end (e.g. battery-storage, h2, 5g)")
 
 
-@dataclass(frozen=True)
-class NewCommunity:
+class NewCommunity(Struct, frozen=True):
     """What ``cop community add`` is told."""
 
     slug: str

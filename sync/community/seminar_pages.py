@@ -8,7 +8,8 @@ any seminar where it has a workshop. An archived community gets no new page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from page_templates import TemplateSet
 from page_templates.model import instance_key
@@ -20,8 +21,7 @@ SEMINAR = "seminar"
 NO_ACCOUNT = "\u2013"  # (an en dash) shown for {account} while the community has none
 
 
-@dataclass(frozen=True)
-class PageExtras:
+class PageExtras(Struct, frozen=True):
     """Placeholders and lists a page shows besides the charter's values."""
 
     values: Mapping[str, str] = field(default_factory=dict)

@@ -24,9 +24,10 @@ Every problem is a ConfigError naming the setting (exit code 2).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from connector.errors import ConfigError
 from page_templates.profiles import ProfileVocabulary, shipped_profiles
@@ -37,8 +38,7 @@ _INTS = ("fading_weeks", "ideas_weeks", "history_days")
 _STRINGS = ("portfolio_page", "portfolio_space")
 
 
-@dataclass(frozen=True)
-class HealthConfig:
+class HealthConfig(Struct, frozen=True):
     """Thresholds of community health and where results are published."""
 
     fading_weeks: int = 6

@@ -12,12 +12,14 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import tomli  # the compiled tomllib: see pyproject.toml
+from msgspec import Struct, field
+from msgspec.structs import fields as struct_fields
+from msgspec.structs import replace
 
 from connector.errors import ConfigError
 from sync.config.health import HealthConfig, parse_health
@@ -32,8 +34,7 @@ KEYRING_SERVICE = "cop-connector"
 SESSION_FILE = "cop-session.json"
 
 
-@dataclass(frozen=True)
-class MediaWikiConfig:
+class MediaWikiConfig(Struct, frozen=True):
     url: str
     user: str = ""
     password_env: str = "COP_MEDIAWIKI_PASSWORD"  # noqa: S105 - a variable name
@@ -43,8 +44,7 @@ class MediaWikiConfig:
     allow_http: bool = False
 
 
-@dataclass(frozen=True)
-class ConfluenceConfig:
+class ConfluenceConfig(Struct, frozen=True):
     url: str
     user: str = ""
     token_env: str = "COP_CONFLUENCE_TOKEN"  # noqa: S105 - a variable name
@@ -66,8 +66,7 @@ class ConfluenceConfig:
     site_url: str = ""
 
 
-@dataclass(frozen=True)
-class SyncConfig:
+class SyncConfig(Struct, frozen=True):
     overlap_seconds: int = 300
     budget_seconds: int = 600
     lock_file: str = "cop-sync.lock"
@@ -78,8 +77,7 @@ class SyncConfig:
     session_file: str = ""  # default: cop-session.json beside the records
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Struct, frozen=True):
     path: Path
     records_path: Path
     default_backend: str = "mediawiki"
@@ -164,9 +162,9 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
         default_backend=_choice(defaults, "backend", ("mediawiki", "confluence"),
                                 "mediawiki", "defaults", path),
         default_lang=_lang(defaults, path),
-        mediawiki=_dataclass(MediaWikiConfig, data, "mediawiki", path),
-        confluence=_dataclass(ConfluenceConfig, data, "confluence", path),
-        sync=_dataclass(SyncConfig, data, "sync", path) or SyncConfig(),
+        mediawiki=_settings(MediaWikiConfig, data, "mediawiki", path),
+        confluence=_settings(ConfluenceConfig, data, "confluence", path),
+        sync=_settings(SyncConfig, data, "sync", path) or SyncConfig(),
     )
     method, health = parse_method(data.get("method"), data.get("health"),
                                   parse_health(data.get("health"), path), path)
@@ -329,10 +327,12 @@ def _templates_dir(config: Config, templates: Mapping[str, Any]) -> Path | None:
     return config.resolve(value)
 
 
-def _dataclass(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any:
+def _settings(cls: type, data: Mapping[str, Any], name: str, path: Path) -> Any:
+    """The table ``name`` as a ``cls`` (a Struct of settings), each value of its field's
+    type (that of its default; the url is a string)."""
     if name not in data:
         return None
-    fields = cls.__dataclass_fields__
+    fields = {found.name: found for found in struct_fields(cls)}
     section = _section(data, name, set(fields), path)
     values = {}
     for key, raw in section.items():

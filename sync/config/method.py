@@ -20,9 +20,11 @@ Problems are ConfigError naming the setting (exit code 2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.errors import ConfigError
 from page_templates.profiles import Profile, ProfileVocabulary, shipped_profiles
@@ -32,8 +34,7 @@ DEFAULT_MAX_COMMUNITIES = 4
 _KEYS = ("max_communities", "required_profiles", "profiles")
 
 
-@dataclass(frozen=True)
-class MethodConfig:
+class MethodConfig(Struct, frozen=True):
     max_communities: int = DEFAULT_MAX_COMMUNITIES
     required_profiles: tuple[str, ...] = DEFAULT_PROFILES
     profiles: ProfileVocabulary = field(default_factory=shipped_profiles)

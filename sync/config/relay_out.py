@@ -25,9 +25,10 @@ machine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from connector.errors import ConfigError
 
@@ -38,8 +39,7 @@ SECURITY = ("none", "starttls", "tls")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
-@dataclass(frozen=True)
-class FeedsConfig:
+class FeedsConfig(Struct, frozen=True):
     """Where cop-sync writes the Atom feeds (``dir``, relative to cop.toml), the address a
     web server serves them at (``url``: the feeds' self links; "" for relative ones), and
     how many of the newest rows each lists."""
@@ -49,8 +49,7 @@ class FeedsConfig:
     entries: int = 50
 
 
-@dataclass(frozen=True)
-class MailConfig:
+class MailConfig(Struct, frozen=True):
     """The company's SMTP server the digests go through."""
 
     host: str

@@ -21,10 +21,12 @@ Every problem is a ConfigError naming the setting (exit code 2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import fields
 
 from connector.errors import ConfigError
 from sync.clock import parse_time
@@ -32,8 +34,7 @@ from sync.clock import parse_time
 MAX_BACKOFF = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class SourcesConfig:
+class SourcesConfig(Struct, frozen=True):
     """Politeness and budgets of reading the watch's sources."""
 
     interval_minutes: int = 60

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from sync.config.loader import toml_string
 from sync.records.engines import URL_SCHEMES
 
 
-@dataclass(frozen=True)
-class StarterSettings:
+class StarterSettings(Struct, frozen=True):
     """Everything ``cop init`` can be told by flag (scriptable)."""
 
     records: str = "cop.db"  # a file, or a postgresql:// URL

@@ -7,14 +7,14 @@ whose revision is not newer than the one already synced costs nothing (no conten
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from connector.base import ChangeFeed, PageRef
 from sync.records.model import PageState
 
 
-@dataclass(frozen=True)
-class ReadPlan:
+class ReadPlan(Struct, frozen=True):
     """key -> where to read it now; pages moved (key -> new place) or deleted on the wiki.
     Keys are the page states' (a kind, or a row set's key on a shared page)."""
 

@@ -4,7 +4,8 @@ the records own (pilot, expert, sponsor, status, account...) only compared, as d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from connector.base import ParsedPage, RawRow
 from connector.errors import RowProblem
@@ -15,8 +16,7 @@ from page_templates.values import clean_text, display, normalize_row
 from sync.engine.page_rows import unknown_hint, unknown_params
 
 
-@dataclass(frozen=True)
-class CharterPlan:
+class CharterPlan(Struct, frozen=True):
     """The charter: wiki-owned fields flow back; records-owned ones are compared (drift)."""
 
     accepted: Mapping[str, str] = field(default_factory=dict)

@@ -36,7 +36,8 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 CRASH_ENV = "COP_CRASH_AT"
 SIGNAL_ENV = "COP_CRASH_SIGNAL"
@@ -54,8 +55,7 @@ class SimulatedCrash(BaseException):
         self.name = name
 
 
-@dataclass
-class _Armed:
+class _Armed(Struct):
     """The in-process crash to come: at the ``left``-th passage of ``name`` (None: any)."""
 
     name: str | None = None

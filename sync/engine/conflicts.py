@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Literal
+
+from msgspec.structs import replace
 
 from connector.errors import NotFoundError, UsageError
 from sync.clock import utc_now

@@ -16,7 +16,8 @@ whole, nothing recorded, until the wiki is fixed or ``cop-sync --force-delete`` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from connector.base import ParsedPage
 from page_templates import PageKind

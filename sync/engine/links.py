@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TypeVar
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import PageRef, ParsedPage
 from connector.errors import RowProblem
@@ -39,8 +41,7 @@ _WEB = re.compile(r"(?i)^https?://")
 NAME_FIELDS = ("title", "ref", "url", "competitor", "offer", "name")
 
 
-@dataclass(frozen=True)
-class LinkedEntry:
+class LinkedEntry(Struct, frozen=True):
     """A row that can be named: its kind, key, a label for people, its web address and
     keywords (a watch item's tags)."""
 
@@ -51,8 +52,7 @@ class LinkedEntry:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class EntryIndex:
+class EntryIndex(Struct, frozen=True):
     """Every nameable row of one space, by the loose forms of its names and its address."""
 
     names: Mapping[str, tuple[LinkedEntry, ...]] = field(default_factory=dict)

@@ -9,7 +9,8 @@ wiki, the local change is already committed, and the next cop-sync pushes what i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from connector.base import WikiBackend
 from connector.errors import NotFoundError, ValidationError
@@ -23,8 +24,7 @@ from sync.records.model import Community
 from sync.records.store import Records
 
 
-@dataclass(frozen=True)
-class MemberChange:
+class MemberChange(Struct, frozen=True):
     """The outcome of a member command: ``page`` is None when nothing was written
     (community not provisioned yet)."""
 

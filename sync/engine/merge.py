@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import ParsedPage, RowChange
 from connector.errors import RowProblem
@@ -51,8 +53,7 @@ from sync.records.model import Rows
 ROW = "(row)"  # the conflict "field" when one side deleted the row and the other changed it
 
 
-@dataclass(frozen=True)
-class FieldConflict:
+class FieldConflict(Struct, frozen=True):
     key: str
     field: str
     base: str | None
@@ -60,8 +61,7 @@ class FieldConflict:
     local: str | None
 
 
-@dataclass(frozen=True)
-class PagePlan:
+class PagePlan(Struct, frozen=True):
     """What to do for one page. ``new_base`` is the merge base once the plan is applied."""
 
     upserts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -213,8 +213,7 @@ def _wiki_wins(wiki: Rows, base: Rows, local: Rows, read: PageRows) -> PagePlan:
     return PagePlan(upserts=upserts, tombstones=gone, new_base=new_base)
 
 
-@dataclass
-class _Acc:
+class _Acc(Struct):
     upserts: dict[str, Mapping[str, str]] = field(default_factory=dict)
     tombstones: list[str] = field(default_factory=list)
     changes: list[RowChange] = field(default_factory=list)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from connector.base import PageRef, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field, to_builtins
+from msgspec.structs import replace
 
 from connector.errors import EXIT_OK, EXIT_PARTIAL, CopError, RowProblem
 
@@ -13,8 +15,7 @@ if TYPE_CHECKING:
     from sync.engine.merge import FieldConflict
 
 
-@dataclass
-class PageOutcome:
+class PageOutcome(Struct):
     """What happened to one page (also what --dry-run shows)."""
 
     community: str
@@ -34,7 +35,7 @@ class PageOutcome:
     page_notice: str = ""  # what became of the notice on the page ("written", "removed"...)
     # The page as it now stands on the wiki, as far as this run knows (read, or written):
     # the base of the notice's write. Not reported.
-    latest: RemotePage | None = field(default=None, repr=False, compare=False)
+    latest: RemotePage | None = None
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -42,8 +43,7 @@ class PageOutcome:
         return [problem for problem in self.problems if problem.blocking]
 
 
-@dataclass
-class CommunityOutcome:
+class CommunityOutcome(Struct):
     slug: str
     pages: list[PageOutcome] = field(default_factory=list)
     error: str = ""
@@ -53,7 +53,7 @@ class CommunityOutcome:
     open_problems: int = 0  # row problems the records still hold after the run
     interrupted: bool = False  # asked to stop before all its pages were synced
     # the error behind ``error``: the CLI maps it to the exit code (a refused login is 2)
-    failure: CopError | None = field(default=None, repr=False, compare=False)
+    failure: CopError | None = None
 
     def fail(self, error: CopError, message: str | None = None) -> None:
         """Record what stopped this community (``message`` instead of the error's own)."""
@@ -65,8 +65,7 @@ class CommunityOutcome:
         return bool(self.error) or any(p.error for p in self.pages)
 
 
-@dataclass
-class SyncReport:
+class SyncReport(Struct):
     started_at: str
     dry_run: bool = False
     finished_at: str = ""
@@ -169,9 +168,9 @@ def _community(outcome: CommunityOutcome) -> dict[str, Any]:
 
 
 def _page(page: PageOutcome) -> dict[str, Any]:
-    data = asdict(page)
-    data.pop("latest", None)  # the page's content: not a report's business
-    data["problems"] = [{**asdict(p), "text": str(p)} for p in page.problems]
+    data = to_builtins(replace(page, latest=None))
+    data.pop("latest")  # the page's content: not a report's business
+    data["problems"] = [{**to_builtins(p), "text": str(p)} for p in page.problems]
     data["drift"] = {name: {"wiki": wiki, "records": ours}
                      for name, (wiki, ours) in page.drift.items()}
     return data

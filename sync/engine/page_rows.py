@@ -8,7 +8,9 @@ know is kept and the other reported. sync/engine/merge.py plans from what this r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import ParsedPage, RawRow
 from connector.errors import RowProblem
@@ -25,8 +27,7 @@ from page_templates.values import (
 from sync.records.model import Rows
 
 
-@dataclass(frozen=True)
-class PageRows:
+class PageRows(Struct, frozen=True):
     """A page's rows as read and validated against the records.
 
     ``rows``: the rows the merge decides on (key -> canonical values). ``held``: keys on the
@@ -107,8 +108,7 @@ _KEYLESS = frozenset({"row_inside_row", "row_not_closed", "positional_value", "m
                       "page_unreadable", "no_table", "no_properties_table"})
 
 
-@dataclass
-class _Found:
+class _Found(Struct):
     """What reading a page's rows finds, as it goes."""
 
     problems: list[RowProblem]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from connector.base import OtherRows, ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, RowProblem, Unreachable
@@ -37,8 +39,7 @@ from sync.records.store import Records
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PageSync:
+class PageSync(Struct, frozen=True):
     records: Records
     backend: WikiBackend
     templates: TemplateSet

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
 from connector.budget import Budget
@@ -49,8 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SyncOptions:
+class SyncOptions(Struct, frozen=True):
     community: str | None = None
     dry_run: bool = False
     force_delete: bool = False
@@ -64,8 +64,7 @@ class SyncOptions:
 PageObserver = Callable[[Community, Mapping[str, RemotePage], Mapping[str, ParsedPage]], None]
 
 
-@dataclass(frozen=True)
-class Syncer:
+class Syncer(Struct, frozen=True):
     records: Records
     backends: Mapping[str, WikiBackend]  # backend name -> adapter (only configured ones)
     templates: TemplateSet

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
+from msgspec import Struct, field
 
 from page_templates.model import instance_key
 from sync.records.export import cell
@@ -23,8 +24,7 @@ ATTENDANCE = "attendance"
 COLUMNS = ("year", "account", "communities", "meetings", "attendees", "person_hours")
 
 
-@dataclass
-class AccountLine:
+class AccountLine(Struct):
     year: int
     account: str  # "" for communities without an analytic account
     communities: set[str] = field(default_factory=set)

@@ -24,8 +24,10 @@ An archived community is skipped by cop-sync and by provisioning.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import SpaceSpec, WikiBackend
 from connector.errors import UsageError
@@ -41,8 +43,7 @@ from sync.records.store import Records
 ARCHIVED = "archived"
 
 
-@dataclass
-class ArchiveOutcome:
+class ArchiveOutcome(Struct):
     community: Community
     frozen: str = ""  # what the wiki did, in a few words ("" when never provisioned)
     snapshot: SnapshotFiles | None = None

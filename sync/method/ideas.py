@@ -14,7 +14,8 @@ write path as `cop member add`: read, merge three ways, write with the base revi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from connector.errors import NotFoundError, UsageError, ValidationError
 from page_templates import PageKind, TemplateSet
@@ -37,8 +38,7 @@ PROPOSED, LAUNCHED, DROPPED = "proposed", "launched", "dropped"
 LINKED_BY = "cop idea link"  # who a status change made by the command is recorded by
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(Struct, frozen=True):
     """One subject of a community's Ideas page, with its history and what it names.
 
     ``history`` holds (status, since) in time order, the first one since the row was
@@ -167,8 +167,7 @@ def handover(subjects: Sequence[Subject]) -> list[Subject]:
 
 # --- cop idea link ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Linked:
+class Linked(Struct, frozen=True):
     """What `cop idea link` did: ``action`` is "linked", "relinked" (another code before)
     or "unchanged" (already linked to that code and launched)."""
 

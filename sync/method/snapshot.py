@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, to_builtins
+from msgspec.structs import asdict
 
 from connector.base import RemotePage, WikiBackend
 from page_templates import TemplateSet
@@ -27,8 +29,7 @@ from sync.records.store import Records
 JSON_FILE, HTML_FILE = "snapshot.json", "snapshot.html"
 
 
-@dataclass(frozen=True)
-class SnapshotFiles:
+class SnapshotFiles(Struct, frozen=True):
     directory: Path
     json: Path
     html: Path
@@ -56,14 +57,14 @@ def snapshot_data(records: Records, templates: TemplateSet, community: Community
     decisions = [*records.decisions("community", slug), *pending]
     return {
         "snapshot_at": now, "schema_version": SCHEMA_VERSION,
-        "community": asdict(community),
-        "theme": asdict(theme) if theme else None,
-        "decisions": [asdict(d) for d in decisions],
-        "seminars": [asdict(s) for s in records.seminars()],
-        "workshops": [asdict(w) for w in records.workshops(community=slug)],
+        "community": to_builtins(community),
+        "theme": to_builtins(theme) if theme else None,
+        "decisions": [to_builtins(d) for d in decisions],
+        "seminars": [to_builtins(s) for s in records.seminars()],
+        "workshops": [to_builtins(w) for w in records.workshops(community=slug)],
         "pages": _pages(pages, templates, community.lang),
         "rows": _rows(entries),
-        "problems": [vars(p) for p in records.problems(slug)],
+        "problems": [asdict(p) for p in records.problems(slug)],
         "drift": records.drift(slug),
     }
 

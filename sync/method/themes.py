@@ -9,8 +9,10 @@ every one is kept in ``decisions``). A community is made from an approved theme
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import asdict, replace
 
 from connector.errors import UsageError, ValidationError
 from sync.clock import utc_now
@@ -39,8 +41,7 @@ def add_theme(records: Records, slug: str, *, title: str, axis: str, portfolio: 
     return theme
 
 
-@dataclass(frozen=True)
-class Decided:
+class Decided(Struct, frozen=True):
     """A theme decided, and what the method says about it (warnings, not refusals)."""
 
     theme: Theme
@@ -91,5 +92,5 @@ def theme_rows(records: Records) -> list[dict[str, Any]]:
         history.setdefault(d.slug, []).append({
             "decision": d.decision, "previous": d.previous, "decided_by": d.decided_by,
             "decided_at": d.at, "note": d.note})
-    return [{**vars(t), "community": by_theme.get(t.slug), "decisions": history.get(t.slug, [])}
+    return [{**asdict(t), "community": by_theme.get(t.slug), "decisions": history.get(t.slug, [])}
             for t in records.themes()]

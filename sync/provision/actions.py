@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from connector.base import PageRef, RemotePage
 from sync.records.model import Rows
@@ -13,8 +14,7 @@ Op = Literal["create", "update", "upgrade", "skip", "adopt", "drift"]
 SUPPORT = ""  # the "community" of pages shared by every community (MediaWiki templates)
 
 
-@dataclass(frozen=True)
-class PageAction:
+class PageAction(Struct, frozen=True):
     """One line of a provisioning plan.
 
     ``version`` is the template version the page carries once the action is done (what its

@@ -26,11 +26,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from msgspec import Struct, field
 
 from connector.base import PageRef, WikiBackend
 from connector.errors import TemplateDefinitionError, UsageError
@@ -47,8 +47,7 @@ from sync.records.store import Records
 GUESSED_TYPES = ("date", "url", "email")
 
 
-@dataclass
-class ExtractReport:
+class ExtractReport(Struct):
     """The files written and, per kind, what they hold."""
 
     directory: Path

@@ -19,7 +19,9 @@ they are.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import PageCodec, PageContext, PageRef, ParsedPage, RemotePage, RowChange
 from page_templates import PageKind, TemplateSet, template_version
@@ -55,8 +57,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class PlanInput:
+class PlanInput(Struct, frozen=True):
     """Everything plan_community needs, read beforehand by the shell."""
 
     community: Community

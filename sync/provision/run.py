@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import PageRef, RemotePage, SpaceInfo, SpaceSpec, WikiBackend
 from connector.errors import (
@@ -66,8 +68,7 @@ class CharterUnwritable(CopError):
     adding one again would leave two (see provision._unreadable_charter)."""
 
 
-@dataclass
-class ProvisionReport:
+class ProvisionReport(Struct):
     """The plan, and for each action what happened (``done``) or why it failed."""
 
     actions: list[PageAction] = field(default_factory=list)
@@ -98,8 +99,7 @@ class ProvisionReport:
         return [a for a in self.actions if a.writes and id(a) not in attempted]
 
 
-@dataclass(frozen=True)
-class _Space:
+class _Space(Struct, frozen=True):
     """A community's space: ``info`` is None when it does not exist yet (to create)."""
 
     community: Community
@@ -107,8 +107,7 @@ class _Space:
     info: SpaceInfo | None
 
 
-@dataclass(frozen=True)
-class _Replanner:
+class _Replanner(Struct, frozen=True):
     """Plans one page again after an edit conflict, over the page as it now stands."""
 
     backend: WikiBackend
@@ -130,8 +129,7 @@ class _Replanner:
         return again
 
 
-@dataclass(frozen=True)
-class Provisioner:
+class Provisioner(Struct, frozen=True):
     records: Records
     backend: WikiBackend
     templates: TemplateSet

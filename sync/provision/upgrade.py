@@ -15,7 +15,7 @@ are taken off (``remove_markers`` alone, on a plain provisioning).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from connector.base import PageCodec, PageContext, PageRef, RemotePage
 from connector.regions import with_markers

@@ -4,7 +4,7 @@ Owns the schema and its numbered migrations, written once for both engines (sche
 `Records` store and its transactions (store.py, with the sync state and the method's tables
 as mixins) over an SQLite file (sqlite_engine.py) or a PostgreSQL database (postgres.py, the
 only module that imports psycopg, and only for a ``postgresql://`` URL; engines.py says what
-differs), the records as frozen dataclasses (model.py), `cop export` (export.py) and the copy
+differs), the records as frozen Structs (model.py), `cop export` (export.py) and the copy
 from one database to another (copy.py).
 
 May import: sync.clock, connector.base, connector.errors, page_templates. Nothing else of sync.

@@ -13,8 +13,9 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from connector.errors import RecordsError, UsageError
 from sync.records.schema import MIGRATIONS
@@ -26,8 +27,7 @@ TABLES = tuple(dict.fromkeys(re.findall(r"\bCREATE TABLE (\w+)", "\n".join(MIGRA
 TEXT_TYPES = ("text", "character varying", "varchar")
 
 
-@dataclass(frozen=True)
-class TableCopy:
+class TableCopy(Struct, frozen=True):
     table: str
     rows: int
     digest: str  # sha256 of the table's rows (values as text, sorted): equal on both sides

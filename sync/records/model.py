@@ -1,12 +1,14 @@
-"""The local records as small frozen dataclasses (what the engine and the CLI pass around):
+"""The local records as small frozen Structs (msgspec) (what the engine and the CLI pass around):
 communities, rows, merge bases, conflicts, runs, and the method's themes, decisions, seminars
 and workshops."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from connector.base import PageRef
 from connector.errors import RowProblem
@@ -18,8 +20,7 @@ CHARTER_FIELDS = CHARTER_VALUES
 Rows = Mapping[str, Mapping[str, str]]  # key -> field -> canonical value
 
 
-@dataclass(frozen=True)
-class Community:
+class Community(Struct, frozen=True):
     """A community of practice and where its space lives."""
 
     slug: str
@@ -56,8 +57,7 @@ class Community:
                                 and k != "slug"})
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One synced row (a member, a watch item, ...). Tombstoned rows keep their data."""
 
     community: str
@@ -75,8 +75,7 @@ class Entry:
         return self.deleted_at is None
 
 
-@dataclass(frozen=True)
-class PageState:
+class PageState(Struct, frozen=True):
     """What cop-connector knows of one page: the merge base for the next sync.
 
     ``revision`` is the last revision read or written; ``base`` the rows it held (for the
@@ -103,8 +102,7 @@ class PageState:
     regions: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(Struct, frozen=True):
     """A field changed on both sides since the last sync; both values and the base."""
 
     community: str
@@ -120,8 +118,7 @@ class Conflict:
     resolution: str | None = None
 
 
-@dataclass(frozen=True)
-class StoredProblem:
+class StoredProblem(Struct, frozen=True):
     """A row problem as recorded (open until the page is read again without it).
 
     ``code`` and ``params`` say it in any language (page_templates/problems.toml: the
@@ -139,8 +136,12 @@ class StoredProblem:
     key: str | None = None
     detected_at: str = ""
     code: str = "unreadable"
-    params: Mapping[str, str] = field(default_factory=dict, hash=False)
+    params: Mapping[str, str] = field(default_factory=dict)
     severity: str = "error"
+
+    def __hash__(self) -> int:  # params, a dict, is left out: equal problems agree on the rest
+        return hash((self.community, self.kind, self.page, self.row, self.field, self.message,
+                     self.line, self.key, self.detected_at, self.code, self.severity))
 
     @classmethod
     def of(cls, community: str, kind: str, problem: RowProblem, now: str) -> StoredProblem:
@@ -160,8 +161,7 @@ class StoredProblem:
                 tuple(sorted(self.params.items())))
 
 
-@dataclass(frozen=True)
-class SyncRun:
+class SyncRun(Struct, frozen=True):
     id: int
     started_at: str
     finished_at: str | None
@@ -175,8 +175,7 @@ class SyncRun:
 ENTRY_STATUSES = ("proposed", "on-page", "passed")
 
 
-@dataclass(frozen=True)
-class SourceState:
+class SourceState(Struct, frozen=True):
     """What the relay knows of one source (a row of the Watch page, by its feed address):
     the validators its next conditional request sends (``etag``, ``last_modified``), when
     it was last asked (``checked_at``) and last answered usefully (``ok_at``), and, while
@@ -193,17 +192,21 @@ class SourceState:
     failures: int = 0
     failing_since: str = ""
     error_code: str = ""
-    error_params: Mapping[str, str] = field(default_factory=dict, hash=False)
+    error_params: Mapping[str, str] = field(default_factory=dict)
     error: str = ""
     row: int = 0
+
+    def __hash__(self) -> int:  # error_params, a dict, is left out (its words are error_code's)
+        return hash((self.community, self.url, self.etag, self.last_modified, self.checked_at,
+                     self.ok_at, self.failures, self.failing_since, self.error_code,
+                     self.error, self.row))
 
     @property
     def failing(self) -> bool:
         return bool(self.error_code)
 
 
-@dataclass(frozen=True)
-class SourceEntry:
+class SourceEntry(Struct, frozen=True):
     """An entry a source brought, remembered for ever so it is never proposed twice:
     ``status`` "proposed" (added to the Watch page under ``row_key``), "on-page" (its link
     or key was on the page already) or "passed" (over a run's cap, or older than the first
@@ -225,8 +228,7 @@ THEME_STATUSES = ("proposed", "approved", "rejected")
 LIFECYCLE = ("proposed", "pilot", "active", "archived")
 
 
-@dataclass(frozen=True)
-class Theme:
+class Theme(Struct, frozen=True):
     """A candidate theme from a strategic axis, and the decision makers' decision on it."""
 
     slug: str
@@ -240,8 +242,7 @@ class Theme:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Struct, frozen=True):
     """A decision on a theme (approve/reject) or a community's lifecycle change."""
 
     subject: str  # "theme" | "community"
@@ -254,8 +255,7 @@ class Decision:
     id: int | None = None
 
 
-@dataclass(frozen=True)
-class Seminar:
+class Seminar(Struct, frozen=True):
     """The yearly seminar: ``days`` (2 or 3) from ``start`` (YYYY-MM-DD)."""
 
     year: int
@@ -275,8 +275,7 @@ class Seminar:
         return self.dates[-1]
 
 
-@dataclass(frozen=True)
-class Workshop:
+class Workshop(Struct, frozen=True):
     year: int
     community: str
     title: str

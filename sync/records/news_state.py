@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from msgspec import Struct
 
 from connector.base import PageRef
 from sync.records.model import Entry, PageState
@@ -21,8 +22,7 @@ from sync.records.model import Entry, PageState
 TimeColumn = Literal["updated_at", "first_seen"]
 
 
-@dataclass(frozen=True)
-class DigestSent:
+class DigestSent(Struct, frozen=True):
     """A digest the mail server accepted: to whom, when, which communities, how many items."""
 
     email: str

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 
-@dataclass(frozen=True)
-class StatusChange:
+
+class StatusChange(Struct, frozen=True):
     """One change of a row's status: ``previous`` is "" when the row was first seen."""
 
     community: str

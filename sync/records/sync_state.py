@@ -88,7 +88,7 @@ class StateRecords:
         rows = self.db.execute(f"SELECT * FROM row_errors {where} ORDER BY community, kind, "
                                "row, id", args)
         return [StoredProblem(**{k: json.loads(row[k]) if k == "params" else row[k]
-                                 for k in StoredProblem.__dataclass_fields__})
+                                 for k in StoredProblem.__struct_fields__})
                 for row in rows]
 
     # --- conflicts ----------------------------------------------------------------------------
@@ -113,11 +113,11 @@ class StateRecords:
         if not include_resolved:
             sql += " AND resolved_at IS NULL"
         rows = self.db.execute(sql + " ORDER BY id", args)
-        return [Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) for row in rows]
+        return [Conflict(**{k: row[k] for k in Conflict.__struct_fields__}) for row in rows]
 
     def conflict(self, conflict_id: int) -> Conflict | None:
         row = self.db.execute("SELECT * FROM conflicts WHERE id = ?", (conflict_id,)).fetchone()
-        return Conflict(**{k: row[k] for k in Conflict.__dataclass_fields__}) if row else None
+        return Conflict(**{k: row[k] for k in Conflict.__struct_fields__}) if row else None
 
     def open_conflict_keys(self, community: str, kind: str) -> dict[str, set[str]]:
         """key -> fields with an open conflict (the merge leaves those fields alone)."""

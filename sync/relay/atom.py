@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
+
+from msgspec import Struct, field
 
 from sync.relay.news import NewsItem
 
@@ -27,8 +28,7 @@ MEDIA_TYPE = "application/atom+xml"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-@dataclass(frozen=True)
-class Feed:
+class Feed(Struct, frozen=True):
     """A feed's own elements and its items (newest first). ``community_names`` (slug ->
     name): set for the feed across communities, whose entries then say which community."""
 

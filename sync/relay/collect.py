@@ -4,8 +4,9 @@ window, the wiki history the records keep (for who added them), its pages' addre
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
+
+from msgspec import Struct
 
 from page_templates import TemplateSet
 from sync.clock import format_time, parse_time
@@ -25,8 +26,7 @@ from sync.results.history import stored_contributions
 from sync.results.people import Member, MemberFinder
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Struct, frozen=True):
     """Rows that changed at or after ``since`` and before ``until`` (None: no bound), the
     ``limit`` newest (None: all)."""
 

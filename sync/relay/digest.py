@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from xml.etree import ElementTree as ET
+
+from msgspec import Struct
 
 from page_templates import PageKind, localize
 from page_templates.news import news_text
@@ -27,8 +28,7 @@ EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 OPTED_OUT = "no"  # the members kind's digest field, canonical ("non" on a French page)
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(Struct, frozen=True):
     """A person who gets a digest: their address (lower case), a name, and the
     communities (slugs) whose member rows name them and did not opt out."""
 
@@ -37,8 +37,7 @@ class Recipient:
     communities: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """One community's part of a digest: its items since ``since`` (up to ``until``) and
     what its footer needs (its Members page: where the digest is stopped)."""
 
@@ -55,8 +54,7 @@ class Section:
     opt_out: str = ""  # "no" in that language
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(Struct, frozen=True):
     """One message: ``sections`` with something new; ``until`` is, per community covered
     (with or without news), the time up to which the message covers it."""
 
@@ -70,8 +68,7 @@ class Digest:
         return sum(len(s.items) for s in self.sections)
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(Struct, frozen=True):
     subject: str
     text: str
     html: str

@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Protocol
+
+from msgspec import Struct, field
+from msgspec.structs import asdict
 
 from connector.errors import EXIT_OK, EXIT_PARTIAL, ConfigError, UsageError
 from page_templates import TemplateSet
@@ -58,16 +60,14 @@ class Server(Protocol):
 Connect = Callable[[], AbstractContextManager[Server]]
 
 
-@dataclass(frozen=True)
-class DigestOptions:
+class DigestOptions(Struct, frozen=True):
     communities: Sequence[str] | None = None  # slugs; None: every community not archived
     since: str | None = None  # YYYY-MM-DD or a time: the first digest's start
     mode: Mode = "preview"
     out_dir: Path | None = None  # --dry-run: where the .eml files go
 
 
-@dataclass
-class Delivery:
+class Delivery(Struct):
     """One recipient's digest and what became of it: ``would-send`` (preview),
     ``written`` (a file), ``sent``, ``refused``, or ``not-sent`` (the server failed
     first)."""
@@ -83,8 +83,7 @@ class Delivery:
     message_id: str = ""
 
 
-@dataclass
-class DigestReport:
+class DigestReport(Struct):
     mode: Mode
     until: str
     deliveries: list[Delivery] = field(default_factory=list)
@@ -100,7 +99,7 @@ class DigestReport:
     def to_dict(self) -> dict[str, object]:
         return {"mode": self.mode, "until": self.until, "error": self.error,
                 "skipped": self.skipped, "exit_code": self.exit_code,
-                "deliveries": [vars(d) for d in self.deliveries]}
+                "deliveries": [asdict(d) for d in self.deliveries]}
 
 
 class DigestRun:
@@ -214,8 +213,7 @@ class DigestRun:
                           path=str(self.config.path))
 
 
-@dataclass
-class Outgoing:
+class Outgoing(Struct):
     """A digest, its message (None when its address cannot be written in a message), and
     what became of it."""
 

@@ -13,7 +13,8 @@ cop-sync reads nothing back and asks the new source at its first turn.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from connector.base import RemotePage, RowChange, WikiBackend
 from connector.errors import EditConflict, NotFoundError, Unreachable, UsageError, ValidationError
@@ -28,8 +29,7 @@ SOURCE_KIND = "source"
 OPTIONS = {"url": "URL", "name": "--name", "tags": "--tags"}  # how the CLI names a field
 
 
-@dataclass(frozen=True)
-class SourceEdit:
+class SourceEdit(Struct, frozen=True):
     """What a source command did: ``action`` "added", "updated", "removed" or
     "unchanged" (the page had it so: nothing written); ``page`` the Watch page, "" when the
     community has none on the wiki (not provisioned, or deleted there)."""

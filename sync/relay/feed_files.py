@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from page_templates import TemplateSet
 from page_templates.news import news_text
@@ -33,8 +34,7 @@ ALL = "all"
 ALL_COMMUNITY = "all.community"
 
 
-@dataclass
-class FeedsOutcome:
+class FeedsOutcome(Struct):
     """What a run did to the feed files: written and unchanged (file names), and failures
     (path: reason)."""
 

@@ -18,10 +18,11 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from msgspec import Struct, field
 
 from page_templates.values import URL_FORBIDDEN, clean_text
 
@@ -34,8 +35,7 @@ BROKEN = ("mismatched tag", "unclosed token", "no element found",
           "junk after document element", "unclosed cdata section")
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Struct, frozen=True):
     """Why a source cannot be read: a problem code of page_templates/problems.toml, its
     parameters, and the sentence in English (logs, the run's report)."""
 
@@ -52,8 +52,7 @@ class FeedError(Exception):
         self.failure = failure
 
 
-@dataclass(frozen=True)
-class FeedEntry:
+class FeedEntry(Struct, frozen=True):
     """One entry of a feed, as plain text: ``entry_id`` the feed's own id for it (guid,
     atom:id, rdf:about; else its link; else a hash of its title and date), ``link`` an
     absolute http(s) address or "", ``date`` YYYY-MM-DD (published, else updated) or ""."""

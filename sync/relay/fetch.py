@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from http import HTTPStatus
 from importlib import metadata
 from typing import Literal
 
 import requests
+from msgspec import Struct
 from urllib3.exceptions import HTTPError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
@@ -46,8 +46,7 @@ VALIDATOR_LIMIT = 200  # characters of an ETag or Last-Modified kept and sent ba
 WAITED = "timed out waiting for the answer"  # connector.http.failure_reason's words
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(Struct, frozen=True):
     """A source's answer: ``"new"`` with its body, or ``"unchanged"`` (304). ``url`` is
     where the feed was read (after redirects: its relative links resolve against it);
     ``etag`` and ``last_modified`` the validators to send next time."""

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 from connector.confluence.links import page_url as confluence_page
 from connector.confluence.settings import check_url as confluence_base
@@ -29,8 +30,7 @@ HOME_KINDS = ("home", "charter")  # the page a community's feed links to, in thi
 EPOCH = "1970-01-01T00:00:00Z"
 
 
-@dataclass(frozen=True)
-class CommunityLinks:
+class CommunityLinks(Struct, frozen=True):
     """A community's page addresses (kind -> URL; a page without one is left out), its
     home page's, and the tag its feed and entry ids start with."""
 

@@ -14,8 +14,9 @@ the history was not read, the item names nobody rather than guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
+
+from msgspec import Struct
 
 from page_templates import PageKind, localize
 from page_templates.news import news_text
@@ -38,8 +39,7 @@ ATTRIBUTION_WINDOW = timedelta(hours=1)
 SAFE_SCHEMES = ("https://", "http://")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Struct, frozen=True):
     """A person's edit of a page, as the records keep it."""
 
     kind: str
@@ -48,8 +48,7 @@ class Edit:
     name: str = ""
 
 
-@dataclass(frozen=True)
-class NewsItem:
+class NewsItem(Struct, frozen=True):
     """One row that is new (or changed), ready to show. ``id`` stays the same whatever is
     edited in the row but its key; ``updated`` moves with each change."""
 
@@ -72,8 +71,7 @@ class NewsItem:
         return self.updated > self.published
 
 
-@dataclass(frozen=True)
-class CommunityPages:
+class CommunityPages(Struct, frozen=True):
     """What ``news_items`` needs of a community besides its rows."""
 
     slug: str

@@ -11,7 +11,8 @@ list.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from connector.base import RawRow, RowChange
 from page_templates import PageKind
@@ -21,16 +22,14 @@ from .feeds import FeedEntry
 from .sources import Source
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """A new entry of a source, to propose on the source's Watch page."""
 
     source: Source
     entry: FeedEntry
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(Struct, frozen=True):
     """A candidate as the row it becomes (``key``: the row's key on the page)."""
 
     candidate: Candidate
@@ -38,8 +37,7 @@ class Proposal:
     values: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Additions:
+class Additions(Struct, frozen=True):
     """The rows a page gets (``changes``, one per proposal), and the candidates it does not
     get: ``on_page`` (their link or key is there already), ``unusable`` (no valid row)."""
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
+
+from msgspec import Struct, field, to_builtins
+from msgspec.structs import replace
 
 from connector.base import ParsedPage, RemotePage, WikiBackend
 from connector.errors import CopError, EditConflict, Unreachable
@@ -61,8 +63,7 @@ class Fetcher(Protocol):
               seconds: float | None = None) -> Fetched: ...
 
 
-@dataclass
-class SourceOutcome:
+class SourceOutcome(Struct):
     """One source asked in the run: ``status`` "new" (a feed read), "unchanged" (304), or
     "failed" (``code``, ``error``)."""
 
@@ -76,8 +77,7 @@ class SourceOutcome:
     error: str = ""
 
 
-@dataclass
-class PageWrite:
+class PageWrite(Struct):
     """A Watch page the run wrote (or would, in a dry run), or failed to write."""
 
     community: str
@@ -86,8 +86,7 @@ class PageWrite:
     error: str = ""
 
 
-@dataclass
-class RelayReport:
+class RelayReport(Struct):
     dry_run: bool = False
     sources: list[SourceOutcome] = field(default_factory=list)
     pages: list[PageWrite] = field(default_factory=list)
@@ -124,12 +123,10 @@ class RelayReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "exit_code": self.exit_code, "counts": self.counts(),
-                "sources": [asdict(s) for s in self.sources],
-                "pages": [asdict(p) for p in self.pages]}
+                "sources": to_builtins(self.sources), "pages": to_builtins(self.pages)}
 
 
-@dataclass
-class _Read:
+class _Read(Struct):
     """What asking one source gave: its state to record, its fresh entries (or its
     failure), the validators to keep once its entries are recorded."""
 
@@ -139,8 +136,7 @@ class _Read:
     fresh: Fresh = field(default_factory=lambda: Fresh((), ()))
 
 
-@dataclass
-class Relay:
+class Relay(Struct):
     """Reads the watch's sources for a cop-sync run (see the module)."""
 
     records: Records

@@ -14,8 +14,9 @@ later reads propose every new entry, up to a cap per run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+
+from msgspec import Struct
 
 from page_templates.values import url_key
 from sync.config.sources import SourcesConfig
@@ -24,8 +25,7 @@ from sync.records.model import SourceState
 from .feeds import FeedEntry
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Struct, frozen=True):
     """A source as members listed it: ``url`` is its row's key (the feed's address)."""
 
     url: str
@@ -51,8 +51,7 @@ def due_sources(sources: Sequence[Source], states: Mapping[str, SourceState], no
     return chosen if limit is None else chosen[:limit]
 
 
-@dataclass(frozen=True)
-class Fresh:
+class Fresh(Struct, frozen=True):
     """A source's entries no entry known matches: those to propose (newest first) and
     those passed over (past the cap)."""
 

@@ -10,8 +10,9 @@ health alerts from the records alone, without asking the wiki.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
+
+from msgspec import Struct
 
 from connector.base import Contribution, PageRef, WikiBackend
 from page_templates import TemplateSet
@@ -25,8 +26,7 @@ from sync.results.report.document import results_title
 RESULTS = "results"  # the kind recorded for edits of the community's results page
 
 
-@dataclass(frozen=True)
-class StoredContribution:
+class StoredContribution(Struct, frozen=True):
     """A contribution as recorded: its community and, when it is one of the community's
     pages, the page's kind ("" for any other page of the space)."""
 

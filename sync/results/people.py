@@ -22,15 +22,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from page_templates.profiles import ProfileVocabulary, shipped_profiles
 
 _SEPARATORS = re.compile(r"[\s._\-]+")
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(Struct, frozen=True):
     email: str
     name: str
     profile: str

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 from connector.base import PageRef, RemotePage, WikiBackend
 from connector.confluence.report_render import render_document as storage_document
@@ -51,8 +52,7 @@ RENDERERS: Mapping[str, Callable[[Sequence[Block]], str]] = {
 PORTFOLIO = "portfolio"
 
 
-@dataclass(frozen=True)
-class Published:
+class Published(Struct, frozen=True):
     """What cop-connector last wrote on a results page (the ``published_pages`` row)."""
 
     backend: str
@@ -64,8 +64,7 @@ class Published:
     published_at: str = ""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Struct, frozen=True):
     """A page to publish: where, what, under which parent, with which labels."""
 
     target: str
@@ -75,8 +74,7 @@ class Target:
     labels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(Struct, frozen=True):
     op: Op
     target: Target
     reason: str
@@ -87,8 +85,7 @@ class Action:
         return self.op in ("create", "update")
 
 
-@dataclass
-class PublishReport:
+class PublishReport(Struct):
     actions: list[Action] = field(default_factory=list)
     done: list[Action] = field(default_factory=list)
     failed: list[tuple[Action, str]] = field(default_factory=list)
@@ -131,8 +128,7 @@ def _edited(target: Target, remote: RemotePage, force: bool, why: str) -> Action
                                    "replace it)", remote)
 
 
-@dataclass(frozen=True)
-class Publisher:
+class Publisher(Struct, frozen=True):
     """Publishes the pages of one wiki (``name``: the communities' backend)."""
 
     records: Records

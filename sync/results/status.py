@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec.structs import asdict
+
 from page_templates import TemplateSet
 from page_templates.problems import problem_text
 from sync.clock import format_time, utc_now
@@ -44,10 +46,10 @@ def community_status(records: Records, templates: TemplateSet,
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
-        "problems": [{**vars(p), "params": dict(p.params),
+        "problems": [{**asdict(p), "params": dict(p.params),
                       "text": problem_text(p.code, community.lang, p.params, p.message)}
                      for p in records.problems(community.slug)],
-        "conflicts": [vars(c) for c in records.conflicts(community.slug)],
+        "conflicts": [asdict(c) for c in records.conflicts(community.slug)],
         "drift": records.drift(community.slug),
         "pending_member_changes": pending,
         "sources": sources_status(records, community, config.sources if config else None),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 from confluence_corpus import COMMUNITIES, KINDS, PILOT, ROWS, Community, page
 from fakes.confluence_fake import ConfluenceFake
+from msgspec.structs import replace
 from test_loop_confluence import EXPERT, Cli
 
 from page_templates import localize, shipped

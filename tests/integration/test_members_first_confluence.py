@@ -8,7 +8,6 @@ request when nothing changed. Pages pass through the simulated editor first."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from fakes.confluence_fake import ConfluenceFake
 from legacy_pages import with_markers
+from msgspec.structs import replace
 from storage_editor import editor_save
 
 from connector.confluence.storage import StorageCodec

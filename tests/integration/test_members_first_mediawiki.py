@@ -9,10 +9,10 @@ from __future__ import annotations
 import html as html_module
 import json
 import re
-from dataclasses import replace
 
 from cop_wiki import NS, CopDir, recorded_rows
 from legacy_pages import with_markers
+from msgspec.structs import replace
 from wiki_people import member
 
 from connector.base import PageNotice, PageRef

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
 from fakes.confluence_fake import ConfluenceFake
+from msgspec.structs import replace
 from test_loop_confluence import KEY, Cli, cop, provisioned, site  # noqa: F401 - fixtures
 
 from sync.records.store import Records

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 
 from bs4 import BeautifulSoup
 from cop_wiki import NS, NS_ID, CopDir
+from msgspec.structs import replace
 from wiki_people import member
 
 from connector.mediawiki.backend import MediaWikiBackend, MediaWikiSettings

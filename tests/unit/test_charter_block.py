@@ -5,10 +5,9 @@ that cannot be read and cannot be replaced without making two is reported as dri
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from memory_world import T, memory_wiki, ready, sync
+from msgspec.structs import replace
 
 from connector.base import PageRef, RemotePage
 from connector.confluence.storage import StorageCodec

@@ -4,10 +4,10 @@ community; profiles, contributors, activity over time, freshness and actions."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
+from msgspec.structs import replace
 
 from sync.config.health import HealthConfig
 from sync.records.model import Community, Entry

@@ -5,7 +5,7 @@ raised, the idle alert, and the tables every report shows."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from connector.base import ParsedPage, RawRow
 from page_templates import shipped

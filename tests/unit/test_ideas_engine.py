@@ -8,10 +8,10 @@ made before it, touching nothing else."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from connector.base import PageRef, RowChange
 from connector.confluence.storage import StorageCodec

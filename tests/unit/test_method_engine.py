@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from connector.base import PageRef
 from connector.errors import PermissionDenied, Unreachable, UsageError, ValidationError

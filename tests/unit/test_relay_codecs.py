@@ -7,9 +7,9 @@ sections to a page made before them, rows untouched."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 from storage_editor import rows_table_number
 
 from connector.base import PageCodec, PageContext, PageRef, RowChange

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from memory_world import T, community
+from msgspec.structs import replace
 
 from connector.base import PageRef
 from connector.confluence.storage import StorageCodec
@@ -90,7 +91,7 @@ class World:
         self.config = SourcesConfig(**config)  # type: ignore[arg-type]
         found = community(self.records, "battery", self.backend)
         if self.backend == "confluence":
-            self.records.save_community(found.__class__(**{**vars(found), "space": "CoP_Battery"}))
+            self.records.save_community(replace(found, space="CoP_Battery"))
         Provisioner(self.records, self.wiki, T).run([self.records.community("battery")],
                                                     dry_run=False)
         self.run()
@@ -373,7 +374,7 @@ def test_an_archived_community_reads_no_source(world: World) -> None:
     world.add_source(JOURNAL, "Journal")
     world.run()
     found = world.records.community("battery")
-    world.records.save_community(found.__class__(**{**vars(found), "status": "archived"}))
+    world.records.save_community(replace(found, status="archived"))
     world.clock.advance(61)
     _, relay = world.run()
     assert relay.sources == []

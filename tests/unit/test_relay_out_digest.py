@@ -4,7 +4,6 @@ is killed, and run again. tests/integration/test_relay_mail.py sends to a real o
 
 from __future__ import annotations
 
-from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from msgspec.structs import replace
 from relay_out_world import T, World, config
 
 from connector.errors import ConfigError, UsageError

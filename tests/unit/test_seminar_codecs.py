@@ -4,9 +4,8 @@ byte for byte; upgraded and extracted like any page."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from connector.base import PageCodec, PageContext, PageRef, RowChange
 from connector.confluence.storage import StorageCodec

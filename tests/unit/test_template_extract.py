@@ -4,11 +4,11 @@ and the override files made of it (valid by construction: loaded back)."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import tomli_w
+from msgspec.structs import replace
 
 from connector.base import PageCodec, PageContext, PageRef
 from connector.confluence.storage import StorageCodec

@@ -6,11 +6,11 @@ upgrade writes nothing, and an interrupted upgrade is simply run again."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from legacy_pages import with_markers
+from msgspec.structs import replace
 
 from connector.base import PageRef
 from connector.confluence.storage import StorageCodec

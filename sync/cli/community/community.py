@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import click
+from msgspec.structs import asdict, replace
 
 from connector.errors import CopError, UsageError
 from sync.cli.app import App, GuardedGroup, common_options, pass_app, stops_every_run
@@ -106,7 +105,7 @@ def show(app: App, slug: str, as_json: bool) -> None:
     status = community_status(app.records, app.templates, found)
     members = app.records.live_rows(slug, "members")
     if as_json:
-        echo_json({**found.__dict__, "pages": status["pages"], "rows": status["rows"],
+        echo_json({**asdict(found), "pages": status["pages"], "rows": status["rows"],
                    "members": list(members.values())})
         return
     for name in ("slug", "name", "theme", "axes", "pilot", "expert", "sponsor", "status",

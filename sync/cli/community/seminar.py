@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from msgspec.structs import asdict
 
 from sync.cli.app import App, GuardedGroup, common_options, pass_app
 from sync.cli.output import echo_json, echo_table
@@ -41,8 +42,8 @@ def list_(app: App, as_json: bool) -> None:
     seminars = app.records.seminars()
     workshops = app.records.workshops()
     if as_json:
-        echo_json([{**vars(s), "end": s.end,
-                    "workshops": [vars(w) for w in workshops if w.year == s.year]}
+        echo_json([{**asdict(s), "end": s.end,
+                    "workshops": [asdict(w) for w in workshops if w.year == s.year]}
                    for s in seminars])
         return
     echo_table(["year", "title", "start", "days", "place", "workshops"],

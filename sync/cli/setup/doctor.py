@@ -6,10 +6,10 @@ first provisioning or the cron job would stumble on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from typing import TypeVar
 
 import click
+from msgspec import to_builtins
 
 from connector.diagnosis import FAILURE, OK, WARNING, Check, Expectations, worst
 from connector.errors import CopError
@@ -45,7 +45,7 @@ def doctor(app: App, as_json: bool) -> None:
     status = worst(checks)
     if as_json:
         echo_json({"exit_code": EXIT[status], "status": status, "counts": _counts(checks),
-                   "checks": [asdict(check) for check in checks]})
+                   "checks": to_builtins(checks)})
     else:
         _print(checks, status)
     raise SystemExit(EXIT[status])

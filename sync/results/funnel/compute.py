@@ -11,8 +11,9 @@ seen. A stay at a stage lasts until the next change; one still running counts up
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from statistics import median
+
+from msgspec import Struct
 
 from sync.clock import parse_time
 from sync.method.ideas import DROPPED, LAUNCHED, STAGES, Subject, handover
@@ -24,8 +25,7 @@ ORDER = (*STAGES, DROPPED)  # the stages as shown: the funnel, then dropped
 FINAL = frozenset({LAUNCHED, DROPPED})  # no stay is measured at these
 
 
-@dataclass(frozen=True)
-class FunnelInput:
+class FunnelInput(Struct, frozen=True):
     """What the records hold for one community's funnel (gathered by health/run.py)."""
 
     subjects: tuple[Subject, ...]  # the community's live subjects

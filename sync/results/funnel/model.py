@@ -3,11 +3,10 @@ Dates are ``YYYY-MM-DD``; durations are days."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class StageFigure:
+class StageFigure(Struct, frozen=True):
     """One stage of the funnel: the subjects at it now, those that reached it in the
     period, and how long subjects stay at it (the median of every stay, a stay still
     running counted up to today; None for the final stages, launched and dropped)."""
@@ -18,8 +17,7 @@ class StageFigure:
     median_days: float | None
 
 
-@dataclass(frozen=True)
-class SubjectLine:
+class SubjectLine(Struct, frozen=True):
     """A subject as a line of the report: its community, title and where it stands."""
 
     community: str
@@ -33,8 +31,7 @@ class SubjectLine:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(Struct, frozen=True):
     """A need waiting for a capability, and a subject whose capability may answer it;
     ``keywords`` (shared keywords) and ``entries`` (entries both rely on) say why."""
 
@@ -49,8 +46,7 @@ class Match:
         return self.need.community != self.capability.community
 
 
-@dataclass(frozen=True)
-class WorkshopYield:
+class WorkshopYield(Struct, frozen=True):
     """What a seminar workshop raised: its subjects and their statuses."""
 
     year: int
@@ -58,8 +54,7 @@ class WorkshopYield:
     subjects: tuple[SubjectLine, ...]
 
 
-@dataclass(frozen=True)
-class Funnel:
+class Funnel(Struct, frozen=True):
     """A community's funnel. ``tracked`` is False when the templates have no Ideas page
     (then nothing else is filled)."""
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
+
+from msgspec import Struct
 
 from page_templates.report import report_text
 from sync.config.health import HealthConfig
@@ -52,8 +53,7 @@ ACTIONS_DONE = frozenset({"done", "closed", "cancelled"})
 MONTHLY_AFTER_WEEKS = 26  # a longer period is charted per month
 
 
-@dataclass(frozen=True)
-class HealthInput:
+class HealthInput(Struct, frozen=True):
     """What the records hold for one community (gathered by sync/results/health/run.py)."""
 
     community: Community

@@ -5,8 +5,9 @@ are the required profile names, a member's own spelling, ``NO_PROFILE`` or ``UNK
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from msgspec import Struct, field, to_builtins
 
 from page_templates.report import profile_display, report_text
 from sync.results.funnel.model import Funnel
@@ -33,8 +34,7 @@ def counted_text(key: str, lang: str, count: int, **values: object) -> str:
     return report_text(key, lang, count=count, **values)
 
 
-@dataclass(frozen=True)
-class KindActivity:
+class KindActivity(Struct, frozen=True):
     """One page kind over the period: rows added, updated, removed, and people's edits."""
 
     kind: str
@@ -45,8 +45,7 @@ class KindActivity:
     edits: int = 0
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(Struct, frozen=True):
     """One week (or month) of activity: row changes per kind, and wiki edits."""
 
     start: str
@@ -54,15 +53,13 @@ class Bucket:
     edits: int = 0
 
 
-@dataclass(frozen=True)
-class ProfileFigure:
+class ProfileFigure(Struct, frozen=True):
     profile: str
     members: int
     active: int
 
 
-@dataclass(frozen=True)
-class ContributorFigure:
+class ContributorFigure(Struct, frozen=True):
     """A person (or an unmatched wiki account) and their edits over the period."""
 
     user: str
@@ -73,8 +70,7 @@ class ContributorFigure:
     last: str
 
 
-@dataclass(frozen=True)
-class Freshness:
+class Freshness(Struct, frozen=True):
     """When a kind's page was last reviewed (a person's edit or a row change), against its
     review period: ``state`` is "ok", "overdue", or "free" (no period configured)."""
 
@@ -86,14 +82,12 @@ class Freshness:
     state: str
 
 
-@dataclass(frozen=True)
-class ActionItem:
+class ActionItem(Struct, frozen=True):
     title: str
     due: str
 
 
-@dataclass(frozen=True)
-class ActionsFigure:
+class ActionsFigure(Struct, frozen=True):
     """Seminar actions with a due date. ``tracked`` is False while the records have no
     "actions" kind (seminars, issue 6): then nothing is reported, and the figure says so."""
 
@@ -102,8 +96,7 @@ class ActionsFigure:
     overdue: tuple[ActionItem, ...] = ()
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(Struct, frozen=True):
     """Something to act on; its sentence comes from report.toml ``[alerts]``, in the
     singular or the plural (``<code>_one``) as its number says, profiles by their label in
     the sentence's language."""
@@ -138,14 +131,12 @@ _NUMBER = {"fading": "weeks", "fading_never": "weeks", "review": "months",
            "ideas_never": "weeks"}  # what the sentence counts
 
 
-@dataclass(frozen=True)
-class NewRow:
+class NewRow(Struct, frozen=True):
     kind: str
     label: str
 
 
-@dataclass(frozen=True)
-class CommunityHealth:
+class CommunityHealth(Struct, frozen=True):
     """Everything known of one community's health over ``since`` .. ``until``."""
 
     slug: str
@@ -178,7 +169,7 @@ class CommunityHealth:
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON data, alerts with their sentence in the community's language."""
-        data = asdict(self)
+        data = to_builtins(self)
         data["alerts"] = [{"code": a.code, **a.values, "message": a.message(self.lang)}
                           for a in self.alerts]
         for match, found in zip(self.funnel.matches, data["funnel"]["matches"], strict=True):

@@ -4,9 +4,10 @@ gather each community's data from the records, compute (sync/results/health/comp
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from connector.errors import CopError
 from page_templates import TemplateSet, localize
@@ -28,8 +29,7 @@ if TYPE_CHECKING:  # `cop status` reads the records only: no backend module to l
     from connector.base import WikiBackend
 
 
-@dataclass
-class HistoryRead:
+class HistoryRead(Struct):
     """What reading the wikis' history gave: new contributions, and per backend the error
     that stopped it (its communities' health then rests on what the records had)."""
 
