@@ -71,10 +71,13 @@ class Change(Struct, frozen=True):
 
 
 class ChangeFeed(Struct, frozen=True):
-    """Changes in the asked spaces, and the server's time when it answered (the signpost)."""
+    """Changes in the asked spaces, and the server's time when it answered (the signpost).
+    ``missing``: asked spaces the wiki does not have (a MediaWiki namespace taken out of
+    LocalSettings.php): their pages cannot be read, and must not be taken for deleted."""
 
     changes: tuple[Change, ...]
     signpost: str
+    missing: tuple[str, ...] = ()
 
 
 class Contribution(Struct, frozen=True):

@@ -202,7 +202,9 @@ class MemoryBackend:
         wanted = {_name(space) for space in spaces}
         changes = tuple(change for change in self._log if _name(change.ref.space) in wanted
                         and (since is None or change.timestamp >= since))
-        return ChangeFeed(changes=changes, signpost=self.now())
+        known = {_name(space) for space in self.spaces}
+        missing = tuple(space for space in spaces if _name(space) not in known)
+        return ChangeFeed(changes=changes, signpost=self.now(), missing=missing)
 
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
         """People's edits (``edit``), never the backend's own writes."""

@@ -288,14 +288,19 @@ class ConfluenceBackend:
         if not spaces:
             when = self.dialect.server_time()
             return ChangeFeed((), format_stamp(when) if when else since or EPOCH)
-        outcome = self._feed.read(self._space_ids(spaces), since, self._known, self._trashed)
+        ids = self._space_ids(spaces)
+        outcome = self._feed.read(ids, since, self._known, self._trashed)
         self._known.update(outcome.moved)
         for page_id, ref in outcome.restored.items():
             self._known[page_id] = ref
             self._trashed.pop(page_id, None)
         for page_id in outcome.gone:
             self._trashed[page_id] = self._known.pop(page_id)
-        return outcome.feed
+        # Cloud finds a space's id by its key: none, the site has no such space (or hides
+        # it). Data Center works by key: a space gone shows when its pages look gone
+        # (sync/engine/run.py asks check_space then).
+        missing = tuple(key for key, space_id in ids.items() if not space_id)
+        return replace(outcome.feed, missing=missing) if self.cloud is not None else outcome.feed
 
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
         """The last edit of each page of ``spaces`` changed since ``since`` (history.py

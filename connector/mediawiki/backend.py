@@ -155,28 +155,33 @@ class MediaWikiBackend(ApiCalls, Protection):
 
     @answer_checked
     def changes_since(self, spaces: Sequence[str], since: str | None) -> ChangeFeed:
-        """One recentchanges query (plus continuations) over every asked namespace."""
-        by_id = self._namespace_ids(spaces)
+        """One recentchanges query (plus continuations) over every asked namespace. A
+        namespace the wiki does not declare (any more) is ``missing``: the records' id of a
+        namespace taken out of LocalSettings.php is found out by the wiki's warning on that
+        query, then checked against its namespace table (one more request, only then)."""
+        by_id, missing = self._feed_namespaces(spaces)
         if not by_id:
             first = self._query({"curtimestamp": 1}, "feeds")
-            return ChangeFeed(changes=(), signpost=first["curtimestamp"])
+            return ChangeFeed(changes=(), signpost=first["curtimestamp"], missing=missing)
         params: dict[str, Any] = {
             "list": "recentchanges", "rcnamespace": "|".join(map(str, sorted(by_id))),
             "rctype": "edit|new|log", "rcprop": "title|ids|timestamp|loginfo",
             "rcdir": "newer", "rclimit": "max", "curtimestamp": 1}
         if since:
             params["rcstart"] = since
-        signpost = ""
+        signpost, checked = "", False
         changes: list[Change] = []
         for response in self._query_all(params, "feeds"):
             signpost = signpost or response["curtimestamp"]
+            if not checked and "rcnamespace" in str(response.get("warnings", "")):
+                checked, missing = True, missing + self._undeclared(by_id)
             for entry in response.get("query", {}).get("recentchanges", []):
                 change = change_from_rc(entry, by_id)
                 # Later continuation pages may list changes newer than the signpost: the
                 # next run (starting at the signpost) sees them, so leave them out here.
                 if change and change.timestamp <= signpost:
                     changes.append(change)
-        return ChangeFeed(changes=tuple(changes), signpost=signpost)
+        return ChangeFeed(changes=tuple(changes), signpost=signpost, missing=missing)
 
     @answer_checked
     def contributions(self, spaces: Sequence[str], since: str) -> tuple[Contribution, ...]:
@@ -270,6 +275,23 @@ class MediaWikiBackend(ApiCalls, Protection):
                     "`cop mediawiki namespaces` prints."))
             by_id.setdefault(number, space)
         return by_id
+
+    def _feed_namespaces(self, spaces: Sequence[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+        """namespace id -> the space as asked, and the spaces the wiki does not have."""
+        by_id: dict[int, str] = {}
+        missing: list[str] = []
+        for space in spaces:
+            try:
+                by_id.update(self._namespace_ids([space]))
+            except SpaceMissing:
+                missing.append(space)
+        return by_id, tuple(missing)
+
+    def _undeclared(self, by_id: Mapping[int, str]) -> tuple[str, ...]:
+        """The asked spaces whose id the wiki's namespace table (read again) lacks."""
+        self._wiki_names = None
+        names = self._namespace_table()
+        return tuple(space for number, space in by_id.items() if number not in names)
 
     def _namespace_table(self) -> dict[int, str]:
         """id -> name as the wiki spells it (siteinfo, once per backend)."""

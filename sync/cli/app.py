@@ -23,7 +23,6 @@ from connector.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
-    AuthenticationFailed,
     ConfigError,
     CopError,
     NotFoundError,
@@ -275,13 +274,11 @@ def logging_to_file() -> bool:
     return any(isinstance(handler, logging.FileHandler) for handler in _HANDLERS)
 
 
-CONFIGURATION_FAILURES = (AuthenticationFailed, ConfigError)
-
-
 def stops_every_run(error: BaseException) -> bool:
-    """A refused login, a missing secret: the configuration is wrong for a whole wiki, and
-    every run will fail the same way until someone fixes it (exit code 2)."""
-    return isinstance(error, CONFIGURATION_FAILURES)
+    """A refused login, a missing secret, a namespace the wiki no longer declares: the
+    configuration is wrong, and every run will fail the same way until someone fixes it.
+    Such an error's own exit code is 2, whether it stops the command or one community."""
+    return getattr(error, "exit_code", None) == EXIT_USAGE
 
 
 def exit_code(failures: Iterable[BaseException] = (), *, partial: bool = False,

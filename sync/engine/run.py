@@ -27,7 +27,7 @@ from msgspec import Struct, field
 
 from connector.base import ChangeFeed, PageRef, ParsedPage, RemotePage, WikiBackend
 from connector.budget import Budget
-from connector.errors import CopError, NotFoundError
+from connector.errors import CopError, NotFoundError, SpaceMissing
 from page_templates import TemplateSet
 from sync.clock import earlier, utc_now
 from sync.engine.changes import ReadPlan, plan_reads
@@ -46,6 +46,7 @@ from sync.records.store import Records
 
 if TYPE_CHECKING:
     from sync.engine.pull import PageSync
+
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Syncer(Struct, frozen=True):
             return
         try:
             feed = self._feed(backend, ready, states, options)
+            ready = self._spaces_found(backend, ready, states, feed, outcomes)
             plans = {c.slug: self._read_plan(c, states[c.slug], feed, options.full)
                      for c in ready}
             wanted = [ref for plan in plans.values() for ref in plan.to_read.values()]
@@ -137,6 +139,15 @@ class Syncer(Struct, frozen=True):
                                  outcomes[community.slug])
             outcomes[community.slug].open_problems = len(
                 self.records.problems(community.slug, blocking=True))
+
+    @staticmethod
+    def _spaces_found(backend: WikiBackend, ready: list[Community],
+                      states: Mapping[str, list[PageState]], feed: ChangeFeed,
+                      outcomes: Mapping[str, CommunityOutcome]) -> list[Community]:
+        """The communities whose spaces the wiki has (the feed names those it lacks)."""
+        return [community for community in ready
+                if not ({s.ref.space for s in states[community.slug]} & set(feed.missing)
+                        and _space_gone(backend, community, outcomes[community.slug]))]
 
     def _out_of_time(self, outcomes: Iterable[CommunityOutcome]) -> bool:
         """Once the budget is spent, what has not started is left for the next run."""
@@ -200,6 +211,8 @@ class Syncer(Struct, frozen=True):
         parsed = {kind: pages.parse(community, self.templates.kind_for(kind), page)
                   for kind, page in found.items()} if pages else {}  # once: guard and merge
         if not options.force_delete and self._empties(community, by_kind, parsed, gone):
+            if _space_gone(backend, community, outcome):
+                return
             outcome.refused_empty = True
             outcome.notices.append(empty_community_notice(community.slug))
             return  # nothing recorded, watermark kept: every run refuses it again
@@ -278,6 +291,19 @@ class Syncer(Struct, frozen=True):
             mark_deleted(self.records, state, self.clock())
         return PageOutcome(state.community, state.kind, str(state.ref), tombstoned=rows,
                            notice=deletion_notice(state, rows), deleted=True)
+
+
+def _space_gone(backend: WikiBackend, community: Community, outcome: CommunityOutcome) -> bool:
+    """Whether the wiki no longer has the community's space (a MediaWiki namespace taken
+    out of LocalSettings.php), asked only when its pages look gone: then the community
+    fails with what to put back, its records untouched, instead of its rows being taken
+    for deleted (a whole community tombstoned by `--force-delete` on a wrong hint)."""
+    try:
+        backend.check_space(community.space_spec)
+    except SpaceMissing as missing:
+        outcome.fail(missing)
+        return True
+    return False
 
 
 def _provisioned(states: list[PageState], outcome: CommunityOutcome) -> bool:

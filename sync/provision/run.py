@@ -207,8 +207,7 @@ class Provisioner(Struct, frozen=True):
                 report: ProvisionReport) -> list[_Space]:
         found = []
         for community in communities:
-            spec = SpaceSpec(community.slug, community.name, community.space, community.lang,
-                             community.namespace_id)
+            spec = community.space_spec
             try:
                 found.append(_Space(community, spec, self.backend.check_space(spec)))
             except SpaceMissing as missing:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from msgspec import Struct, field
 from msgspec.structs import replace
 
-from connector.base import PageRef
+from connector.base import PageRef, SpaceSpec
 from connector.errors import RowProblem
 from page_templates.model import CHARTER_VALUES
 
@@ -43,6 +43,11 @@ class Community(Struct, frozen=True):
     updated_at: str = ""
     is_pilot: bool = False  # the rollout's pilot community (the first one registered)
     theme_slug: str | None = None  # the approved theme it was created from
+
+    @property
+    def space_spec(self) -> SpaceSpec:
+        """What a backend needs to find (or create) this community's space."""
+        return SpaceSpec(self.slug, self.name, self.space, self.lang, self.namespace_id)
 
     @property
     def archived(self) -> bool:

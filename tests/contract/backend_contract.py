@@ -272,6 +272,17 @@ class BackendContract:
         assert second.signpost > first.signpost
         assert [change.ref for change in second.changes] == [self.ref("Later")]
 
+    def test_a_space_the_wiki_does_not_have_is_missing_from_the_feed(
+            self, backend: WikiBackend) -> None:
+        """Not an empty space (its pages would read as deleted) nor an error for every
+        space asked: the feed names it, and still lists the others' changes."""
+        mine = self.ref("Still here")
+        self.member_edit(mine, "a")
+        feed = backend.changes_since([self.space, "CoP_Nowhere"], None)
+        assert feed.missing == ("CoP_Nowhere",)
+        assert mine in {change.ref for change in feed.changes}
+        assert backend.changes_since([self.space], None).missing == ()
+
 
     # --- history (issue 7) -----------------------------------------------------------------------
 

@@ -143,3 +143,14 @@ class TestConfluenceCloud(ConfluenceContract):
 
 class TestConfluenceDataCenter(ConfluenceContract):
     fixture = "confluence_dc"
+
+    def test_a_space_the_wiki_does_not_have_is_missing_from_the_feed(
+            self, backend: ConfluenceBackend) -> None:
+        """Restated: Data Center's feed asks CQL by space key, which answers a space that
+        is not there with no result, like a quiet one: the feed cannot tell, and finding
+        out would cost a request at every run. A space gone shows when its pages look
+        gone: the engine asks check_space then (tests/unit/test_space_gone.py)."""
+        feed = backend.changes_since([self.space, "NOWHERE"], None)
+        assert feed.missing == ()
+        with pytest.raises(SpaceMissing):
+            backend.check_space(self.spec(space="NOWHERE"))

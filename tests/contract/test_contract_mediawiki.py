@@ -79,6 +79,22 @@ class TestMediaWikiBackend(BackendContract):
     def member_user(self) -> str:
         return self.wiki.credentials.member_user
 
+    def test_a_namespace_taken_out_of_the_wiki_is_missing_from_the_feed(
+            self, backend: MediaWikiBackend) -> None:
+        """The records give the namespace's number, so the feed asks for it without a
+        siteinfo request; the wiki, which no longer declares it, warns ("Unrecognized
+        value for parameter rcnamespace") and answers nothing for it: the backend reads
+        the namespace table again and names the space."""
+        backend.register_namespaces({"CoP_Gone": 3998})  # as the records would
+        mine = self.ref("Still here")
+        self.member_edit(mine, "a")
+        feed = backend.changes_since([self.space, "CoP_Gone"], None)
+        assert feed.missing == ("CoP_Gone",)
+        assert mine in {change.ref for change in feed.changes}
+        requests = backend.stats.requests
+        assert backend.changes_since([self.space], feed.signpost).missing == ()
+        assert backend.stats.requests == requests + 1  # no warning: no namespace table
+
     def check_remedy(self, error: SpaceMissing, spec: SpaceSpec) -> None:
         assert snippet([("CoP_Absent", 3010, spec.name)], add_buttons=False) in error.remedy
         assert "$wgExtraNamespaces[3010] = 'CoP_Absent';" in str(error)

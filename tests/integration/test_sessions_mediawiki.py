@@ -84,3 +84,25 @@ def test_a_refused_login_is_exit_2_from_every_command(battery: CopDir) -> None:
     assert battery("doctor").exit_code == 2
     report = json.loads((battery.path / "cop-sync-report.json").read_text())
     assert report["exit_code"] == 2
+
+
+def test_a_namespace_taken_out_of_the_wiki_fails_its_community(battery: CopDir) -> None:
+    """The namespace lines removed from LocalSettings.php: the steady-state feed (one
+    request, the namespace's number from the records) gets the wiki's warning, and the
+    community fails with the lines to put back, exit 2 — not a quiet exit 0, nor (with
+    --full) an "emptied community" whose hint is --force-delete."""
+    assert battery.sync().exit_code == 0
+    with battery.records() as records:
+        rows = records.live_rows("battery", "references")
+        mark = records.watermark("battery")
+    for extra in (battery.wiki.directory / "extra").glob("namespaces-*.php"):
+        extra.unlink()
+    for args in ((), ("--full",)):
+        result = battery.sync(*args)
+        assert result.exit_code == 2, result.output
+        assert "'CoP_Battery' does not exist" in result.output
+        assert "$wgExtraNamespaces[3000] = 'CoP_Battery';" in result.output
+        assert "--force-delete" not in result.output
+    with battery.records() as records:
+        assert records.live_rows("battery", "references") == rows and rows
+        assert records.watermark("battery") == mark
