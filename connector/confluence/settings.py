@@ -54,6 +54,8 @@ class ConfluenceSettings(Struct, frozen=True):
     url: str
     user: str = ""
     token: str = ""
+    # where the token comes from, for the message of a refused request
+    token_origin: str = "the variable named by confluence.token_env"  # noqa: S105 - a place
     deployment: Deployment = "cloud"
     timeout: float | tuple[float, float] = 30.0
     allow_http: bool = False

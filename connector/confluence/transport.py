@@ -226,7 +226,7 @@ class ConfluenceHttp:
                 f"the API gateway refused this request (401 to {method} "
                 f"{safe_path(path)}): the credentials are wrong, or the scoped token lacks "
                 "the scope it needs; check confluence.user (the account's e-mail), the "
-                "token in the variable named by confluence.token_env, and the token's "
+                f"token in {self.settings.token_origin}, and the token's "
                 "scopes (README, Confluence: token types and scopes)", backend=BACKEND,
                 page=page)
         return _status_error(answer, write=write, page=page)

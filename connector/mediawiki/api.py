@@ -254,7 +254,7 @@ class ApiCalls:
         raise AuthenticationFailed(
             f"the wiki refused the login of {self.settings.user!r} ({code}: {reason})",
             advice="check mediawiki.user (a bot password user looks like Name@appid) and the "
-            "password in the environment variable named by mediawiki.password_env",
+            f"password in {self.settings.password_origin}",
             backend=self.name)
 
     def _call(self, action: str, method: str, *, page: str | None = None, write: bool = False,

@@ -22,6 +22,8 @@ class MediaWikiSettings(Struct, frozen=True):
     url: str
     user: str = ""
     password: str = ""
+    # where the password comes from, for the message of a refused login
+    password_origin: str = "the variable named by mediawiki.password_env"  # noqa: S105 - a place
     timeout: float | tuple[float, float] = 30.0
     allow_http: bool = False
     ca_bundle: str = ""

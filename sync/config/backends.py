@@ -14,7 +14,7 @@ from connector.base import PageCodec, PageRef, WikiBackend
 from connector.budget import Budget
 from connector.errors import ConfigError
 from connector.session import SessionStore
-from sync.config.loader import Config, secret
+from sync.config.loader import Config, secret, secret_origin
 from sync.records.store import Records
 
 if TYPE_CHECKING:
@@ -44,12 +44,14 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget,
     section = config.mediawiki
     if section is None:
         raise ConfigError("no [mediawiki] section", setting="mediawiki", path=str(config.path))
-    password = ""
+    password = origin = ""
     if section.user:
         password = secret(section.password_env, user=section.user,
                           setting="mediawiki.password_env", service="mediawiki")
+        origin = secret_origin(section.password_env, user=section.user, service="mediawiki")
     settings = MediaWikiSettings(
-        url=section.url, user=section.user, password=password, timeout=section.timeout,
+        url=section.url, user=section.user, password=password, password_origin=origin,
+        timeout=section.timeout,
         allow_http=section.allow_http, ca_bundle=str(config.resolve(section.ca_bundle))
         if section.ca_bundle else "")
     # Namespace numbers as the wiki reported them at provisioning: the change feed then
@@ -108,6 +110,8 @@ def _confluence(config: Config, records: Records | None, budget: Budget,
                    setting="confluence.token_env", service="confluence")
     settings = ConfluenceSettings(
         url=section.url, user=section.user, token=token,
+        token_origin=secret_origin(section.token_env, user=section.user or "token",
+                                   service="confluence"),
         deployment="cloud" if cloud else "datacenter", timeout=section.timeout,
         allow_http=section.allow_http,
         ca_bundle=str(config.resolve(section.ca_bundle)) if section.ca_bundle else "",

@@ -274,6 +274,13 @@ def secret(env_var: str, *, user: str, setting: str, service: str) -> str:
                           if keyring else ""), setting=setting)
 
 
+def secret_origin(env_var: str, *, user: str, service: str) -> str:
+    """Where ``secret`` found it, for a message that tells what to check."""
+    if env_var and os.environ.get(env_var):
+        return f"the environment variable {env_var}"
+    return f"the keyring ({KEYRING_SERVICE} {service}:{user})"
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 def _replace(config: Config, **changes: Any) -> Config:

@@ -73,6 +73,7 @@ def test_a_refused_login_is_exit_2_from_every_command(battery: CopDir) -> None:
     battery.env["COP_MEDIAWIKI_PASSWORD"] = WRONG
     sync = battery.sync()
     assert sync.exit_code == 2 and "refused the login" in sync.output
+    assert "the password in the environment variable COP_MEDIAWIKI_PASSWORD" in sync.output
     assert "; exit 2" in sync.output
     added = battery("member", "add", "battery", "zoe@corp.example", "--name", "Zoe",
                     "--profile", "sales")
