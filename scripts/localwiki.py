@@ -79,7 +79,10 @@ $wgCacheDirectory = __DIR__ . '/cache';
 $wgDBerrorLog = __DIR__ . '/logs/dberror.log';
 $wgDebugLogGroups = [];
 $wgDebugLogFile = '';
-$wgJobRunRate = 0;
+# The tests' wikis run no jobs (short requests, steady timings; the purge at the end of
+# provisioning must make links blue by itself); `localwiki.py start` (the quick start's)
+# runs one at the end of each request, as a company wiki does by default
+$wgJobRunRate = (float)( getenv( 'COP_WIKI_JOB_RUN_RATE' ) ?: 0 );
 $wgShowExceptionDetails = true;
 $wgEnableEmail = false;
 # MediaWiki's own logo instead of the "Set $wgLogos" placeholder (screenshots, the demo)
@@ -308,10 +311,12 @@ def free_port() -> int:
 class Server:
     """``php -S`` serving one wiki directory, in its own process group."""
 
-    def __init__(self, directory: Path, port: int | None = None, workers: int = 1) -> None:
+    def __init__(self, directory: Path, port: int | None = None, workers: int = 1,
+                 run_jobs: bool = False) -> None:
         self.directory = directory
         self.port = port or free_port()
         self.workers = workers
+        self.run_jobs = run_jobs  # MediaWiki's job queue, run as requests come
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -329,6 +334,8 @@ class Server:
                    COP_WIKI_SERVER=f"http://127.0.0.1:{self.port}")
         if self.workers > 1:
             env["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
+        if self.run_jobs:
+            env["COP_WIKI_JOB_RUN_RATE"] = "1"
         with open(self.directory / "logs" / "server.log", "ab") as log:  # never a pipe
             self.process = self._spawn(env, log)
         wait_until_ready(self.url, timeout, self.process)
@@ -400,7 +407,8 @@ def _cmd_start(args: argparse.Namespace) -> None:
             print(f"already running: {info['url']} (pid {info['pid']})")
             return
     # workers: the visual editor loads many resources at once (one worker serves them in turn)
-    server = Server(directory, args.port, workers=args.workers).start()
+    # a wiki to use, not to test: its job queue runs (cop doctor checks that it does)
+    server = Server(directory, args.port, workers=args.workers, run_jobs=True).start()
     assert server.process is not None
     pid_file.write_text(json.dumps({"pid": server.process.pid, "url": server.url}))
     print(f"MediaWiki running at {server.url} (pid {server.process.pid})")
