@@ -129,6 +129,13 @@ class AuthenticationFailed(BackendError):
         self.refusal = message
 
 
+class WrongAddress(BackendError):
+    """Nothing at the configured address is the wiki's API (HTTP 404 where api.php should
+    be): the configuration is wrong and every run would fail alike (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
 class PermissionDenied(BackendError):
     """The account may not do this (protected page, missing right or space permission)."""
 

@@ -13,6 +13,7 @@ from connector.errors import (
     BackendError,
     PermissionDenied,
     Unreachable,
+    WrongAddress,
 )
 from connector.http import check_site_url, failed_url, failure_reason, maybe_sent
 
@@ -77,7 +78,7 @@ def _status_error(status: int, *, write: bool, page: str | None, url: str = "") 
     if status == 403:
         return PermissionDenied(f"{wiki} answered 403 (forbidden)", backend=BACKEND, page=page)
     if status == 404:
-        return BackendError(f"no api.php there (HTTP 404{' at ' + url if url else ''}): set "
+        return WrongAddress(f"no api.php there (HTTP 404{' at ' + url if url else ''}): set "
                             "mediawiki.url to the wiki's script path, e.g. "
                             "https://wiki.example.com/w/", backend=BACKEND, page=page)
     if status == 429:

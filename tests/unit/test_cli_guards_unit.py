@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from connector.errors import ConfigError, RecordsError, UsageError, ValidationError
+from connector.errors import (
+    EXIT_USAGE,
+    ConfigError,
+    RecordsError,
+    UsageError,
+    ValidationError,
+)
 from connector.http import failed_url, failure_reason, safe_url
 from connector.mediawiki.http import request_error
 from connector.mediawiki.namespaces import (
@@ -290,6 +296,8 @@ def test_tls_and_http_errors_name_the_url() -> None:
     response.status_code, response.url, response.request = 404, request.url, request
     missing = requests.HTTPError(response=response, request=request)
     assert "HTTP 404 at https://wiki.corp.example/w/api.php" in str(request_error(missing))
+    # a wrong mediawiki.url: a configuration error, exit 2 from every command (as in doctor)
+    assert request_error(missing).exit_code == EXIT_USAGE
 
 
 def test_urllib3_warnings_stay_off_the_console_without_verbose() -> None:
