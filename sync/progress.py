@@ -5,6 +5,9 @@ much there is to do (``plan``), which community they are on (``community``) and 
 they do it (``with monitor.page("create CoP_Battery:Watch"):``); between two pages they ask
 ``monitor.stopping()`` and, when asked to stop (Ctrl-C), stop there and say so in their
 report — everything done so far is committed, so running them again finishes the rest.
+Work that must not stop halfway (an archive freezing its space) runs ``with
+monitor.unstoppable("finishing the archive first: ...")``: a stop asked meanwhile is told
+so (``stop_answer``) and the work goes on to its end.
 
 The library never prints: the CLI passes a watcher that draws a progress bar on a terminal
 (sync/cli/progress.py), and nothing otherwise. ``Monitor()`` alone watches nothing and never
@@ -51,6 +54,7 @@ class Monitor:
         self.community_number = 0
         self.community_slug = ""
         self.unit = "pages"
+        self.finishing = ""  # while set: why a stop asked now waits for the work's end
 
     def plan(self, work: str, *, pages: int, communities: int = 0,
              unit: str = "pages") -> None:
@@ -89,6 +93,23 @@ class Monitor:
     def stopping(self) -> bool:
         """Whether the work should stop before its next page (Ctrl-C was pressed)."""
         return bool(self._stop and self._stop())
+
+    @contextmanager
+    def unstoppable(self, why: str) -> Iterator[None]:
+        """Work that goes on to its end even when asked to stop, since stopping halfway
+        would leave things worse than finishing (a space half frozen): it does not ask
+        ``stopping()``, and a stop asked meanwhile is answered ``why``."""
+        self.finishing = why
+        try:
+            yield
+        finally:
+            self.finishing = ""
+
+    def stop_answer(self) -> str:
+        """What a request to stop made now does, in words for whoever asks (Ctrl-C):
+        "stopping after the current page" (or step: the unit counted), or, in unstoppable
+        work, why it is finished first."""
+        return self.finishing or f"stopping after the current {self.unit.removesuffix('s')}"
 
     def _tell(self, doing: str) -> None:
         if self._watcher is not None:

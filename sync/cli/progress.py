@@ -7,7 +7,12 @@ Ctrl-C as "stop after this page".
 The library reports through the Monitor (sync/progress.py); this module draws it with
 click's progress bar, on a terminal only: nothing extra in cron (standard error not a
 terminal), with --json or with --quiet. The first Ctrl-C asks the work to stop before its
-next page (the command then says what was done and exits 130); a second one stops at once.
+next page (the command then says what was done and exits 130), or, in work that must not
+stop halfway (an archive freezing its space), says that it is finished first; a second one
+stops at once.
+
+The bar is gone once ``watched`` ends (its line ended): a command prints its outcome after
+the ``with`` block, never inside it, or the line would follow the bar's on the same line.
 """
 
 from __future__ import annotations
@@ -114,11 +119,14 @@ def _doing(progress: Progress, room: int) -> str:
 
 class StopOnCtrlC:
     """A SIGINT handler: the first Ctrl-C asks for a stop at the next page boundary
-    (``self()`` then answers True), a second one raises KeyboardInterrupt at once."""
+    (``self()`` then answers True) and says what that does now (the ``monitor``'s answer: a
+    page, a step, or nothing before the work's end), a second one raises KeyboardInterrupt
+    at once."""
 
     def __init__(self, bar: ProgressBar | None) -> None:
         self.requested = False
         self._bar = bar
+        self.monitor: Monitor | None = None  # the work it stops (set once made)
 
     def __call__(self) -> bool:
         return self.requested
@@ -129,7 +137,9 @@ class StopOnCtrlC:
         self.requested = True
         if self._bar is not None:
             self._bar.clear()
-        click.echo("stopping after the current page (Ctrl-C again stops at once)", err=True)
+        answer = self.monitor.stop_answer() if self.monitor is not None else \
+            "stopping after the current page"
+        click.echo(f"{answer} (Ctrl-C again stops at once)", err=True)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -172,9 +182,10 @@ def watched(app: App, *, show: bool = True) -> Iterator[Monitor]:
     clearing = _ClearBar(bar) if bar is not None else None
     for handler in handlers if clearing else ():
         handler.addFilter(clearing)
+    stop.monitor = monitor = Monitor(bar, stop)
     try:
         with stop.installed():
-            yield Monitor(bar, stop)
+            yield monitor
     finally:
         if bar is not None:
             bar.close()

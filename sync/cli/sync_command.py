@@ -66,6 +66,7 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
         log.setLevel(logging.INFO)  # every run's summary line goes in the file
     records = app.records  # a [records] path with no database stops here (exit 2)
     budget = app.budget  # the run's clock starts now
+    unwritten = ""  # the report file, when it could not be written: why
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(app.lock(wait=0))
@@ -102,10 +103,9 @@ def cop_sync(app: App, community: str | None, dry_run: bool, as_json: bool,
             unwritten = _write_report(config, data)
             if unwritten:  # the sync is committed; only its report file is missing
                 code = data["exit_code"] = max(code, EXIT_USAGE)
-                click.echo(f"cop-sync: {unwritten}", err=True)
-                if config.sync.log_file:  # the file alone tells the operator what happened
-                    log.warning("%s", unwritten)
-    _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data)
+    # once the progress bar is gone (its line is not theirs)
+    _print(report, sources, code, as_json, to_log=bool(config.sync.log_file), data=data,
+           unwritten=unwritten)
     raise SystemExit(code)
 
 
@@ -135,10 +135,12 @@ def _write_feeds(app: App) -> FeedsOutcome | None:
 
 
 def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
-           to_log: bool = False, data: dict[str, Any] | None = None) -> None:
+           to_log: bool = False, data: dict[str, Any] | None = None,
+           unwritten: str = "") -> None:
     """The run's outcome on the console; with a log file (``to_log``), in it too, so the
     file alone tells the operator what happened (errors and problems as WARNING).
-    ``data``: the report as recorded (with the feeds written after the sync)."""
+    ``data``: the report as recorded (with the feeds written after the sync);
+    ``unwritten``: why the report file could not be written, if it could not."""
     def say(text: str, *, err: bool = True, level: int = logging.WARNING) -> None:
         click.echo(text, err=err)
         if to_log:  # the logger's name says cop-sync already
@@ -146,6 +148,8 @@ def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
 
     data = data if data is not None else {**report.to_dict(code),
                                            "sources": sources.to_dict()}
+    if unwritten:  # the sync is committed; only its report file is missing
+        say(f"cop-sync: {unwritten}")
     if as_json:
         echo_json(data)
     else:

@@ -14,6 +14,9 @@ records say "archived" only once everything else is done):
    namespace, Confluence archives the space);
 5. the community is marked archived (lifecycle and decision).
 
+Asked to stop (Ctrl-C), it stops before step 3 or 4; once step 4 has begun, steps 4 and 5
+are finished first (a space half frozen, or frozen and not recorded archived, is worse).
+
 A community already archived is refused (UsageError) unless ``again``: then its pages are
 protected and its snapshot taken once more (no new lifecycle change).
 
@@ -29,7 +32,7 @@ from pathlib import Path
 from msgspec import Struct, field
 from msgspec.structs import replace
 
-from connector.base import SpaceSpec, WikiBackend
+from connector.base import WikiBackend
 from connector.errors import UsageError
 from page_templates import TemplateSet
 from sync.clock import utc_now
@@ -41,6 +44,10 @@ from sync.records.model import Community, Decision
 from sync.records.store import Records
 
 ARCHIVED = "archived"
+# What a stop asked once the space is being frozen gets: the freeze and the records' change
+# are finished (stopping between the two, or halfway through the pages, would leave a
+# space frozen that the records do not call archived, or half frozen).
+FINISHING = "finishing the archive first: its space is being frozen"
 
 
 class ArchiveOutcome(Struct):
@@ -61,7 +68,8 @@ def archive(records: Records, backend: WikiBackend, templates: TemplateSet,
             clock: Callable[[], str] = utc_now, *, again: bool = False,
             monitor: Monitor | None = None) -> ArchiveOutcome:
     """Archive ``community`` (see the module's steps; each one reported to ``monitor``,
-    which may ask to stop between two: ``interrupted``, the records unchanged). Raises
+    which may ask to stop between two before the freeze: ``interrupted``, the records
+    unchanged; once the freeze has begun, the archive is finished (FINISHING)). Raises
     UsageError when it is archived already and not ``again``, BackendError subclasses,
     OSError."""
     if not again:
@@ -86,16 +94,17 @@ def archive(records: Records, backend: WikiBackend, templates: TemplateSet,
                                           now, pending=(change,) if change else ())
     if _stopped(monitor, outcome):
         return outcome
-    with monitor.page(f"freeze the space {community.space}"):
-        if provisioned:
-            outcome.frozen = backend.freeze_space(_spec(community), frozen=True)
-        else:
-            outcome.notes.append("never provisioned: nothing to freeze on the wiki")
-    with monitor.page("the records: archived"):
-        if change is not None:
-            outcome.community = set_status(records, community, ARCHIVED,
-                                           by=change.decided_by, note=change.note,
-                                           now=change.at)
+    with monitor.unstoppable(FINISHING):  # a space half frozen would be worse than either
+        with monitor.page(f"freeze the space {community.space}"):
+            if provisioned:
+                outcome.frozen = backend.freeze_space(community.space_spec, frozen=True)
+            else:
+                outcome.notes.append("never provisioned: nothing to freeze on the wiki")
+        with monitor.page("the records: archived"):
+            if change is not None:
+                outcome.community = set_status(records, community, ARCHIVED,
+                                               by=change.decided_by, note=change.note,
+                                               now=change.at)
     return outcome
 
 
@@ -140,7 +149,7 @@ def reopen(records: Records, backend: WikiBackend, templates: TemplateSet,
     outcome = ArchiveOutcome(community)
     provisioned = bool(records.page_states(community.slug))
     if provisioned:
-        outcome.frozen = backend.freeze_space(_spec(community), frozen=False)
+        outcome.frozen = backend.freeze_space(community.space_spec, frozen=False)
     previous = status_before_archive(records, community)
     outcome.community = set_status(records, community, previous, by="cop archive --undo",
                                    note="reopened", now=clock())
@@ -148,7 +157,3 @@ def reopen(records: Records, backend: WikiBackend, templates: TemplateSet,
         _write_status(records, backend, templates, outcome.community, clock, outcome)
     return outcome
 
-
-def _spec(community: Community) -> SpaceSpec:
-    return SpaceSpec(community.slug, community.name, community.space, community.lang,
-                     community.namespace_id)

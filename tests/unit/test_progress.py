@@ -12,7 +12,7 @@ from connector.base import PageRef
 from connector.memory import MemoryBackend
 from sync.cli.progress import FIXED, _bar_width, _doing
 from sync.engine.run import Syncer, SyncOptions
-from sync.method.archive import archive
+from sync.method.archive import FINISHING, archive
 from sync.progress import Monitor, Progress
 from sync.provision.run import Provisioner
 from sync.records.store import Records
@@ -117,6 +117,29 @@ def test_an_interrupted_archive_changes_nothing_the_next_run_would_not(tmp_path:
                    monitor=watch.monitor())
     assert not done.interrupted and done.frozen and records.community("battery").archived
     assert watch.events[-1].unit == "steps" and watch.events[-1].done == 4
+
+
+def test_a_stop_asked_while_the_space_is_frozen_finishes_the_archive(tmp_path: Path) -> None:
+    """A stop is answered "after the current step" until the freeze begins; from then on
+    the archive goes on to its end (a space half frozen, or frozen and not recorded
+    archived, would be worse), and the answer says so."""
+    records, wiki = Records.open(":memory:"), memory_wiki()
+    community(records, "battery")
+    provision(records, wiki)
+    answers: dict[str, str] = {}
+
+    def watch(progress: Progress) -> None:
+        answers.setdefault(progress.doing, monitor.stop_answer())
+
+    monitor = Monitor(watch, lambda: any(d.startswith("freeze") for d in answers))
+    outcome = archive(records, wiki, T, records.community("battery"), tmp_path / "a",
+                      monitor=monitor)
+    assert not outcome.interrupted and outcome.frozen and records.community("battery").archived
+    assert answers["the charter's status: archived"] == "stopping after the current step"
+    assert answers["freeze the space CoP_Battery"] == FINISHING
+    assert answers["the records: archived"] == FINISHING
+    assert monitor.stop_answer() == "stopping after the current step"  # once it is done
+    assert Monitor().stop_answer() == "stopping after the current page"
 
 
 def test_a_monitor_without_a_watcher_never_stops() -> None:

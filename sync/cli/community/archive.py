@@ -9,6 +9,7 @@ import click
 from sync.cli.app import App, GuardedCommand, common_options, exit_code, pass_app
 from sync.cli.progress import watched
 from sync.clock import utc_now
+from sync.engine.outcome import SyncReport
 from sync.engine.run import Syncer, SyncOptions
 from sync.method.archive import archive as archive_community
 from sync.method.archive import default_directory, refuse_archived, reopen
@@ -38,7 +39,8 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
     archived). Nothing is deleted; cop-sync and provisioning then leave it alone.
     --undo reopens it with the status it had. A community already archived is refused
     (exit 2) unless --force. On a terminal, a progress bar; Ctrl-C stops between two
-    steps (exit 130) and the same command finishes the rest."""
+    steps (exit 130) and the same command finishes the rest, except once the space is being
+    frozen: the archive is then finished first (a space half frozen would be worse)."""
     community = app.community(slug)
     backend = app.backend(community.backend)
     with app.lock():
@@ -50,11 +52,11 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
         if not force:  # before the last sync, which skips an archived community anyway
             refuse_archived(app.records, community)
         sync = not (no_sync or community.archived or not app.records.page_states(slug))
+        code = 0
         if sync:
             with watched(app) as monitor:
-                code = _last_sync(app, slug, monitor)
-        else:
-            code = 0
+                report = _last_sync(app, slug, monitor)
+            code = _last_sync_said(slug, report)  # once its progress bar is gone
         target = directory or default_directory(app.config.resolve(DEFAULT_BASE), community,
                                                 utc_now())
         with watched(app) as monitor:
@@ -74,14 +76,18 @@ def archive(app: App, slug: str, undo: bool, directory: Path | None, no_sync: bo
     raise SystemExit(code)
 
 
-def _last_sync(app: App, slug: str, monitor: Monitor) -> int:
-    """cop-sync of this community, so the snapshot holds its last changes; its problems
-    are shown, the archive goes on (exit 1 at the end). Stopped by Ctrl-C, the command
-    stops there (exit 130): nothing of the archive is done."""
+def _last_sync(app: App, slug: str, monitor: Monitor) -> SyncReport:
+    """cop-sync of this community, so the snapshot holds its last changes."""
     syncer = Syncer(app.records, app.configured_backends(), app.templates, budget=app.budget,
                     monitor=monitor)
-    report = syncer.run(SyncOptions(community=slug,
-                                    overlap_seconds=app.config.sync.overlap_seconds))
+    return syncer.run(SyncOptions(community=slug,
+                                  overlap_seconds=app.config.sync.overlap_seconds))
+
+
+def _last_sync_said(slug: str, report: SyncReport) -> int:
+    """The last sync's problems and summary, and the exit code it gives: the archive goes
+    on (exit 1 at the end). Stopped by Ctrl-C, the command stops there (exit 130): nothing
+    of the archive is done."""
     for outcome in report.communities:
         if outcome.error:
             click.echo(f"cop: warning: the last sync of {slug} failed: {outcome.error}",
