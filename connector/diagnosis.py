@@ -50,13 +50,15 @@ class ExpectedSpace(Struct, frozen=True):
 class Expectations(Struct, frozen=True):
     """What the records and the configuration expect of one wiki. ``last_sync``: the
     oldest watermark of its provisioned communities (None: never synced); ``now``: the
-    time of the check (ISO 8601, UTC)."""
+    time of the check (ISO 8601, UTC); ``config_file``: the configuration file in use, as
+    the fixes name it (`cop --config other.toml doctor`: other.toml)."""
 
     spaces: Sequence[ExpectedSpace]
     now: str
     last_sync: str | None = None
     history_days: int = 90
     overlap_seconds: int = 300
+    config_file: str = "cop.toml"
 
 
 @runtime_checkable

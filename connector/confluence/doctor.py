@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def diagnose(site: ConfluenceBackend, expect: Expectations) -> list[Check]:
     """Read-only checks of ``site`` against ``expect`` (connector/diagnosis.py)."""
-    settings = site.settings
+    settings, config_file = site.settings, expect.config_file
     try:
         me = history.current_user(site.http)
     except AuthenticationFailed as refused:
@@ -38,15 +38,16 @@ def diagnose(site: ConfluenceBackend, expect: Expectations) -> list[Check]:
         tls = "TLS" in str(error)
         return [Check(BACKEND, "TLS" if tls else "reachable", FAILURE, str(error),
                       'set confluence.ca_bundle = "/path/to/ca.pem" (the company\'s '
-                      "certificate authority) in cop.toml" if tls else
-                      "check confluence.url (Cloud: https://SITE.atlassian.net/wiki) and that "
-                      "the site is reachable from this machine")]
+                      f"certificate authority) in {config_file}" if tls else
+                      f"check confluence.url in {config_file} (Cloud: "
+                      "https://SITE.atlassian.net/wiki) and that the site is reachable from "
+                      "this machine")]
     who = settings.user or "the account"
     checks = [Check(BACKEND, "reachable", OK, f"{settings.url} answers"),
               Check(BACKEND, "login", OK, f"the token of {who} is accepted (account {me})"),
-              _api(site.http, settings)]
+              _api(site.http, settings, config_file)]
     for space in expect.spaces:
-        checks += _space_checks(site, space)
+        checks += _space_checks(site, space, config_file)
     return checks
 
 
@@ -59,7 +60,7 @@ def _login_fix(settings: ConfluenceSettings) -> str:
             "token of the account (Profile > Personal Access Tokens)")
 
 
-def _api(http: ConfluenceHttp, settings: ConfluenceSettings) -> Check:
+def _api(http: ConfluenceHttp, settings: ConfluenceSettings, config_file: str) -> Check:
     if not settings.cloud:
         return Check(BACKEND, "REST API", OK, "REST API v1 answers (Data Center)")
     try:
@@ -69,12 +70,13 @@ def _api(http: ConfluenceHttp, settings: ConfluenceSettings) -> Check:
         return Check(BACKEND, "REST API", FAILURE, f"REST API v2: {error}")
     if answer.status == 404:
         return Check(BACKEND, "REST API", FAILURE, "no REST API v2 on this site: it is not "
-                     "Confluence Cloud", 'set confluence.deployment = "datacenter" in cop.toml '
-                     "for a Data Center site")
+                     "Confluence Cloud", 'set confluence.deployment = "datacenter" in '
+                     f"{config_file} for a Data Center site")
     return Check(BACKEND, "REST API", OK, "REST API v1 and v2 answer (Cloud)")
 
 
-def _space_checks(site: ConfluenceBackend, space: ExpectedSpace) -> list[Check]:
+def _space_checks(site: ConfluenceBackend, space: ExpectedSpace,
+                  config_file: str) -> list[Check]:
     topic = f"space {space.space} ({space.slug})"
     try:
         site.check_space(SpaceSpec(space.slug, space.name, space.space, space.lang))
@@ -95,12 +97,13 @@ def _space_checks(site: ConfluenceBackend, space: ExpectedSpace) -> list[Check]:
         return [Check(BACKEND, topic, OK, "exists, made for this community: provisioning "
                       "adopts it")]
     return [Check(BACKEND, topic, OK, "there, cop-connector's own"),
-            *_permission_checks(site, space), _label_check(site, space)]
+            *_permission_checks(site, space, config_file), _label_check(site, space)]
 
 
-def _permission_checks(site: ConfluenceBackend, space: ExpectedSpace) -> list[Check]:
+def _permission_checks(site: ConfluenceBackend, space: ExpectedSpace,
+                       config_file: str) -> list[Check]:
     """Pilot and expert administer the space, members edit it (permissions.py), for the
-    people [confluence.accounts] maps; only when it maps someone."""
+    people [confluence.accounts] maps (in ``config_file``); only when it maps someone."""
     settings = site.settings
     if not settings.accounts:
         return []
@@ -125,7 +128,7 @@ def _permission_checks(site: ConfluenceBackend, space: ExpectedSpace) -> list[Ch
         checks.append(Check(BACKEND, f"accounts {space.space}", WARNING,
                             f"no Confluence account known for {', '.join(unmapped)}: they get "
                             "no space permission", "map each e-mail to its account under "
-                            "[confluence.accounts] in cop.toml"))
+                            f"[confluence.accounts] in {config_file}"))
     return checks or [Check(BACKEND, topic, OK, "pilot, expert and members hold their "
                             "permissions")]
 

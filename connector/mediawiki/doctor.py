@@ -39,7 +39,7 @@ SITE = {"meta": "siteinfo|userinfo|allmessages",
 
 def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
     """Read-only checks of ``wiki`` against ``expect`` (connector/diagnosis.py)."""
-    probe = _probe(wiki)
+    probe = _probe(wiki, expect.config_file)
     if probe[-1].status == FAILURE:
         return probe
     try:
@@ -61,8 +61,9 @@ def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
     return [*probe, *login, *site_checks(facts, expect)]
 
 
-def _probe(wiki: MediaWikiBackend) -> list[Check]:
-    """api.php answers, over verified TLS (or plain http to this machine)."""
+def _probe(wiki: MediaWikiBackend, config_file: str) -> list[Check]:
+    """api.php answers, over verified TLS (or plain http to this machine); the fixes name
+    ``config_file``, the configuration file in use."""
     api = wiki.url + "api.php"
     http = wiki._http
     try:
@@ -72,15 +73,16 @@ def _probe(wiki: MediaWikiBackend) -> list[Check]:
     except requests.exceptions.SSLError:
         return [Check(WIKI, "TLS", FAILURE, f"the certificate of {safe_url(api)} does not "
                       "verify", "if it comes from the company's own certificate authority, "
-                      'set mediawiki.ca_bundle = "/path/to/ca.pem" in cop.toml')]
+                      f'set mediawiki.ca_bundle = "/path/to/ca.pem" in {config_file}')]
     except requests.RequestException as error:
         return [Check(WIKI, "reachable", FAILURE, f"{safe_url(api)} did not answer "
-                      f"({failure_reason(error)})", "check mediawiki.url in cop.toml and that "
-                      "the wiki is up and reachable from this machine")]
+                      f"({failure_reason(error)})", f"check mediawiki.url in {config_file} "
+                      "and that the wiki is up and reachable from this machine")]
     if response.status_code == 404 or "json" not in response.headers.get("Content-Type", ""):
         return [Check(WIKI, "reachable", FAILURE, f"no MediaWiki API at {safe_url(api)} "
-                      f"(HTTP {response.status_code})", "set mediawiki.url to the wiki's "
-                      "script path, where api.php lives (e.g. https://wiki.example.com/w/)")]
+                      f"(HTTP {response.status_code})", f"set mediawiki.url in {config_file} "
+                      "to the wiki's script path, where api.php lives (e.g. "
+                      "https://wiki.example.com/w/)")]
     return [Check(WIKI, "reachable", OK, f"{safe_url(api)} answers"), _transport(wiki.url)]
 
 

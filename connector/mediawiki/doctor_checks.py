@@ -265,8 +265,9 @@ def _recent_changes(facts: SiteFacts, expect: Expectations) -> Check:
     if expect.history_days > keeps:
         return Check(WIKI, topic, WARNING,
                      f"{kept}, [health] history_days asks for {expect.history_days}",
-                     f"set [health] history_days = {int(keeps)} in cop.toml, or keep more in "
-                     f"LocalSettings.php: $wgRCMaxAge = {expect.history_days * 86400};")
+                     f"set [health] history_days = {int(keeps)} in {expect.config_file}, or "
+                     "keep more in LocalSettings.php: "
+                     f"$wgRCMaxAge = {expect.history_days * 86400};")
     return Check(WIKI, topic, OK, kept + (f"; last sync {expect.last_sync}"
                                           if expect.last_sync else ""))
 

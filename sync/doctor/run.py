@@ -30,6 +30,16 @@ ROW_TEMPLATES = "row templates"
 BLOCKING = ("reachable", "TLS", "login", "site information")
 
 
+def config_file(config: Config) -> str:
+    """The configuration file in use, as a fix names it: its path from the current
+    directory when it is there or below (cop.toml, cop-test.toml, etc/cop.toml), else its
+    full path."""
+    try:
+        return str(config.path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):  # elsewhere (or no current directory any more)
+        return str(config.path)
+
+
 def expectations(records: Records, config: Config, backend: str, now: str) -> Expectations:
     """What the records know of the communities on ``backend``."""
     communities = [c for c in records.communities() if c.backend == backend]
@@ -39,7 +49,8 @@ def expectations(records: Records, config: Config, backend: str, now: str) -> Ex
     return Expectations(spaces=[_space(c, c.slug in provisioned, records) for c in communities],
                         now=now, last_sync=min(marks) if marks else None,
                         history_days=config.health.history_days,
-                        overlap_seconds=config.sync.overlap_seconds)
+                        overlap_seconds=config.sync.overlap_seconds,
+                        config_file=config_file(config))
 
 
 def _space(community: Community, provisioned: bool, records: Records) -> ExpectedSpace:
@@ -116,25 +127,28 @@ def _support_check(wiki: str, op: str, page: str, remote: RemotePage | None,
 def file_checks(config: Config) -> list[Check]:
     """What the cron job writes beside the records: it must be able to, and the kept
     sessions must stay private."""
-    checks = [_writable("records file", config.records_path),
-              _writable("lock file", config.resolve(config.sync.lock_file)),
-              _writable("report file", config.resolve(config.sync.report_file))]
+    where = config_file(config)
+    checks = [_writable("records file", config.records_path, where),
+              _writable("lock file", config.resolve(config.sync.lock_file), where),
+              _writable("report file", config.resolve(config.sync.report_file), where)]
     if config.sync.log_file:
-        checks.append(_writable("log file", config.resolve(config.sync.log_file)))
+        checks.append(_writable("log file", config.resolve(config.sync.log_file), where))
     if config.feeds is not None:
-        checks.append(_writable("feeds directory", config.resolve(config.feeds.dir)))
+        checks.append(_writable("feeds directory", config.resolve(config.feeds.dir), where))
     if config.session_path is not None:
         checks.append(_private(config.session_path))
     return checks
 
 
-def _writable(what: str, path: Path) -> Check:
+def _writable(what: str, path: Path, where: str) -> Check:
+    """``path`` can be written; the fix names ``where`` it is set (the configuration
+    file)."""
     target = path if path.exists() else path.parent
     if os.access(target, os.W_OK):
         return Check("", what, OK, f"{path} can be written")
     return Check("", what, FAILURE, f"{path} cannot be written by this user",
                  f"run cop-sync as the owner of {target}, or change its owner "
-                 f"(chown) or the path in cop.toml")
+                 f"(chown) or the path in {where}")
 
 
 def _private(path: Path) -> Check:

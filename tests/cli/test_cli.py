@@ -86,6 +86,18 @@ def test_config_option_and_env(run, tmp_path: Path, monkeypatch) -> None:
     assert run("community", "list").exit_code == 0
 
 
+def test_doctor_fixes_name_the_configuration_file_in_use(run) -> None:
+    """`cop --config cop-badport.toml doctor` on a wiki that does not answer: the fix is
+    in cop-badport.toml, not in a cop.toml that may not even exist (a file elsewhere is
+    named by its full path: tests/unit/test_doctor_files.py)."""
+    assert run("init", "--config", "cop-badport.toml", "--mediawiki-url",
+               "http://127.0.0.1:9/w/").exit_code == 0
+    result = run("--config", "cop-badport.toml", "doctor")
+    assert result.exit_code == 2, result.output
+    assert "fix: check mediawiki.url in cop-badport.toml and " in result.output
+    assert "cop.toml" not in result.output
+
+
 def test_community_add_list_show(ready) -> None:
     listed = json.loads(ready("community", "list", "--json").output)
     assert listed[0]["slug"] == "battery" and listed[0]["space"] == "CoP_Battery"

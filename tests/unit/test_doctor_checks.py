@@ -82,7 +82,9 @@ def test_a_last_sync_older_than_the_recent_changes_asks_for_a_full_sync() -> Non
 def test_history_days_longer_than_the_wiki_keeps_is_a_warning() -> None:
     found = checks(facts(rc_max_age=30 * 86400), expect(history_days=90))
     check = found["recent changes ($wgRCMaxAge)"]
-    assert check.status == WARNING and "history_days = 30" in check.fix
+    assert check.status == WARNING and "history_days = 30 in cop.toml" in check.fix
+    other = checks(facts(rc_max_age=30 * 86400), expect(config_file="cop-test.toml"))
+    assert "in cop-test.toml" in other["recent changes ($wgRCMaxAge)"].fix  # the one in use
 
 
 def test_a_long_job_queue_and_an_old_wiki_are_named() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sync.config.loader import parse
-from sync.doctor.run import file_checks
+from sync.doctor.run import config_file, file_checks
 
 
 def topics(config_data: dict, where: Path) -> dict[str, str]:
@@ -24,3 +26,19 @@ def test_the_log_file_and_the_feeds_directory_are_checked_when_configured(
                         tmp_path)
     assert str(tmp_path / "logs" / "cop-sync.log") in configured["log file"]
     assert str(tmp_path / "feeds") in configured["feeds directory"]
+
+
+def test_a_fix_names_the_configuration_file_in_use(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cop --config cop-test.toml doctor` is told to change cop-test.toml, not cop.toml:
+    by its path from the current directory, or its full path when it is elsewhere."""
+    data = {"mediawiki": {"url": "https://wiki.corp.example/w/"},
+            "sync": {"report_file": "no/such/dir/report.json"}}  # (cannot be written)
+    config = parse(data, tmp_path / "etc" / "cop-test.toml")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert config_file(config) == str(Path("etc", "cop-test.toml"))
+    [report] = [c for c in file_checks(config) if c.topic == "report file"]
+    assert report.fix.endswith(f"the path in {Path('etc', 'cop-test.toml')}")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert config_file(config) == str(tmp_path / "etc" / "cop-test.toml")

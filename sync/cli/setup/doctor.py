@@ -17,7 +17,7 @@ from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.clock import utc_now
 from sync.config.backends import build_backend
-from sync.doctor.run import expectations, file_checks, wiki_checks
+from sync.doctor.run import config_file, expectations, file_checks, wiki_checks
 
 EXIT = {OK: 0, WARNING: 1, FAILURE: 2}
 LABEL = {OK: "ok", WARNING: "warning", FAILURE: "FAILURE"}
@@ -71,7 +71,7 @@ def run_checks(app: App) -> list[Check]:
                                 "names (for cron: in its environment file, mode 600)"))
             continue
         expect = expectations(records, config, name, now) if records else \
-            Expectations(spaces=[], now=now)
+            Expectations(spaces=[], now=now, config_file=config_file(config))
         try:
             checks += wiki_checks(backend, records, templates, expect)
         finally:
