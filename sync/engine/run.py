@@ -85,21 +85,21 @@ class Syncer(Struct, frozen=True):
 
     def _select(self, slug: str | None, report: SyncReport) -> list[Community]:
         """The communities to sync; archived ones are left out (their space is frozen, so
-        nothing changes there: `cop archive --undo` reopens it and the next run reads it)."""
+        nothing changes there: `cop archive --undo` reopens it and the next run reads it).
+        Said only of one asked by name: a routine run says nothing of them, or every cron
+        run would log a line per archived community for ever."""
         if slug is None:
-            chosen = self.records.communities()
-        else:
-            community = self.records.community(slug)
-            if community is None:
-                raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
-            chosen = [community]
-        for community in chosen:
-            if community.archived:
-                skipped = CommunityOutcome(community.slug)
-                skipped.notices.append("archived: not synced (`cop archive "
-                                       f"{community.slug} --undo` reopens it)")
-                report.communities.append(skipped)
-        return [c for c in chosen if not c.archived]
+            return [c for c in self.records.communities() if not c.archived]
+        community = self.records.community(slug)
+        if community is None:
+            raise NotFoundError(f"no community {slug!r} (see `cop community list`)")
+        if community.archived:
+            skipped = CommunityOutcome(community.slug)
+            skipped.notices.append("archived: not synced (`cop archive "
+                                   f"{community.slug} --undo` reopens it)")
+            report.communities.append(skipped)
+            return []
+        return [community]
 
     def _sync_backend(self, name: str, group: list[Community], options: SyncOptions,
                       report: SyncReport) -> None:

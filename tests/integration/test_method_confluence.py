@@ -123,6 +123,6 @@ def test_the_method_on_confluence(cop: Cli, tmp_path: Path) -> None:
     assert charter.values["status"] == "archived"
     snapshot = json.loads((tmp_path / "snap" / "snapshot.json").read_text(encoding="utf-8"))
     assert len(snapshot["rows"][f"actions@{YEAR}"]) == 2
-    assert "archived: not synced" in cop(command=cop_sync).output
+    assert "archived: not synced" in cop("--community", "battery", command=cop_sync).output
     cop.ok("archive", "battery", "--undo")
     assert fake.space("BATTERY").status == "current"
