@@ -111,3 +111,27 @@ def test_ctrl_c_while_the_space_is_frozen_says_the_archive_is_finished_first(
                                  "(Ctrl-C again stops at once)", "battery archived")
     assert "stopping after" not in result.output and "stopped" not in result.output
     assert terminal("community", "show", "battery").output.count("archived") >= 1
+
+
+def test_ctrl_c_while_publishing_marks_what_is_left_in_the_plan(terminal) -> None:
+    """As provisioning does: the pages not written are marked in the plan, the last line
+    says how many and how to finish, exit 130; the same command finishes them."""
+    wiki, calls = terminal.wiki, []
+    create = wiki.create_page
+
+    def interrupted_create(ref, content, **kwargs):
+        calls.append(ref)
+        if len(calls) == 1:  # Ctrl-C while the first page is written: it is, then stop
+            signal.raise_signal(signal.SIGINT)
+        return create(ref, content, **kwargs)
+
+    wiki.create_page = interrupted_create
+    result = terminal("report", "--all", "--publish")
+    assert result.exit_code == 130, result.output
+    lines = printed_apart(result.output, "cop: stopped (Ctrl-C) with 1 page(s) not published; "
+                                         "run the same command again to finish")
+    assert sum(line.endswith("(not done: stopped)") for line in lines) == 1
+    assert len(calls) == 1
+    again = terminal("report", "--all", "--publish")
+    assert again.exit_code == 0, again.output
+    assert "published 1 page(s)" in again.output and "(not done" not in again.output

@@ -178,23 +178,28 @@ def _publish(app: App, communities: Sequence[Community], healths: Sequence[Commu
 
 
 def _print(outcome: PublishReport, dry_run: bool) -> None:
+    """One line per action, with what failed and what an interruption left (as
+    `cop provision` says them)."""
     for name, error in outcome.errors.items():
         click.echo(f"cop: {name}: nothing published: {error}", err=True)
     failed = {id(action): error for action, error in outcome.failed}
+    attempted = len(outcome.done) + len(outcome.failed)  # (the actions run in their order)
+    left = [a for a in outcome.actions[attempted:] if a.writes] if outcome.interrupted else []
     for action in outcome.actions:
         line = f"{SYMBOLS[action.op]} {action.op:7} {action.target.ref}  ({action.reason})"
         if id(action) in failed:
             line += f"  FAILED: {failed[id(action)]}"
+        if any(action is stopped for stopped in left):
+            line += "  (not done: stopped)"
         click.echo(line, err=True)
     writes = sum(a.writes for a in outcome.actions)
     done = writes if dry_run else outcome.written
     click.echo(f"{'would publish' if dry_run else 'published'} {done} page(s); "
                f"{len(outcome.actions) - writes} left as they are", err=True)
     if outcome.interrupted:
-        attempted = len(outcome.done) + len(outcome.failed)
-        left = sum(a.writes for a in outcome.actions[attempted:])
-        click.echo(f"cop: stopped (Ctrl-C) with {left} page(s) not published; publish "
-                   "again to finish", err=True)
+        click.echo(f"cop: stopped (Ctrl-C) with {len(left)} page(s) not published; run the "
+                   "same command again to finish" if left else
+                   "cop: stopped (Ctrl-C), with nothing left to publish", err=True)
 
 
 def _days_ago(now: str, days: int) -> str:
