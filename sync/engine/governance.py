@@ -43,22 +43,24 @@ def hold_governed(kind: PageKind, page: str, wiki: Rows, base: Rows, local: Rows
     fields = governed_fields(kind)
     if not fields:
         return wiki, []
+    # once, not once a row: a first sync of a big page asks the same for every row
+    checked = [(name, governed, definition, _default(definition))
+               for name, governed in fields.items()
+               if (definition := kind.field(name)) is not None]
     held: dict[str, Mapping[str, str]] = dict(wiki)
     problems: list[RowProblem] = []
     for key, row in wiki.items():
         ref = base.get(key) if key in base else local.get(key)
-        mine = local.get(key)
-        for name, governed in fields.items():
-            definition = kind.field(name)
-            assert definition is not None
-            recorded = ref.get(name, "") if ref is not None else _default(definition)
+        mine = local.get(key) or {}
+        for name, governed, definition, default in checked:
+            recorded = ref.get(name, "") if ref is not None else default
             written = row.get(name, "")
-            if written in (recorded, (mine or {}).get(name)):
+            if written in (recorded, mine.get(name)):
                 continue
             if written not in governed and recorded not in governed:
                 continue
             held[key] = {**held[key], name: recorded}
-            ours = (mine or {}).get(name, recorded)
+            ours = mine.get(name, recorded)
             problems.append(_problem(definition, page, at.get(key), key, written, ours, lang))
     return held, problems
 
