@@ -47,7 +47,6 @@ from sync.records.store import Records
 if TYPE_CHECKING:
     from sync.engine.pull import PageSync
 
-
 log = logging.getLogger(__name__)
 
 
