@@ -322,7 +322,8 @@ class MediaWikiBackend(ApiCalls, Protection):
                 number += 2
         name = spec.space.strip().replace(" ", "_")
         # without the script of the "Add" buttons: `cop mediawiki namespaces` prints it
-        return (f"Ask a wiki administrator to add this to LocalSettings.php, then provision "
-                f"again{note} (`cop mediawiki namespaces` prints it with the script of the "
-                f"pages' \"Add\" buttons):\n"
+        return (f"Ask a wiki administrator to add this to LocalSettings.php (back, if its "
+                f"pages were provisioned there), then run the command again{note} "
+                f"(`cop mediawiki namespaces` prints it with the script of the pages' \"Add\" "
+                f"buttons):\n"
                 + namespaces.snippet([(name, number, spec.name)], add_buttons=False))

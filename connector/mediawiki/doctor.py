@@ -47,7 +47,8 @@ def diagnose(wiki: MediaWikiBackend, expect: Expectations) -> list[Check]:
     except CopError as refused:  # the other checks need the account: fix this first
         # the fix says what to check: the detail is what the wiki said, once
         detail = refused.refusal if isinstance(refused, AuthenticationFailed) else str(refused)
-        return [*probe, Check(WIKI, "login", FAILURE, detail, _login_fix(wiki.settings.user))]
+        return [*probe, Check(WIKI, "login", FAILURE, detail,
+                              _login_fix(wiki.settings.user, wiki.settings.password_origin))]
     try:
         facts = _facts(wiki)
     except CopError as error:
@@ -164,9 +165,10 @@ def _number(value: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _login_fix(user: str) -> str:
+def _login_fix(user: str, origin: str) -> str:
+    """What to check: the user, and that where the password comes from (``origin``: the
+    environment variable by its name, or the keyring entry) holds the right one."""
     account, _, app = user.partition("@")
     where = (f"the bot password {app!r} of {account} (Special:BotPasswords/{app}: reset it "
              "there if it is lost)") if app else "a bot password (Special:BotPasswords)"
-    return (f"check mediawiki.user ({user!r}) and that the variable named by "
-            f"mediawiki.password_env holds {where}")
+    return f"check mediawiki.user ({user!r}) and that {origin} holds {where}"

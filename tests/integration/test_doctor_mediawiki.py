@@ -143,6 +143,7 @@ def test_a_wrong_password_is_a_login_failure(battery: CopDir) -> None:
     assert code == 2
     login = by_status(report, "failure")["login"]
     assert "Special:BotPasswords/cop" in login["fix"]
+    assert "that the environment variable COP_MEDIAWIKI_PASSWORD holds" in login["fix"]
     # what the wiki said, then the fix: the advice once, not in both
     assert "refused the login" in login["message"] and "check" not in login["message"], login
     assert "namespace" not in " ".join(report_topics(report))  # nothing past the login

@@ -104,6 +104,7 @@ def test_a_namespace_taken_out_of_the_wiki_fails_its_community(battery: CopDir) 
         assert "'CoP_Battery' does not exist" in result.output
         assert "$wgExtraNamespaces[3000] = 'CoP_Battery';" in result.output
         assert "--force-delete" not in result.output
+        assert "then run the command again" in result.output
     with battery.records() as records:
         assert records.live_rows("battery", "references") == rows and rows
         assert records.watermark("battery") == mark
