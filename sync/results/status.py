@@ -46,6 +46,7 @@ def community_status(records: Records, templates: TemplateSet,
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
+        "last_sync_error": last_sync_error(records, community.slug),
         "problems": [{**asdict(p), "params": dict(p.params),
                       "text": problem_text(p.code, community.lang, p.params, p.message)}
                      for p in records.problems(community.slug)],
@@ -107,6 +108,16 @@ def health_alerts(records: Records, templates: TemplateSet, config: Config,
     figures = community_health(records, templates, config, community,
                                since=default_since(config, now), now=now)
     return [{"code": a.code, **a.values, "message": a.message("en")} for a in figures.alerts]
+
+
+def last_sync_error(records: Records, slug: str) -> str:
+    """What stopped the community in the last cop-sync ("" when nothing did): a run that
+    failed one community (a namespace taken out of the wiki, say) says so in its report,
+    kept with the run."""
+    runs = records.last_runs(1)
+    found = runs[0].summary.get("communities", []) if runs else []
+    entry = next((c for c in found if isinstance(c, dict) and c.get("slug") == slug), None)
+    return str(entry.get("error") or "") if entry else ""
 
 
 def last_run(records: Records) -> dict[str, Any] | None:

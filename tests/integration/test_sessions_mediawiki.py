@@ -108,3 +108,5 @@ def test_a_namespace_taken_out_of_the_wiki_fails_its_community(battery: CopDir) 
     with battery.records() as records:
         assert records.live_rows("battery", "references") == rows and rows
         assert records.watermark("battery") == mark
+    assert "! the last cop-sync failed here: mediawiki: 'CoP_Battery' does not exist" in \
+        battery("status", "battery").output

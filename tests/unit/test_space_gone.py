@@ -16,6 +16,7 @@ from connector.errors import EXIT_USAGE, SpaceMissing
 from connector.memory import MemoryBackend
 from sync.cli.app import exit_code
 from sync.records.store import Records
+from sync.results.status import last_sync_error
 
 
 def append(wiki: MemoryBackend, ref: PageRef, line: str) -> None:
@@ -93,3 +94,13 @@ def test_an_empty_community_whose_space_is_there_is_still_refused_as_empty(world
         wikis["mediawiki"].delete(PageRef("CoP_Battery", title))
     battery = sync(records, wikis).communities[0]
     assert battery.refused_empty and battery.failure is None
+
+
+def test_cop_status_says_what_stopped_the_community_in_the_last_run(world) -> None:
+    records, wikis = world
+    wikis["mediawiki"].spaces.discard("CoP_Battery")
+    run = records.start_run("2026-12-07T10:00:00Z", dry_run=False)
+    report = sync(records, wikis)
+    records.finish_run(run, report.finished_at, 2, report.to_dict(2))
+    assert "'CoP_Battery' does not exist" in last_sync_error(records, "battery")
+    assert last_sync_error(records, "solar") == ""

@@ -148,6 +148,8 @@ def _print_community(s: dict[str, Any]) -> None:
             click.echo(f"  ! {page['page']}: {PAGE_STATES.get(page['state'], page['state'])}")
     click.echo("  rows: " + ", ".join(f"{k} {v}" for k, v in s["rows"].items()))
     click.echo(f"  last synced: {s['watermark'] or 'never'}")
+    if s["last_sync_error"]:
+        click.echo(f"  ! the last cop-sync failed here: {s['last_sync_error']}")
     if s["pending_member_changes"]:
         click.echo("  ! member changes not yet on the wiki (next cop-sync writes them)")
     _print_sources(s["sources"])
