@@ -289,7 +289,8 @@ class ApiCalls:
             raise BackendError(f"unexpected client error ({type(error).__name__})",
                                backend=self.name, page=page) from None
         except requests.RequestException as error:
-            raise request_error(error, write=write, page=page) from None
+            raise request_error(error, write=write, page=page,
+                                settings_file=self.settings.settings_file) from None
 
     def _api_error(self, code: str, info: str, page: str | None,
                    base_revision: str | None) -> BackendError:

@@ -42,7 +42,7 @@ def check_url(url: str, *, allow_http: bool = False) -> str:
 
 
 def request_error(error: requests.RequestException, *, write: bool = False,
-                  page: str | None = None) -> Exception:
+                  page: str | None = None, settings_file: str = "cop.toml") -> Exception:
     """The product error for a requests failure (never the library's own), naming the URL
     that failed (scheme, host and path: never credentials or a query string).
 
@@ -55,9 +55,11 @@ def request_error(error: requests.RequestException, *, write: bool = False,
     if isinstance(error, requests.exceptions.SSLError):
         return Unreachable(f"TLS verification failed for {url or 'the wiki'}; if the wiki's "
                            "certificate comes from a private authority, set "
-                           "mediawiki.ca_bundle to its CA file", backend=BACKEND, page=page)
+                           f"mediawiki.ca_bundle in {settings_file} to its CA file",
+                           backend=BACKEND, page=page)
     if isinstance(error, requests.HTTPError) and error.response is not None:
-        return _status_error(error.response.status_code, write=write, page=page, url=url)
+        return _status_error(error.response.status_code, write=write, page=page, url=url,
+                             settings_file=settings_file)
     if write and maybe_sent(error):
         return Unreachable(f"the connection to {wiki} failed after the write was sent "
                            f"({failure_reason(error)}); it was not replayed and may or may "
@@ -70,7 +72,8 @@ def request_error(error: requests.RequestException, *, write: bool = False,
                        backend=BACKEND, page=page)
 
 
-def _status_error(status: int, *, write: bool, page: str | None, url: str = "") -> Exception:
+def _status_error(status: int, *, write: bool, page: str | None, url: str = "",
+                  settings_file: str = "cop.toml") -> Exception:
     wiki = f"the wiki at {url}" if url else "the wiki"
     if status == 401:
         return AuthenticationFailed(f"{wiki} answered 401 (HTTP authentication required)",
@@ -79,8 +82,8 @@ def _status_error(status: int, *, write: bool, page: str | None, url: str = "") 
         return PermissionDenied(f"{wiki} answered 403 (forbidden)", backend=BACKEND, page=page)
     if status == 404:
         return WrongAddress(f"no api.php there (HTTP 404{' at ' + url if url else ''}): set "
-                            "mediawiki.url to the wiki's script path, e.g. "
-                            "https://wiki.example.com/w/", backend=BACKEND, page=page)
+                            f"mediawiki.url in {settings_file} to the wiki's script path, "
+                            "e.g. https://wiki.example.com/w/", backend=BACKEND, page=page)
     if status == 429:
         return BackendError(f"{wiki} is rate limiting this client (HTTP 429)",
                             backend=BACKEND, page=page)

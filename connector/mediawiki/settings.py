@@ -24,6 +24,8 @@ class MediaWikiSettings(Struct, frozen=True):
     password: str = ""
     # where the password comes from, for the message of a refused login
     password_origin: str = "the variable named by mediawiki.password_env"  # noqa: S105 - a place
+    # the file these settings come from, for a message that says where to fix them
+    settings_file: str = "cop.toml"
     timeout: float | tuple[float, float] = 30.0
     allow_http: bool = False
     ca_bundle: str = ""

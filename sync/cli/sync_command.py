@@ -153,9 +153,9 @@ def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
     if as_json:
         echo_json(data)
     else:
+        for error, slugs in _errors_shared(report).items():  # a wiki down: one line, not N
+            say(f"{', '.join(slugs)}: error: {error}")
         for community in report.communities:
-            if community.error:
-                say(f"{community.slug}: error: {community.error}")
             for notice in community.notices:
                 say(f"{community.slug}: {notice}", level=logging.INFO)
             noticed: set[str] = set()  # a page with two row sets (Watch) has one notice
@@ -166,6 +166,16 @@ def _print(report: SyncReport, sources: RelayReport, code: int, as_json: bool,
             say(f"feeds: cannot write {path}: {reason}")
     say(report.summary_line(code, extra=sources.summary_words()), err=as_json,
         level=logging.WARNING if code else logging.INFO)
+
+
+def _errors_shared(report: SyncReport) -> dict[str, list[str]]:
+    """Each community error once, with the communities it stopped (the same error stops
+    every community of a wiki that cannot be reached or refuses the login)."""
+    shared: dict[str, list[str]] = {}
+    for community in report.communities:
+        if community.error:
+            shared.setdefault(community.error, []).append(community.slug)
+    return shared
 
 
 def _print_sources(sources: RelayReport, say: Callable[..., None]) -> None:

@@ -51,7 +51,7 @@ def _mediawiki(config: Config, records: Records | None, budget: Budget,
         origin = secret_origin(section.password_env, user=section.user, service="mediawiki")
     settings = MediaWikiSettings(
         url=section.url, user=section.user, password=password, password_origin=origin,
-        timeout=section.timeout,
+        settings_file=config.shown_path, timeout=section.timeout,
         allow_http=section.allow_http, ca_bundle=str(config.resolve(section.ca_bundle))
         if section.ca_bundle else "")
     # Namespace numbers as the wiki reported them at provisioning: the change feed then

@@ -93,6 +93,15 @@ class Config(Struct, frozen=True):
     records_password_env: str = ""  # [records] password_env: the variable holding its password
 
     @property
+    def shown_path(self) -> str:
+        """This file as a message names it: its path from the current directory when it
+        is there or below (cop.toml, cop-test.toml, etc/cop.toml), else its full path."""
+        try:
+            return str(self.path.resolve().relative_to(Path.cwd().resolve()))
+        except (ValueError, OSError):  # elsewhere (or no current directory any more)
+            return str(self.path)
+
+    @property
     def records_where(self) -> str:
         """Where the records are: the database's URL, or the SQLite file's path."""
         return self.records_url or str(self.records_path)

@@ -31,13 +31,8 @@ BLOCKING = ("reachable", "TLS", "login", "site information")
 
 
 def config_file(config: Config) -> str:
-    """The configuration file in use, as a fix names it: its path from the current
-    directory when it is there or below (cop.toml, cop-test.toml, etc/cop.toml), else its
-    full path."""
-    try:
-        return str(config.path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):  # elsewhere (or no current directory any more)
-        return str(config.path)
+    """The configuration file in use, as a fix names it (Config.shown_path)."""
+    return config.shown_path
 
 
 def expectations(records: Records, config: Config, backend: str, now: str) -> Expectations:

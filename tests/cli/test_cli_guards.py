@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from sync.cli.app import GuardedCommand
 from sync.cli.commands import cop_group
-from sync.cli.sync_command import cop_sync
+from sync.cli.sync_command import _errors_shared, cop_sync
+from sync.engine.outcome import CommunityOutcome, SyncReport
 from tests.cop_process import argv, environment
 
 PEOPLE = ("--pilot", "pia@corp.example", "--expert", "eli@corp.example")
@@ -402,3 +403,15 @@ def test_a_configuration_path_that_is_no_configuration_says_what_it_is(
     result = CliRunner().invoke(cop_group, ["--config", str(target), "status"])
     assert result.exit_code == 2, result.output
     assert said in result.output and "Errno" not in result.output, result.output
+
+
+def test_an_error_that_stops_every_community_is_said_once() -> None:
+    """A wiki down or a wrong URL stops every community of that wiki: one line naming them
+    all, not the same line per community (a cron log with 20 communities)."""
+    report = SyncReport(started_at="2026-12-07T10:00:00Z", communities=[
+        CommunityOutcome("battery", error="mediawiki: no api.php there"),
+        CommunityOutcome("solar", error="mediawiki: no api.php there"),
+        CommunityOutcome("wind", error="mediawiki: 'CoP_Wind' does not exist"),
+        CommunityOutcome("h2")])
+    assert _errors_shared(report) == {"mediawiki: no api.php there": ["battery", "solar"],
+                                      "mediawiki: 'CoP_Wind' does not exist": ["wind"]}

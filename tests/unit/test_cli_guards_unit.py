@@ -298,6 +298,10 @@ def test_tls_and_http_errors_name_the_url() -> None:
     assert "HTTP 404 at https://wiki.corp.example/w/api.php" in str(request_error(missing))
     # a wrong mediawiki.url: a configuration error, exit 2 from every command (as in doctor)
     assert request_error(missing).exit_code == EXIT_USAGE
+    named = str(request_error(missing, settings_file="etc/cop-test.toml"))
+    assert "set mediawiki.url in etc/cop-test.toml to the wiki's script path" in named
+    assert "mediawiki.ca_bundle in etc/cop-test.toml" in str(
+        request_error(tls, settings_file="etc/cop-test.toml"))
 
 
 def test_urllib3_warnings_stay_off_the_console_without_verbose() -> None:
