@@ -47,7 +47,9 @@ def assert_inert(escaped: str) -> None:
     code = embed(escaped)
     value = code.filter_templates()[0].params[0].value
     assert all(isinstance(node, Text | HTMLEntity) for node in value.nodes), value.nodes
-    bare = re.sub(r"&#\d+;", "", escaped)
+    # A reference stands between what it separates ("_&#123;_" is no "__" magic word):
+    # replaced by a character that means nothing to the parser, not removed.
+    bare = re.sub(r"&#\d+;", "\x00", escaped)
     assert not MARKUP_CHARS & set(bare), bare
     assert "__" not in bare and "://" not in bare
     for line in escaped.split("\n"):
@@ -86,6 +88,7 @@ def test_escape_text_examples(value: str, escaped: str) -> None:
 @example("\r\n")
 @example("\x00")
 @example(" \n ")
+@example("_{_")  # a reference between two underscores: no "__" (found by Hypothesis in CI)
 def test_any_text_round_trips(value: str) -> None:
     escaped = escape_text(value)
     assert_inert(escaped)
