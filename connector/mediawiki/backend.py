@@ -263,28 +263,27 @@ class MediaWikiBackend(ApiCalls, Protection):
 
     def _namespace_ids(self, spaces: Sequence[str]) -> dict[int, str]:
         """namespace id -> the space as asked. SpaceMissing for an unknown namespace."""
+        by_id, missing = self._feed_namespaces(spaces)
+        if missing:
+            raise SpaceMissing(backend=self.name, space=missing[0], remedy=(
+                "Declare it in LocalSettings.php with the snippet that "
+                "`cop mediawiki namespaces` prints."))
+        return by_id
+
+    def _feed_namespaces(self, spaces: Sequence[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+        """namespace id -> the space as asked, and the spaces the wiki does not have (the
+        namespace table is read once, for the first space not known yet)."""
         by_id: dict[int, str] = {}
+        missing: list[str] = []
         for space in spaces:
             number = 0 if not space else self._ids.get(space_key(space))
             if number is None:
                 self._namespace_table()
                 number = self._ids.get(space_key(space))
             if number is None:
-                raise SpaceMissing(backend=self.name, space=space, remedy=(
-                    "Declare it in LocalSettings.php with the snippet that "
-                    "`cop mediawiki namespaces` prints."))
-            by_id.setdefault(number, space)
-        return by_id
-
-    def _feed_namespaces(self, spaces: Sequence[str]) -> tuple[dict[int, str], tuple[str, ...]]:
-        """namespace id -> the space as asked, and the spaces the wiki does not have."""
-        by_id: dict[int, str] = {}
-        missing: list[str] = []
-        for space in spaces:
-            try:
-                by_id.update(self._namespace_ids([space]))
-            except SpaceMissing:
                 missing.append(space)
+            else:
+                by_id.setdefault(number, space)
         return by_id, tuple(missing)
 
     def _undeclared(self, by_id: Mapping[int, str]) -> tuple[str, ...]:
