@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from msgspec.structs import asdict
@@ -21,10 +22,13 @@ from sync.results.health.run import community_health, default_since
 
 
 def community_status(records: Records, templates: TemplateSet,
-                     community: Community, config: Config | None = None) -> dict[str, Any]:
-    """Provisioned pages, rows per kind, last sync, open problems, conflicts, drift,
-    member changes still to be written to the wiki, and (given the configuration) health
-    alerts judged from the records (see sync/results/health/compute.py)."""
+                     community: Community, config: Config | None = None,
+                     last_errors: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Provisioned pages, rows per kind, last sync (and what stopped it: ``last_errors``,
+    from ``last_sync_errors``, given when several communities are asked), open problems,
+    conflicts, drift, member changes still to be written to the wiki, and (given the
+    configuration) health alerts judged from the records (see
+    sync/results/health/compute.py)."""
     states = {s.kind: s for s in records.page_states(community.slug)}
     keys = [key for key, kind in page_keys(templates, seminar_instances(records, community))
             if kind.kind != "home" or "home" in states or not states]
@@ -46,7 +50,8 @@ def community_status(records: Records, templates: TemplateSet,
         "pages": pages,
         "rows": rows,
         "watermark": records.watermark(community.slug),
-        "last_sync_error": last_sync_error(records, community.slug),
+        "last_sync_error": (last_errors if last_errors is not None
+                            else last_sync_errors(records)).get(community.slug, ""),
         "problems": [{**asdict(p), "params": dict(p.params),
                       "text": problem_text(p.code, community.lang, p.params, p.message)}
                      for p in records.problems(community.slug)],
@@ -110,14 +115,13 @@ def health_alerts(records: Records, templates: TemplateSet, config: Config,
     return [{"code": a.code, **a.values, "message": a.message("en")} for a in figures.alerts]
 
 
-def last_sync_error(records: Records, slug: str) -> str:
-    """What stopped the community in the last cop-sync ("" when nothing did): a run that
-    failed one community (a namespace taken out of the wiki, say) says so in its report,
-    kept with the run."""
+def last_sync_errors(records: Records) -> dict[str, str]:
+    """Slug -> what stopped that community in the last cop-sync (a namespace taken out of
+    the wiki, say), from the run's report kept in the records: read once for all."""
     runs = records.last_runs(1)
     found = runs[0].summary.get("communities", []) if runs else []
-    entry = next((c for c in found if isinstance(c, dict) and c.get("slug") == slug), None)
-    return str(entry.get("error") or "") if entry else ""
+    return {str(c["slug"]): str(c["error"]) for c in found
+            if isinstance(c, dict) and c.get("slug") and c.get("error")}
 
 
 def last_run(records: Records) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from connector.errors import EXIT_USAGE, SpaceMissing
 from connector.memory import MemoryBackend
 from sync.cli.app import exit_code
 from sync.records.store import Records
-from sync.results.status import last_sync_error
+from sync.results.status import last_sync_errors
 
 
 def append(wiki: MemoryBackend, ref: PageRef, line: str) -> None:
@@ -102,5 +102,6 @@ def test_cop_status_says_what_stopped_the_community_in_the_last_run(world) -> No
     run = records.start_run("2026-12-07T10:00:00Z", dry_run=False)
     report = sync(records, wikis)
     records.finish_run(run, report.finished_at, 2, report.to_dict(2))
-    assert "'CoP_Battery' does not exist" in last_sync_error(records, "battery")
-    assert last_sync_error(records, "solar") == ""
+    errors = last_sync_errors(records)
+    assert "'CoP_Battery' does not exist" in errors["battery"]
+    assert "solar" not in errors

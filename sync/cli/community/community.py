@@ -21,7 +21,7 @@ from sync.engine.members import write_members_page
 from sync.method.values import clean
 from sync.provision.run import Provisioner
 from sync.records.model import Community
-from sync.results.status import community_status
+from sync.results.status import community_status, last_sync_errors
 
 
 @click.group("community", cls=GuardedGroup)
@@ -78,7 +78,8 @@ def add(app: App, slug: str, force: bool, **options: str) -> None:
 @pass_app
 def list_(app: App, as_json: bool) -> None:
     """All communities, with their space and state."""
-    statuses = [community_status(app.records, app.templates, c)
+    last_errors = last_sync_errors(app.records)  # the last run's report, read once
+    statuses = [community_status(app.records, app.templates, c, last_errors=last_errors)
                 for c in app.records.communities()]
     if as_json:
         echo_json([{k: s[k] for k in ("slug", "name", "backend", "space", "lang", "status",

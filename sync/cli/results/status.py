@@ -11,7 +11,12 @@ from sync.cli.app import App, GuardedCommand, common_options, pass_app
 from sync.cli.output import echo_json
 from sync.records.model import Community
 from sync.records.relay_state import FEED_FIELD
-from sync.results.status import community_status, last_run, method_overview
+from sync.results.status import (
+    community_status,
+    last_run,
+    last_sync_errors,
+    method_overview,
+)
 
 # A page's state in words, with what to do (the records keep the code)
 PAGE_STATES = {
@@ -34,9 +39,11 @@ def status(app: App, slug: str | None, as_json: bool, check_wiki: bool) -> None:
     community, a page overdue for review, missing profiles). Reads no wiki unless
     --check-wiki."""
     communities = [app.community(slug)] if slug else app.records.communities()
+    last_errors = last_sync_errors(app.records)  # the last run's report, read once
     data = {"last_run": last_run(app.records),
             "method": method_overview(app.records, app.config),
-            "communities": [community_status(app.records, app.templates, c, app.config)
+            "communities": [community_status(app.records, app.templates, c, app.config,
+                                             last_errors)
                             for c in communities]}
     if check_wiki:
         pending = _provisioning_drift(app, communities)
